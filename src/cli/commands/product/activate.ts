@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { Session } from '../../session.js';
+import { renderProduct } from './view.js';
+
+export interface ProductActivateOptions {
+  ref: string;
+  json?: boolean;
+}
+
+export function registerProductActivate(product: Command, session: Session): void {
+  product
+    .command('activate')
+    .description('make a product active (at most 3 can be)')
+    .argument('<ref>', 'id, id prefix (4+ characters) or name')
+    .option('--json', 'print the product as JSON')
+    .addHelpText('after', '\nExample:\n  $ crm product activate "website audit"')
+    .action((ref: string, options: Omit<ProductActivateOptions, 'ref'>) =>
+      runProductActivate(session, { ref, ...options }),
+    );
+}
+
+export function runProductActivate(session: Session, options: ProductActivateOptions): void {
+  const { product, changed } = session.services.products.setActive(options.ref, true);
+  if (options.json) renderProduct(session, product, true);
+  if (changed) session.success(`"${product.name}" is now active`);
+  else session.info(`"${product.name}" was already active; nothing changed`);
+}

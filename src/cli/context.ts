@@ -1,0 +1,48 @@
+import type { Readable, Writable } from 'node:stream';
+import { openDatabase, type CrmDatabase } from '../db/connection.js';
+import { systemClock, type Clock } from '../domain/types.js';
+import { inquirerPrompter, type Prompter } from './prompter.js';
+
+export type InputStream = Readable & { isTTY?: boolean };
+export type OutputStream = Writable & { isTTY?: boolean; columns?: number };
+
+/**
+ * Everything a command touches in the outside world. `bin/crm.js` builds it from `process`;
+ * tests build one with buffers, a fixed clock and an in-memory or temp database.
+ */
+export interface Context {
+  stdin: InputStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  clock: Clock;
+  prompter: Prompter;
+  /** Opens the database file once the path is known (after `--db` is parsed). */
+  openDatabase: (path: string) => CrmDatabase;
+  /** A database opened by the caller; used instead of resolving a path, and not closed. */
+  database?: CrmDatabase;
+  /**
+   * Resolves on Ctrl-C or SIGTERM. Only long-running commands (`watch`) call it, because
+   * listening for SIGINT stops Node's default of exiting on it.
+   */
+  waitForInterrupt: () => Promise<void>;
+}
+
+export function processContext(): Context {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    clock: systemClock,
+    prompter: inquirerPrompter(process.stdin, process.stderr),
+    openDatabase: (path) => openDatabase(path),
+    waitForInterrupt: () =>
+      new Promise((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      }),
+  };
+}

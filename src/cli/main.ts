@@ -1,0 +1,49 @@
+import { CommanderError } from 'commander';
+import { CrmError } from '../domain/errors.js';
+import type { Context } from './context.js';
+import { buildProgram } from './program.js';
+import { Session } from './session.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * The one entry point: parses `argv` (without the node and script paths), runs the command
+ * and returns the exit status. Typed errors become one line on stderr here and only here.
+ */
+export async function run(argv: readonly string[], ctx: Context): Promise<number> {
+  const session = new Session(ctx);
+  const program = buildProgram(session);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    return exitCodeFor(error, session);
+  } finally {
+    session.close();
+  }
+}
+
+function exitCodeFor(error: unknown, session: Session): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (through the context's stderr).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (error instanceof CrmError) {
+    session.error(error.message);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    session.error('cancelled; nothing was changed');
+    return EXIT_INTERRUPTED;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  session.error(`unexpected: ${message.split('\n')[0]}`);
+  if (session.ctx.env.CRM_DEBUG && error instanceof Error && error.stack) {
+    session.ctx.stderr.write(`${error.stack}\n`);
+  }
+  return EXIT_FAILURE;
+}

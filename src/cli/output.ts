@@ -1,0 +1,111 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import { UsageError } from '../domain/errors.js';
+import type { OutputStream } from './context.js';
+
+export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface Column<Row> {
+  header: string;
+  /** Value for machine formats (csv/tsv): full, unabbreviated. */
+  value: (row: Row) => unknown;
+  /** Value for the terminal table, when it should differ (short ids, colour). */
+  display?: (row: Row, paint: ChalkInstance) => string;
+}
+
+export interface FormatOptions {
+  json?: boolean;
+  format?: string;
+}
+
+/** `--json` wins; then `--format`; then a table on a terminal and TSV through a pipe. */
+export function chooseFormat(options: FormatOptions, stdoutIsTTY: boolean): Format {
+  if (options.json) return 'json';
+  if (options.format !== undefined) {
+    const format = options.format.toLowerCase();
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`invalid format "${options.format}": use one of ${FORMATS.join(', ')}`);
+    }
+    return format as Format;
+  }
+  return stdoutIsTTY ? 'table' : 'tsv';
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+function plain(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return String(value);
+}
+
+/** TSV cannot quote, so the characters that would break a row are escaped as in `\t`, `\n`. */
+function tsvCell(value: unknown): string {
+  return plain(value).replace(/[\\\t\n\r]/g, (char) =>
+    char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r',
+  );
+}
+
+/** The one renderer: every command's data goes to stdout through here. */
+export class Renderer {
+  readonly paint: ChalkInstance;
+
+  constructor(
+    private readonly stdout: OutputStream,
+    color: boolean,
+  ) {
+    this.paint = new Chalk({ level: color ? 1 : 0 });
+  }
+
+  get isTerminal(): boolean {
+    return Boolean(this.stdout.isTTY);
+  }
+
+  line(text = ''): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  json(value: unknown): void {
+    this.line(JSON.stringify(value, null, 2));
+  }
+
+  list<Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+    switch (format) {
+      case 'json':
+        this.json(jsonRows());
+        return;
+      case 'csv':
+        this.stdout.write(
+          stringify([columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => plain(c.value(row))))]),
+        );
+        return;
+      case 'tsv':
+        this.line(columns.map((c) => c.header).join('\t'));
+        for (const row of rows) this.line(columns.map((c) => tsvCell(c.value(row))).join('\t'));
+        return;
+      case 'table': {
+        const table = new Table({
+          head: columns.map((c) => this.paint.bold(c.header)),
+          style: { head: [], border: [] },
+          wordWrap: true,
+        });
+        for (const row of rows) {
+          table.push(columns.map((c) => (c.display ? c.display(row, this.paint) : plain(c.value(row)))));
+        }
+        this.line(table.toString());
+      }
+    }
+  }
+
+  /** One record as aligned `field  value` lines (a terminal view that also greps well). */
+  record(fields: ReadonlyArray<[string, unknown]>): void {
+    const width = Math.max(...fields.map(([label]) => label.length));
+    for (const [label, value] of fields) {
+      this.line(`${this.paint.dim(label.padEnd(width))}  ${plain(value)}`);
+    }
+  }
+}

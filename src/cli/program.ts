@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { packageVersion } from '../project-root.js';
+import { registerProductCommands } from './commands/product/index.js';
+import type { Session } from './session.js';
+
+const ROOT_HELP = `
+Data lives in one SQLite file: --db PATH, else $CRM_DB, else
+$XDG_DATA_HOME/crm/crm.db (~/.local/share/crm/crm.db).
+
+Records are named by a <ref>: a full id, a unique id prefix (4+ characters),
+or a unique case-insensitive name.
+
+Output is a table on a terminal and tab-separated values with a header when
+piped; lists take --format table|json|csv|tsv and --json.
+
+Environment:
+  CRM_DB      database file (overridden by --db)
+  CRM_OWNER   default --owner for new customers
+  NO_COLOR    disable colour
+
+Exit status:
+  0  success
+  1  failure: validation, rule, not found or conflict (nothing was changed)
+  2  usage error: unknown command or option, missing or malformed argument
+
+Examples:
+  $ crm product add "Website audit" --description "Two-day review"
+  $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
+  $ crm customer list --status lead --json
+  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote"`;
+
+export function buildProgram(session: Session): Command {
+  const { ctx } = session;
+  const program = new Command('crm');
+  // Set before any subcommand exists: commander copies these settings into each subcommand.
+  program
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    })
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  program
+    .description('A terminal-first CRM: products, customers and interactions in a local SQLite file.')
+    .version(packageVersion, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--db <path>', 'database file to use (default: $CRM_DB, then the data directory)')
+    .option('--no-color', 'disable colour (also: NO_COLOR)')
+    .option('--no-input', 'never prompt; a missing value is an error instead')
+    .addHelpText('after', ROOT_HELP)
+    .hook('preAction', () => session.setGlobals(program.opts()));
+
+  registerProductCommands(program, session);
+  return program;
+}

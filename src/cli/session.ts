@@ -1,0 +1,115 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { CrmDatabase } from '../db/connection.js';
+import { resolveDatabasePath } from '../db/location.js';
+import { AbortedError, UsageError } from '../domain/errors.js';
+import { Services } from '../services/index.js';
+import type { Context } from './context.js';
+import { Renderer } from './output.js';
+
+export interface GlobalOptions {
+  db?: string;
+  color?: boolean;
+  input?: boolean;
+}
+
+/**
+ * Per-invocation state shared by every command: the parsed global options, the lazily
+ * opened database, the renderer for stdout and the message channel on stderr.
+ */
+export class Session {
+  private globals: GlobalOptions = {};
+  private database: CrmDatabase | undefined;
+  private servicesInstance: Services | undefined;
+  private rendererInstance: Renderer | undefined;
+
+  constructor(readonly ctx: Context) {}
+
+  setGlobals(globals: GlobalOptions): void {
+    this.globals = globals;
+  }
+
+  get databasePath(): string {
+    if (this.ctx.database) return this.ctx.database.path;
+    return resolveDatabasePath(this.globals.db, this.ctx.env, this.ctx.cwd);
+  }
+
+  get db(): CrmDatabase {
+    if (this.ctx.database) return this.ctx.database;
+    this.database ??= this.ctx.openDatabase(this.databasePath);
+    return this.database;
+  }
+
+  get services(): Services {
+    this.servicesInstance ??= new Services(this.db, this.ctx.clock);
+    return this.servicesInstance;
+  }
+
+  /** Colour only on a terminal, and never with NO_COLOR (any value) or --no-color. */
+  private colorFor(stream: { isTTY?: boolean }): boolean {
+    return Boolean(stream.isTTY) && this.globals.color !== false && this.ctx.env.NO_COLOR === undefined;
+  }
+
+  get out(): Renderer {
+    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.colorFor(this.ctx.stdout));
+    return this.rendererInstance;
+  }
+
+  get stdoutIsTTY(): boolean {
+    return Boolean(this.ctx.stdout.isTTY);
+  }
+
+  private get errPaint(): ChalkInstance {
+    return new Chalk({ level: this.colorFor(this.ctx.stderr) ? 1 : 0 });
+  }
+
+  /** Human-facing messages (confirmations, counts, warnings) go to stderr, never stdout. */
+  info(message: string): void {
+    this.ctx.stderr.write(`${message}\n`);
+  }
+
+  success(message: string): void {
+    this.ctx.stderr.write(`${this.errPaint.green('✓')} ${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.ctx.stderr.write(`${this.errPaint.yellow('warning:')} ${message}\n`);
+  }
+
+  error(message: string): void {
+    this.ctx.stderr.write(`${this.errPaint.red('error:')} ${message}\n`);
+  }
+
+  /** Prompts need a person at both ends: stdin to answer and stdout to read. */
+  get canPrompt(): boolean {
+    return Boolean(this.ctx.stdin.isTTY && this.ctx.stdout.isTTY) && this.globals.input !== false;
+  }
+
+  get owner(): string | undefined {
+    return this.ctx.env.CRM_OWNER || undefined;
+  }
+
+  /**
+   * Destructive commands: `--yes` skips the question; on a terminal the user is asked;
+   * anywhere else the command refuses rather than guess.
+   */
+  async confirm(action: string, question: string, yes: boolean | undefined): Promise<void> {
+    if (yes) return;
+    if (!this.canPrompt) {
+      throw new UsageError(`${action} needs confirmation: pass --yes (no terminal to ask on)`);
+    }
+    const ok = await this.ctx.prompter.confirm({ message: question, default: false });
+    if (!ok) throw new AbortedError('cancelled; nothing was changed');
+  }
+
+  /** A value the command needs: asked for on a terminal, a usage error elsewhere. */
+  async require(value: string | undefined, what: string, ask: () => Promise<string>): Promise<string> {
+    if (value !== undefined) return value;
+    if (!this.canPrompt) throw new UsageError(`missing ${what}`);
+    return ask();
+  }
+
+  close(): void {
+    this.database?.close();
+    this.database = undefined;
+  }
+}

@@ -1,0 +1,163 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CrmError, SchemaTooNewError } from '../domain/errors.js';
+import { projectRoot } from '../project-root.js';
+import * as schema from './schema.js';
+
+export type Drizzle = BetterSQLite3Database<typeof schema>;
+
+export interface CrmDatabase {
+  readonly path: string;
+  readonly sqlite: Database.Database;
+  readonly orm: Drizzle;
+  /** Tags of the migrations applied while opening (empty when the file was up to date). */
+  readonly appliedMigrations: readonly string[];
+  /**
+   * Runs `work` in one short write transaction that holds the write lock from its first
+   * statement (BEGIN IMMEDIATE), so a check and the write it guards cannot interleave with
+   * another process. Every write of the app goes through here. Never pass an async function.
+   */
+  write<T>(work: () => T): T;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** Milliseconds a writer waits for another process's lock before giving up. */
+  busyTimeoutMs?: number;
+}
+
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+let cachedMigrations: { tags: string[]; metas: MigrationMeta[] } | undefined;
+
+export function knownMigrations(): { tags: string[]; metas: MigrationMeta[] } {
+  if (!cachedMigrations) {
+    const folder = path.join(projectRoot, 'drizzle');
+    const journal = JSON.parse(
+      fs.readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8'),
+    ) as { entries: Array<{ tag: string }> };
+    cachedMigrations = {
+      tags: journal.entries.map((entry) => entry.tag),
+      metas: readMigrationFiles({ migrationsFolder: folder }),
+    };
+  }
+  return cachedMigrations;
+}
+
+/** Creates the folder and file with user-only permissions before SQLite touches them. */
+function createPrivateFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): CrmDatabase {
+  const inMemory = file === ':memory:';
+  if (!inMemory) createPrivateFile(file);
+  const sqlite = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  try {
+    if (!inMemory) sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    const appliedMigrations = applyPendingMigrations(sqlite, file);
+    const orm = drizzle(sqlite, { schema });
+    return {
+      path: file,
+      sqlite,
+      orm,
+      appliedMigrations,
+      write: (work) => sqlite.transaction(work).immediate(),
+      close: () => sqlite.close(),
+    };
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+}
+
+interface AppliedMigrationRow {
+  hash: string;
+  created_at: number;
+}
+
+function readApplied(sqlite: Database.Database): AppliedMigrationRow[] {
+  const exists = sqlite
+    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
+    .get(MIGRATIONS_TABLE);
+  if (!exists) return [];
+  return sqlite
+    .prepare(`SELECT hash, created_at FROM ${MIGRATIONS_TABLE} ORDER BY created_at`)
+    .all() as AppliedMigrationRow[];
+}
+
+export function schemaVersion(sqlite: Database.Database): { applied: number; known: number } {
+  return { applied: readApplied(sqlite).length, known: knownMigrations().metas.length };
+}
+
+/**
+ * Applies the migrations drizzle-kit generated, recorded in drizzle's own table so that
+ * drizzle-kit stays compatible. Done here rather than with drizzle's `migrate()` for two reasons:
+ * - `BEGIN IMMEDIATE` takes the write lock before reading what is applied, so two processes
+ *   opening a fresh file at once do not both try to create the tables;
+ * - foreign keys are switched off around the transaction (the pragma is a no-op inside one),
+ *   because a table rebuild would otherwise cascade deletes into child rows; the result is
+ *   checked with `foreign_key_check` before commit.
+ */
+function applyPendingMigrations(sqlite: Database.Database, file: string): string[] {
+  const { tags, metas } = knownMigrations();
+  const latestKnown = metas.at(-1)?.folderMillis ?? 0;
+  const pendingIn = (applied: AppliedMigrationRow[]) => {
+    const newest = applied.at(-1);
+    if (newest && Number(newest.created_at) > latestKnown) {
+      throw new SchemaTooNewError(
+        `${file} was written by a newer version of crm (schema migration ${applied.length}, this program knows ${metas.length}); upgrade crm to open it`,
+      );
+    }
+    const last = newest ? Number(newest.created_at) : -1;
+    return metas.flatMap((meta, index) => (meta.folderMillis > last ? [{ meta, tag: tags[index]! }] : []));
+  };
+
+  if (pendingIn(readApplied(sqlite)).length === 0) return [];
+
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const pending = pendingIn(readApplied(sqlite));
+      sqlite.exec(
+        `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+      );
+      const record = sqlite.prepare(
+        `INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`,
+      );
+      for (const { meta } of pending) {
+        for (const statement of meta.sql) {
+          if (statement.trim()) sqlite.exec(statement);
+        }
+        record.run(meta.hash, meta.folderMillis);
+      }
+      const violations = sqlite.pragma('foreign_key_check') as unknown[];
+      if (violations.length > 0) {
+        throw new CrmError(
+          `migration aborted: it would leave ${violations.length} broken foreign key reference(s); the file is unchanged`,
+        );
+      }
+      // Mirrors the schema version where the plain sqlite3 shell can see it.
+      sqlite.pragma(`user_version = ${metas.length}`);
+      sqlite.exec('COMMIT');
+      return pending.map(({ tag }) => tag);
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw error;
+    }
+  } finally {
+    sqlite.pragma('foreign_keys = ON');
+  }
+}

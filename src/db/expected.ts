@@ -1,0 +1,22 @@
+/**
+ * Objects that must exist in every database file. `crm db check` and the tests compare
+ * the file against this list, because a drizzle-kit table rebuild would drop triggers silently.
+ */
+export const EXPECTED_TRIGGERS = [
+  'products_active_limit_insert',
+  'products_active_limit_update',
+  'products_touch_updated_at',
+  'customers_touch_updated_at',
+  'customer_interactions_immutable',
+] as const;
+
+export const EXPECTED_INDEXES = [
+  'products_is_active_idx',
+  'customers_status_idx',
+  'customers_product_id_idx',
+  'customers_is_archived_idx',
+  'customers_email_lower_idx',
+  'customer_interactions_customer_id_idx',
+  'customer_interactions_created_at_idx',
+  'customer_interactions_follow_up_date_idx',
+] as const;

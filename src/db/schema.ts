@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { CUSTOMER_STATUSES, INTERACTION_CHANNELS } from '../domain/vocabulary.js';
+
+/**
+ * Defaults live in SQL, not only in TypeScript, so that a row inserted from the
+ * plain `sqlite3` shell gets a UUID and ISO-8601 UTC timestamps just like one
+ * inserted by the CLI.
+ */
+const uuidDefault = sql`(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))`;
+const nowDefault = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/**
+ * TypeScript keys equal the column names, so rows read through drizzle already have the
+ * shape of the data model and of `--json` output, with no mapping layer to drift.
+ */
+const quotedList = (values: readonly string[]) =>
+  sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+export const products = sqliteTable(
+  'products',
+  {
+    id: text('id').primaryKey().default(uuidDefault),
+    name: text('name').notNull(),
+    description: text('description'),
+    is_active: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    created_at: text('created_at').notNull().default(nowDefault),
+    updated_at: text('updated_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    index('products_is_active_idx').on(table.is_active),
+    check('products_name_not_blank', sql`length(trim(${table.name})) > 0`),
+    check('products_is_active_bool', sql`${table.is_active} IN (0, 1)`),
+  ],
+);
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey().default(uuidDefault),
+    name: text('name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    product_id: text('product_id').references(() => products.id, {
+      onDelete: 'set null',
+      onUpdate: 'cascade',
+    }),
+    status: text('status', { enum: CUSTOMER_STATUSES }).notNull().default('lead'),
+    acquisition_source: text('acquisition_source'),
+    owner: text('owner'),
+    is_archived: integer('is_archived', { mode: 'boolean' }).notNull().default(false),
+    created_at: text('created_at').notNull().default(nowDefault),
+    updated_at: text('updated_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    index('customers_status_idx').on(table.status),
+    index('customers_product_id_idx').on(table.product_id),
+    index('customers_is_archived_idx').on(table.is_archived),
+    // Import deduplicates by lowercased email; without this every row would scan the table.
+    index('customers_email_lower_idx').on(sql`lower(${table.email})`),
+    check('customers_name_not_blank', sql`length(trim(${table.name})) > 0`),
+    check('customers_status_valid', sql`${table.status} IN (${quotedList(CUSTOMER_STATUSES)})`),
+    check('customers_is_archived_bool', sql`${table.is_archived} IN (0, 1)`),
+  ],
+);
+
+export const customerInteractions = sqliteTable(
+  'customer_interactions',
+  {
+    id: text('id').primaryKey().default(uuidDefault),
+    customer_id: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    type: text('type').notNull(),
+    channel: text('channel', { enum: INTERACTION_CHANNELS }).notNull(),
+    note: text('note').notNull(),
+    follow_up_date: text('follow_up_date'),
+    created_at: text('created_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    index('customer_interactions_customer_id_idx').on(table.customer_id),
+    index('customer_interactions_created_at_idx').on(table.created_at),
+    index('customer_interactions_follow_up_date_idx').on(table.follow_up_date),
+    check('customer_interactions_type_not_blank', sql`length(trim(${table.type})) > 0`),
+    check(
+      'customer_interactions_channel_valid',
+      sql`${table.channel} IN (${quotedList(INTERACTION_CHANNELS)})`,
+    ),
+  ],
+);
+
+export type ProductRow = typeof products.$inferSelect;
+export type NewProductRow = typeof products.$inferInsert;
+export type CustomerRow = typeof customers.$inferSelect;
+export type NewCustomerRow = typeof customers.$inferInsert;
+export type InteractionRow = typeof customerInteractions.$inferSelect;
+export type NewInteractionRow = typeof customerInteractions.$inferInsert;

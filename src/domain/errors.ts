@@ -1,0 +1,41 @@
+/**
+ * Typed errors carry their exit status so the single CLI entry point can turn any of
+ * them into one line on stderr without knowing where it was thrown.
+ */
+export class CrmError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line: unknown option, missing argument, malformed value. Exit 2. */
+export class UsageError extends CrmError {
+  override readonly exitCode = 2;
+}
+
+/** A value that is well-formed on the command line but breaks a data rule. */
+export class ValidationError extends CrmError {}
+
+export class NotFoundError extends CrmError {}
+
+export class AmbiguousRefError extends CrmError {
+  constructor(
+    readonly ref: string,
+    readonly candidates: ReadonlyArray<{ id: string; name: string }>,
+  ) {
+    const listed = candidates.map((c) => `${c.id.slice(0, 8)} ${c.name}`).join(', ');
+    super(`"${ref}" matches ${candidates.length} records: ${listed}; use a longer id prefix`);
+  }
+}
+
+/** A business rule refused the change (e.g. the active product limit). */
+export class RuleViolationError extends CrmError {}
+
+export class ConflictError extends CrmError {}
+
+/** The user declined a confirmation, or one was needed and could not be asked. */
+export class AbortedError extends CrmError {}
+
+export class SchemaTooNewError extends CrmError {}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { CUSTOMER_STATUSES, INTERACTION_CHANNELS } from './vocabulary.js';
+
+const requiredText = (field: string) =>
+  z
+    .string({ error: `${field} is required` })
+    .trim()
+    .min(1, { error: `${field} is required` });
+
+/** Optional free text: blank means "no value", stored as NULL rather than "". */
+const optionalText = z
+  .string()
+  .trim()
+  .nullish()
+  .transform((value) => (value ? value : null));
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const optionalEmail = optionalText.refine((value) => value === null || emailPattern.test(value), {
+  error: (issue) => `invalid email "${String(issue.input)}": expected an address like name@example.com`,
+});
+
+export const statusSchema = z.enum(CUSTOMER_STATUSES, {
+  error: (issue) => `invalid status "${String(issue.input)}": use one of ${CUSTOMER_STATUSES.join(', ')}`,
+});
+
+export const channelSchema = z.enum(INTERACTION_CHANNELS, {
+  error: (issue) =>
+    `invalid channel "${String(issue.input)}": use one of ${INTERACTION_CHANNELS.join(', ')}`,
+});
+
+export const productInputSchema = z.object({
+  name: requiredText('product name'),
+  description: optionalText,
+  is_active: z.boolean().default(true),
+});
+export type ProductInput = z.input<typeof productInputSchema>;
+
+export const productPatchSchema = z.object({
+  name: requiredText('product name').optional(),
+  description: optionalText.optional(),
+});
+export type ProductPatch = z.input<typeof productPatchSchema>;
+
+export const customerInputSchema = z.object({
+  name: requiredText('customer name'),
+  email: optionalEmail,
+  phone: optionalText,
+  product_id: z.string().nullish().transform((value) => value ?? null),
+  status: statusSchema.default('lead'),
+  acquisition_source: optionalText,
+  owner: optionalText,
+});
+export type CustomerInput = z.input<typeof customerInputSchema>;
+
+export const customerPatchSchema = z.object({
+  name: requiredText('customer name').optional(),
+  email: optionalEmail.optional(),
+  phone: optionalText.optional(),
+  product_id: z.string().nullable().optional(),
+  status: statusSchema.optional(),
+  acquisition_source: optionalText.optional(),
+  owner: optionalText.optional(),
+});
+export type CustomerPatch = z.input<typeof customerPatchSchema>;
+
+export const interactionInputSchema = z.object({
+  customer_id: z.string(),
+  type: requiredText('interaction type'),
+  channel: channelSchema,
+  note: requiredText('note'),
+  follow_up_date: z.string().nullish().transform((value) => value ?? null),
+});
+export type InteractionInput = z.input<typeof interactionInputSchema>;
+
+/** Parses with a schema and turns the first problem into a one-line ValidationError. */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(result.error.issues[0]?.message ?? 'invalid input');
+}

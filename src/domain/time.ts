@@ -1,0 +1,96 @@
+import { UsageError } from './errors.js';
+
+export type DurationUnit = 'd' | 'w' | 'm' | 'y';
+export interface Duration {
+  amount: number;
+  unit: DurationUnit;
+  text: string;
+}
+
+const DURATION_PATTERN = /^(\d+)\s*([dwmy])$/i;
+const RELATIVE_DAYS_PATTERN = /^\+(\d+)\s*([dw])$/i;
+const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+export function parseDuration(text: string): Duration {
+  const match = DURATION_PATTERN.exec(text.trim());
+  const amount = match ? Number(match[1]) : NaN;
+  if (!match || !Number.isSafeInteger(amount) || amount <= 0) {
+    throw new UsageError(
+      `invalid duration "${text}": use a positive number and a unit, like 90d, 12w, 6m or 2y`,
+    );
+  }
+  return { amount, unit: match[2]!.toLowerCase() as DurationUnit, text: text.trim() };
+}
+
+/**
+ * The instant `duration` before `now`. Months and years are calendar units
+ * (6m before 31 August is 28/29 February, clamped like every calendar app does).
+ */
+export function instantBefore(now: Date, duration: Duration): Date {
+  const result = new Date(now.getTime());
+  switch (duration.unit) {
+    case 'd':
+      result.setUTCDate(result.getUTCDate() - duration.amount);
+      return result;
+    case 'w':
+      result.setUTCDate(result.getUTCDate() - 7 * duration.amount);
+      return result;
+    case 'm':
+      return shiftMonthsClamped(result, -duration.amount);
+    case 'y':
+      return shiftMonthsClamped(result, -12 * duration.amount);
+  }
+}
+
+function shiftMonthsClamped(date: Date, months: number): Date {
+  const day = date.getUTCDate();
+  const shifted = new Date(date.getTime());
+  shifted.setUTCDate(1);
+  shifted.setUTCMonth(shifted.getUTCMonth() + months);
+  const lastDay = new Date(
+    Date.UTC(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  shifted.setUTCDate(Math.min(day, lastDay));
+  return shifted;
+}
+
+/** Local midnight at the start of the day that contains `date`. */
+export function startOfLocalDay(date: Date): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate());
+}
+
+export function addLocalDays(date: Date, days: number): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + days);
+}
+
+/**
+ * Dates as users type them: ISO dates (a local calendar day), ISO date-times,
+ * `today`, `tomorrow`, `+3d`, `+2w`. Day-granular inputs resolve to local midnight.
+ */
+export function parseDateInput(text: string, now: Date): Date {
+  const trimmed = text.trim();
+  const lower = trimmed.toLowerCase();
+  if (lower === 'today') return startOfLocalDay(now);
+  if (lower === 'tomorrow') return addLocalDays(now, 1);
+  if (lower === 'yesterday') return addLocalDays(now, -1);
+  const relative = RELATIVE_DAYS_PATTERN.exec(lower);
+  if (relative) {
+    const amount = Number(relative[1]);
+    return addLocalDays(now, relative[2] === 'w' ? amount * 7 : amount);
+  }
+  const dateOnly = ISO_DATE_PATTERN.exec(trimmed);
+  if (dateOnly) {
+    const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
+    const date = new Date(year, month - 1, day);
+    if (date.getFullYear() === year && date.getMonth() === month - 1 && date.getDate() === day) {
+      return date;
+    }
+  } else if (ISO_DATE_TIME_PATTERN.test(trimmed)) {
+    const date = new Date(trimmed.replace(' ', 'T'));
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  throw new UsageError(
+    `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w`,
+  );
+}

@@ -1,0 +1,41 @@
+import type { CustomerStatus, InteractionChannel } from './vocabulary.js';
+
+/** Records have the column names of the data model, which is also the `--json` shape. */
+export interface Product {
+  id: string;
+  name: string;
+  description: string | null;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  product_id: string | null;
+  status: CustomerStatus;
+  acquisition_source: string | null;
+  owner: string | null;
+  is_archived: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Interaction {
+  id: string;
+  customer_id: string;
+  type: string;
+  channel: InteractionChannel;
+  note: string;
+  follow_up_date: string | null;
+  created_at: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { CrmDatabase } from '../db/connection.js';
+import { ConflictError, RuleViolationError } from '../domain/errors.js';
+import {
+  productInputSchema,
+  productPatchSchema,
+  validate,
+  type ProductInput,
+  type ProductPatch,
+} from '../domain/schemas.js';
+import type { Clock, Product } from '../domain/types.js';
+import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
+import { CustomerRepository } from '../repositories/customers.js';
+import { ProductRepository } from '../repositories/products.js';
+import { resolveRef, type RefLookup } from './refs.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+export interface ProductDeletion {
+  product: Product;
+  /** Customers that were linked to the product and now have none. */
+  unlinkedCustomers: number;
+}
+
+export class ProductService {
+  private readonly products: ProductRepository;
+  private readonly customers: CustomerRepository;
+  private readonly lookup: RefLookup<Product>;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+  ) {
+    this.products = new ProductRepository(db.orm);
+    this.customers = new CustomerRepository(db.orm);
+    const repo = this.products;
+    this.lookup = {
+      kind: 'product',
+      get: (id) => repo.get(id),
+      findByIdPrefix: (prefix, limit) => repo.findByIdPrefix(prefix, limit),
+      findByName: (name) => repo.findByName(name),
+    };
+  }
+
+  resolve(ref: string): Product {
+    return resolveRef(this.lookup, ref);
+  }
+
+  list(filter: { active?: boolean } = {}): Product[] {
+    return this.products.list(filter);
+  }
+
+  add(input: ProductInput): Product {
+    const valid = validate(productInputSchema, input);
+    return this.write(() => {
+      this.assertNameFree(valid.name);
+      if (valid.is_active) this.assertActivationAllowed();
+      const now = this.clock.now().toISOString();
+      return this.products.insert({ id: randomUUID(), ...valid, created_at: now, updated_at: now });
+    });
+  }
+
+  edit(ref: string, patch: ProductPatch): Product {
+    const valid = validate(productPatchSchema, patch);
+    return this.write(() => {
+      const product = this.resolve(ref);
+      if (valid.name !== undefined) this.assertNameFree(valid.name, product.id);
+      if (valid.name === undefined && valid.description === undefined) return product;
+      return this.products.update(product.id, { ...valid, updated_at: this.now() });
+    });
+  }
+
+  setActive(ref: string, active: boolean): { product: Product; changed: boolean } {
+    return this.write(() => {
+      const product = this.resolve(ref);
+      if (product.is_active === active) return { product, changed: false };
+      if (active) this.assertActivationAllowed();
+      const updated = this.products.update(product.id, { is_active: active, updated_at: this.now() });
+      return { product: updated, changed: true };
+    });
+  }
+
+  delete(ref: string): ProductDeletion {
+    return this.write(() => {
+      const product = this.resolve(ref);
+      const unlinkedCustomers = this.customers.count({ productId: product.id, archived: 'include' });
+      this.products.delete(product.id);
+      return { product, unlinkedCustomers };
+    });
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  /**
+   * Checked here, before the database trigger would refuse, so the message can name the
+   * products that hold the slots; the trigger still guards writes from other routes.
+   */
+  private assertActivationAllowed(): void {
+    const active = this.products.list({ active: true });
+    if (active.length >= MAX_ACTIVE_PRODUCTS) {
+      const names = active.map((product) => product.name).join(', ');
+      throw new RuleViolationError(
+        `at most ${MAX_ACTIVE_PRODUCTS} products can be active, and these are: ${names}; deactivate one first`,
+      );
+    }
+  }
+
+  /** Names are refs, so two products with one name would make that name useless. */
+  private assertNameFree(name: string, exceptId?: string): void {
+    const clash = this.products.findByName(name).find((product) => product.id !== exceptId);
+    if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${clash.id.slice(0, 8)})`);
+  }
+
+  private write<T>(work: () => T): T {
+    return withSqliteErrors(() => this.db.write(work));
+  }
+}

@@ -1,0 +1,37 @@
+import { AmbiguousRefError, NotFoundError } from '../domain/errors.js';
+
+export const MIN_ID_PREFIX = 4;
+const CANDIDATE_LIMIT = 10;
+
+export interface RefLookup<T extends { id: string; name: string }> {
+  kind: string;
+  get(id: string): T | undefined;
+  findByIdPrefix(prefix: string, limit: number): T[];
+  findByName(name: string): T[];
+}
+
+/**
+ * A ref is a full id, a unique id prefix of 4+ characters, or a case-insensitive exact
+ * name that is unique. Prefix and name matches are pooled so that a ref that could mean
+ * two different records is reported as ambiguous rather than silently picking one.
+ */
+export function resolveRef<T extends { id: string; name: string }>(
+  lookup: RefLookup<T>,
+  rawRef: string,
+): T {
+  const ref = rawRef.trim();
+  if (!ref) throw new NotFoundError(`no ${lookup.kind} given`);
+  const exact = lookup.get(ref) ?? lookup.get(ref.toLowerCase());
+  if (exact) return exact;
+  const matches = new Map<string, T>();
+  if (ref.length >= MIN_ID_PREFIX) {
+    for (const match of lookup.findByIdPrefix(ref, CANDIDATE_LIMIT)) matches.set(match.id, match);
+  }
+  for (const match of lookup.findByName(ref)) matches.set(match.id, match);
+  const candidates = [...matches.values()];
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0) {
+    throw new NotFoundError(`no ${lookup.kind} matches "${ref}" (by id, id prefix or name)`);
+  }
+  throw new AmbiguousRefError(ref, candidates);
+}

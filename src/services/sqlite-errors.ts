@@ -1,0 +1,40 @@
+import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../domain/errors.js';
+
+/**
+ * The database enforces the rules too (for writes that do not come through the services,
+ * and for races between processes). Its refusals are translated here into the same typed
+ * errors the services throw, so the user sees one clear line either way.
+ */
+export function translateSqliteError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof CrmError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = error.message;
+  if (message.includes('active product limit')) {
+    return new RuleViolationError('at most 3 products can be active at once');
+  }
+  if (message.includes('interactions are immutable')) {
+    return new RuleViolationError('interactions cannot be changed once logged');
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new ValidationError('the referenced record does not exist');
+  }
+  if (code === 'SQLITE_CONSTRAINT_CHECK') {
+    return new ValidationError(`value refused by the database: ${message}`);
+  }
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new ConflictError(`a record with that id already exists`);
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ConflictError('the database is busy (another crm process is writing); try again');
+  }
+  return error;
+}
+
+/** Runs `work` and rethrows SQLite refusals as typed errors. */
+export function withSqliteErrors<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw translateSqliteError(error);
+  }
+}

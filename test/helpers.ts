@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
+import type { Clock } from '../src/domain/types.js';
+import type { Context, InputStream } from '../src/cli/context.js';
+import { run } from '../src/cli/main.js';
+import type { Choice, Prompter } from '../src/cli/prompter.js';
+
+export const FIXED_NOW = new Date('2026-11-25T10:00:00.000Z');
+
+/** A clock that stands still unless a test moves it. */
+export class TestClock implements Clock {
+  private current: Date;
+  constructor(start: Date = FIXED_NOW) {
+    this.current = new Date(start.getTime());
+  }
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  set(date: Date | string): void {
+    this.current = new Date(date);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+  advanceDays(days: number): void {
+    this.advance(days * 86_400_000);
+  }
+}
+
+export class BufferStream extends Writable {
+  private chunks: string[] = [];
+  constructor(readonly isTTY = false) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.chunks.push(chunk.toString());
+    callback();
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+/** Answers prompts from a script, in order; fails the test if asked something unexpected. */
+export class ScriptedPrompter implements Prompter {
+  readonly asked: string[] = [];
+  constructor(private readonly answers: unknown[] = []) {}
+  private next<T>(message: string): T {
+    this.asked.push(message);
+    if (this.answers.length === 0) throw new Error(`unexpected prompt: ${message}`);
+    return this.answers.shift() as T;
+  }
+  async input(question: { message: string; default?: string }): Promise<string> {
+    const answer = this.next<string | undefined>(question.message);
+    return answer ?? question.default ?? '';
+  }
+  async select<T>(question: { message: string; choices: Array<Choice<T>> }): Promise<T> {
+    const answer = this.next<T | string>(question.message);
+    const byName = question.choices.find((choice) => choice.name === answer);
+    return byName ? byName.value : (answer as T);
+  }
+  async confirm(question: { message: string }): Promise<boolean> {
+    return this.next<boolean>(question.message);
+  }
+  async editor(question: { message: string }): Promise<string> {
+    return this.next<string>(question.message);
+  }
+}
+
+export interface RunOptions {
+  tty?: boolean;
+  stdin?: string;
+  env?: Record<string, string | undefined>;
+  answers?: unknown[];
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  prompter: ScriptedPrompter;
+}
+
+/** A CLI test harness: one database and clock shared by every `run` of a test. */
+export class TestCli {
+  readonly clock = new TestClock();
+  readonly db: CrmDatabase;
+
+  constructor(dbPath = ':memory:') {
+    this.db = openDatabase(dbPath);
+  }
+
+  async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    const stdout = new BufferStream(options.tty ?? false);
+    const stderr = new BufferStream(options.tty ?? false);
+    const stdin = new PassThrough() as PassThrough & InputStream;
+    stdin.isTTY = options.tty ?? false;
+    stdin.end(options.stdin ?? '');
+    const prompter = new ScriptedPrompter(options.answers);
+    const ctx: Context = {
+      stdin,
+      stdout,
+      stderr,
+      env: { ...options.env },
+      cwd: process.cwd(),
+      clock: this.clock,
+      prompter,
+      openDatabase: () => this.db,
+      database: this.db,
+      waitForInterrupt: () => new Promise(() => {}),
+    };
+    const code = await run(argv, ctx);
+    return { code, stdout: stdout.text, stderr: stderr.text, prompter };
+  }
+
+  /** Runs a command that must succeed and returns its parsed `--json` output. */
+  async json<T = any>(argv: string[], options: RunOptions = {}): Promise<T> {
+    const result = await this.run([...argv, '--json'], options);
+    if (result.code !== 0) throw new Error(`crm ${argv.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  /** Every row of every table: compare before and after to prove nothing changed. */
+  snapshot(): Record<string, unknown[]> {
+    const tables = this.db.sqlite
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+      .all() as Array<{ name: string }>;
+    return Object.fromEntries(
+      tables.map(({ name }) => [name, this.db.sqlite.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]),
+    );
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export function tempDir(prefix = 'crm-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}

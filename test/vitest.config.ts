@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('..', import.meta.url).pathname,
+    include: ['test/**/*.test.ts'],
+    // Day boundaries (today, +3d, overdue) are computed in local time; pin it for repeatable runs.
+    env: { TZ: 'UTC', NO_COLOR: '' },
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
