@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { CrmDatabase } from '../db/connection.js';
+import {
+  customerInputSchema,
+  customerPatchSchema,
+  statusSchema,
+  validate,
+  type CustomerInput,
+  type CustomerPatch,
+} from '../domain/schemas.js';
+import type { Clock, Customer, Interaction } from '../domain/types.js';
+import type { CustomerStatus } from '../domain/vocabulary.js';
+import {
+  CustomerRepository,
+  type CustomerFilter,
+  type CustomerPage,
+  type CustomerWithProduct,
+} from '../repositories/customers.js';
+import { InteractionRepository } from '../repositories/interactions.js';
+import type { ProductService } from './products.js';
+import { resolveRef, type RefLookup } from './refs.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+/** Filters as users give them: the product is a ref, resolved here. */
+export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
+  product?: string;
+}
+
+export interface CustomerListResult {
+  customers: Customer[];
+  /** Matching customers in all, across pages. */
+  total: number;
+  offset: number;
+}
+
+export interface CustomerDetails {
+  customer: CustomerWithProduct;
+  interactions: Interaction[];
+}
+
+/** Customer input where the product is named by a ref rather than an id. */
+export type CustomerAddRequest = Omit<CustomerInput, 'product_id'> & { product?: string | null };
+export type CustomerEditRequest = Omit<CustomerPatch, 'product_id' | 'status'> & {
+  product?: string | null;
+};
+
+export interface BulkArchiveResult {
+  changed: Customer[];
+  unchanged: Customer[];
+}
+
+export class CustomerService {
+  private readonly customers: CustomerRepository;
+  private readonly interactions: InteractionRepository;
+  private readonly lookup: RefLookup<Customer>;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+    private readonly products: ProductService,
+  ) {
+    this.customers = new CustomerRepository(db.orm);
+    this.interactions = new InteractionRepository(db.orm);
+    const customers = this.customers;
+    this.lookup = {
+      kind: 'customer',
+      get: (id) => customers.get(id),
+      findByIdPrefix: (prefix, limit) => customers.findByIdPrefix(prefix, limit),
+      findByName: (name) => customers.findByName(name),
+    };
+  }
+
+  resolve(ref: string): Customer {
+    return resolveRef(this.lookup, ref);
+  }
+
+  private productIdFor(ref: string | null | undefined): string | null | undefined {
+    if (ref === undefined || ref === null) return ref;
+    return this.products.resolve(ref).id;
+  }
+
+  list(query: CustomerQuery, page: CustomerPage = {}): CustomerListResult {
+    const filter: CustomerFilter = { ...query, productId: this.productIdFor(query.product) ?? undefined };
+    return {
+      customers: this.customers.list(filter, page),
+      total: this.customers.count(filter),
+      offset: page.offset ?? 0,
+    };
+  }
+
+  search(text: string, limit?: number): Customer[] {
+    return this.customers.search(text, limit);
+  }
+
+  show(ref: string): CustomerDetails {
+    const { id } = this.resolve(ref);
+    return {
+      customer: this.customers.getWithProduct(id)!,
+      interactions: this.interactions.listForCustomer(id),
+    };
+  }
+
+  add(request: CustomerAddRequest): Customer {
+    const { product, ...fields } = request;
+    const valid = validate(customerInputSchema, fields);
+    return this.write(() => {
+      const now = this.now();
+      return this.customers.insert({
+        id: randomUUID(),
+        ...valid,
+        product_id: this.productIdFor(product) ?? null,
+        created_at: now,
+        updated_at: now,
+      });
+    });
+  }
+
+  edit(ref: string, request: CustomerEditRequest): Customer {
+    const { product, ...fields } = request;
+    const valid = validate(customerPatchSchema, fields);
+    return this.write(() => {
+      const customer = this.resolve(ref);
+      const patch = Object.fromEntries(
+        Object.entries({ ...valid, product_id: this.productIdFor(product) }).filter(
+          ([, value]) => value !== undefined,
+        ),
+      );
+      if (Object.keys(patch).length === 0) return customer;
+      return this.customers.update(customer.id, { ...patch, updated_at: this.now() });
+    });
+  }
+
+  move(ref: string, status: string): { customer: Customer; from: CustomerStatus } {
+    const next = validate(statusSchema, status);
+    return this.write(() => {
+      const customer = this.resolve(ref);
+      if (customer.status === next) return { customer, from: customer.status };
+      return {
+        customer: this.customers.update(customer.id, { status: next, updated_at: this.now() }),
+        from: customer.status,
+      };
+    });
+  }
+
+  /** Archives (or restores) each ref; all refs are resolved before anything changes. */
+  setArchived(refs: readonly string[], archived: boolean): BulkArchiveResult {
+    return this.write(() => {
+      const targets = [...new Map(refs.map((ref) => this.resolve(ref)).map((c) => [c.id, c])).values()];
+      const toChange = targets.filter((customer) => customer.is_archived !== archived);
+      this.customers.setArchived(
+        toChange.map((customer) => customer.id),
+        archived,
+        this.now(),
+      );
+      return {
+        changed: toChange.map((customer) => this.customers.get(customer.id)!),
+        unchanged: targets.filter((customer) => customer.is_archived === archived),
+      };
+    });
+  }
+
+  delete(ref: string): { customer: Customer; interactionsDeleted: number } {
+    return this.write(() => {
+      const customer = this.resolve(ref);
+      const interactionsDeleted = this.interactions.listForCustomer(customer.id).length;
+      this.customers.delete(customer.id);
+      return { customer, interactionsDeleted };
+    });
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  private write<T>(work: () => T): T {
+    return withSqliteErrors(() => this.db.write(work));
+  }
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { CrmDatabase } from '../db/connection.js';
+import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
+import { parseDateInput } from '../domain/time.js';
+import type { Clock, Customer, Interaction } from '../domain/types.js';
+import { InteractionRepository } from '../repositories/interactions.js';
+import type { CustomerService } from './customers.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+export type InteractionLogRequest = Omit<InteractionInput, 'customer_id' | 'follow_up_date'> & {
+  customer: string;
+  /** As the user typed it: an ISO date or date-time, today, tomorrow, +3d, +2w. */
+  followUp?: string;
+};
+
+export class InteractionService {
+  private readonly interactions: InteractionRepository;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+    private readonly customers: CustomerService,
+  ) {
+    this.interactions = new InteractionRepository(db.orm);
+  }
+
+  log(request: InteractionLogRequest): { interaction: Interaction; customer: Customer } {
+    const now = this.clock.now();
+    const followUp = request.followUp === undefined ? null : parseDateInput(request.followUp, now).toISOString();
+    return withSqliteErrors(() =>
+      this.db.write(() => {
+        const customer = this.customers.resolve(request.customer);
+        const valid = validate(interactionInputSchema, {
+          customer_id: customer.id,
+          type: request.type,
+          channel: request.channel,
+          note: request.note,
+          follow_up_date: followUp,
+        });
+        const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: now.toISOString() });
+        return { interaction, customer };
+      }),
+    );
+  }
+
+  list(customerRef: string): { customer: Customer; interactions: Interaction[] } {
+    const customer = this.customers.resolve(customerRef);
+    return { customer, interactions: this.interactions.listForCustomer(customer.id) };
+  }
+}
