@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
+import { interactionInputSchema } from '../../../domain/schemas.js';
+import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
+import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
+import type { InputStream } from '../../context.js';
+import { parseChannel, promptCheck } from '../../parse.js';
+import type { Session } from '../../session.js';
+
+export interface InteractionLogOptions {
+  customer: string;
+  channel?: string;
+  type?: string;
+  /** The note itself, or `-` to read it from stdin. */
+  note?: string;
+  followUp?: string;
+  json?: boolean;
+}
+
+export function registerInteractionLog(interaction: Command, session: Session): void {
+  interaction
+    .command('log')
+    .alias('add')
+    .description('record a call, email, meeting or chat with a customer')
+    .argument('<customer-ref>', 'the customer: id, id prefix (4+ characters) or name')
+    .option('-c, --channel <channel>', `how: ${INTERACTION_CHANNELS.join(', ')}`)
+    .option('-t, --type <type>', 'what kind of interaction, e.g. "Intro call", "Proposal sent"')
+    .option('-m, --note <text>', 'what happened; "-" reads it from stdin (on a terminal, asked for when left out)')
+    .option('-f, --follow-up <date>', 'when to follow up: YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d, +2w')
+    .option('--json', 'print the logged interaction as JSON')
+    .addHelpText(
+      'after',
+      `
+Without a terminal, --channel, --type and --note are required. On a terminal a missing
+note is asked for, in $VISUAL/$EDITOR when one is set.
+
+Examples:
+  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
+  $ crm interaction log 3f2a -c email -t "Proposal sent" --note - < proposal-summary.txt
+  $ crm interaction log ada -c meeting -t "Workshop"    # on a terminal: asks for the note`,
+    )
+    .action((customer: string, options: Omit<InteractionLogOptions, 'customer'>) =>
+      runInteractionLog(session, { customer, ...options }),
+    );
+}
+
+export async function runInteractionLog(session: Session, options: InteractionLogOptions): Promise<void> {
+  // Everything that can be wrong with the command line is found before the note is typed,
+  // so a typo never throws away a note someone just wrote.
+  const given = options.channel === undefined ? undefined : parseChannel(options.channel);
+  if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
+  const customer = session.services.customers.resolve(options.customer);
+  const prompter = session.ctx.prompter;
+
+  const channel: InteractionChannel =
+    given ??
+    (await askOrFail(session, '--channel', `use one of ${INTERACTION_CHANNELS.join(', ')}`, () =>
+      prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
+    ));
+  const type =
+    options.type ??
+    (await askOrFail(session, '--type', 'say what kind of interaction, e.g. --type "Intro call"', () =>
+      prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
+    ));
+  const notePrompted = options.note === undefined;
+  const note =
+    options.note === '-'
+      ? await readAll(session.ctx.stdin)
+      : (options.note ??
+        (await askOrFail(session, '--note', 'give --note TEXT, or --note - to read it from stdin', () => askForNote(session))));
+
+  try {
+    const { interaction } = session.services.interactions.log({
+      customer: customer.id,
+      channel,
+      type,
+      note,
+      followUp: options.followUp,
+    });
+    if (options.json) session.out.json(interaction);
+    const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
+    session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
+  } catch (error) {
+    if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
+    throw error;
+  }
+}
+
+async function askOrFail<T>(session: Session, option: string, hint: string, ask: () => Promise<T>): Promise<T> {
+  if (!session.canPrompt) throw new UsageError(`missing ${option}: ${hint} (no terminal to prompt on)`);
+  return ask();
+}
+
+/** Long notes are easier in an editor, but only when the user has chosen one. */
+function askForNote(session: Session): Promise<string> {
+  const { env, prompter } = session.ctx;
+  if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
+  return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
+}
+
+async function readAll(stream: InputStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
