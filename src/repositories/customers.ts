@@ -42,7 +42,7 @@ export class CustomerRepository {
       // Newest first is the default view; id breaks ties so pages never overlap.
       created: [desc(customers.created_at), desc(customers.id)],
       updated: [desc(customers.updated_at), desc(customers.id)],
-      name: [asc(customers.name), asc(customers.id)],
+      name: [asc(nameOrder()), asc(customers.id)],
       status: [asc(statusRank()), desc(customers.created_at), desc(customers.id)],
     }[page.sort ?? 'created'];
     const query = this.withProductName()
@@ -68,7 +68,7 @@ export class CustomerRepository {
           ),
         ),
       )
-      .orderBy(asc(customers.name), asc(customers.id));
+      .orderBy(asc(nameOrder()), asc(customers.id));
     return (limit === undefined ? query.all() : query.limit(limit).all()).map(flattenProductName);
   }
 
@@ -120,6 +120,11 @@ export class CustomerRepository {
 
 function flattenProductName(row: { customer: Customer; product_name: string | null }): CustomerWithProduct {
   return { ...row.customer, product_name: row.product_name };
+}
+
+/** People expect "bob" between "Ada" and "Cy", not after every capitalised name. */
+function nameOrder(): SQL {
+  return sql`${customers.name} COLLATE NOCASE`;
 }
 
 /** Sorts by pipeline order rather than alphabetically. */

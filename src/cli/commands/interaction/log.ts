@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { interactionInputSchema } from '../../../domain/schemas.js';
+import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
@@ -49,6 +49,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   // so a typo never throws away a note someone just wrote.
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
   if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
+  if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
   const customer = session.services.customers.resolve(options.customer);
   const prompter = session.ctx.prompter;
 
