@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestCli } from './helpers.js';
+import { expectRefused, TestCli, type RunOptions } from './helpers.js';
 
 let cli: TestCli;
 beforeEach(() => {
@@ -32,16 +32,8 @@ async function addInOrder(names: string[]): Promise<void> {
   }
 }
 
-async function expectRefused(
-  argv: string[],
-  expected: { code: number; stderr: string },
-  options: Parameters<TestCli['run']>[1] = {},
-): Promise<void> {
-  const before = cli.snapshot();
-  const result = await cli.run(argv, options);
-  expect({ code: result.code, stderr: result.stderr }).toEqual(expected);
-  expect(result.stdout).toBe('');
-  expect(cli.snapshot()).toEqual(before);
+function refused(argv: string[], expected: { code: number; stderr: string }, options: RunOptions = {}): Promise<void> {
+  return expectRefused(cli, argv, expected, options);
 }
 
 describe('customer add', () => {
@@ -94,39 +86,39 @@ describe('customer add', () => {
   });
 
   it('refuses an invalid email with exit 1 and changes nothing', async () => {
-    await expectRefused(['customer', 'add', 'Ada', '--email', 'ada-at-example'], {
+    await refused(['customer', 'add', 'Ada', '--email', 'ada-at-example'], {
       code: 1,
       stderr: 'error: invalid email "ada-at-example": expected an address like name@example.com\n',
     });
   });
 
   it('refuses an unknown status with exit 2, naming the valid ones', async () => {
-    await expectRefused(['customer', 'add', 'Ada', '--status', 'won'], {
+    await refused(['customer', 'add', 'Ada', '--status', 'won'], {
       code: 2,
       stderr: `error: invalid status "won": use one of ${STATUS_LIST}\n`,
     });
   });
 
   it('refuses a blank name with exit 1', async () => {
-    await expectRefused(['customer', 'add', '  '], { code: 1, stderr: 'error: customer name is required\n' });
+    await refused(['customer', 'add', '  '], { code: 1, stderr: 'error: customer name is required\n' });
   });
 
   it('refuses an unknown product ref with exit 1', async () => {
-    await expectRefused(['customer', 'add', 'Ada', '--product', 'nothing'], {
+    await refused(['customer', 'add', 'Ada', '--product', 'nothing'], {
       code: 1,
       stderr: 'error: no product matches "nothing" (by id, id prefix or name)\n',
     });
   });
 
   it('is a usage error naming the missing name when there is no terminal', async () => {
-    await expectRefused(['customer', 'add', '--email', 'ada@example.com'], {
+    await refused(['customer', 'add', '--email', 'ada@example.com'], {
       code: 2,
       stderr: 'error: missing customer name: give it as the first argument (no terminal to prompt on)\n',
     });
   });
 
   it('does not prompt with --no-input even on a terminal', async () => {
-    await expectRefused(
+    await refused(
       ['--no-input', 'customer', 'add'],
       { code: 2, stderr: 'error: missing customer name: give it as the first argument (no terminal to prompt on)\n' },
       { tty: true, env: { NO_COLOR: '1' } },
@@ -296,14 +288,14 @@ describe('customer list', () => {
   });
 
   it('refuses an unknown status filter with exit 2, naming the valid ones', async () => {
-    await expectRefused(['customer', 'list', '--status', 'hot'], {
+    await refused(['customer', 'list', '--status', 'hot'], {
       code: 2,
       stderr: `error: invalid status "hot": use one of ${STATUS_LIST}\n`,
     });
   });
 
   it('refuses an unknown product filter with exit 1', async () => {
-    await expectRefused(['customer', 'list', '--product', 'nothing'], {
+    await refused(['customer', 'list', '--product', 'nothing'], {
       code: 1,
       stderr: 'error: no product matches "nothing" (by id, id prefix or name)\n',
     });
@@ -361,7 +353,7 @@ describe('customer list pagination', () => {
     [['--page', '0'], 'error: invalid --page "0": use a whole number of 1 or more\n'],
     [['--page', 'two'], 'error: invalid --page "two": use a whole number of 1 or more\n'],
   ])('refuses %j with exit 2', async (args, stderr) => {
-    await expectRefused(['customer', 'list', ...args], { code: 2, stderr });
+    await refused(['customer', 'list', ...args], { code: 2, stderr });
   });
 
   it('refuses --all with --page or --limit', async () => {
@@ -401,7 +393,7 @@ describe('customer search', () => {
   it('says so when nothing matches, and refuses blank text', async () => {
     const none = await cli.run(['customer', 'search', 'zebra']);
     expect(none).toMatchObject({ code: 0, stderr: 'no customer\'s name, email or phone contains "zebra"\n' });
-    await expectRefused(['customer', 'search', ' '], {
+    await refused(['customer', 'search', ' '], {
       code: 2,
       stderr: 'error: nothing to search for: give some text (use "customer list" to see everyone)\n',
     });
@@ -441,7 +433,7 @@ describe('customer show', () => {
   });
 
   it('reports an unknown ref with exit 1', async () => {
-    await expectRefused(['customer', 'show', 'nobody'], {
+    await refused(['customer', 'show', 'nobody'], {
       code: 1,
       stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
     });
@@ -450,7 +442,7 @@ describe('customer show', () => {
   it('reports an id prefix shared by two customers as ambiguous, listing both', async () => {
     insertCustomer('abcd1111-0000-4000-8000-000000000001', 'Ann');
     insertCustomer('abcd2222-0000-4000-8000-000000000002', 'Ben');
-    await expectRefused(['customer', 'show', 'abcd'], {
+    await refused(['customer', 'show', 'abcd'], {
       code: 1,
       stderr: 'error: "abcd" matches 2 records: abcd1111 Ann, abcd2222 Ben; use a longer id prefix\n',
     });
@@ -460,7 +452,7 @@ describe('customer show', () => {
   it('reports a name shared by two customers as ambiguous', async () => {
     insertCustomer('11110000-0000-4000-8000-000000000001', 'Ada');
     insertCustomer('22220000-0000-4000-8000-000000000002', 'ADA');
-    await expectRefused(['customer', 'show', 'ada'], {
+    await refused(['customer', 'show', 'ada'], {
       code: 1,
       stderr: 'error: "ada" matches 2 records: 11110000 Ada, 22220000 ADA; use a longer id prefix\n',
     });
@@ -507,19 +499,19 @@ describe('customer edit', () => {
   });
 
   it('needs something to change', async () => {
-    await expectRefused(['customer', 'edit', 'ada'], {
+    await refused(['customer', 'edit', 'ada'], {
       code: 2,
       stderr: 'error: nothing to change: give --name, --email, --phone, --product, --no-product, --source or --owner\n',
     });
   });
 
   it('refuses an invalid email, a blank name and an unknown product, changing nothing', async () => {
-    await expectRefused(['customer', 'edit', 'ada', '--email', 'nope', '--phone', '1'], {
+    await refused(['customer', 'edit', 'ada', '--email', 'nope', '--phone', '1'], {
       code: 1,
       stderr: 'error: invalid email "nope": expected an address like name@example.com\n',
     });
-    await expectRefused(['customer', 'edit', 'ada', '--name', ''], { code: 1, stderr: 'error: customer name is required\n' });
-    await expectRefused(['customer', 'edit', 'ada', '--product', 'nothing'], {
+    await refused(['customer', 'edit', 'ada', '--name', ''], { code: 1, stderr: 'error: customer name is required\n' });
+    await refused(['customer', 'edit', 'ada', '--product', 'nothing'], {
       code: 1,
       stderr: 'error: no product matches "nothing" (by id, id prefix or name)\n',
     });
@@ -560,14 +552,14 @@ describe('customer move', () => {
   });
 
   it('refuses an unknown status with exit 2, like every other status option', async () => {
-    await expectRefused(['customer', 'move', 'ada', 'won'], {
+    await refused(['customer', 'move', 'ada', 'won'], {
       code: 2,
       stderr: `error: invalid status "won": use one of ${STATUS_LIST}\n`,
     });
   });
 
   it('refuses an unknown ref with exit 1', async () => {
-    await expectRefused(['customer', 'move', 'bob', 'qualified'], {
+    await refused(['customer', 'move', 'bob', 'qualified'], {
       code: 1,
       stderr: 'error: no customer matches "bob" (by id, id prefix or name)\n',
     });
@@ -584,7 +576,7 @@ describe('customer delete', () => {
   });
 
   it('needs --yes when there is no terminal', async () => {
-    await expectRefused(['customer', 'delete', 'ada'], {
+    await refused(['customer', 'delete', 'ada'], {
       code: 2,
       stderr: 'error: deleting customer "Ada" needs confirmation: pass --yes (no terminal to ask on)\n',
     });
@@ -614,7 +606,7 @@ describe('customer delete', () => {
   });
 
   it('refuses an unknown ref before asking anything', async () => {
-    await expectRefused(
+    await refused(
       ['customer', 'delete', 'cy'],
       { code: 1, stderr: 'error: no customer matches "cy" (by id, id prefix or name)\n' },
       { tty: true, env: { NO_COLOR: '1' } },

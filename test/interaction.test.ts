@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestCli } from './helpers.js';
+import { expectRefused, TestCli, type RunOptions } from './helpers.js';
 
 let cli: TestCli;
 let ada: { id: string };
@@ -13,17 +13,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const CHANNELS = 'phone, email, meeting, chat, other';
 const plain = { NO_COLOR: '1' };
 
-async function expectRefused(
-  argv: string[],
-  expected: { code: number; stderr: string },
-  options: Parameters<TestCli['run']>[1] = {},
-): Promise<void> {
-  const before = cli.snapshot();
-  const result = await cli.run(argv, options);
-  expect({ code: result.code, stderr: result.stderr }).toEqual(expected);
-  expect(result.stdout).toBe('');
-  expect(result.prompter.asked).toEqual([]);
-  expect(cli.snapshot()).toEqual(before);
+function refused(argv: string[], expected: { code: number; stderr: string }, options: RunOptions = {}): Promise<void> {
+  return expectRefused(cli, argv, expected, options);
 }
 
 function log(...args: string[]): string[] {
@@ -66,33 +57,33 @@ describe('interaction log', () => {
   });
 
   it('refuses an invalid follow-up date with exit 2 and changes nothing', async () => {
-    await expectRefused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', 'next friday'), {
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', 'next friday'), {
       code: 2,
       stderr: 'error: invalid date "next friday": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
     });
-    await expectRefused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2027-02-30'), {
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2027-02-30'), {
       code: 2,
       stderr: 'error: invalid date "2027-02-30": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
     });
   });
 
   it('refuses an unknown channel with exit 2, naming the valid ones', async () => {
-    await expectRefused(log('--channel', 'fax', '--type', 'Call', '--note', 'n'), {
+    await refused(log('--channel', 'fax', '--type', 'Call', '--note', 'n'), {
       code: 2,
       stderr: `error: invalid channel "fax": use one of ${CHANNELS}\n`,
     });
   });
 
   it('refuses an unknown customer with exit 1', async () => {
-    await expectRefused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call', '-m', 'n'], {
+    await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call', '-m', 'n'], {
       code: 1,
       stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
     });
   });
 
   it('refuses a blank type or note with exit 1', async () => {
-    await expectRefused(log('-c', 'phone', '-t', ' ', '-m', 'n'), { code: 1, stderr: 'error: interaction type is required\n' });
-    await expectRefused(log('-c', 'phone', '-t', 'Call', '-m', ''), { code: 1, stderr: 'error: note is required\n' });
+    await refused(log('-c', 'phone', '-t', ' ', '-m', 'n'), { code: 1, stderr: 'error: interaction type is required\n' });
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', ''), { code: 1, stderr: 'error: note is required\n' });
   });
 
   it.each([
@@ -100,7 +91,7 @@ describe('interaction log', () => {
     [['-c', 'phone', '-m', 'n'], 'error: missing --type: say what kind of interaction, e.g. --type "Intro call" (no terminal to prompt on)\n'],
     [['-c', 'phone', '-t', 'Call'], 'error: missing --note: give --note TEXT, or --note - to read it from stdin (no terminal to prompt on)\n'],
   ])('without a terminal, %j is a usage error naming what is missing', async (args, stderr) => {
-    await expectRefused(log(...args), { code: 2, stderr });
+    await refused(log(...args), { code: 2, stderr });
   });
 
   it('reads the note from stdin with --note -', async () => {
@@ -112,7 +103,7 @@ describe('interaction log', () => {
   });
 
   it('refuses an empty stdin note with exit 1', async () => {
-    await expectRefused(log('-c', 'email', '-t', 'Proposal', '--note', '-'), {
+    await refused(log('-c', 'email', '-t', 'Proposal', '--note', '-'), {
       code: 1,
       stderr: 'error: note is required\n',
     }, { stdin: '\n' });
@@ -150,15 +141,15 @@ describe('interaction log prompts (on a terminal)', () => {
   });
 
   it('checks the customer, channel and date before asking for a note', async () => {
-    await expectRefused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call'], {
+    await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call'], {
       code: 1,
       stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
     }, { tty: true, env: plain });
-    await expectRefused(log('-c', 'fax', '-t', 'Call'), {
+    await refused(log('-c', 'fax', '-t', 'Call'), {
       code: 2,
       stderr: `error: invalid channel "fax": use one of ${CHANNELS}\n`,
     }, { tty: true, env: plain });
-    await expectRefused(log('-c', 'phone', '-t', 'Call', '--follow-up', 'someday'), {
+    await refused(log('-c', 'phone', '-t', 'Call', '--follow-up', 'someday'), {
       code: 2,
       stderr: 'error: invalid date "someday": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
     }, { tty: true, env: plain });
@@ -216,7 +207,7 @@ describe('interaction list', () => {
   });
 
   it('refuses an unknown customer with exit 1', async () => {
-    await expectRefused(['interaction', 'list', 'nobody'], {
+    await refused(['interaction', 'list', 'nobody'], {
       code: 1,
       stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
     });
