@@ -74,6 +74,15 @@ describe('interaction log', () => {
     });
   });
 
+  it('logs for an archived customer too, with a warning', async () => {
+    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n'));
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: '✓ logged phone "Call" with "Ada"\nwarning: "Ada" is archived; "customer restore" brings them back into lists\n',
+    });
+  });
+
   it('refuses an unknown customer with exit 1', async () => {
     await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call', '-m', 'n'], {
       code: 1,

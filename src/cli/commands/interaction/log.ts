@@ -31,8 +31,8 @@ export function registerInteractionLog(interaction: Command, session: Session): 
     .addHelpText(
       'after',
       `
-Without a terminal, --channel, --type and --note are required. On a terminal a missing
-note is asked for, in $VISUAL/$EDITOR when one is set.
+Without a terminal, --channel, --type and --note are required. On a terminal whatever is
+missing is asked for (the note in $VISUAL/$EDITOR when one is set).
 
 Examples:
   $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
@@ -81,6 +81,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     if (options.json) session.out.json(interaction);
     const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
+    if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
   } catch (error) {
     if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
     throw error;
