@@ -539,8 +539,8 @@ describe('customer move', () => {
     });
   });
 
-  it('prints the customer with --json', async () => {
-    const moved = await cli.json(['customer', 'move', 'ada', 'closed_won']);
+  it('prints the customer with --json, and takes "closed won" for closed_won', async () => {
+    const moved = await cli.json(['customer', 'move', 'ada', 'Closed won']);
     expect(moved).toMatchObject({ name: 'Ada', status: 'closed_won' });
     expect(moved).not.toHaveProperty('product_name');
   });

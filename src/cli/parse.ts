@@ -8,7 +8,8 @@ import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js
  * one is a usage error (exit 2) with the same wording the services use for stored data.
  */
 function parseWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
-  const result = schema.safeParse(text.trim().toLowerCase());
+  // "Closed Won" and "closed-won" mean closed_won: nobody should have to remember the underscore.
+  const result = schema.safeParse(text.trim().toLowerCase().replace(/[\s-]+/g, '_'));
   if (result.success) return result.data;
   // Reparsed as typed so that the message quotes what the user wrote, not the normalised form.
   const asTyped = schema.safeParse(text);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
 import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
@@ -16,6 +15,9 @@ export interface InteractionLogOptions {
   followUp?: string;
   json?: boolean;
 }
+
+/** Said when a value is missing, because on a terminal it would have been asked for. */
+const NO_TERMINAL = ' (no terminal to prompt on)';
 
 export function registerInteractionLog(interaction: Command, session: Session): void {
   interaction
@@ -55,20 +57,24 @@ export async function runInteractionLog(session: Session, options: InteractionLo
 
   const channel: InteractionChannel =
     given ??
-    (await askOrFail(session, '--channel', `use one of ${INTERACTION_CHANNELS.join(', ')}`, () =>
-      prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
-    ));
-  const type =
-    options.type ??
-    (await askOrFail(session, '--type', 'say what kind of interaction, e.g. --type "Intro call"', () =>
-      prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
-    ));
+    parseChannel(
+      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}${NO_TERMINAL}`, () =>
+        prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
+      ),
+    );
+  const type = await session.require(
+    options.type,
+    `--type: say what kind of interaction, e.g. --type "Intro call"${NO_TERMINAL}`,
+    () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
+  );
   const notePrompted = options.note === undefined;
   const note =
     options.note === '-'
       ? await readAll(session.ctx.stdin)
       : (options.note ??
-        (await askOrFail(session, '--note', 'give --note TEXT, or --note - to read it from stdin', () => askForNote(session))));
+        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin${NO_TERMINAL}`, () =>
+          askForNote(session),
+        )));
 
   try {
     const { interaction } = session.services.interactions.log({
@@ -86,11 +92,6 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
     throw error;
   }
-}
-
-async function askOrFail<T>(session: Session, option: string, hint: string, ask: () => Promise<T>): Promise<T> {
-  if (!session.canPrompt) throw new UsageError(`missing ${option}: ${hint} (no terminal to prompt on)`);
-  return ask();
 }
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
