@@ -192,6 +192,9 @@ describe('customer add prompts (on a terminal, without a name)', () => {
     const unknownProduct = await cli.run(['customer', 'add', '--product', 'nope'], { tty: true, answers: ['Ada'] });
     expect(unknownProduct.code).toBe(1);
     expect(unknownProduct.prompter.asked).toEqual([]);
+    const badEmail = await cli.run(['customer', 'add', '--email', 'nope'], { tty: true, answers: ['Ada'] });
+    expect(badEmail.code).toBe(1);
+    expect(badEmail.prompter.asked).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { customerInputSchema } from '../../../domain/schemas.js';
+import { customerInputSchema, validate } from '../../../domain/schemas.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../../../domain/vocabulary.js';
 import type { CustomerAddRequest } from '../../../services/customers.js';
 import { shortId } from '../../output.js';
@@ -74,15 +74,16 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
   }
   // Flags are checked first so that a typo there does not throw away the answers typed below.
   const given = fromOptions(session, options);
+  if (given.email !== undefined) validate(customerInputSchema.shape.email, given.email);
   if (options.product !== undefined) session.services.products.resolve(options.product);
   const prompter = session.ctx.prompter;
-  const text = async (message: string, check?: (value: string) => true | string, fallback?: string) =>
+  const text = (message: string, check?: (value: string) => true | string, fallback?: string) =>
     prompter.input({ message, ...(check && { validate: check }), ...(fallback && { default: fallback }) });
 
   const name = await text('Name:', promptCheck(customerInputSchema.shape.name));
-  const email = options.email ?? (await text('Email (optional):', promptCheck(customerInputSchema.shape.email)));
-  const phone = options.phone ?? (await text('Phone (optional):'));
-  const product = options.product ?? (await askForProduct(session));
+  const email = given.email ?? (await text('Email (optional):', promptCheck(customerInputSchema.shape.email)));
+  const phone = given.phone ?? (await text('Phone (optional):'));
+  const product = given.product ?? (await askForProduct(session));
   const status: CustomerStatus =
     given.status ??
     (await prompter.select({
@@ -90,7 +91,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
       choices: CUSTOMER_STATUSES.map((value) => ({ name: value, value })),
       default: 'lead',
     }));
-  const source = options.source ?? (await text('Acquisition source (optional):'));
+  const source = given.acquisition_source ?? (await text('Acquisition source (optional):'));
   const owner = options.owner ?? (await text('Owner (optional):', undefined, session.owner));
   return { name, email, phone, product, status, acquisition_source: source, owner };
 }
