@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,4 +141,22 @@ export class TestCli {
 
 export function tempDir(prefix = 'crm-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Runs a command that must be refused: asserts the exit code and the exact stderr, that
+ * nothing reached stdout, that no prompt was shown, and that the database is unchanged.
+ */
+export async function expectRefused(
+  cli: TestCli,
+  argv: string[],
+  expected: { code: number; stderr: string },
+  options: RunOptions = {},
+): Promise<void> {
+  const before = cli.snapshot();
+  const result = await cli.run(argv, options);
+  expect({ code: result.code, stderr: result.stderr }).toEqual(expected);
+  expect(result.stdout).toBe('');
+  expect(result.prompter.asked).toEqual([]);
+  expect(cli.snapshot()).toEqual(before);
 }

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerCustomerCommands } from './commands/customer/index.js';
+import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerProductCommands } from './commands/product/index.js';
 import type { Session } from './session.js';
 
@@ -53,5 +55,7 @@ export function buildProgram(session: Session): Command {
     .hook('preAction', () => session.setGlobals(program.opts()));
 
   registerProductCommands(program, session);
+  registerCustomerCommands(program, session);
+  registerInteractionCommands(program, session);
   return program;
 }

@@ -94,3 +94,17 @@ export function parseDateInput(text: string, now: Date): Date {
     `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w`,
   );
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DD` of the local calendar day: follow-ups are stored as local midnight in UTC. */
+export function formatLocalDay(instant: string | Date): string {
+  const date = new Date(instant);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** `YYYY-MM-DD HH:MM` in local time, for terminal tables. */
+export function formatLocalMinute(instant: string | Date): string {
+  const date = new Date(instant);
+  return `${formatLocalDay(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

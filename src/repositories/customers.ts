@@ -36,31 +36,28 @@ export class CustomerRepository {
     return and(...conditions);
   }
 
-  list(filter: CustomerFilter, page: CustomerPage = {}): Customer[] {
+  /** Rows carry the product's name so that lists can show it without a query per row. */
+  list(filter: CustomerFilter, page: CustomerPage = {}): CustomerWithProduct[] {
     const order = {
       // Newest first is the default view; id breaks ties so pages never overlap.
       created: [desc(customers.created_at), desc(customers.id)],
       updated: [desc(customers.updated_at), desc(customers.id)],
-      name: [asc(customers.name), asc(customers.id)],
+      name: [asc(nameOrder()), asc(customers.id)],
       status: [asc(statusRank()), desc(customers.created_at), desc(customers.id)],
     }[page.sort ?? 'created'];
-    const query = this.orm
-      .select()
-      .from(customers)
+    const query = this.withProductName()
       .where(this.where(filter))
       .orderBy(...order);
-    if (page.limit !== undefined) return query.limit(page.limit).offset(page.offset ?? 0).all();
-    return query.all();
+    const rows = page.limit === undefined ? query.all() : query.limit(page.limit).offset(page.offset ?? 0).all();
+    return rows.map(flattenProductName);
   }
 
   count(filter: CustomerFilter): number {
     return this.orm.select({ n: count() }).from(customers).where(this.where(filter)).get()?.n ?? 0;
   }
 
-  search(text: string, limit?: number): Customer[] {
-    const query = this.orm
-      .select()
-      .from(customers)
+  search(text: string, limit?: number): CustomerWithProduct[] {
+    const query = this.withProductName()
       .where(
         and(
           eq(customers.is_archived, false),
@@ -71,8 +68,8 @@ export class CustomerRepository {
           ),
         ),
       )
-      .orderBy(asc(customers.name), asc(customers.id));
-    return limit === undefined ? query.all() : query.limit(limit).all();
+      .orderBy(asc(nameOrder()), asc(customers.id));
+    return (limit === undefined ? query.all() : query.limit(limit).all()).map(flattenProductName);
   }
 
   get(id: string): Customer | undefined {
@@ -80,13 +77,15 @@ export class CustomerRepository {
   }
 
   getWithProduct(id: string): CustomerWithProduct | undefined {
-    const row = this.orm
+    const row = this.withProductName().where(eq(customers.id, id)).get();
+    return row ? flattenProductName(row) : undefined;
+  }
+
+  private withProductName() {
+    return this.orm
       .select({ customer: customers, product_name: products.name })
       .from(customers)
-      .leftJoin(products, eq(customers.product_id, products.id))
-      .where(eq(customers.id, id))
-      .get();
-    return row ? { ...row.customer, product_name: row.product_name } : undefined;
+      .leftJoin(products, eq(customers.product_id, products.id));
   }
 
   findByIdPrefix(prefix: string, limit: number): Customer[] {
@@ -117,6 +116,15 @@ export class CustomerRepository {
   delete(id: string): void {
     this.orm.delete(customers).where(eq(customers.id, id)).run();
   }
+}
+
+function flattenProductName(row: { customer: Customer; product_name: string | null }): CustomerWithProduct {
+  return { ...row.customer, product_name: row.product_name };
+}
+
+/** People expect "bob" between "Ada" and "Cy", not after every capitalised name. */
+function nameOrder(): SQL {
+  return sql`${customers.name} COLLATE NOCASE`;
 }
 
 /** Sorts by pipeline order rather than alphabetically. */

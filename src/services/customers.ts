@@ -27,7 +27,7 @@ export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
 }
 
 export interface CustomerListResult {
-  customers: Customer[];
+  customers: CustomerWithProduct[];
   /** Matching customers in all, across pages. */
   total: number;
   offset: number;
@@ -88,7 +88,7 @@ export class CustomerService {
     };
   }
 
-  search(text: string, limit?: number): Customer[] {
+  search(text: string, limit?: number): CustomerWithProduct[] {
     return this.customers.search(text, limit);
   }
 
@@ -100,33 +100,40 @@ export class CustomerService {
     };
   }
 
-  add(request: CustomerAddRequest): Customer {
+  add(request: CustomerAddRequest): CustomerWithProduct {
     const { product, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
     return this.write(() => {
       const now = this.now();
-      return this.customers.insert({
+      const { id } = this.customers.insert({
         id: randomUUID(),
         ...valid,
         product_id: this.productIdFor(product) ?? null,
         created_at: now,
         updated_at: now,
       });
+      return this.customers.getWithProduct(id)!;
     });
   }
 
-  edit(ref: string, request: CustomerEditRequest): Customer {
+  /**
+   * Only fields whose value actually differs are written, so an edit that repeats the
+   * current values leaves `updated_at` alone and reports `changed: false`.
+   */
+  edit(ref: string, request: CustomerEditRequest): { customer: CustomerWithProduct; changed: boolean } {
     const { product, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
     return this.write(() => {
       const customer = this.resolve(ref);
+      const requested: Partial<Customer> = { ...valid, product_id: this.productIdFor(product) };
       const patch = Object.fromEntries(
-        Object.entries({ ...valid, product_id: this.productIdFor(product) }).filter(
-          ([, value]) => value !== undefined,
+        Object.entries(requested).filter(
+          ([key, value]) => value !== undefined && value !== customer[key as keyof Customer],
         ),
       );
-      if (Object.keys(patch).length === 0) return customer;
-      return this.customers.update(customer.id, { ...patch, updated_at: this.now() });
+      const changed = Object.keys(patch).length > 0;
+      if (changed) this.customers.update(customer.id, { ...patch, updated_at: this.now() });
+      return { customer: this.customers.getWithProduct(customer.id)!, changed };
     });
   }
 

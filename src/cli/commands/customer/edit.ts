@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
+import { shortId } from '../../output.js';
+import type { Session } from '../../session.js';
+import { renderCustomer } from './view.js';
+
+export interface CustomerEditOptions {
+  ref: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  /** A ref, or `false` from --no-product. */
+  product?: string | false;
+  source?: string;
+  owner?: string;
+  json?: boolean;
+}
+
+const EDITABLE = '--name, --email, --phone, --product, --no-product, --source or --owner';
+
+export function registerCustomerEdit(customer: Command, session: Session): void {
+  customer
+    .command('edit')
+    .description('change a customer\'s details (the status changes with "customer move")')
+    .argument('<ref>', 'id, id prefix (4+ characters) or name')
+    .option('-n, --name <name>', 'new name')
+    .option('-e, --email <address>', 'new email ("" clears it)')
+    .option('-p, --phone <number>', 'new phone ("" clears it)')
+    .option('--product <ref>', 'link them to this product')
+    .option('--no-product', 'unlink them from their product')
+    .option('--source <text>', 'new acquisition source ("" clears it)')
+    .option('-o, --owner <name>', 'new owner ("" clears it)')
+    .option('--json', 'print the updated customer as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ crm customer edit ada --email ada@newmail.com --phone "+44 20 7946 0000"
+  $ crm customer edit 3f2a --product "website audit" --owner grace
+  $ crm customer edit ada --no-product --source ""`,
+    )
+    .action((ref: string, options: Omit<CustomerEditOptions, 'ref'>) =>
+      runCustomerEdit(session, { ref, ...options }),
+    );
+}
+
+export function runCustomerEdit(session: Session, options: CustomerEditOptions): void {
+  const { name, email, phone, product, source, owner } = options;
+  if ([name, email, phone, product, source, owner].every((value) => value === undefined)) {
+    throw new UsageError(`nothing to change: give ${EDITABLE}`);
+  }
+  const { customer, changed } = session.services.customers.edit(options.ref, {
+    name,
+    email,
+    phone,
+    product: product === false ? null : product,
+    acquisition_source: source,
+    owner,
+  });
+  renderCustomer(session, customer, options.json);
+  if (changed) session.success(`updated customer "${customer.name}" (${shortId(customer.id)})`);
+  else session.info(`"${customer.name}" already had those values; nothing changed`);
+}

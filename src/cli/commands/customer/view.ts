@@ -1,0 +1,76 @@
+import type { ChalkInstance } from 'chalk';
+import { formatLocalDay } from '../../../domain/time.js';
+import type { Customer } from '../../../domain/types.js';
+import type { CustomerStatus } from '../../../domain/vocabulary.js';
+import type { CustomerWithProduct } from '../../../repositories/customers.js';
+import { shortId, type Column } from '../../output.js';
+import type { Session } from '../../session.js';
+
+export function paintStatus(status: CustomerStatus, paint: ChalkInstance): string {
+  if (status === 'closed_won') return paint.green(status);
+  if (status === 'closed_lost') return paint.dim(status);
+  return status;
+}
+
+export function customerColumns(options: { archived: boolean }): ReadonlyArray<Column<CustomerWithProduct>> {
+  const columns: Array<Column<CustomerWithProduct>> = [
+    { header: 'id', value: (c) => c.id, display: (c) => shortId(c.id) },
+    { header: 'name', value: (c) => c.name },
+    { header: 'email', value: (c) => c.email },
+    { header: 'phone', value: (c) => c.phone },
+    { header: 'status', value: (c) => c.status, display: (c, paint) => paintStatus(c.status, paint) },
+    { header: 'product', value: (c) => c.product_name },
+    { header: 'owner', value: (c) => c.owner },
+    { header: 'created_at', value: (c) => c.created_at, display: (c) => formatLocalDay(c.created_at) },
+  ];
+  // Only worth a column when archived rows can appear at all.
+  if (options.archived) {
+    columns.push({
+      header: 'archived',
+      value: (c) => c.is_archived,
+      display: (c, paint) => (c.is_archived ? paint.yellow('yes') : 'no'),
+    });
+  }
+  return columns;
+}
+
+/**
+ * The `--json` shape of a customer is exactly the data-model columns; joined extras such as
+ * `product_name` appear only where a command documents them (`customer show`).
+ */
+export function customerJson(customer: Customer): Customer {
+  return {
+    id: customer.id,
+    name: customer.name,
+    email: customer.email,
+    phone: customer.phone,
+    product_id: customer.product_id,
+    status: customer.status,
+    acquisition_source: customer.acquisition_source,
+    owner: customer.owner,
+    is_archived: customer.is_archived,
+    created_at: customer.created_at,
+    updated_at: customer.updated_at,
+  };
+}
+
+/** A single customer: the JSON object with `--json`, aligned fields otherwise. */
+export function renderCustomer(session: Session, customer: CustomerWithProduct, json: boolean | undefined): void {
+  if (json) {
+    session.out.json(customerJson(customer));
+    return;
+  }
+  session.out.record([
+    ['id', customer.id],
+    ['name', customer.name],
+    ['email', customer.email],
+    ['phone', customer.phone],
+    ['status', paintStatus(customer.status, session.out.paint)],
+    ['product', customer.product_name],
+    ['source', customer.acquisition_source],
+    ['owner', customer.owner],
+    ['archived', customer.is_archived ? 'yes' : 'no'],
+    ['created_at', customer.created_at],
+    ['updated_at', customer.updated_at],
+  ]);
+}

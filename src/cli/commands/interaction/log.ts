@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { interactionInputSchema, validate } from '../../../domain/schemas.js';
+import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
+import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
+import type { InputStream } from '../../context.js';
+import { parseChannel, promptCheck } from '../../parse.js';
+import type { Session } from '../../session.js';
+
+export interface InteractionLogOptions {
+  customer: string;
+  channel?: string;
+  type?: string;
+  /** The note itself, or `-` to read it from stdin. */
+  note?: string;
+  followUp?: string;
+  json?: boolean;
+}
+
+/** Said when a value is missing, because on a terminal it would have been asked for. */
+const NO_TERMINAL = ' (no terminal to prompt on)';
+
+export function registerInteractionLog(interaction: Command, session: Session): void {
+  interaction
+    .command('log')
+    .alias('add')
+    .description('record a call, email, meeting or chat with a customer')
+    .argument('<customer-ref>', 'the customer: id, id prefix (4+ characters) or name')
+    .option('-c, --channel <channel>', `how: ${INTERACTION_CHANNELS.join(', ')}`)
+    .option('-t, --type <type>', 'what kind of interaction, e.g. "Intro call", "Proposal sent"')
+    .option('-m, --note <text>', 'what happened; "-" reads it from stdin (on a terminal, asked for when left out)')
+    .option('-f, --follow-up <date>', 'when to follow up: YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d, +2w')
+    .option('--json', 'print the logged interaction as JSON')
+    .addHelpText(
+      'after',
+      `
+Without a terminal, --channel, --type and --note are required. On a terminal whatever is
+missing is asked for (the note in $VISUAL/$EDITOR when one is set).
+
+Examples:
+  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
+  $ crm interaction log 3f2a -c email -t "Proposal sent" --note - < proposal-summary.txt
+  $ crm interaction log ada -c meeting -t "Workshop"    # on a terminal: asks for the note`,
+    )
+    .action((customer: string, options: Omit<InteractionLogOptions, 'customer'>) =>
+      runInteractionLog(session, { customer, ...options }),
+    );
+}
+
+export async function runInteractionLog(session: Session, options: InteractionLogOptions): Promise<void> {
+  // Everything that can be wrong with the command line is found before the note is typed,
+  // so a typo never throws away a note someone just wrote.
+  const given = options.channel === undefined ? undefined : parseChannel(options.channel);
+  if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
+  if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
+  const customer = session.services.customers.resolve(options.customer);
+  const prompter = session.ctx.prompter;
+
+  const channel: InteractionChannel =
+    given ??
+    parseChannel(
+      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}${NO_TERMINAL}`, () =>
+        prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
+      ),
+    );
+  const type = await session.require(
+    options.type,
+    `--type: say what kind of interaction, e.g. --type "Intro call"${NO_TERMINAL}`,
+    () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
+  );
+  const notePrompted = options.note === undefined;
+  const note =
+    options.note === '-'
+      ? await readAll(session.ctx.stdin)
+      : (options.note ??
+        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin${NO_TERMINAL}`, () =>
+          askForNote(session),
+        )));
+
+  try {
+    const { interaction } = session.services.interactions.log({
+      customer: customer.id,
+      channel,
+      type,
+      note,
+      followUp: options.followUp,
+    });
+    if (options.json) session.out.json(interaction);
+    const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
+    session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
+    if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
+  } catch (error) {
+    if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
+    throw error;
+  }
+}
+
+/** Long notes are easier in an editor, but only when the user has chosen one. */
+function askForNote(session: Session): Promise<string> {
+  const { env, prompter } = session.ctx;
+  if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
+  return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
+}
+
+async function readAll(stream: InputStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+// Runs the compiled binary (`npm test` builds first), as a user's shell or cron job would.
+const bin = path.resolve('bin/crm.js');
+const dir = tempDir();
+const db = path.join(dir, 'crm.db');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function crm(args: string[], input = '') {
+  const result = spawnSync(process.execPath, [bin, '--db', db, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, CRM_OWNER: 'grace', NO_COLOR: '1' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('customer and interaction commands through the real binary', () => {
+  it('adds, logs from piped stdin, lists as TSV and refuses to prompt without a terminal', () => {
+    expect(crm(['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']).code).toBe(0);
+    const logged = crm(['interaction', 'log', 'ada lovelace', '-c', 'phone', '-t', 'Intro', '--note', '-'], 'From a pipe\n');
+    expect(logged).toMatchObject({ code: 0, stderr: '✓ logged phone "Intro" with "Ada Lovelace"\n' });
+
+    const list = crm(['customer', 'list']);
+    expect(list.stdout).toMatch(/^id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at\n[0-9a-f-]{36}\tAda Lovelace\tada@example.com\t\tlead\t\tgrace\t/);
+
+    const shown = JSON.parse(crm(['customer', 'show', 'ada lovelace', '--json']).stdout);
+    expect(shown.interactions.map((i: { note: string }) => i.note)).toEqual(['From a pipe']);
+
+    expect(crm(['customer', 'add'])).toMatchObject({
+      code: 2,
+      stderr: 'error: missing customer name: give it as the first argument (no terminal to prompt on)\n',
+    });
+  });
+});

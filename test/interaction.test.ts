@@ -1,0 +1,239 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectRefused, TestCli, type RunOptions } from './helpers.js';
+
+let cli: TestCli;
+let ada: { id: string };
+beforeEach(async () => {
+  cli = new TestCli();
+  ada = await cli.json(['customer', 'add', 'Ada']);
+});
+afterEach(() => cli.close());
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const CHANNELS = 'phone, email, meeting, chat, other';
+const plain = { NO_COLOR: '1' };
+
+function refused(argv: string[], expected: { code: number; stderr: string }, options: RunOptions = {}): Promise<void> {
+  return expectRefused(cli, argv, expected, options);
+}
+
+function log(...args: string[]): string[] {
+  return ['interaction', 'log', 'ada', ...args];
+}
+
+describe('interaction log', () => {
+  it('logs an interaction and prints it as JSON with data-model column names', async () => {
+    const interaction = await cli.json(log('--channel', 'phone', '--type', 'Intro call', '--note', 'Wants a quote'));
+    expect(interaction).toEqual({
+      id: expect.stringMatching(UUID),
+      customer_id: ada.id,
+      type: 'Intro call',
+      channel: 'phone',
+      note: 'Wants a quote',
+      follow_up_date: null,
+      created_at: '2026-11-25T10:00:00.000Z',
+    });
+  });
+
+  it('confirms on stderr, with the follow-up day, and prints nothing on stdout', async () => {
+    const result = await cli.run(log('-c', 'Email', '-t', 'Quote', '-m', 'sent', '--follow-up', '+3d'));
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '✓ logged email "Quote" with "Ada"; follow up on 2026-11-28\n',
+    });
+  });
+
+  it.each([
+    ['today', '2026-11-25T00:00:00.000Z'],
+    ['tomorrow', '2026-11-26T00:00:00.000Z'],
+    ['+3d', '2026-11-28T00:00:00.000Z'],
+    ['+2w', '2026-12-09T00:00:00.000Z'],
+    ['2027-01-15', '2027-01-15T00:00:00.000Z'],
+    ['2027-01-15T14:30:00Z', '2027-01-15T14:30:00.000Z'],
+  ])('parses --follow-up %s', async (input, stored) => {
+    const interaction = await cli.json(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', input));
+    expect(interaction.follow_up_date).toBe(stored);
+  });
+
+  it('refuses an invalid follow-up date with exit 2 and changes nothing', async () => {
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', 'next friday'), {
+      code: 2,
+      stderr: 'error: invalid date "next friday": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
+    });
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2027-02-30'), {
+      code: 2,
+      stderr: 'error: invalid date "2027-02-30": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
+    });
+  });
+
+  it('refuses an unknown channel with exit 2, naming the valid ones', async () => {
+    await refused(log('--channel', 'fax', '--type', 'Call', '--note', 'n'), {
+      code: 2,
+      stderr: `error: invalid channel "fax": use one of ${CHANNELS}\n`,
+    });
+  });
+
+  it('logs for an archived customer too, with a warning', async () => {
+    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n'));
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: '✓ logged phone "Call" with "Ada"\nwarning: "Ada" is archived; "customer restore" brings them back into lists\n',
+    });
+  });
+
+  it('refuses an unknown customer with exit 1', async () => {
+    await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call', '-m', 'n'], {
+      code: 1,
+      stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
+    });
+  });
+
+  it('refuses a blank type or note with exit 1', async () => {
+    await refused(log('-c', 'phone', '-t', ' ', '-m', 'n'), { code: 1, stderr: 'error: interaction type is required\n' });
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', ''), { code: 1, stderr: 'error: note is required\n' });
+  });
+
+  it.each([
+    [['-t', 'Call', '-m', 'n'], `error: missing --channel: use one of ${CHANNELS} (no terminal to prompt on)\n`],
+    [['-c', 'phone', '-m', 'n'], 'error: missing --type: say what kind of interaction, e.g. --type "Intro call" (no terminal to prompt on)\n'],
+    [['-c', 'phone', '-t', 'Call'], 'error: missing --note: give --note TEXT, or --note - to read it from stdin (no terminal to prompt on)\n'],
+  ])('without a terminal, %j is a usage error naming what is missing', async (args, stderr) => {
+    await refused(log(...args), { code: 2, stderr });
+  });
+
+  it('reads the note from stdin with --note -', async () => {
+    const result = await cli.run(log('-c', 'email', '-t', 'Proposal', '--note', '-', '--json'), {
+      stdin: 'Sent the proposal.\nThey will answer by Friday.\n',
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).note).toBe('Sent the proposal.\nThey will answer by Friday.');
+  });
+
+  it('refuses an empty stdin note with exit 1', async () => {
+    await refused(log('-c', 'email', '-t', 'Proposal', '--note', '-'), {
+      code: 1,
+      stderr: 'error: note is required\n',
+    }, { stdin: '\n' });
+  });
+});
+
+describe('interaction log prompts (on a terminal)', () => {
+  it('asks for a missing note', async () => {
+    const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
+      tty: true,
+      env: plain,
+      answers: ['Went well'],
+    });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual(['Note:']);
+    expect(JSON.parse(result.stdout).note).toBe('Went well');
+  });
+
+  it('opens the editor for the note when $EDITOR is set', async () => {
+    const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
+      tty: true,
+      env: { ...plain, EDITOR: 'vi' },
+      answers: ['Long\nnotes\n'],
+    });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual(['Note (opens your editor):']);
+    expect(JSON.parse(result.stdout).note).toBe('Long\nnotes');
+  });
+
+  it('asks for a missing channel and type too', async () => {
+    const result = await cli.run(log('--json'), { tty: true, env: plain, answers: ['chat', 'Check-in', 'All good'] });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual(['Channel:', 'Type (e.g. Intro call):', 'Note:']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ channel: 'chat', type: 'Check-in', note: 'All good' });
+  });
+
+  it('checks the customer, channel and date before asking for a note', async () => {
+    await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call'], {
+      code: 1,
+      stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
+    }, { tty: true, env: plain });
+    await refused(log('-c', 'fax', '-t', 'Call'), {
+      code: 2,
+      stderr: `error: invalid channel "fax": use one of ${CHANNELS}\n`,
+    }, { tty: true, env: plain });
+    await refused(log('-c', 'phone', '-t', 'Call', '--follow-up', 'someday'), {
+      code: 2,
+      stderr: 'error: invalid date "someday": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
+    }, { tty: true, env: plain });
+  });
+
+  it('gives a typed note back when saving it fails', async () => {
+    cli.db.sqlite.exec(
+      `CREATE TRIGGER test_refuse BEFORE INSERT ON customer_interactions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
+    );
+    const before = cli.snapshot();
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['Precious words'] });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('your note was not saved; here it is:\nPrecious words\nerror: unexpected: disk on fire\n');
+    expect(cli.snapshot()).toEqual(before);
+  });
+});
+
+describe('interaction list', () => {
+  beforeEach(async () => {
+    await cli.run(log('-c', 'phone', '-t', 'Intro call', '-m', 'first contact'));
+    cli.clock.advance(86_400_000);
+    await cli.run(log('-c', 'email', '-t', 'Quote', '-m', 'line one\nline\ttwo', '--follow-up', '2026-12-01'));
+  });
+
+  it('lists newest first as TSV with a header when piped', async () => {
+    const { stdout, code } = await cli.run(['interaction', 'list', 'ada']);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('id\tcreated_at\tchannel\ttype\tnote\tfollow_up_date');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('');
+    expect(lines[1]).toMatch(/^[0-9a-f-]{36}\t2026-11-26T10:00:00.000Z\temail\tQuote\tline one\\nline\\ttwo\t2026-12-01T00:00:00.000Z$/);
+    expect(lines[2]).toMatch(/^[0-9a-f-]{36}\t2026-11-25T10:00:00.000Z\tphone\tIntro call\tfirst contact\t$/);
+  });
+
+  it('prints JSON and CSV', async () => {
+    const json = await cli.json(['interaction', 'list', 'ada']);
+    expect(json.map((i: { type: string }) => i.type)).toEqual(['Quote', 'Intro call']);
+    expect(Object.keys(json[0])).toEqual(['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at']);
+    const csv = await cli.run(['interaction', 'list', 'ada', '--format', 'csv']);
+    expect(csv.stdout.split('\n')[0]).toBe('id,created_at,channel,type,note,follow_up_date');
+    expect(csv.stdout).toContain(',email,Quote,"line one\nline\ttwo",2026-12-01T00:00:00.000Z\n');
+  });
+
+  it('draws a table on a terminal with local days and minutes', async () => {
+    const { stdout } = await cli.run(['interaction', 'list', 'ada'], { tty: true, env: plain });
+    expect(stdout).toContain('│ 2026-11-26 10:00 │ email');
+    expect(stdout).toContain('│ 2026-12-01 ');
+  });
+
+  it('says so when there is no history', async () => {
+    await cli.run(['customer', 'add', 'Bob']);
+    const result = await cli.run(['interaction', 'list', 'bob']);
+    expect(result).toMatchObject({ code: 0, stderr: 'no interactions logged with "Bob" yet\n' });
+  });
+
+  it('refuses an unknown customer with exit 1', async () => {
+    await refused(['interaction', 'list', 'nobody'], {
+      code: 1,
+      stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n',
+    });
+  });
+
+  it('has no edit verb: interactions are an audit trail', async () => {
+    const result = await cli.run(['interaction', 'edit', 'ada']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'edit'");
+  });
+});
+
+describe('interaction --help', () => {
+  it.each(['log', 'list'])('%s has examples', async (verb) => {
+    const result = await cli.run(['interaction', verb, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain(`$ crm interaction ${verb}`);
+  });
+});
