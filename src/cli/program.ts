@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerDbCommands } from './commands/db/index.js';
+import { registerHistory } from './commands/history/history.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
 const ROOT_HELP = `
@@ -53,5 +56,8 @@ export function buildProgram(session: Session): Command {
     .hook('preAction', () => session.setGlobals(program.opts()));
 
   registerProductCommands(program, session);
+  registerHistory(program, session);
+  registerWatch(program, session);
+  registerDbCommands(program, session);
   return program;
 }

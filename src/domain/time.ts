@@ -94,3 +94,18 @@ export function parseDateInput(text: string, now: Date): Date {
     `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w`,
   );
 }
+
+/**
+ * A cut-off instant as users type it: any date `parseDateInput` accepts, or a duration
+ * meaning that long before `now` (`90d`, `6m`), as in "older than".
+ */
+export function parseInstantOrAgo(text: string, now: Date): Date {
+  if (DURATION_PATTERN.test(text.trim())) return instantBefore(now, parseDuration(text));
+  try {
+    return parseDateInput(text, now);
+  } catch {
+    throw new UsageError(
+      `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, or a duration ago like 90d, 6m, 1y`,
+    );
+  }
+}
