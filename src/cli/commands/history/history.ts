@@ -34,7 +34,7 @@ export function runHistory(session: Session, options: HistoryOptions): void {
     session.out.json(entries);
     return;
   }
-  if (entries.length === 0) session.info(`no audit entries for "${customer.name}" (recorded before the audit log existed)`);
+  if (entries.length === 0) session.info(`no audit entries for "${customer.name}" (its changes predate the audit log, or were pruned)`);
   const { paint } = session.out;
   for (const entry of entries) {
     session.out.line(entryHeadline(entry, paint));

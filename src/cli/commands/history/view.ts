@@ -58,5 +58,7 @@ export function changeText(change: FieldChange, paint: ChalkInstance): string {
 export function shownChanges(entry: AuditEntry): FieldChange[] {
   const changes = fieldChanges(entry);
   if (entry.action === 'update' || entry.record_id === null) return changes;
-  return changes.filter((change) => change.field !== 'id' && (change.new ?? change.old) !== null);
+  return changes.filter(
+    (change) => change.field !== 'id' && ('new' in change ? change.new : change.old) !== null,
+  );
 }
