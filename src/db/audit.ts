@@ -18,8 +18,8 @@ const RECORD_SUMMARY = `INSERT INTO audit_log (table_name, record_id, action, ol
  * audit triggers write no entry per row, then records the single entry `summarize(result)`
  * describes, with the actor and time of the transaction. It commits or rolls back with the
  * data, so the log never claims an import that did not happen, nor misses one that did.
- * The cost (see `npm run bench:audit`) is what makes this worth it: per-row entries
- * make a bulk insert about 3 times slower, a summary entry about 1.1-1.4 times. Never pass an async function.
+ * Why (see `npm run bench:audit`): one audit entry per row makes a bulk insert about 3
+ * times slower; in summary mode the idle triggers cost 10-40%. Never pass an async function.
  */
 export function writeWithAuditSummary<T>(
   db: CrmDatabase,

@@ -58,7 +58,8 @@ export async function runWatch(session: Session, options: WatchCommandOptions): 
         session.out.line(details.length > 0 ? `${headline}  ${details.join('; ')}` : headline);
       };
   const watch = session.services.audit.watch({ table, intervalMs }, print);
-  if (session.stdoutIsTTY) session.info(paint.dim('watching for changes; Ctrl-C to stop'));
+  // Also the signal, for a script or test driving watch, that changes from now on will show.
+  session.info('watching for changes; Ctrl-C to stop');
   try {
     await Promise.race([session.ctx.waitForInterrupt(), watch.failed]);
   } finally {
