@@ -10,7 +10,7 @@ export interface HistoryOptions {
 export function registerHistory(program: Command, session: Session): void {
   program
     .command('history')
-    .description("a customer's audit trail and its interactions', oldest first, field by field")
+    .description('every change to a customer and its interactions, oldest first, field by field')
     .argument('<customer-ref>', 'id, id prefix (4+ characters) or name; a deleted customer by its id or last name')
     .option('--json', 'print the audit entries as a JSON array')
     .addHelpText(
