@@ -1,9 +1,12 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeWithAuditSummary } from '../src/db/audit.js';
+import { openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { Services } from '../src/services/index.js';
-import { TestCli } from './helpers.js';
+import { TestCli, tempDir } from './helpers.js';
 
 let cli: TestCli;
 beforeEach(() => {
@@ -277,5 +280,41 @@ describe('summary mode for bulk writers', () => {
     const services = new Services(cli.db, cli.clock);
     services.customers.add({ name: 'Single' });
     expect(auditRows().map((row) => row.action)).toEqual(['import', 'insert']);
+  });
+});
+
+describe('a file made before the audit log existed', () => {
+  it('gains the audit log when opened, keeps its data, and audits from then on', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'old.db');
+    try {
+      const made = openDatabase(file);
+      const [triggers, indexes] = [EXPECTED_TRIGGERS, EXPECTED_INDEXES].map((names) =>
+        names.filter((name) => name.includes('audit')),
+      );
+      // Wind the file back to its state before migrations 0002 and 0003.
+      made.sqlite.exec(`
+        ${triggers.map((name) => `DROP TRIGGER ${name};`).join('\n')}
+        ${indexes.map((name) => `DROP INDEX ${name};`).join('\n')}
+        DROP TABLE audit_log; DROP TABLE audit_context;
+        DELETE FROM __drizzle_migrations
+          WHERE rowid NOT IN (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT 2);
+        INSERT INTO customers (id, name) VALUES ('c1', 'Before the audit log');`);
+      expect(made.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 2 });
+      made.close();
+
+      const reopened = openDatabase(file);
+      try {
+        expect(reopened.appliedMigrations).toEqual(['0002_audit_log', '0003_audit_triggers']);
+        reopened.sqlite.exec(`UPDATE customers SET owner = 'bob' WHERE id = 'c1'`);
+        expect(
+          reopened.sqlite.prepare('SELECT table_name, record_id, action FROM audit_log').all(),
+        ).toEqual([{ table_name: 'customers', record_id: 'c1', action: 'update' }]);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
