@@ -76,6 +76,11 @@ export interface RunOptions {
   stdin?: string;
   env?: Record<string, string | undefined>;
   answers?: unknown[];
+  /** Resolves the command's waitForInterrupt, as Ctrl-C would; by default it never comes. */
+  interrupt?: Promise<void>;
+  /** Streams to read a long-running command's output (watch) while it runs. */
+  stdout?: BufferStream;
+  stderr?: BufferStream;
 }
 
 export interface RunResult {
@@ -95,8 +100,8 @@ export class TestCli {
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    const stdout = new BufferStream(options.tty ?? false);
-    const stderr = new BufferStream(options.tty ?? false);
+    const stdout = options.stdout ?? new BufferStream(options.tty ?? false);
+    const stderr = options.stderr ?? new BufferStream(options.tty ?? false);
     const stdin = new PassThrough() as PassThrough & InputStream;
     stdin.isTTY = options.tty ?? false;
     stdin.end(options.stdin ?? '');
@@ -111,7 +116,7 @@ export class TestCli {
       prompter,
       openDatabase: () => this.db,
       database: this.db,
-      waitForInterrupt: () => new Promise(() => {}),
+      waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
     };
     const code = await run(argv, ctx);
     return { code, stdout: stdout.text, stderr: stderr.text, prompter };

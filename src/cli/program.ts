@@ -2,7 +2,10 @@ import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
 import { registerCustomerCommands } from './commands/customer/index.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
+import { registerDbCommands } from './commands/db/index.js';
+import { registerHistory } from './commands/history/history.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
 const ROOT_HELP = `
@@ -57,5 +60,8 @@ export function buildProgram(session: Session): Command {
   registerProductCommands(program, session);
   registerCustomerCommands(program, session);
   registerInteractionCommands(program, session);
+  registerHistory(program, session);
+  registerWatch(program, session);
+  registerDbCommands(program, session);
   return program;
 }

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import os from 'node:os';
 import type { CrmDatabase } from '../db/connection.js';
 import { resolveDatabasePath } from '../db/location.js';
 import { AbortedError, UsageError } from '../domain/errors.js';
@@ -34,9 +35,26 @@ export class Session {
   }
 
   get db(): CrmDatabase {
-    if (this.ctx.database) return this.ctx.database;
-    this.database ??= this.ctx.openDatabase(this.databasePath);
+    if (this.ctx.database) return this.identified(this.ctx.database);
+    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath));
     return this.database;
+  }
+
+  /** The audit log names whoever runs this command, stamped with the command's clock. */
+  private identified(db: CrmDatabase): CrmDatabase {
+    db.identifyWriter({ actor: this.actor, clock: this.ctx.clock });
+    return db;
+  }
+
+  /** CRM_OWNER, else the OS user: who the audit log records for this command's writes. */
+  get actor(): string {
+    if (this.owner) return this.owner;
+    try {
+      return os.userInfo().username;
+    } catch {
+      // No passwd entry (some containers): the login variables are the next best witness.
+      return this.ctx.env.USER ?? this.ctx.env.LOGNAME ?? '';
+    }
   }
 
   get services(): Services {

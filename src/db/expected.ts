@@ -8,6 +8,17 @@ export const EXPECTED_TRIGGERS = [
   'products_touch_updated_at',
   'customers_touch_updated_at',
   'customer_interactions_immutable',
+  'products_audit_insert',
+  'products_audit_update',
+  'products_audit_delete',
+  'customers_audit_insert',
+  'customers_audit_update',
+  'customers_audit_delete',
+  'customer_interactions_audit_insert',
+  'customer_interactions_audit_update',
+  'customer_interactions_audit_delete',
+  'audit_log_no_update',
+  'audit_log_no_delete',
 ] as const;
 
 export const EXPECTED_INDEXES = [
@@ -19,4 +30,6 @@ export const EXPECTED_INDEXES = [
   'customer_interactions_customer_id_idx',
   'customer_interactions_created_at_idx',
   'customer_interactions_follow_up_date_idx',
+  'audit_log_customer_idx',
+  'audit_log_created_at_idx',
 ] as const;

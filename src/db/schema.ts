@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS } from '../domain/vocabulary.js';
 
 /**
@@ -89,9 +89,74 @@ export const customerInteractions = sqliteTable(
   ],
 );
 
+/**
+ * Every insert, update and delete on the three data tables, written by triggers
+ * (drizzle/0003_audit_triggers.sql) so that writes from any program are recorded.
+ * The id is AUTOINCREMENT so ids are never reused after a prune: `crm watch` follows the
+ * log by its highest id. `old_values` / `new_values` hold the row as a JSON object.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    table_name: text('table_name').notNull(),
+    /** Null for summary entries that stand for many rows (bulk writes, prunes). */
+    record_id: text('record_id'),
+    action: text('action').notNull(),
+    old_values: text('old_values'),
+    new_values: text('new_values'),
+    /** CRM_OWNER or the OS user for writes made by crm; empty for writes made outside it. */
+    actor: text('actor').notNull().default(''),
+    created_at: text('created_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    // audit_log_customer_idx (on auditCustomerKey) is created in 0003_audit_triggers.sql:
+    // drizzle-kit splits an index expression at its commas and quotes the pieces.
+    // Prunes select by age; ids and timestamps grow together, but a prune must not rely on that.
+    index('audit_log_created_at_idx').on(table.created_at),
+  ],
+);
+
+/**
+ * The customer an audit entry belongs to: its own id for a customer, the `customer_id` in
+ * the row for an interaction. Indexed, so `crm history` finds a customer's story (deleted
+ * interactions included) without scanning the log; queries must use this same expression.
+ */
+export function auditCustomerKey(columns: {
+  table_name: SQLiteColumn;
+  record_id: SQLiteColumn;
+  old_values: SQLiteColumn;
+  new_values: SQLiteColumn;
+}) {
+  return sql`(CASE ${columns.table_name} WHEN 'customers' THEN ${columns.record_id} WHEN 'customer_interactions' THEN json_extract(coalesce(${columns.new_values}, ${columns.old_values}), '$.customer_id') END)`;
+}
+
+/**
+ * At most one row, and only inside a write transaction of crm (see `CrmDatabase.write`):
+ * it tells the audit triggers who is writing, when (the app's clock), whether per-row
+ * entries are replaced by one summary entry (bulk writes), and up to which instant the
+ * audit log may be pruned. SQLite serialises writers and the row is removed before commit,
+ * so a write from another program never sees it and is recorded with an empty actor.
+ */
+export const auditContext = sqliteTable(
+  'audit_context',
+  {
+    id: integer('id').primaryKey(),
+    actor: text('actor').notNull(),
+    at: text('at'),
+    mode: text('mode', { enum: ['row', 'summary'] }).notNull().default('row'),
+    prune_before: text('prune_before'),
+  },
+  (table) => [
+    check('audit_context_single_row', sql`${table.id} = 1`),
+    check('audit_context_mode_valid', sql`${table.mode} IN ('row', 'summary')`),
+  ],
+);
+
 export type ProductRow = typeof products.$inferSelect;
 export type NewProductRow = typeof products.$inferInsert;
 export type CustomerRow = typeof customers.$inferSelect;
 export type NewCustomerRow = typeof customers.$inferInsert;
 export type InteractionRow = typeof customerInteractions.$inferSelect;
 export type NewInteractionRow = typeof customerInteractions.$inferInsert;
+export type AuditLogRow = typeof auditLog.$inferSelect;

@@ -108,3 +108,18 @@ export function formatLocalMinute(instant: string | Date): string {
   const date = new Date(instant);
   return `${formatLocalDay(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
+
+/**
+ * A cut-off instant as users type it: any date `parseDateInput` accepts, or a duration
+ * meaning that long before `now` (`90d`, `6m`), as in "older than".
+ */
+export function parseInstantOrAgo(text: string, now: Date): Date {
+  if (DURATION_PATTERN.test(text.trim())) return instantBefore(now, parseDuration(text));
+  try {
+    return parseDateInput(text, now);
+  } catch {
+    throw new UsageError(
+      `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, or a duration ago like 90d, 6m, 1y`,
+    );
+  }
+}

@@ -15,6 +15,9 @@ export function translateSqliteError(error: unknown): unknown {
   if (message.includes('interactions are immutable')) {
     return new RuleViolationError('interactions cannot be changed once logged');
   }
+  if (message.includes('audit_log is append-only')) {
+    return new RuleViolationError('the audit log cannot be changed; entries are removed only by crm db prune-audit');
+  }
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
     return new ValidationError('the referenced record does not exist');
   }

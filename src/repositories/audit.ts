@@ -1,0 +1,102 @@
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Drizzle } from '../db/connection.js';
+import { auditCustomerKey, auditLog, type AuditLogRow } from '../db/schema.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { startsWith } from './sql-helpers.js';
+
+function parseValues(text: string | null): Record<string, unknown> | null {
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+}
+
+export function toAuditEntry(row: AuditLogRow): AuditEntry {
+  return { ...row, old_values: parseValues(row.old_values), new_values: parseValues(row.new_values) };
+}
+
+/** A customer as the audit log last saw it (it may have been deleted since). */
+export interface AuditedCustomer {
+  id: string;
+  name: string;
+}
+
+const customerKey = auditCustomerKey(auditLog);
+const auditedName = sql<string>`json_extract(coalesce(${auditLog.new_values}, ${auditLog.old_values}), '$.name')`;
+const isCustomerEntry = eq(auditLog.table_name, 'customers');
+
+/** Read-only: the audit log is written by triggers (and src/db/audit.ts), never from here. */
+export class AuditRepository {
+  constructor(private readonly orm: Drizzle) {}
+
+  /** Entries of these customers and of their interactions, oldest first (uses audit_log_customer_idx). */
+  forCustomers(customerIds: readonly string[]): AuditEntry[] {
+    return this.orm
+      .select()
+      .from(auditLog)
+      .where(inArray(customerKey, [...customerIds]))
+      .orderBy(asc(auditLog.id))
+      .all()
+      .map(toAuditEntry);
+  }
+
+  /** Entries with from < id <= to, oldest first, optionally of one table. */
+  between(fromId: number, toId: number, tableName: string | undefined, limit: number): AuditEntry[] {
+    return this.orm
+      .select()
+      .from(auditLog)
+      .where(
+        and(
+          gt(auditLog.id, fromId),
+          lte(auditLog.id, toId),
+          tableName === undefined ? undefined : eq(auditLog.table_name, tableName),
+        ),
+      )
+      .orderBy(asc(auditLog.id))
+      .limit(limit)
+      .all()
+      .map(toAuditEntry);
+  }
+
+  /** The newest entry's id (0 for an empty log): a cheap B-tree seek to the last row. */
+  latestId(): number {
+    return this.orm.select({ id: auditLog.id }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()?.id ?? 0;
+  }
+
+  /** Changes whenever another connection commits to the file; costs no table read. */
+  dataVersion(): number {
+    return this.orm.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
+  }
+
+  countBefore(before: string): number {
+    return this.orm.select({ n: count() }).from(auditLog).where(lt(auditLog.created_at, before)).get()?.n ?? 0;
+  }
+
+  auditedCustomer(id: string): AuditedCustomer | undefined {
+    const row = this.orm
+      .select({ id: auditLog.record_id, name: auditedName })
+      .from(auditLog)
+      .where(and(eq(customerKey, id), isCustomerEntry))
+      .orderBy(desc(auditLog.id))
+      .limit(1)
+      .get();
+    return row?.id ? { id: row.id, name: row.name } : undefined;
+  }
+
+  auditedCustomersByIdPrefix(prefix: string, limit: number): AuditedCustomer[] {
+    return this.latestNames(startsWith(auditLog.record_id, prefix)).slice(0, limit);
+  }
+
+  auditedCustomersByName(name: string): AuditedCustomer[] {
+    return this.latestNames(sql`lower(${auditedName}) = lower(${name})`);
+  }
+
+  private latestNames(condition: ReturnType<typeof sql>): AuditedCustomer[] {
+    const ids = this.orm
+      .selectDistinct({ id: auditLog.record_id })
+      .from(auditLog)
+      .where(and(isCustomerEntry, condition))
+      .all();
+    return ids.flatMap(({ id }) => {
+      const customer = id ? this.auditedCustomer(id) : undefined;
+      return customer ? [customer] : [];
+    });
+  }
+}

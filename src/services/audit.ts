@@ -1,0 +1,153 @@
+import { pruneAuditLog } from '../db/audit.js';
+import type { CrmDatabase } from '../db/connection.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { NotFoundError } from '../domain/errors.js';
+import { parseInstantOrAgo } from '../domain/time.js';
+import type { Clock } from '../domain/types.js';
+import type { TableName } from '../domain/vocabulary.js';
+import { AuditRepository, type AuditedCustomer } from '../repositories/audit.js';
+import type { CustomerService } from './customers.js';
+import { resolveRef, type RefLookup } from './refs.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+export interface CustomerHistory {
+  customer: AuditedCustomer & { deleted: boolean };
+  entries: AuditEntry[];
+}
+
+export interface WatchOptions {
+  table?: TableName;
+  /** How often to look for other connections' commits. */
+  intervalMs: number;
+}
+
+export interface AuditWatch {
+  stop(): void;
+  /** Rejects if reading the log fails (the watch has stopped by then); never resolves. */
+  readonly failed: Promise<never>;
+}
+
+export interface PrunePlan {
+  before: string;
+  count: number;
+}
+
+/** Entries read per query while catching up, so a bulk write does not load at once. */
+const WATCH_BATCH = 1000;
+
+export class AuditService {
+  private readonly audit: AuditRepository;
+  private readonly deletedCustomers: RefLookup<AuditedCustomer>;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+    private readonly customers: CustomerService,
+  ) {
+    this.audit = new AuditRepository(db.orm);
+    const audit = this.audit;
+    this.deletedCustomers = {
+      kind: 'customer',
+      get: (id) => audit.auditedCustomer(id),
+      findByIdPrefix: (prefix, limit) => audit.auditedCustomersByIdPrefix(prefix, limit),
+      findByName: (name) => audit.auditedCustomersByName(name),
+    };
+  }
+
+  /**
+   * A customer's audit entries and those of its interactions, oldest first. A customer that
+   * has been deleted is found in the log itself (by id, id prefix or last known name).
+   */
+  history(ref: string): CustomerHistory {
+    const customer = this.resolveCustomer(ref);
+    const ids = new Set([customer.id]);
+    let entries = this.audit.forCustomers([...ids]);
+    // A raw `UPDATE customers SET id = ...` leaves the earlier entries under the old id.
+    for (;;) {
+      const earlierIds = entries
+        .filter((entry) => entry.table_name === 'customers' && entry.action === 'update')
+        .map((entry) => entry.old_values?.id)
+        .filter((id): id is string => typeof id === 'string' && !ids.has(id));
+      if (earlierIds.length === 0) break;
+      for (const id of earlierIds) ids.add(id);
+      entries = this.audit.forCustomers([...ids]);
+    }
+    return { customer, entries };
+  }
+
+  private resolveCustomer(ref: string): CustomerHistory['customer'] {
+    try {
+      const { id, name } = this.customers.resolve(ref);
+      return { id, name, deleted: false };
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      try {
+        return { ...resolveRef(this.deletedCustomers, ref), deleted: true };
+      } catch (fallbackError) {
+        // "No customer matches": the live lookup's message says it best.
+        if (fallbackError instanceof NotFoundError) throw error;
+        throw fallbackError;
+      }
+    }
+  }
+
+  /**
+   * Calls `onEntry` for every entry recorded after the watch starts, by any process, until
+   * stopped. Idle cost: one `PRAGMA data_version` per interval, which reads no table; the
+   * log is queried only after another connection has committed.
+   */
+  watch(options: WatchOptions, onEntry: (entry: AuditEntry) => void): AuditWatch {
+    let version = this.audit.dataVersion();
+    let highWater = this.audit.latestId();
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    let fail: (error: unknown) => void = () => {};
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+    const catchUp = () => {
+      const top = this.audit.latestId();
+      for (;;) {
+        const batch = this.audit.between(highWater, top, options.table, WATCH_BATCH);
+        for (const entry of batch) onEntry(entry);
+        if (batch.length < WATCH_BATCH) break;
+        highWater = batch.at(-1)!.id;
+      }
+      highWater = Math.max(highWater, top);
+    };
+    const tick = () => {
+      if (stopped) return;
+      try {
+        const current = this.audit.dataVersion();
+        if (current !== version) {
+          version = current;
+          catchUp();
+        }
+      } catch (error) {
+        stop();
+        fail(error);
+        return;
+      }
+      if (!stopped) timer = setTimeout(tick, options.intervalMs);
+    };
+    timer = setTimeout(tick, options.intervalMs);
+    return { stop, failed };
+  }
+
+  /**
+   * Which entries `prune(before)` would delete. `before` is a date as users type it
+   * (2026-01-31, today, ...) or a duration meaning that long ago (90d, 6m, 2y).
+   */
+  planPrune(beforeText: string): PrunePlan {
+    const iso = parseInstantOrAgo(beforeText, this.clock.now()).toISOString();
+    return { before: iso, count: this.audit.countBefore(iso) };
+  }
+
+  prune(before: string): { before: string; deleted: number } {
+    return { before, deleted: withSqliteErrors(() => pruneAuditLog(this.db, before)) };
+  }
+}
