@@ -1,5 +1,9 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerArchive } from './commands/archive/archive.js';
+import { registerCustomerCommands } from './commands/customer/index.js';
+import { registerFollowups } from './commands/followups/followups.js';
+import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
 import type { Session } from './session.js';
 
@@ -53,5 +57,9 @@ export function buildProgram(session: Session): Command {
     .hook('preAction', () => session.setGlobals(program.opts()));
 
   registerProductCommands(program, session);
+  registerCustomerCommands(program, session);
+  registerPipeline(program, session);
+  registerFollowups(program, session);
+  registerArchive(program, session);
   return program;
 }

@@ -94,3 +94,21 @@ export function parseDateInput(text: string, now: Date): Date {
     `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w`,
   );
 }
+
+/**
+ * The exclusive upper bound of a date the user typed as a limit ("until Friday"): a day
+ * (ISO date, today, +3d) includes all of that local day; a date-time includes that instant.
+ */
+export function endOfDateInput(text: string, now: Date): Date {
+  const date = parseDateInput(text, now);
+  if (ISO_DATE_TIME_PATTERN.test(text.trim())) return new Date(date.getTime() + 1);
+  return addLocalDays(date, 1);
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** `YYYY-MM-DD` of the local day an instant falls on, for terminal tables. */
+export function formatLocalDay(instant: string | Date): string {
+  const date = new Date(instant);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

@@ -1,14 +1,18 @@
 import type { CrmDatabase } from '../db/connection.js';
 import type { Clock } from '../domain/types.js';
+import { ArchiveService } from './archive.js';
 import { CustomerService } from './customers.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
+import { ReportService } from './reports.js';
 
 /** One place that wires services to a database and a clock. */
 export class Services {
   readonly products: ProductService;
   readonly customers: CustomerService;
   readonly interactions: InteractionService;
+  readonly reports: ReportService;
+  readonly archive: ArchiveService;
 
   constructor(
     readonly db: CrmDatabase,
@@ -17,5 +21,7 @@ export class Services {
     this.products = new ProductService(db, clock);
     this.customers = new CustomerService(db, clock, this.products);
     this.interactions = new InteractionService(db, clock, this.customers);
+    this.reports = new ReportService(db, clock, this.products);
+    this.archive = new ArchiveService(db, clock);
   }
 }

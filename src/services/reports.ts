@@ -1,0 +1,116 @@
+import type { CrmDatabase } from '../db/connection.js';
+import { addLocalDays, endOfDateInput, startOfLocalDay } from '../domain/time.js';
+import type { Clock } from '../domain/types.js';
+import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
+import { ReportRepository, type FollowUpRow } from '../repositories/reports.js';
+import type { ProductService } from './products.js';
+
+export interface PipelineRequest {
+  /** A product ref. */
+  product?: string;
+  owner?: string;
+}
+
+export interface PipelineStage {
+  status: CustomerStatus;
+  count: number;
+}
+
+export interface PipelineReport {
+  product_id: string | null;
+  owner: string | null;
+  /** Every stage, in pipeline order, including empty ones. */
+  stages: PipelineStage[];
+  total: number;
+  /** Customers not yet closed either way. */
+  open: number;
+  won: number;
+  lost: number;
+  /** won / (won + lost); null until something has closed. */
+  win_rate: number | null;
+  /** won / lost; null while nothing is lost. */
+  won_lost_ratio: number | null;
+}
+
+/** Which pending follow-ups to show; the windows all include overdue ones. */
+export type FollowUpWindow = 'overdue' | 'today' | 'week';
+
+export interface FollowUpRequest {
+  window?: FollowUpWindow;
+  /** As the user typed it: a date (its whole day counts) or a date-time. */
+  until?: string;
+  owner?: string;
+}
+
+export type FollowUp = FollowUpRow & { overdue: boolean };
+
+export interface FollowUpReport {
+  /** Follow-ups due before this instant are listed; null when all pending ones are. */
+  due_before: string | null;
+  /** Follow-ups due before this instant (the start of today) are overdue. */
+  overdue_before: string;
+  followups: FollowUp[];
+}
+
+export class ReportService {
+  private readonly reports: ReportRepository;
+
+  constructor(
+    db: CrmDatabase,
+    private readonly clock: Clock,
+    private readonly products: ProductService,
+  ) {
+    this.reports = new ReportRepository(db.orm);
+  }
+
+  pipeline(request: PipelineRequest = {}): PipelineReport {
+    const productId = request.product === undefined ? null : this.products.resolve(request.product).id;
+    const owner = request.owner?.trim() || null;
+    const counts = this.reports.countByStatus({ productId: productId ?? undefined, owner: owner ?? undefined });
+    const stages = CUSTOMER_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
+    const total = stages.reduce((sum, stage) => sum + stage.count, 0);
+    const won = counts.get('closed_won') ?? 0;
+    const lost = counts.get('closed_lost') ?? 0;
+    return {
+      product_id: productId,
+      owner,
+      stages,
+      total,
+      open: total - won - lost,
+      won,
+      lost,
+      win_rate: won + lost === 0 ? null : won / (won + lost),
+      won_lost_ratio: lost === 0 ? null : won / lost,
+    };
+  }
+
+  followups(request: FollowUpRequest = {}): FollowUpReport {
+    const now = this.clock.now();
+    const startOfToday = startOfLocalDay(now);
+    const dueBefore = this.dueBefore(request, now, startOfToday);
+    const overdueBefore = startOfToday.toISOString();
+    const rows = this.reports.pendingFollowUps({
+      dueBefore: dueBefore?.toISOString(),
+      owner: request.owner?.trim() || undefined,
+    });
+    return {
+      due_before: dueBefore?.toISOString() ?? null,
+      overdue_before: overdueBefore,
+      followups: rows.map((row) => ({ ...row, overdue: row.follow_up_date < overdueBefore })),
+    };
+  }
+
+  private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {
+    if (request.until !== undefined) return endOfDateInput(request.until, now);
+    switch (request.window) {
+      case 'overdue':
+        return startOfToday;
+      case 'today':
+        return addLocalDays(now, 1);
+      case 'week':
+        return addLocalDays(now, 7);
+      case undefined:
+        return undefined;
+    }
+  }
+}
