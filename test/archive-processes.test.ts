@@ -151,5 +151,5 @@ describe('cron archiving while another process writes', () => {
     expect(errors).toEqual([]);
     expect(writerRows()).toBe(writes);
     expect(ids(archivePath, 'customers').sort()).toEqual([...stale, ...alreadyArchived].sort());
-  });
+  }, 90_000);
 });

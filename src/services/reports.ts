@@ -44,14 +44,6 @@ export interface FollowUpRequest {
 
 export type FollowUp = FollowUpRow & { overdue: boolean };
 
-export interface FollowUpReport {
-  /** Follow-ups due before this instant are listed; null when all pending ones are. */
-  due_before: string | null;
-  /** Follow-ups due before this instant (the start of today) are overdue. */
-  overdue_before: string;
-  followups: FollowUp[];
-}
-
 export class ReportService {
   private readonly reports: ReportRepository;
 
@@ -84,20 +76,16 @@ export class ReportService {
     };
   }
 
-  followups(request: FollowUpRequest = {}): FollowUpReport {
+  /** Pending follow-ups in the window, soonest first; those due before today are overdue. */
+  followups(request: FollowUpRequest = {}): FollowUp[] {
     const now = this.clock.now();
     const startOfToday = startOfLocalDay(now);
-    const dueBefore = this.dueBefore(request, now, startOfToday);
     const overdueBefore = startOfToday.toISOString();
     const rows = this.reports.pendingFollowUps({
-      dueBefore: dueBefore?.toISOString(),
+      dueBefore: this.dueBefore(request, now, startOfToday)?.toISOString(),
       owner: request.owner?.trim() || undefined,
     });
-    return {
-      due_before: dueBefore?.toISOString() ?? null,
-      overdue_before: overdueBefore,
-      followups: rows.map((row) => ({ ...row, overdue: row.follow_up_date < overdueBefore })),
-    };
+    return rows.map((row) => ({ ...row, overdue: row.follow_up_date < overdueBefore }));
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {

@@ -30,8 +30,9 @@ Examples:
   $ crm customer archive --status closed_lost --older-than 90d --dry-run
   $ crm customer archive --status closed_lost --older-than 90d --json
 
-Crontab (nightly at 02:30):
-  30 2 * * * crm customer archive --status closed_lost --older-than 90d >> ~/.local/state/crm-archive.log 2>&1`;
+Crontab (nightly at 02:30; cron's PATH and environment are minimal, so give
+the full path of crm and --db):
+  30 2 * * * /usr/local/bin/crm --db ~/.local/share/crm/crm.db customer archive --status closed_lost --older-than 90d >> ~/crm-cron.log 2>&1`;
 
 export function registerCustomerArchive(customer: Command, session: Session): void {
   customer

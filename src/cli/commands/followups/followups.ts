@@ -76,8 +76,7 @@ export function runFollowups(session: Session, options: FollowupsOptions): void 
       : options.week
         ? 'week'
         : undefined;
-  const report = session.services.reports.followups({ window, until: options.until, owner: options.owner });
-  const rows = report.followups;
+  const rows = session.services.reports.followups({ window, until: options.until, owner: options.owner });
   if (format === 'table' && rows.length === 0) {
     session.info('no pending follow-ups');
     return;
