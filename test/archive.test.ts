@@ -176,6 +176,37 @@ describe('customer archive --status --older-than (the cron form)', () => {
     expect(services.customers.list({ archived: 'only' }).total).toBe(7);
   });
 
+  describe('when another process holds the lock past the busy timeout', () => {
+    function busyFor(attempts: number): CrmDatabase {
+      let left = attempts;
+      return {
+        ...cli.db,
+        write: (work) => {
+          if (left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+          return cli.db.write(work);
+        },
+      };
+    }
+
+    it('tries the batch again rather than give up', () => {
+      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+      const result = new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+      expect(result.count).toBe(1);
+    });
+
+    it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', () => {
+      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+      const archive = new ArchiveService(busyFor(Infinity), cli.clock);
+      expect(() => archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).toThrow(
+        expect.objectContaining({
+          name: 'ConflictError',
+          message: 'the database is busy (another crm process is writing); try again',
+        }),
+      );
+      expect(services.customers.resolve('Lost').is_archived).toBe(false);
+    });
+  });
+
   it.each([
     [['--older-than', '90'], 'error: invalid duration "90": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
     [['--older-than', '0d'], 'error: invalid duration "0d": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
@@ -299,6 +330,16 @@ describe('archive --to FILE', () => {
       expect(services.products.resolve('Audit').is_active).toBe(true);
     });
     expect(services.customers.resolve(recentGone.id).is_archived).toBe(true);
+  });
+
+  it('--older-than on the move is strict too: a customer archived exactly that long ago stays', async () => {
+    const exactly = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Exactly a year' }));
+    const older = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Older' }));
+    at('2025-11-25T10:00:00Z', () => services.customers.setArchived([exactly.id], true));
+    at('2025-11-25T09:59:59.999Z', () => services.customers.setArchived([older.id], true));
+    const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
+    expect(result.customers).toBe(1);
+    expect(services.customers.list({ archived: 'only' }).customers.map((c) => c.name)).toEqual(['Exactly a year']);
   });
 
   it('creates the archive with the same schema, triggers and migrations as the main file', async () => {

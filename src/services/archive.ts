@@ -61,6 +61,13 @@ export interface MoveResult {
   interactions: number;
 }
 
+/** Rows picked from the main file for one batch of a move. */
+interface MoveBatch {
+  customers: RawRow[];
+  interactions: RawRow[];
+  deleteMoved: () => void;
+}
+
 export interface ArchiveServiceOptions {
   /** Rows per write transaction: small enough that other writers never wait long. */
   batchSize?: number;
@@ -116,6 +123,7 @@ export class ArchiveService {
     this.openArchive = options.openArchive ?? ((file) => openDatabase(file));
   }
 
+  /** The instant a duration the user typed reaches back to from now. */
   private cutoff(durationText: string): string {
     return instantBefore(this.clock.now(), parseDuration(durationText)).toISOString();
   }
@@ -127,9 +135,8 @@ export class ArchiveService {
    */
   archiveStale(request: StaleArchiveRequest): StaleArchiveResult {
     const status = validate(statusSchema, request.status);
-    const olderThan = parseDuration(request.olderThan);
-    const cutoff = this.cutoff(olderThan.text);
-    const base = { status, older_than: olderThan.text, cutoff, dry_run: Boolean(request.dryRun) };
+    const cutoff = this.cutoff(request.olderThan);
+    const base = { status, older_than: request.olderThan.trim(), cutoff, dry_run: Boolean(request.dryRun) };
     if (request.dryRun) {
       const customers = this.stale.list(status, cutoff);
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
@@ -177,53 +184,70 @@ export class ArchiveService {
     const archive = this.openArchiveFile(request.to);
     try {
       const target = new ArchiveTargetRepository(archive.sqlite);
-      const moveBatch = (pick: () => { rows: RawRow[]; customers: RawRow[]; interactions: RawRow[]; remove: () => void }) =>
-        this.write(() => {
-          const batch = pick();
-          if (batch.rows.length === 0) return batch;
-          const productIds = [...new Set(batch.customers.map((c) => c.product_id).filter((id): id is string => typeof id === 'string'))];
-          archive.write(() =>
-            target.copy({ products: source.products(productIds), customers: batch.customers, interactions: batch.interactions }),
-          );
-          request.onStep?.('archive-commit');
-          batch.remove();
-          return batch;
-        });
-
+      const move = (pick: () => MoveBatch) => this.moveBatch(source, archive, target, pick, request.onStep);
       for (;;) {
-        const batch = moveBatch(() => {
+        const batch = move(() => {
           const customers = source.movableCustomers(customersBefore, this.batchSize);
           const ids = customers.map((c) => c.id as string);
-          const interactions = ids.length ? source.interactionsOf(ids) : [];
-          return { rows: customers, customers, interactions, remove: () => source.deleteCustomers(ids) };
+          return {
+            customers,
+            interactions: ids.length ? source.interactionsOf(ids) : [],
+            deleteMoved: () => source.deleteCustomers(ids),
+          };
         });
-        if (batch.rows.length === 0) break;
-        request.onStep?.('main-commit');
+        if (batch.customers.length === 0) break;
         result.customers += batch.customers.length;
         result.customer_interactions += batch.interactions.length;
       }
-
       while (interactionsBefore) {
-        const batch = moveBatch(() => {
+        const batch = move(() => {
           const interactions = source.movableInteractions(interactionsBefore, customersBefore, this.batchSize);
           const owners = [...new Set(interactions.map((i) => i.customer_id as string))];
           return {
-            rows: interactions,
             // The archive's foreign key needs the customer: a copy of its row goes along,
             // while the customer itself stays in the main file.
             customers: owners.length ? source.customers(owners) : [],
             interactions,
-            remove: () => source.deleteInteractions(interactions.map((i) => i.id as string)),
+            deleteMoved: () => source.deleteInteractions(interactions.map((i) => i.id as string)),
           };
         });
-        if (batch.rows.length === 0) break;
-        request.onStep?.('main-commit');
+        if (batch.interactions.length === 0) break;
         result.interactions += batch.interactions.length;
       }
       return result;
     } finally {
       archive.close();
     }
+  }
+
+  /**
+   * One batch: picked and deleted under the main file's write lock, copied and committed in
+   * the archive in between. An empty pick writes nothing anywhere.
+   */
+  private moveBatch(
+    source: ArchiveSourceRepository,
+    archive: CrmDatabase,
+    target: ArchiveTargetRepository,
+    pick: () => MoveBatch,
+    onStep: ((step: MoveStep) => void) | undefined,
+  ): MoveBatch {
+    const batch = this.write(() => {
+      const picked = pick();
+      if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
+      const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
+      archive.write(() =>
+        target.copy({
+          products: productIds.size ? source.products([...productIds] as string[]) : [],
+          customers: picked.customers,
+          interactions: picked.interactions,
+        }),
+      );
+      onStep?.('archive-commit');
+      picked.deleteMoved();
+      return picked;
+    });
+    if (batch.customers.length > 0 || batch.interactions.length > 0) onStep?.('main-commit');
+    return batch;
   }
 
   private openArchiveFile(file: string): CrmDatabase {
