@@ -490,6 +490,14 @@ describe('archive --to FILE', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 
+  it('refuses a folder as the archive with a one-line message', async () => {
+    seed();
+    const before = cli.snapshot();
+    const result = await cli.run(['archive', '--to', dir]);
+    expect(result).toMatchObject({ code: 1, stderr: `error: cannot open the archive ${dir}: unable to open database file\n` });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
   it('needs --to, and refuses bad durations with exit 2', async () => {
     const missing = await cli.run(['archive']);
     expect(missing.code).toBe(2);
