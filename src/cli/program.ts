@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerArchive } from './commands/archive/archive.js';
 import { registerCustomerCommands } from './commands/customer/index.js';
-import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerDbCommands } from './commands/db/index.js';
+import { registerFollowups } from './commands/followups/followups.js';
 import { registerHistory } from './commands/history/history.js';
+import { registerInteractionCommands } from './commands/interaction/index.js';
+import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
 import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
@@ -60,6 +63,9 @@ export function buildProgram(session: Session): Command {
   registerProductCommands(program, session);
   registerCustomerCommands(program, session);
   registerInteractionCommands(program, session);
+  registerPipeline(program, session);
+  registerFollowups(program, session);
+  registerArchive(program, session);
   registerHistory(program, session);
   registerWatch(program, session);
   registerDbCommands(program, session);

@@ -95,6 +95,16 @@ export function parseDateInput(text: string, now: Date): Date {
   );
 }
 
+/**
+ * The exclusive upper bound of a date the user typed as a limit ("until Friday"): a day
+ * (ISO date, today, +3d) includes all of that local day; a date-time includes that instant.
+ */
+export function endOfDateInput(text: string, now: Date): Date {
+  const date = parseDateInput(text, now);
+  if (ISO_DATE_TIME_PATTERN.test(text.trim())) return new Date(date.getTime() + 1);
+  return addLocalDays(date, 1);
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `YYYY-MM-DD` of the local calendar day: follow-ups are stored as local midnight in UTC. */

@@ -1,9 +1,11 @@
 import type { CrmDatabase } from '../db/connection.js';
 import type { Clock } from '../domain/types.js';
 import { AuditService } from './audit.js';
+import { ArchiveService } from './archive.js';
 import { CustomerService } from './customers.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
+import { ReportService } from './reports.js';
 
 /** One place that wires services to a database and a clock. */
 export class Services {
@@ -11,6 +13,8 @@ export class Services {
   readonly customers: CustomerService;
   readonly interactions: InteractionService;
   readonly audit: AuditService;
+  readonly reports: ReportService;
+  readonly archive: ArchiveService;
 
   constructor(
     readonly db: CrmDatabase,
@@ -20,5 +24,7 @@ export class Services {
     this.customers = new CustomerService(db, clock, this.products);
     this.interactions = new InteractionService(db, clock, this.customers);
     this.audit = new AuditService(db, clock, this.customers);
+    this.reports = new ReportService(db, clock, this.products);
+    this.archive = new ArchiveService(db, clock);
   }
 }

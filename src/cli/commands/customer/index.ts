@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { Session } from '../../session.js';
 import { registerCustomerAdd } from './add.js';
+import { registerCustomerArchive } from './archive.js';
 import { registerCustomerDelete } from './delete.js';
 import { registerCustomerEdit } from './edit.js';
 import { registerCustomerList } from './list.js';
 import { registerCustomerMove } from './move.js';
+import { registerCustomerRestore } from './restore.js';
 import { registerCustomerSearch } from './search.js';
 import { registerCustomerShow } from './show.js';
 
@@ -18,7 +20,8 @@ export function registerCustomerCommands(program: Command, session: Session): vo
   registerCustomerShow(customer, session);
   registerCustomerEdit(customer, session);
   registerCustomerMove(customer, session);
-  // `customer archive` and `customer restore` (archive.ts, restore.ts) are registered here,
-  // in this order, so that `--help` lists the soft delete before the hard one.
+  // Archive and restore before delete, so that `--help` lists the soft delete before the hard one.
+  registerCustomerArchive(customer, session);
+  registerCustomerRestore(customer, session);
   registerCustomerDelete(customer, session);
 }

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { MoveResult, MoveStep } from '../../../services/archive.js';
+import type { Session } from '../../session.js';
+
+export interface ArchiveOptions {
+  to: string;
+  olderThan?: string;
+  interactionsOlderThan?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const HELP = `
+Moves rows out of the working file into a separate SQLite archive database with
+the same schema (created, with its migrations, on first use):
+  - archived customers (all of them, or those not updated for --older-than),
+    with their interactions;
+  - with --interactions-older-than, older interactions of any customer, with a
+    copy of their customer's row (the customer stays here). The latest
+    interaction of a customer in use is kept when it holds a pending follow-up.
+
+A crash at any moment loses nothing: each batch is committed in the archive
+before it is deleted here, and a rerun finishes an interrupted move.
+Open the archive like any crm file:  crm --db FILE customer list --archived
+
+Examples:
+  $ crm archive --to ~/crm-archive.db --dry-run
+  $ crm archive --to ~/crm-archive.db --older-than 6m
+  $ crm archive --to ~/crm-archive.db --older-than 1y --interactions-older-than 2y --json`;
+
+export function registerArchive(program: Command, session: Session): void {
+  program
+    .command('archive')
+    .description('move archived customers and old interactions into a separate archive database')
+    .requiredOption('--to <file>', 'archive database file (created if missing)')
+    .option('--older-than <duration>', 'only archived customers not updated for this long (90d, 12w, 6m, 2y)')
+    .option('--interactions-older-than <duration>', 'also move interactions older than this')
+    .option('--dry-run', 'count what would move; change nothing and create no file')
+    .option('--json', 'print the counts as JSON')
+    .addHelpText('after', HELP)
+    .action((options: ArchiveOptions) => runArchive(session, options));
+}
+
+/**
+ * For the crash-safety tests only: CRM_TEST_CRASH_AFTER=archive-commit (or main-commit)
+ * kills the process at that point of the first batch, as a power cut or `kill -9` would.
+ */
+function crashHook(session: Session): ((step: MoveStep) => void) | undefined {
+  const crashAt = session.ctx.env.CRM_TEST_CRASH_AFTER;
+  if (!crashAt) return undefined;
+  return (step) => {
+    if (step === crashAt) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+export function runArchive(session: Session, options: ArchiveOptions): void {
+  const result = session.services.archive.moveToArchive({
+    to: path.resolve(session.ctx.cwd, options.to),
+    olderThan: options.olderThan,
+    interactionsOlderThan: options.interactionsOlderThan,
+    dryRun: options.dryRun,
+    onStep: crashHook(session),
+  });
+  if (options.json) session.out.json(result);
+  reportMove(session, result);
+}
+
+function reportMove(session: Session, result: MoveResult): void {
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const parts = [
+    `${plural(result.customers, 'archived customer')} (with ${plural(result.customer_interactions, 'interaction')})`,
+  ];
+  if (result.interactions > 0) parts.push(`${plural(result.interactions, 'older interaction')}`);
+  const what = `${parts.join(' and ')} to ${result.to}`;
+  if (result.dry_run) session.info(`would move ${what} (dry run: nothing changed)`);
+  else if (result.customers + result.interactions === 0) session.info(`nothing to move to ${result.to}`);
+  else session.success(`moved ${what}`);
+}

@@ -1,0 +1,75 @@
+import type { ChalkInstance } from 'chalk';
+import type { Command } from 'commander';
+import type { CustomerStatus } from '../../../domain/vocabulary.js';
+import type { PipelineReport } from '../../../services/reports.js';
+import type { Session } from '../../session.js';
+
+export interface PipelineOptions {
+  product?: string;
+  owner?: string;
+  json?: boolean;
+}
+
+const HELP = `
+Customers per stage in pipeline order (archived ones left out), the total, and
+the won/lost ratio with the win rate (won / (won + lost)). On a terminal each
+stage gets a bar.
+
+Examples:
+  $ crm pipeline
+  $ crm pipeline --product "website audit" --owner alice
+  $ crm pipeline --json | jq .win_rate`;
+
+const BAR_WIDTH = 30;
+
+export function registerPipeline(program: Command, session: Session): void {
+  program
+    .command('pipeline')
+    .description('customers per pipeline stage, with totals and the won/lost ratio')
+    .option('--product <ref>', 'only customers of this product')
+    .option('--owner <owner>', 'only customers of this owner (case-insensitive)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', HELP)
+    .action((options: PipelineOptions) => runPipeline(session, options));
+}
+
+export function runPipeline(session: Session, options: PipelineOptions): void {
+  const report = session.services.reports.pipeline({ product: options.product, owner: options.owner });
+  if (options.json) {
+    session.out.json(report);
+    return;
+  }
+  renderPipeline(session, report);
+}
+
+function paintBar(status: CustomerStatus, bar: string, paint: ChalkInstance): string {
+  if (status === 'closed_won') return paint.green(bar);
+  if (status === 'closed_lost') return paint.red(bar);
+  return paint.cyan(bar);
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** Aligned lines that read well and grep well; bars only when a person is looking. */
+function renderPipeline(session: Session, report: PipelineReport): void {
+  const { out } = session;
+  const paint = out.paint;
+  const labelWidth = Math.max('won/lost'.length, ...report.stages.map((stage) => stage.status.length));
+  const countWidth = Math.max(5, String(report.total).length);
+  const largest = Math.max(...report.stages.map((stage) => stage.count));
+  out.line(paint.bold(`${'stage'.padEnd(labelWidth)}  ${'count'.padStart(countWidth)}  ${'share'.padStart(5)}`));
+  for (const stage of report.stages) {
+    const share = report.total === 0 ? '-' : percent(stage.count / report.total);
+    let line = `${stage.status.padEnd(labelWidth)}  ${String(stage.count).padStart(countWidth)}  ${share.padStart(5)}`;
+    if (out.isTerminal && stage.count > 0) {
+      const length = Math.max(1, Math.round((stage.count / largest) * BAR_WIDTH));
+      line += `  ${paintBar(stage.status, '█'.repeat(length), paint)}`;
+    }
+    out.line(line);
+  }
+  out.line(`${'total'.padEnd(labelWidth)}  ${String(report.total).padStart(countWidth)}`);
+  const rate = report.win_rate === null ? 'nothing closed yet' : `${percent(report.win_rate)} won`;
+  out.line(`${'won/lost'.padEnd(labelWidth)}  ${`${report.won}/${report.lost}`.padStart(countWidth)}  ${rate}`);
+}

@@ -1,0 +1,174 @@
+import type Database from 'better-sqlite3';
+import { and, asc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
+import type { Drizzle } from '../db/connection.js';
+import { customerInteractions, customers, products } from '../db/schema.js';
+import type { Customer } from '../domain/types.js';
+import type { CustomerStatus } from '../domain/vocabulary.js';
+
+/** Rows exactly as SQLite stores them (0/1 booleans), so copying them loses nothing. */
+export type RawRow = Record<string, unknown>;
+
+/** Soft-archiving (the `is_archived` flag) of customers left untouched in one status. */
+export class StaleCustomerRepository {
+  constructor(private readonly orm: Drizzle) {}
+
+  private stale(status: CustomerStatus, updatedBefore: string): SQL {
+    return and(
+      eq(customers.is_archived, false),
+      eq(customers.status, status),
+      lt(customers.updated_at, updatedBefore),
+    )!;
+  }
+
+  list(status: CustomerStatus, updatedBefore: string): Customer[] {
+    return this.orm
+      .select()
+      .from(customers)
+      .where(this.stale(status, updatedBefore))
+      .orderBy(asc(customers.updated_at), asc(customers.id))
+      .all();
+  }
+
+  /**
+   * Archives at most `limit` stale customers and returns their ids. The staleness test is
+   * repeated in the UPDATE itself, so a customer edited by another process since it was
+   * selected is left alone.
+   */
+  archiveBatch(status: CustomerStatus, updatedBefore: string, at: string, limit: number): string[] {
+    const batch = this.orm
+      .select({ id: customers.id })
+      .from(customers)
+      .where(this.stale(status, updatedBefore))
+      .orderBy(asc(customers.id))
+      .limit(limit);
+    return this.orm
+      .update(customers)
+      .set({ is_archived: true, updated_at: at })
+      .where(and(inArray(customers.id, batch), this.stale(status, updatedBefore)))
+      .returning({ id: customers.id })
+      .all()
+      .map((row) => row.id);
+  }
+}
+
+const columnNames = (table: Parameters<typeof getTableColumns>[0]) =>
+  Object.values(getTableColumns(table)).map((column) => column.name);
+
+const PRODUCT_COLUMNS = columnNames(products);
+const CUSTOMER_COLUMNS = columnNames(customers);
+const INTERACTION_COLUMNS = columnNames(customerInteractions);
+
+/** `IN` over a JSON array: one bound parameter whatever the batch size. */
+const IN_IDS = `IN (SELECT value FROM json_each(?))`;
+
+/** Archived customers due to move; a NULL `@customersBefore` means every archived customer. */
+const MOVABLE_CUSTOMERS = `FROM customers WHERE is_archived = 1 AND (@customersBefore IS NULL OR updated_at < @customersBefore)`;
+
+/**
+ * Interactions older than `@interactionsBefore`, except those of customers that move whole (as in
+ * MOVABLE_CUSTOMERS), and except one that carries a pending follow-up of a customer still in
+ * use (its latest interaction, with a follow-up date): moving that would silently drop the
+ * follow-up from `crm followups`.
+ */
+const MOVABLE_INTERACTIONS = `FROM customer_interactions AS i JOIN customers AS c ON c.id = i.customer_id
+  WHERE i.created_at < @interactionsBefore
+    AND NOT (c.is_archived = 1 AND (@customersBefore IS NULL OR c.updated_at < @customersBefore))
+    AND NOT (c.is_archived = 0 AND i.follow_up_date IS NOT NULL AND i.id = (
+      SELECT latest.id FROM customer_interactions AS latest WHERE latest.customer_id = i.customer_id
+      ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1))`;
+
+/** The main file's side of a move to the archive: what is due, and deleting it once copied. */
+export class ArchiveSourceRepository {
+  constructor(private readonly sqlite: Database.Database) {}
+
+  movableCustomers(customersBefore: string | null, limit: number): RawRow[] {
+    return this.sqlite
+      .prepare(`SELECT * ${MOVABLE_CUSTOMERS} ORDER BY id LIMIT @limit`)
+      .all({ customersBefore, limit }) as RawRow[];
+  }
+
+  countMovableCustomers(customersBefore: string | null): { customers: number; interactions: number } {
+    return this.sqlite
+      .prepare(
+        `SELECT count(*) AS customers,
+           (SELECT count(*) FROM customer_interactions WHERE customer_id IN (SELECT id ${MOVABLE_CUSTOMERS})) AS interactions
+         ${MOVABLE_CUSTOMERS}`,
+      )
+      .get({ customersBefore }) as { customers: number; interactions: number };
+  }
+
+  movableInteractions(interactionsBefore: string, customersBefore: string | null, limit: number): RawRow[] {
+    return this.sqlite
+      .prepare(`SELECT i.* ${MOVABLE_INTERACTIONS} ORDER BY i.id LIMIT @limit`)
+      .all({ interactionsBefore, customersBefore, limit }) as RawRow[];
+  }
+
+  countMovableInteractions(interactionsBefore: string, customersBefore: string | null): number {
+    const row = this.sqlite
+      .prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`)
+      .get({ interactionsBefore, customersBefore }) as { n: number };
+    return row.n;
+  }
+
+  interactionsOf(customerIds: readonly string[]): RawRow[] {
+    return this.sqlite
+      .prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`)
+      .all(JSON.stringify(customerIds)) as RawRow[];
+  }
+
+  customers(ids: readonly string[]): RawRow[] {
+    return this.sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`).all(JSON.stringify(ids)) as RawRow[];
+  }
+
+  products(ids: readonly string[]): RawRow[] {
+    return this.sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`).all(JSON.stringify(ids)) as RawRow[];
+  }
+
+  /** Their interactions go with them (ON DELETE CASCADE). */
+  deleteCustomers(ids: readonly string[]): number {
+    return this.sqlite.prepare(`DELETE FROM customers WHERE id ${IN_IDS}`).run(JSON.stringify(ids)).changes;
+  }
+
+  deleteInteractions(ids: readonly string[]): number {
+    return this.sqlite.prepare(`DELETE FROM customer_interactions WHERE id ${IN_IDS}`).run(JSON.stringify(ids)).changes;
+  }
+}
+
+/**
+ * An upsert that rewrites a row only when something differs: an identical re-copy (the
+ * rerun after a crash) is then a true no-op, and the `updated_at` trigger never fires on it.
+ */
+function upsertSql(table: string, columns: readonly string[], overrides: Record<string, string> = {}): string {
+  const values = columns.map((column) => overrides[column] ?? `@${column}`);
+  const updatable = columns.filter((column) => column !== 'id');
+  const assignments = updatable.map((column) => `${column} = excluded.${column}`).join(', ');
+  const differs = updatable.map((column) => `${table}.${column} IS NOT excluded.${column}`).join(' OR ');
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values.join(', ')})
+    ON CONFLICT (id) DO UPDATE SET ${assignments} WHERE ${differs}`;
+}
+
+/** The archive file's side: copies keyed by id, so copying twice changes nothing. */
+export class ArchiveTargetRepository {
+  private readonly upsertProduct: Database.Statement;
+  private readonly upsertCustomer: Database.Statement;
+  private readonly insertInteraction: Database.Statement;
+
+  constructor(sqlite: Database.Database) {
+    // The archive offers nothing, and its own 3-active-products trigger would refuse a
+    // fourth product that was active at the time it was copied: products land inactive.
+    this.upsertProduct = sqlite.prepare(upsertSql('products', PRODUCT_COLUMNS, { is_active: '0' }));
+    this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
+    // Interactions are immutable, so one already there is the same interaction.
+    this.insertInteraction = sqlite.prepare(
+      `INSERT INTO customer_interactions (${INTERACTION_COLUMNS.join(', ')})
+       VALUES (${INTERACTION_COLUMNS.map((column) => `@${column}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
+    );
+  }
+
+  /** Parents first, for the foreign keys. */
+  copy(rows: { products: RawRow[]; customers: RawRow[]; interactions: RawRow[] }): void {
+    for (const row of rows.products) this.upsertProduct.run(row);
+    for (const row of rows.customers) this.upsertCustomer.run(row);
+    for (const row of rows.interactions) this.insertInteraction.run(row);
+  }
+}

@@ -1,0 +1,270 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDatabase, type CrmDatabase } from '../db/connection.js';
+import { CrmError, UsageError, ValidationError } from '../domain/errors.js';
+import { statusSchema, validate } from '../domain/schemas.js';
+import { instantBefore, parseDuration } from '../domain/time.js';
+import type { Clock, Customer } from '../domain/types.js';
+import type { CustomerStatus } from '../domain/vocabulary.js';
+import {
+  ArchiveSourceRepository,
+  ArchiveTargetRepository,
+  StaleCustomerRepository,
+  type RawRow,
+} from '../repositories/archive.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+export interface StaleArchiveRequest {
+  status: string;
+  /** As the user typed it: 90d, 12w, 6m, 2y. */
+  olderThan: string;
+  dryRun?: boolean;
+}
+
+export interface StaleArchiveResult {
+  status: CustomerStatus;
+  older_than: string;
+  /** Customers last updated before this instant were due. */
+  cutoff: string;
+  dry_run: boolean;
+  count: number;
+  ids: string[];
+  /** With a dry run, the customers that would be archived. */
+  customers: Customer[];
+}
+
+/**
+ * Points of a move where a test can stop the process dead, to prove that a crash there
+ * loses nothing: right after a batch is committed in the archive file (and not yet deleted
+ * from the main file), and right after it is deleted from the main file.
+ */
+export type MoveStep = 'archive-commit' | 'main-commit';
+
+export interface MoveRequest {
+  /** The archive database file (absolute, or relative to the process's directory). */
+  to: string;
+  /** Archived customers not updated for this long move; every archived customer if absent. */
+  olderThan?: string;
+  /** Interactions older than this move too (with a copy of their customer's row). */
+  interactionsOlderThan?: string;
+  dryRun?: boolean;
+  onStep?: (step: MoveStep) => void;
+}
+
+export interface MoveResult {
+  to: string;
+  dry_run: boolean;
+  /** Archived customers moved, and the interactions that went with them. */
+  customers: number;
+  customer_interactions: number;
+  /** Old interactions moved on their own. */
+  interactions: number;
+}
+
+/** Rows picked from the main file for one batch of a move. */
+interface MoveBatch {
+  customers: RawRow[];
+  interactions: RawRow[];
+  deleteMoved: () => void;
+}
+
+export interface ArchiveServiceOptions {
+  /** Rows per write transaction: small enough that other writers never wait long. */
+  batchSize?: number;
+  openArchive?: (file: string) => CrmDatabase;
+}
+
+const DEFAULT_BATCH_SIZE = 200;
+/**
+ * Each attempt already waits the connection's busy timeout for the lock; a nightly job
+ * should outlast an import holding it longer than that rather than fail.
+ */
+const BUSY_ATTEMPTS = 6;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function retryWhileBusy<T>(work: () => T): T {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return work();
+    } catch (error) {
+      if (attempt >= BUSY_ATTEMPTS || !isBusy(error)) throw error;
+    }
+  }
+}
+
+/** Two names for one file (symlinks, `./`) must not pass for two files. */
+function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [statA, statB] = [fs.statSync(a), fs.statSync(b)];
+    return statA.dev === statB.dev && statA.ino === statB.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
+export class ArchiveService {
+  private readonly stale: StaleCustomerRepository;
+  private readonly batchSize: number;
+  private readonly openArchive: (file: string) => CrmDatabase;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+    options: ArchiveServiceOptions = {},
+  ) {
+    this.stale = new StaleCustomerRepository(db.orm);
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.openArchive = options.openArchive ?? ((file) => openDatabase(file));
+  }
+
+  /** The instant a duration the user typed reaches back to from now. */
+  private cutoff(durationText: string): string {
+    return instantBefore(this.clock.now(), parseDuration(durationText)).toISOString();
+  }
+
+  /**
+   * The cron form: archives every non-archived customer in `status` last updated strictly
+   * before now minus the duration. Batched short transactions, so an interactive session or
+   * an import writing the same file waits at most one batch.
+   */
+  archiveStale(request: StaleArchiveRequest): StaleArchiveResult {
+    const status = validate(statusSchema, request.status);
+    const cutoff = this.cutoff(request.olderThan);
+    const base = { status, older_than: request.olderThan.trim(), cutoff, dry_run: Boolean(request.dryRun) };
+    if (request.dryRun) {
+      const customers = this.stale.list(status, cutoff);
+      return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
+    }
+    const at = this.clock.now().toISOString();
+    const ids: string[] = [];
+    for (;;) {
+      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, at, this.batchSize));
+      ids.push(...batch);
+      if (batch.length < this.batchSize) break;
+    }
+    return { ...base, count: ids.length, ids, customers: [] };
+  }
+
+  /**
+   * Moves rows into the archive file. Each batch runs inside a write transaction on the main
+   * file, so the rows cannot change between being copied and being deleted; the copy is
+   * committed in the archive first. SQLite cannot commit two WAL files atomically, so a
+   * crash between the two commits leaves the batch in both files: the next run copies it
+   * again (an upsert by id, a no-op) and deletes it. Nothing is ever only in flight.
+   */
+  moveToArchive(request: MoveRequest): MoveResult {
+    const customersBefore = request.olderThan === undefined ? null : this.cutoff(request.olderThan);
+    const interactionsBefore =
+      request.interactionsOlderThan === undefined ? null : this.cutoff(request.interactionsOlderThan);
+    if (sameFile(request.to, this.db.path)) {
+      throw new UsageError(`the archive must be another file than the database itself (${this.db.path})`);
+    }
+    const source = new ArchiveSourceRepository(this.db.sqlite);
+    const result: MoveResult = {
+      to: request.to,
+      dry_run: Boolean(request.dryRun),
+      customers: 0,
+      customer_interactions: 0,
+      interactions: 0,
+    };
+    if (request.dryRun) {
+      const due = source.countMovableCustomers(customersBefore);
+      result.customers = due.customers;
+      result.customer_interactions = due.interactions;
+      if (interactionsBefore) result.interactions = source.countMovableInteractions(interactionsBefore, customersBefore);
+      return result;
+    }
+
+    const archive = this.openArchiveFile(request.to);
+    try {
+      const target = new ArchiveTargetRepository(archive.sqlite);
+      const move = (pick: () => MoveBatch) => this.moveBatch(source, archive, target, pick, request.onStep);
+      for (;;) {
+        const batch = move(() => {
+          const customers = source.movableCustomers(customersBefore, this.batchSize);
+          const ids = customers.map((c) => c.id as string);
+          return {
+            customers,
+            interactions: ids.length ? source.interactionsOf(ids) : [],
+            deleteMoved: () => source.deleteCustomers(ids),
+          };
+        });
+        if (batch.customers.length === 0) break;
+        result.customers += batch.customers.length;
+        result.customer_interactions += batch.interactions.length;
+      }
+      while (interactionsBefore) {
+        const batch = move(() => {
+          const interactions = source.movableInteractions(interactionsBefore, customersBefore, this.batchSize);
+          const owners = [...new Set(interactions.map((i) => i.customer_id as string))];
+          return {
+            // The archive's foreign key needs the customer: a copy of its row goes along,
+            // while the customer itself stays in the main file.
+            customers: owners.length ? source.customers(owners) : [],
+            interactions,
+            deleteMoved: () => source.deleteInteractions(interactions.map((i) => i.id as string)),
+          };
+        });
+        if (batch.interactions.length === 0) break;
+        result.interactions += batch.interactions.length;
+      }
+      return result;
+    } finally {
+      archive.close();
+    }
+  }
+
+  /**
+   * One batch: picked and deleted under the main file's write lock, copied and committed in
+   * the archive in between. An empty pick writes nothing anywhere.
+   */
+  private moveBatch(
+    source: ArchiveSourceRepository,
+    archive: CrmDatabase,
+    target: ArchiveTargetRepository,
+    pick: () => MoveBatch,
+    onStep: ((step: MoveStep) => void) | undefined,
+  ): MoveBatch {
+    const batch = this.write(() => {
+      const picked = pick();
+      if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
+      const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
+      archive.write(() =>
+        target.copy({
+          products: productIds.size ? source.products([...productIds] as string[]) : [],
+          customers: picked.customers,
+          interactions: picked.interactions,
+        }),
+      );
+      onStep?.('archive-commit');
+      picked.deleteMoved();
+      return picked;
+    });
+    if (batch.customers.length > 0 || batch.interactions.length > 0) onStep?.('main-commit');
+    return batch;
+  }
+
+  private openArchiveFile(file: string): CrmDatabase {
+    try {
+      return this.openArchive(file);
+    } catch (error) {
+      if (error instanceof CrmError) throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);
+      }
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new ValidationError(`cannot open the archive ${file}: ${reason}`);
+    }
+  }
+
+  private write<T>(work: () => T): T {
+    return withSqliteErrors(() => retryWhileBusy(() => this.db.write(work)));
+  }
+}

@@ -1,0 +1,512 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
+import { instantBefore, parseDuration } from '../src/domain/time.js';
+import type { CustomerStatus } from '../src/domain/vocabulary.js';
+import { ArchiveService } from '../src/services/archive.js';
+import { Services } from '../src/services/index.js';
+import { FIXED_NOW, TestCli, tempDir } from './helpers.js';
+
+const DAY = 86_400_000;
+const NINETY_DAYS_AGO = new Date(FIXED_NOW.getTime() - 90 * DAY);
+
+describe('durations', () => {
+  it('parses days, weeks, calendar months and years', () => {
+    expect(parseDuration('90d')).toEqual({ amount: 90, unit: 'd', text: '90d' });
+    expect(parseDuration(' 12W ')).toEqual({ amount: 12, unit: 'w', text: '12W' });
+    expect(instantBefore(FIXED_NOW, parseDuration('90d')).toISOString()).toBe('2026-08-27T10:00:00.000Z');
+    expect(instantBefore(FIXED_NOW, parseDuration('12w')).toISOString()).toBe('2026-09-02T10:00:00.000Z');
+    expect(instantBefore(FIXED_NOW, parseDuration('6m')).toISOString()).toBe('2026-05-25T10:00:00.000Z');
+    expect(instantBefore(FIXED_NOW, parseDuration('2y')).toISOString()).toBe('2024-11-25T10:00:00.000Z');
+    expect(instantBefore(new Date('2026-08-31T12:00:00Z'), parseDuration('6m')).toISOString()).toBe(
+      '2026-02-28T12:00:00.000Z',
+    );
+  });
+
+  it.each(['90', 'd', '0d', '-5d', '5h', '1.5d', 'ninety days', ''])('refuses "%s"', (text) => {
+    expect(() => parseDuration(text)).toThrow(`invalid duration "${text}"`);
+  });
+});
+
+describe('customer archive / restore by ref', () => {
+  let cli: TestCli;
+  let services: Services;
+  beforeEach(() => {
+    cli = new TestCli();
+    services = new Services(cli.db, cli.clock);
+    for (const name of ['Ada', 'Bob', 'Cy']) services.customers.add({ name });
+    cli.clock.advance(60_000);
+  });
+  afterEach(() => cli.close());
+
+  it('archives several refs, prints them as JSON and says what changed', async () => {
+    const result = await cli.run(['customer', 'archive', 'ada', 'BOB', '--json']);
+    expect(result.code).toBe(0);
+    const archived = JSON.parse(result.stdout);
+    expect(archived.map((c: { name: string }) => c.name)).toEqual(['Ada', 'Bob']);
+    expect(archived[0]).toMatchObject({ is_archived: true, updated_at: '2026-11-25T10:01:00.000Z' });
+    expect(result.stderr).toBe('✓ archived 2 customers\n');
+  });
+
+  it('is idempotent and says which were already archived', async () => {
+    await cli.run(['customer', 'archive', 'ada']);
+    const before = cli.snapshot();
+    const again = await cli.run(['customer', 'archive', 'ada']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^"Ada" \([0-9a-f]{8}\) was already archived; nothing changed\n$/);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('restores', async () => {
+    await cli.run(['customer', 'archive', 'ada', 'cy']);
+    const result = await cli.run(['customer', 'restore', 'ada']);
+    expect(result.stderr).toMatch(/^✓ restored "Ada" \([0-9a-f]{8}\)\n$/);
+    expect(services.customers.resolve('ada').is_archived).toBe(false);
+    expect(services.customers.resolve('cy').is_archived).toBe(true);
+  });
+
+  it('changes nothing when one ref is unknown', async () => {
+    const before = cli.snapshot();
+    const result = await cli.run(['customer', 'archive', 'ada', 'nobody']);
+    expect(result).toMatchObject({ code: 1, stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n' });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('needs a ref or the cron options (exit 2)', async () => {
+    const none = await cli.run(['customer', 'archive']);
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: 'error: missing customer ref (or --status S --older-than DURATION to archive stale customers)\n',
+    });
+    expect((await cli.run(['customer', 'restore'])).code).toBe(2);
+  });
+
+  it('refuses refs together with the cron options, and --dry-run with refs (exit 2)', async () => {
+    const before = cli.snapshot();
+    const mixed = await cli.run(['customer', 'archive', 'ada', '--status', 'lead', '--older-than', '90d']);
+    expect(mixed).toMatchObject({ code: 2, stderr: 'error: give customer refs or --status with --older-than, not both\n' });
+    const dry = await cli.run(['customer', 'archive', 'ada', '--dry-run']);
+    expect(dry).toMatchObject({ code: 2, stderr: 'error: --dry-run goes with --status and --older-than\n' });
+    expect(cli.snapshot()).toEqual(before);
+  });
+});
+
+describe('customer archive --status --older-than (the cron form)', () => {
+  let cli: TestCli;
+  let services: Services;
+  beforeEach(() => {
+    cli = new TestCli();
+    services = new Services(cli.db, cli.clock);
+  });
+  afterEach(() => cli.close());
+
+  function addAt(at: Date, name: string, status: CustomerStatus = 'closed_lost') {
+    cli.clock.set(at);
+    const customer = services.customers.add({ name, status });
+    cli.clock.set(FIXED_NOW);
+    return customer;
+  }
+
+  it('archives customers of that status updated strictly more than the duration ago', async () => {
+    const exactly = addAt(NINETY_DAYS_AGO, 'Exactly 90 days');
+    const older = addAt(new Date(NINETY_DAYS_AGO.getTime() - 1), 'A millisecond older');
+    addAt(new Date(FIXED_NOW.getTime() - 10 * DAY), 'Recent');
+    addAt(new Date(FIXED_NOW.getTime() - 400 * DAY), 'Old lead', 'lead');
+    const result = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d']);
+    expect(result).toEqual({
+      status: 'closed_lost',
+      older_than: '90d',
+      cutoff: '2026-08-27T10:00:00.000Z',
+      dry_run: false,
+      count: 1,
+      ids: [older.id],
+    });
+    expect(services.customers.resolve(older.id)).toMatchObject({ is_archived: true, updated_at: FIXED_NOW.toISOString() });
+    expect(services.customers.resolve(exactly.id).is_archived).toBe(false);
+    expect(services.customers.resolve('Old lead').is_archived).toBe(false);
+  });
+
+  it('prints the count on stderr, is idempotent and exits 0 with nothing to do', async () => {
+    addAt(new Date('2025-01-01T00:00:00Z'), 'Lost one');
+    addAt(new Date('2025-02-01T00:00:00Z'), 'Lost two');
+    const first = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '6m']);
+    expect(first).toMatchObject({ code: 0, stdout: '', stderr: '✓ archived 2 closed_lost customers not updated since 2026-05-25\n' });
+    const before = cli.snapshot();
+    const second = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '6m']);
+    expect(second).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: 'no closed_lost customers not updated since 2026-05-25; nothing to archive\n',
+    });
+    expect(second.prompter.asked).toEqual([]);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('leaves an already archived customer untouched (its updated_at does not move)', async () => {
+    const customer = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    cli.clock.set('2025-03-01T00:00:00Z');
+    services.customers.setArchived([customer.id], true);
+    cli.clock.set(FIXED_NOW);
+    const result = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d']);
+    expect(result.count).toBe(0);
+    expect(services.customers.resolve(customer.id).updated_at).toBe('2025-03-01T00:00:00.000Z');
+  });
+
+  it('--dry-run lists what would be archived and changes nothing', async () => {
+    const lost = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    const before = cli.snapshot();
+    const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`id\tname\tstatus\towner\tupdated_at\n${lost.id}\tLost\tclosed_lost\t\t2025-01-01T00:00:00.000Z\n`);
+    expect(result.stderr).toBe(
+      'would archive 1 closed_lost customer not updated since 2026-08-27 (dry run: nothing changed)\n',
+    );
+    const json = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--dry-run']);
+    expect(json).toMatchObject({ dry_run: true, count: 1, ids: [lost.id] });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('works through many customers in several short transactions', () => {
+    for (let i = 0; i < 7; i += 1) addAt(new Date('2025-01-01T00:00:00Z'), `Lost ${i}`);
+    const archive = new ArchiveService(cli.db, cli.clock, { batchSize: 3 });
+    const result = archive.archiveStale({ status: 'closed_lost', olderThan: '90d' });
+    expect(result.count).toBe(7);
+    expect(new Set(result.ids).size).toBe(7);
+    expect(services.customers.list({ archived: 'only' }).total).toBe(7);
+  });
+
+  describe('when another process holds the lock past the busy timeout', () => {
+    function busyFor(attempts: number): CrmDatabase {
+      let left = attempts;
+      return {
+        ...cli.db,
+        write: (work) => {
+          if (left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+          return cli.db.write(work);
+        },
+      };
+    }
+
+    it('tries the batch again rather than give up', () => {
+      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+      const result = new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+      expect(result.count).toBe(1);
+    });
+
+    it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', () => {
+      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+      const archive = new ArchiveService(busyFor(Infinity), cli.clock);
+      expect(() => archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).toThrow(
+        expect.objectContaining({
+          name: 'ConflictError',
+          message: 'the database is busy (another crm process is writing); try again',
+        }),
+      );
+      expect(services.customers.resolve('Lost').is_archived).toBe(false);
+    });
+  });
+
+  it.each([
+    [['--older-than', '90'], 'error: invalid duration "90": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
+    [['--older-than', '0d'], 'error: invalid duration "0d": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
+    [['--older-than', '3h'], 'error: invalid duration "3h": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
+  ])('refuses a bad duration %j with exit 2 and changes nothing', async (args, message) => {
+    addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    const before = cli.snapshot();
+    const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', ...args]);
+    expect(result).toMatchObject({ code: 2, stdout: '', stderr: message });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('needs both --status and --older-than, and a known status (exit 2)', async () => {
+    expect(await cli.run(['customer', 'archive', '--status', 'closed_lost'])).toMatchObject({
+      code: 2,
+      stderr: 'error: --status needs --older-than (e.g. --older-than 90d)\n',
+    });
+    expect(await cli.run(['customer', 'archive', '--older-than', '90d'])).toMatchObject({
+      code: 2,
+      stderr: 'error: --older-than needs --status (the stage to archive from)\n',
+    });
+    const badStatus = await cli.run(['customer', 'archive', '--status', 'lost', '--older-than', '90d']);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toContain("argument 'lost' is invalid");
+  });
+
+  it('archived customers drop out of pipeline and followups', async () => {
+    const lost = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    services.interactions.log({ customer: lost.id, type: 'call', channel: 'phone', note: 'try again', followUp: 'today' });
+    // Logging an interaction does not touch the customer, so it is still stale.
+    expect((await cli.json(['pipeline'])).lost).toBe(1);
+    expect(await cli.json(['followups'])).toHaveLength(1);
+    await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d']);
+    expect((await cli.json(['pipeline'])).lost).toBe(0);
+    expect(await cli.json(['followups'])).toEqual([]);
+  });
+});
+
+describe('archive --to FILE', () => {
+  let dir: string;
+  let mainPath: string;
+  let archivePath: string;
+  let cli: TestCli;
+  let services: Services;
+
+  beforeEach(() => {
+    dir = tempDir('crm-archive-');
+    mainPath = path.join(dir, 'crm.db');
+    archivePath = path.join(dir, 'archive.db');
+    cli = new TestCli(mainPath);
+    services = new Services(cli.db, cli.clock);
+  });
+  afterEach(() => {
+    cli.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function at<T>(when: Date | string, work: () => T): T {
+    cli.clock.set(when);
+    try {
+      return work();
+    } finally {
+      cli.clock.set(FIXED_NOW);
+    }
+  }
+
+  function log(customer: string, when: string, note: string, followUp?: string) {
+    return at(when, () => services.interactions.log({ customer, type: 'call', channel: 'email', note, followUp }).interaction);
+  }
+
+  /** Raw rows, as SQLite stores them, of one table. */
+  function rows(db: CrmDatabase, table: string): Array<Record<string, unknown>> {
+    return db.sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Array<Record<string, unknown>>;
+  }
+
+  function withArchive<T>(work: (archive: CrmDatabase) => T): T {
+    const archive = openDatabase(archivePath);
+    try {
+      return work(archive);
+    } finally {
+      archive.close();
+    }
+  }
+
+  /** Two archived customers (one long ago), one active one with an old history. */
+  function seed() {
+    at('2024-01-01T00:00:00Z', () => services.products.add({ name: 'Audit' }));
+    const oldGone = at('2024-01-01T00:00:00Z', () =>
+      services.customers.add({ name: 'Old gone', status: 'closed_lost', product: 'Audit', email: 'old@example.com' }),
+    );
+    log(oldGone.id, '2024-02-01T00:00:00Z', 'first contact');
+    log(oldGone.id, '2024-03-01T00:00:00Z', 'lost it');
+    at('2024-04-01T00:00:00Z', () => services.customers.setArchived([oldGone.id], true));
+    const recentGone = at('2026-10-01T00:00:00Z', () => services.customers.add({ name: 'Recently gone', status: 'closed_lost' }));
+    log(recentGone.id, '2026-10-02T00:00:00Z', 'no budget');
+    at('2026-11-01T00:00:00Z', () => services.customers.setArchived([recentGone.id], true));
+    const active = at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Active', status: 'negotiation' }));
+    log(active.id, '2023-02-01T00:00:00Z', 'ancient note');
+    log(active.id, '2023-03-01T00:00:00Z', 'ancient note 2');
+    log(active.id, '2026-11-20T00:00:00Z', 'recent note');
+    return { oldGone, recentGone, active };
+  }
+
+  it('moves archived customers older than the duration, with their interactions and product, verbatim', async () => {
+    const { oldGone, recentGone } = seed();
+    const expectedCustomer = rows(cli.db, 'customers').find((row) => row.id === oldGone.id);
+    const expectedInteractions = rows(cli.db, 'customer_interactions').filter((row) => row.customer_id === oldGone.id);
+    const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
+    expect(result).toEqual({ to: archivePath, dry_run: false, customers: 1, customer_interactions: 2, interactions: 0 });
+
+    expect(services.customers.list({ archived: 'include' }).customers.map((c) => c.name).sort()).toEqual([
+      'Active',
+      'Recently gone',
+    ]);
+    expect(rows(cli.db, 'customer_interactions').filter((row) => row.customer_id === oldGone.id)).toEqual([]);
+    withArchive((archive) => {
+      expect(rows(archive, 'customers')).toEqual([expectedCustomer]);
+      expect(rows(archive, 'customer_interactions')).toEqual(expectedInteractions);
+      // The product comes along for the foreign key, inactive: the archive offers nothing.
+      expect(rows(archive, 'products')).toMatchObject([{ name: 'Audit', is_active: 0 }]);
+      expect(services.products.resolve('Audit').is_active).toBe(true);
+    });
+    expect(services.customers.resolve(recentGone.id).is_archived).toBe(true);
+  });
+
+  it('--older-than on the move is strict too: a customer archived exactly that long ago stays', async () => {
+    const exactly = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Exactly a year' }));
+    const older = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Older' }));
+    at('2025-11-25T10:00:00Z', () => services.customers.setArchived([exactly.id], true));
+    at('2025-11-25T09:59:59.999Z', () => services.customers.setArchived([older.id], true));
+    const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
+    expect(result.customers).toBe(1);
+    expect(services.customers.list({ archived: 'only' }).customers.map((c) => c.name)).toEqual(['Exactly a year']);
+  });
+
+  it('creates the archive with the same schema, triggers and migrations as the main file', async () => {
+    seed();
+    await cli.run(['archive', '--to', archivePath]);
+    const schemaOf = (db: CrmDatabase) =>
+      db.sqlite.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all();
+    withArchive((archive) => {
+      expect(schemaOf(archive)).toEqual(schemaOf(cli.db));
+      expect(archive.sqlite.pragma('user_version', { simple: true })).toBe(cli.db.sqlite.pragma('user_version', { simple: true }));
+      expect(archive.appliedMigrations).toEqual([]);
+    });
+  });
+
+  it('without --older-than moves every archived customer; a second run moves nothing and changes nothing', async () => {
+    seed();
+    const first = await cli.run(['archive', '--to', archivePath]);
+    expect(first).toMatchObject({
+      code: 0,
+      stderr: `✓ moved 2 archived customers (with 3 interactions) to ${archivePath}\n`,
+    });
+    const mainBefore = cli.snapshot();
+    const archiveBefore = withArchive((archive) => ['customers', 'customer_interactions', 'products'].map((t) => rows(archive, t)));
+    const second = await cli.run(['archive', '--to', archivePath]);
+    expect(second).toMatchObject({ code: 0, stderr: `nothing to move to ${archivePath}\n` });
+    expect(cli.snapshot()).toEqual(mainBefore);
+    expect(withArchive((archive) => ['customers', 'customer_interactions', 'products'].map((t) => rows(archive, t)))).toEqual(
+      archiveBefore,
+    );
+  });
+
+  it('--interactions-older-than moves old interactions alone, with a copy of their customer row', async () => {
+    const { active } = seed();
+    const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y', '--interactions-older-than', '2y']);
+    expect(result).toMatchObject({ customers: 1, customer_interactions: 2, interactions: 2 });
+    expect(services.interactions.list(active.id).interactions.map((i) => i.note)).toEqual(['recent note']);
+    withArchive((archive) => {
+      const notes = rows(archive, 'customer_interactions')
+        .filter((row) => row.customer_id === active.id)
+        .map((row) => row.note)
+        .sort();
+      expect(notes).toEqual(['ancient note', 'ancient note 2']);
+      expect(rows(archive, 'customers').find((row) => row.id === active.id)).toEqual(
+        rows(cli.db, 'customers').find((row) => row.id === active.id),
+      );
+    });
+    expect(services.customers.resolve(active.id).is_archived).toBe(false);
+  });
+
+  it('keeps an old interaction that holds a pending follow-up, so followups do not change', async () => {
+    const quiet = at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Quiet' }));
+    log(quiet.id, '2023-01-02T00:00:00Z', 'old, settled', '2023-02-01');
+    log(quiet.id, '2023-03-01T00:00:00Z', 'still owed a call', '2023-04-01');
+    const followupsBefore = await cli.json(['followups']);
+    expect(followupsBefore.map((f: { note: string }) => f.note)).toEqual(['still owed a call']);
+    const result = await cli.json(['archive', '--to', archivePath, '--interactions-older-than', '1y']);
+    expect(result.interactions).toBe(1);
+    expect(await cli.json(['followups'])).toEqual(followupsBefore);
+  });
+
+  it('--dry-run counts and creates no file', async () => {
+    seed();
+    const before = cli.snapshot();
+    const result = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2y', '--dry-run']);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: `would move 2 archived customers (with 3 interactions) and 2 older interactions to ${archivePath} (dry run: nothing changed)\n`,
+    });
+    expect(fs.existsSync(archivePath)).toBe(false);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('moves in several batches', async () => {
+    const archiveService = new ArchiveService(cli.db, cli.clock, { batchSize: 2 });
+    for (let i = 0; i < 5; i += 1) {
+      const customer = services.customers.add({ name: `Gone ${i}` });
+      log(customer.id, '2026-01-01T00:00:00Z', `note ${i}`);
+      services.customers.setArchived([customer.id], true);
+    }
+    const result = archiveService.moveToArchive({ to: archivePath });
+    expect(result).toMatchObject({ customers: 5, customer_interactions: 5 });
+    withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(5));
+    expect(rows(cli.db, 'customers')).toEqual([]);
+  });
+
+  it('a failure between the archive commit and the delete leaves duplicates that the next run resolves', async () => {
+    seed();
+    const mainBefore = cli.snapshot();
+    const failing = new ArchiveService(cli.db, cli.clock, { batchSize: 1 });
+    expect(() =>
+      failing.moveToArchive({
+        to: archivePath,
+        onStep: (step) => {
+          if (step === 'archive-commit') throw new Error('power cut');
+        },
+      }),
+    ).toThrow('power cut');
+    // The main file rolled back: nothing lost. The archive already holds the first batch.
+    expect(cli.snapshot()).toEqual(mainBefore);
+    withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(1));
+
+    const rerun = await cli.json(['archive', '--to', archivePath]);
+    expect(rerun).toMatchObject({ customers: 2, customer_interactions: 3 });
+    withArchive((archive) => {
+      expect(rows(archive, 'customers').map((row) => row.name).sort()).toEqual(['Old gone', 'Recently gone']);
+      expect(rows(archive, 'customer_interactions')).toHaveLength(3);
+    });
+    expect(services.customers.list({ archived: 'only' }).total).toBe(0);
+  });
+
+  it('updates an older copy of a customer already in the archive', async () => {
+    const { active } = seed();
+    await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2y', '--older-than', '10y']);
+    at('2026-11-24T00:00:00Z', () => services.customers.edit(active.id, { email: 'new@example.com' }));
+    at('2026-11-24T01:00:00Z', () => services.customers.setArchived([active.id], true));
+    await cli.run(['archive', '--to', archivePath]);
+    withArchive((archive) => {
+      expect(rows(archive, 'customers').find((row) => row.id === active.id)).toMatchObject({
+        email: 'new@example.com',
+        is_archived: 1,
+        updated_at: '2026-11-24T01:00:00.000Z',
+      });
+      expect(rows(archive, 'customer_interactions').filter((row) => row.customer_id === active.id)).toHaveLength(3);
+    });
+  });
+
+  it('refuses the main file itself as the archive (exit 2)', async () => {
+    seed();
+    const before = cli.snapshot();
+    const result = await cli.run(['archive', '--to', mainPath]);
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: `error: the archive must be another file than the database itself (${mainPath})\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('refuses a file that is not a database, and changes nothing', async () => {
+    seed();
+    fs.writeFileSync(archivePath, 'these are my notes, not a database'.repeat(200));
+    const before = cli.snapshot();
+    const result = await cli.run(['archive', '--to', archivePath]);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `error: ${archivePath} is not a crm database; choose a new file or an earlier archive\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('refuses a folder as the archive with a one-line message', async () => {
+    seed();
+    const before = cli.snapshot();
+    const result = await cli.run(['archive', '--to', dir]);
+    expect(result).toMatchObject({ code: 1, stderr: `error: cannot open the archive ${dir}: unable to open database file\n` });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('needs --to, and refuses bad durations with exit 2', async () => {
+    const missing = await cli.run(['archive']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--to <file>' not specified");
+    const bad = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2 years']);
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: 'error: invalid duration "2 years": use a positive number and a unit, like 90d, 12w, 6m or 2y\n',
+    });
+    expect(fs.existsSync(archivePath)).toBe(false);
+  });
+});

@@ -1,0 +1,242 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomerStatus } from '../src/domain/vocabulary.js';
+import { Services } from '../src/services/index.js';
+import { FIXED_NOW, TestCli } from './helpers.js';
+
+let cli: TestCli;
+let services: Services;
+beforeEach(() => {
+  cli = new TestCli();
+  services = new Services(cli.db, cli.clock);
+});
+afterEach(() => cli.close());
+
+const DAY = 86_400_000;
+
+function addCustomer(name: string, fields: { status?: CustomerStatus; owner?: string; product?: string; email?: string; phone?: string } = {}) {
+  return services.customers.add({ name, ...fields });
+}
+
+/** Logs an interaction `daysAgo` before the fixed now, then puts the clock back. */
+function logAt(daysAgo: number, customer: string, note: string, followUp?: string) {
+  cli.clock.set(new Date(FIXED_NOW.getTime() - daysAgo * DAY));
+  const result = services.interactions.log({ customer, type: 'call', channel: 'phone', note, followUp });
+  cli.clock.set(FIXED_NOW);
+  return result.interaction;
+}
+
+describe('followups', () => {
+  // Fixed now: Wednesday 2026-11-25 10:00 UTC (TZ=UTC in the test config).
+  beforeEach(() => {
+    addCustomer('Ada', { owner: 'alice', phone: '+44 20 1234', email: 'ada@example.com' });
+    addCustomer('Bob', { owner: 'bob', email: 'bob@example.com' });
+    addCustomer('Cy', { owner: 'Alice' });
+    addCustomer('Dee');
+    addCustomer('Eve');
+    addCustomer('Fay');
+    addCustomer('Gus');
+    logAt(10, 'Ada', 'Send the quote', '2026-11-20');
+    logAt(0, 'Bob', 'Call back about the audit', 'today');
+    logAt(0, 'Cy', 'Check the contract\nsigned by legal?', '+3d');
+    logAt(0, 'Dee', 'Quarterly review', '+2w');
+    // Settled: a newer interaction was logged after the one that set the follow-up.
+    logAt(5, 'Eve', 'Ping in a day', 'tomorrow');
+    logAt(2, 'Eve', 'Spoke, all done');
+    // Only the latest interaction's follow-up counts.
+    logAt(6, 'Fay', 'First ask', '2026-11-21');
+    logAt(3, 'Fay', 'Rescheduled', '2026-12-01');
+    // Archived customers are left out of reports.
+    logAt(0, 'Gus', 'Archived, do not show', 'today');
+    services.customers.setArchived(['Gus'], true);
+  });
+
+  const names = (rows: Array<{ customer_name: string }>) => rows.map((row) => row.customer_name);
+
+  it('lists every pending follow-up, soonest first, with contact details and the note', async () => {
+    const rows = await cli.json(['followups']);
+    expect(names(rows)).toEqual(['Ada', 'Bob', 'Cy', 'Fay', 'Dee']);
+    expect(rows[0]).toMatchObject({
+      customer_name: 'Ada',
+      phone: '+44 20 1234',
+      email: 'ada@example.com',
+      note: 'Send the quote',
+      follow_up_date: '2026-11-20T00:00:00.000Z',
+      overdue: true,
+      owner: 'alice',
+      status: 'lead',
+      channel: 'phone',
+      type: 'call',
+    });
+    expect(rows[1]).toMatchObject({ customer_name: 'Bob', follow_up_date: '2026-11-25T00:00:00.000Z', overdue: false });
+    expect(rows[3]).toMatchObject({ customer_name: 'Fay', note: 'Rescheduled' });
+  });
+
+  it('--overdue keeps those due before today', async () => {
+    expect(names(await cli.json(['followups', '--overdue']))).toEqual(['Ada']);
+  });
+
+  it('--today includes overdue ones and those due today, not tomorrow', async () => {
+    expect(names(await cli.json(['followups', '--today']))).toEqual(['Ada', 'Bob']);
+  });
+
+  it('--week covers today and the next 6 days', async () => {
+    expect(names(await cli.json(['followups', '--week']))).toEqual(['Ada', 'Bob', 'Cy', 'Fay']);
+    cli.clock.set('2026-11-24T10:00:00.000Z');
+    // A day earlier, 1 December is the eighth day and falls outside the week.
+    expect(names(await cli.json(['followups', '--week']))).toEqual(['Ada', 'Bob', 'Cy']);
+  });
+
+  it('--until DATE includes the whole of that day', async () => {
+    expect(names(await cli.json(['followups', '--until', '2026-11-28']))).toEqual(['Ada', 'Bob', 'Cy']);
+    expect(names(await cli.json(['followups', '--until', '2026-11-27']))).toEqual(['Ada', 'Bob']);
+    expect(names(await cli.json(['followups', '--until', '+3d']))).toEqual(['Ada', 'Bob', 'Cy']);
+    expect(names(await cli.json(['followups', '--until', '2026-11-28T00:00:00Z']))).toEqual(['Ada', 'Bob', 'Cy']);
+  });
+
+  it('--owner filters case-insensitively', async () => {
+    expect(names(await cli.json(['followups', '--owner', 'ALICE']))).toEqual(['Ada', 'Cy']);
+  });
+
+  it('a follow-up stops being pending once a newer interaction is logged', async () => {
+    logAt(0, 'Ada', 'Quote sent');
+    expect(names(await cli.json(['followups', '--overdue']))).toEqual([]);
+  });
+
+  it('a restored customer shows up again', async () => {
+    services.customers.setArchived(['Gus'], false);
+    expect(names(await cli.json(['followups', '--today']))).toEqual(['Ada', 'Bob', 'Gus']);
+  });
+
+  it('prints TSV with full values when piped', async () => {
+    const { stdout, code } = await cli.run(['followups', '--today']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')).toEqual([
+      'due\tcustomer\tphone\temail\tnote',
+      '2026-11-20T00:00:00.000Z\tAda\t+44 20 1234\tada@example.com\tSend the quote',
+      '2026-11-25T00:00:00.000Z\tBob\t\tbob@example.com\tCall back about the audit',
+      '',
+    ]);
+  });
+
+  it('draws a table on a terminal with local days, overdue marked and a count on stderr', async () => {
+    const { stdout, stderr } = await cli.run(['followups', '--week'], { tty: true, env: { NO_COLOR: '1' } });
+    expect(stdout).toContain('2026-11-20 overdue');
+    expect(stdout).toContain('│ 2026-11-28 ');
+    expect(stdout).toContain('Check the contract…');
+    expect(stdout).not.toContain('signed by legal');
+    expect(stderr).toBe('4 follow-ups, 1 overdue\n');
+  });
+
+  it('says so on a terminal when nothing is pending', async () => {
+    const result = await cli.run(['followups', '--owner', 'nobody'], { tty: true });
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: 'no pending follow-ups\n' });
+    expect(await cli.json(['followups', '--owner', 'nobody'])).toEqual([]);
+  });
+
+  it('refuses two windows at once with exit 2', async () => {
+    const result = await cli.run(['followups', '--today', '--week']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("option '--today' cannot be used with option '--week'");
+    expect((await cli.run(['followups', '--overdue', '--until', 'today'])).code).toBe(2);
+  });
+
+  it('refuses a bad --until date with exit 2 and a clear message', async () => {
+    const result = await cli.run(['followups', '--until', 'someday']);
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'error: invalid date "someday": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
+    });
+  });
+});
+
+describe('pipeline', () => {
+  let auditId: string;
+  beforeEach(() => {
+    auditId = services.products.add({ name: 'Audit' }).id;
+    services.products.add({ name: 'Coaching' });
+    const people: Array<[string, CustomerStatus, string, string]> = [
+      ['L1', 'lead', 'alice', 'Audit'],
+      ['L2', 'lead', 'alice', 'Audit'],
+      ['L3', 'lead', 'bob', 'Coaching'],
+      ['L4', 'lead', 'bob', 'Audit'],
+      ['Q1', 'qualified', 'alice', 'Coaching'],
+      ['Q2', 'qualified', 'bob', 'Audit'],
+      ['N1', 'negotiation', 'alice', 'Audit'],
+      ['W1', 'closed_won', 'alice', 'Audit'],
+      ['W2', 'closed_won', 'bob', 'Audit'],
+      ['W3', 'closed_won', 'alice', 'Coaching'],
+      ['X1', 'closed_lost', 'bob', 'Audit'],
+    ];
+    for (const [name, status, owner, product] of people) addCustomer(name, { status, owner, product });
+    addCustomer('Archived lead', { status: 'lead', owner: 'alice', product: 'Audit' });
+    addCustomer('Archived loss', { status: 'closed_lost', owner: 'alice', product: 'Audit' });
+    services.customers.setArchived(['Archived lead', 'Archived loss'], true);
+  });
+
+  const counts = (report: { stages: Array<{ status: string; count: number }> }) =>
+    Object.fromEntries(report.stages.map((stage) => [stage.status, stage.count]));
+
+  it('counts customers per stage in pipeline order, archived left out, with totals and ratios', async () => {
+    const report = await cli.json(['pipeline']);
+    expect(report.stages.map((stage: { status: string }) => stage.status)).toEqual([
+      'lead',
+      'qualified',
+      'proposal',
+      'negotiation',
+      'closed_won',
+      'closed_lost',
+    ]);
+    expect(counts(report)).toEqual({ lead: 4, qualified: 2, proposal: 0, negotiation: 1, closed_won: 3, closed_lost: 1 });
+    expect(report).toMatchObject({ total: 11, open: 7, won: 3, lost: 1, win_rate: 0.75, won_lost_ratio: 3, product_id: null, owner: null });
+  });
+
+  it('filters by product ref and by owner', async () => {
+    const audit = await cli.json(['pipeline', '--product', 'audit']);
+    expect(audit.product_id).toBe(auditId);
+    expect(counts(audit)).toEqual({ lead: 3, qualified: 1, proposal: 0, negotiation: 1, closed_won: 2, closed_lost: 1 });
+    const alice = await cli.json(['pipeline', '--owner', 'ALICE', '--product', 'audit']);
+    expect(alice).toMatchObject({ total: 4, won: 1, lost: 0, win_rate: 1, won_lost_ratio: null });
+  });
+
+  it('has no ratio before anything closes', async () => {
+    const bobCoaching = await cli.json(['pipeline', '--owner', 'bob', '--product', 'coaching']);
+    expect(bobCoaching).toMatchObject({ total: 1, won: 0, lost: 0, win_rate: null, won_lost_ratio: null });
+  });
+
+  it('prints aligned plain lines without bars when piped', async () => {
+    const { stdout, code } = await cli.run(['pipeline']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        'stage        count  share',
+        'lead             4    36%',
+        'qualified        2    18%',
+        'proposal         0     0%',
+        'negotiation      1     9%',
+        'closed_won       3    27%',
+        'closed_lost      1     9%',
+        'total           11',
+        'won/lost       3/1  75% won',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('draws a bar per stage, scaled to the largest, on a terminal', async () => {
+    const { stdout } = await cli.run(['pipeline'], { tty: true, env: { NO_COLOR: '1' } });
+    const bar = (status: string) => stdout.split('\n').find((line) => line.startsWith(status))!.match(/█*$/)![0].length;
+    expect([bar('lead'), bar('qualified'), bar('proposal'), bar('negotiation'), bar('closed_won')]).toEqual([30, 15, 0, 8, 23]);
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('colours the bars on a terminal unless NO_COLOR is set', async () => {
+    const { stdout } = await cli.run(['pipeline'], { tty: true });
+    expect(stdout).toContain('\u001b[32m███████████████████████'); // closed_won in green
+  });
+
+  it('reports an unknown product with exit 1', async () => {
+    const result = await cli.run(['pipeline', '--product', 'nothing']);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'error: no product matches "nothing" (by id, id prefix or name)\n' });
+  });
+});
