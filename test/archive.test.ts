@@ -332,6 +332,20 @@ describe('archive --to FILE', () => {
     expect(services.customers.resolve(recentGone.id).is_archived).toBe(true);
   });
 
+  it('leaves an archive file that the CLI reads with --db: customer list --archived shows the moved rows', async () => {
+    const { oldGone } = seed();
+    await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
+    const onArchive = new TestCli(archivePath);
+    try {
+      const listed = await onArchive.json(['customer', 'list', '--archived']);
+      expect(listed.map((c: { id: string }) => c.id)).toEqual([oldGone.id]);
+      const shown = await onArchive.json(['customer', 'show', oldGone.id.slice(0, 8)]);
+      expect(shown.interactions.map((i: { note: string }) => i.note)).toEqual(['lost it', 'first contact']);
+    } finally {
+      onArchive.close();
+    }
+  });
+
   it('--older-than on the move is strict too: a customer archived exactly that long ago stays', async () => {
     const exactly = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Exactly a year' }));
     const older = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Older' }));
