@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerDbCommands } from './commands/db/index.js';
 import { registerProductCommands } from './commands/product/index.js';
 import type { Session } from './session.js';
 
@@ -53,5 +54,6 @@ export function buildProgram(session: Session): Command {
     .hook('preAction', () => session.setGlobals(program.opts()));
 
   registerProductCommands(program, session);
+  registerDbCommands(program, session);
   return program;
 }
