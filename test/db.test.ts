@@ -108,6 +108,17 @@ describe('db check', () => {
   });
 });
 
+describe('a path that is not a database', () => {
+  it('is refused with one line naming the file, and the file is left alone', async () => {
+    fs.writeFileSync(file, 'my notes, not a database\n');
+    const result = await crm(['db', 'status']);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `error: cannot open ${file}: file is not a database\n` });
+    expect(fs.readFileSync(file, 'utf8')).toBe('my notes, not a database\n');
+    const folder = await runCli(['--db', dir, 'db', 'status']);
+    expect(folder).toMatchObject({ code: 1, stderr: `error: cannot open ${dir}: unable to open database file\n` });
+  });
+});
+
 describe('db help', () => {
   it('lists the four verbs and gives each one examples', async () => {
     const help = await crm(['db', '--help']);

@@ -83,7 +83,20 @@ function createPrivateFile(file: string): void {
   }
 }
 
+/** SQLite and file-system refusals that mean "this path is not a usable database file". */
+const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
+
 export function openDatabase(file: string, options: OpenOptions = {}): CrmDatabase {
+  try {
+    return openAndMigrate(file, options);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code && UNOPENABLE.has(code)) throw new CrmError(`cannot open ${file}: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
   const inMemory = file === ':memory:';
   if (!inMemory) createPrivateFile(file);
   const migrations = knownMigrations(options.migrationsFolder);
