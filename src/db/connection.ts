@@ -138,10 +138,7 @@ function readApplied(sqlite: Database.Database): AppliedMigrationRow[] {
 }
 
 /** Which known migrations the file has and lacks (drizzle records each by its journal timestamp). */
-export function migrationState(
-  sqlite: Database.Database,
-  migrations: MigrationSet = knownMigrations(),
-): MigrationState {
+export function migrationState(sqlite: Database.Database, migrations: MigrationSet): MigrationState {
   const appliedAt = new Set(readApplied(sqlite).map((row) => Number(row.created_at)));
   const applied: string[] = [];
   const pending: string[] = [];
@@ -166,7 +163,7 @@ export function migrationState(
 export function applyPendingMigrations(
   sqlite: Database.Database,
   file: string,
-  migrations: MigrationSet = knownMigrations(),
+  migrations: MigrationSet,
 ): string[] {
   const { tags, metas } = migrations;
   const latestKnown = metas.at(-1)?.folderMillis ?? 0;
