@@ -1,8 +1,9 @@
-import { expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { expect } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
 import type { Clock } from '../src/domain/types.js';
 import type { Context, InputStream } from '../src/cli/context.js';
@@ -81,6 +82,7 @@ export interface RunOptions {
   /** Streams to read a long-running command's output (watch) while it runs. */
   stdout?: BufferStream;
   stderr?: BufferStream;
+  cwd?: string;
 }
 
 export interface RunResult {
@@ -88,6 +90,40 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   prompter: ScriptedPrompter;
+}
+
+export interface CliRunOptions extends RunOptions {
+  clock?: Clock;
+  /**
+   * A database opened by the test and shared across runs. Without one, the run resolves the
+   * path itself (--db, CRM_DB, data directory) and opens and closes the file like the binary.
+   */
+  database?: CrmDatabase;
+}
+
+/** One in-process CLI invocation with buffered IO. */
+export async function runCli(argv: string[], options: CliRunOptions = {}): Promise<RunResult> {
+  const stdout = options.stdout ?? new BufferStream(options.tty ?? false);
+  const stderr = options.stderr ?? new BufferStream(options.tty ?? false);
+  const stdin = new PassThrough() as PassThrough & InputStream;
+  stdin.isTTY = options.tty ?? false;
+  stdin.end(options.stdin ?? '');
+  const prompter = new ScriptedPrompter(options.answers);
+  const { database } = options;
+  const ctx: Context = {
+    stdin,
+    stdout,
+    stderr,
+    env: { ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+    clock: options.clock ?? new TestClock(),
+    prompter,
+    openDatabase: database ? () => database : (file) => openDatabase(file),
+    database,
+    waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
+  };
+  const code = await run(argv, ctx);
+  return { code, stdout: stdout.text, stderr: stderr.text, prompter };
 }
 
 /** A CLI test harness: one database and clock shared by every `run` of a test. */
@@ -100,26 +136,7 @@ export class TestCli {
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    const stdout = options.stdout ?? new BufferStream(options.tty ?? false);
-    const stderr = options.stderr ?? new BufferStream(options.tty ?? false);
-    const stdin = new PassThrough() as PassThrough & InputStream;
-    stdin.isTTY = options.tty ?? false;
-    stdin.end(options.stdin ?? '');
-    const prompter = new ScriptedPrompter(options.answers);
-    const ctx: Context = {
-      stdin,
-      stdout,
-      stderr,
-      env: { ...options.env },
-      cwd: process.cwd(),
-      clock: this.clock,
-      prompter,
-      openDatabase: () => this.db,
-      database: this.db,
-      waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
-    };
-    const code = await run(argv, ctx);
-    return { code, stdout: stdout.text, stderr: stderr.text, prompter };
+    return runCli(argv, { ...options, clock: this.clock, database: this.db });
   }
 
   /** Runs a command that must succeed and returns its parsed `--json` output. */
@@ -164,4 +181,26 @@ export async function expectRefused(
   expect(result.stdout).toBe('');
   expect(result.prompter.asked).toEqual([]);
   expect(cli.snapshot()).toEqual(before);
+}
+
+export const CRM_BIN = path.resolve(import.meta.dirname, '..', 'bin', 'crm.js');
+
+export interface SpawnResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built binary (vitest's global setup builds it) as a user's shell would: no
+ * terminal, the given environment only (plus PATH), piped stdin.
+ */
+export function spawnCrm(args: string[], options: { env?: Record<string, string>; input?: string } = {}): SpawnResult {
+  const result = spawnSync(process.execPath, [CRM_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    input: options.input ?? '',
+    encoding: 'utf8',
+  });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Day boundaries (today, +3d, overdue) are computed in local time; pin it for repeatable runs.
     env: { TZ: 'UTC', NO_COLOR: '' },
     testTimeout: 30_000,

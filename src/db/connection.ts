@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CrmError, SchemaTooNewError } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
+import { presentExpectedObjects } from './expected.js';
 import * as schema from './schema.js';
 
 export type Drizzle = BetterSQLite3Database<typeof schema>;
@@ -30,6 +31,8 @@ export interface CrmDatabase {
   readonly path: string;
   readonly sqlite: Database.Database;
   readonly orm: Drizzle;
+  /** The migrations this program knows, which the file was brought up to. */
+  readonly migrations: MigrationSet;
   /** Tags of the migrations applied while opening (empty when the file was up to date). */
   readonly appliedMigrations: readonly string[];
   /**
@@ -48,25 +51,47 @@ export interface CrmDatabase {
 export interface OpenOptions {
   /** Milliseconds a writer waits for another process's lock before giving up. */
   busyTimeoutMs?: number;
+  /**
+   * Folder of drizzle-kit migrations (with meta/_journal.json). The program's own `drizzle/`
+   * unless a test needs to replay a migration history of its own.
+   */
+  migrationsFolder?: string;
 }
 
-const MIGRATIONS_TABLE = '__drizzle_migrations';
+export interface MigrationSet {
+  readonly folder: string;
+  readonly tags: readonly string[];
+  readonly metas: readonly MigrationMeta[];
+}
+
+export interface MigrationState {
+  /** Tags of the known migrations recorded in the file, oldest first. */
+  applied: string[];
+  /** Tags of the known migrations not yet recorded in the file. */
+  pending: string[];
+  known: number;
+}
+
+export const MIGRATIONS_TABLE = '__drizzle_migrations';
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+export const DEFAULT_MIGRATIONS_FOLDER = path.join(projectRoot, 'drizzle');
 
-let cachedMigrations: { tags: string[]; metas: MigrationMeta[] } | undefined;
+const migrationSets = new Map<string, MigrationSet>();
 
-export function knownMigrations(): { tags: string[]; metas: MigrationMeta[] } {
-  if (!cachedMigrations) {
-    const folder = path.join(projectRoot, 'drizzle');
+export function knownMigrations(folder: string = DEFAULT_MIGRATIONS_FOLDER): MigrationSet {
+  let set = migrationSets.get(folder);
+  if (!set) {
     const journal = JSON.parse(
       fs.readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8'),
     ) as { entries: Array<{ tag: string }> };
-    cachedMigrations = {
+    set = {
+      folder,
       tags: journal.entries.map((entry) => entry.tag),
       metas: readMigrationFiles({ migrationsFolder: folder }),
     };
+    migrationSets.set(folder, set);
   }
-  return cachedMigrations;
+  return set;
 }
 
 /** Creates the folder and file with user-only permissions before SQLite touches them. */
@@ -79,9 +104,23 @@ function createPrivateFile(file: string): void {
   }
 }
 
+/** SQLite and file-system refusals that mean "this path is not a usable database file". */
+const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
+
 export function openDatabase(file: string, options: OpenOptions = {}): CrmDatabase {
+  try {
+    return openAndMigrate(file, options);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code && UNOPENABLE.has(code)) throw new CrmError(`cannot open ${file}: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
   const inMemory = file === ':memory:';
   if (!inMemory) createPrivateFile(file);
+  const migrations = knownMigrations(options.migrationsFolder);
   const sqlite = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
     if (!inMemory) sqlite.pragma('journal_mode = WAL');
@@ -91,7 +130,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): CrmDataba
     // file it made each inserted row 5-8 times slower (npm run bench:audit). In memory it
     // costs a few pages per statement.
     sqlite.pragma('temp_store = MEMORY');
-    const appliedMigrations = applyPendingMigrations(sqlite, file);
+    const appliedMigrations = applyPendingMigrations(sqlite, file, migrations);
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
     let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
@@ -125,6 +164,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): CrmDataba
       path: file,
       sqlite,
       orm,
+      migrations,
       appliedMigrations,
       write: (work) => writeAudited({}, work),
       writeAudited,
@@ -154,21 +194,35 @@ function readApplied(sqlite: Database.Database): AppliedMigrationRow[] {
     .all() as AppliedMigrationRow[];
 }
 
-export function schemaVersion(sqlite: Database.Database): { applied: number; known: number } {
-  return { applied: readApplied(sqlite).length, known: knownMigrations().metas.length };
+/** Which known migrations the file has and lacks (drizzle records each by its journal timestamp). */
+export function migrationState(sqlite: Database.Database, migrations: MigrationSet): MigrationState {
+  const appliedAt = new Set(readApplied(sqlite).map((row) => Number(row.created_at)));
+  const applied: string[] = [];
+  const pending: string[] = [];
+  migrations.metas.forEach((meta, index) => {
+    (appliedAt.has(meta.folderMillis) ? applied : pending).push(migrations.tags[index]!);
+  });
+  return { applied, pending, known: migrations.metas.length };
 }
 
 /**
  * Applies the migrations drizzle-kit generated, recorded in drizzle's own table so that
- * drizzle-kit stays compatible. Done here rather than with drizzle's `migrate()` for two reasons:
+ * drizzle-kit stays compatible. Done here rather than with drizzle's `migrate()` for three reasons:
  * - `BEGIN IMMEDIATE` takes the write lock before reading what is applied, so two processes
  *   opening a fresh file at once do not both try to create the tables;
  * - foreign keys are switched off around the transaction (the pragma is a no-op inside one),
  *   because a table rebuild would otherwise cascade deletes into child rows; the result is
- *   checked with `foreign_key_check` before commit.
+ *   checked with `foreign_key_check` before commit;
+ * - a rebuild drops the rebuilt table's triggers and indexes; an expected one that was in the
+ *   file before and is gone after aborts the whole migration, so no rule is lost silently.
+ * Exported for `crm db migrate`; returns the tags it applied (none when up to date).
  */
-function applyPendingMigrations(sqlite: Database.Database, file: string): string[] {
-  const { tags, metas } = knownMigrations();
+export function applyPendingMigrations(
+  sqlite: Database.Database,
+  file: string,
+  migrations: MigrationSet,
+): string[] {
+  const { tags, metas } = migrations;
   const latestKnown = metas.at(-1)?.folderMillis ?? 0;
   const pendingIn = (applied: AppliedMigrationRow[]) => {
     const newest = applied.at(-1);
@@ -194,9 +248,24 @@ function applyPendingMigrations(sqlite: Database.Database, file: string): string
       const record = sqlite.prepare(
         `INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`,
       );
-      for (const { meta } of pending) {
-        for (const statement of meta.sql) {
-          if (statement.trim()) sqlite.exec(statement);
+      for (const { meta, tag } of pending) {
+        const before = presentExpectedObjects(sqlite);
+        try {
+          for (const statement of meta.sql) {
+            if (statement.trim()) sqlite.exec(statement);
+          }
+        } catch (error) {
+          if (error instanceof CrmError) throw error;
+          throw new CrmError(
+            `migration ${tag} failed: ${(error as Error).message}; the file is unchanged`,
+          );
+        }
+        const after = presentExpectedObjects(sqlite);
+        const lost = [...before].filter((name) => !after.has(name));
+        if (lost.length > 0) {
+          throw new CrmError(
+            `migration ${tag} aborted: it would drop ${lost.join(', ')} without re-creating them; the file is unchanged`,
+          );
         }
         record.run(meta.hash, meta.folderMillis);
       }

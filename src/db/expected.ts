@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Objects that must exist in every database file. `crm db check` and the tests compare
  * the file against this list, because a drizzle-kit table rebuild would drop triggers silently.
@@ -33,3 +35,23 @@ export const EXPECTED_INDEXES = [
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
 ] as const;
+
+export type SchemaObjectType = 'trigger' | 'index';
+
+/** Names of the triggers or indexes that exist in the file, whether expected or not. */
+export function schemaObjectNames(sqlite: Database.Database, type: SchemaObjectType): Set<string> {
+  const rows = sqlite
+    .prepare(`SELECT name FROM sqlite_master WHERE type = ?`)
+    .all(type) as Array<{ name: string }>;
+  return new Set(rows.map((row) => row.name));
+}
+
+/** The expected triggers and indexes that are in the file, as one set (names are unique across both). */
+export function presentExpectedObjects(sqlite: Database.Database): Set<string> {
+  const triggers = schemaObjectNames(sqlite, 'trigger');
+  const indexes = schemaObjectNames(sqlite, 'index');
+  return new Set([
+    ...EXPECTED_TRIGGERS.filter((name) => triggers.has(name)),
+    ...EXPECTED_INDEXES.filter((name) => indexes.has(name)),
+  ]);
+}

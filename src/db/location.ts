@@ -1,7 +1,23 @@
 import envPaths from 'env-paths';
+import os from 'node:os';
 import path from 'node:path';
 
 export const DEFAULT_DB_FILENAME = 'crm.db';
+
+/**
+ * The per-user data folder. On Linux and other XDG systems it is computed from the `env`
+ * given (not from the process), so the context decides, as it does for everything else;
+ * a relative XDG_DATA_HOME is ignored, as the XDG spec asks.
+ */
+function dataDirectory(env: Record<string, string | undefined>, platform: NodeJS.Platform): string {
+  if (platform === 'darwin' || platform === 'win32') return envPaths('crm', { suffix: '' }).data;
+  const xdgDataHome = env.XDG_DATA_HOME;
+  const base =
+    xdgDataHome && path.isAbsolute(xdgDataHome)
+      ? xdgDataHome
+      : path.join(env.HOME || os.homedir(), '.local', 'share');
+  return path.join(base, 'crm');
+}
 
 /**
  * `--db`, then `CRM_DB`, then the platform data directory
@@ -9,10 +25,11 @@ export const DEFAULT_DB_FILENAME = 'crm.db';
  */
 export function resolveDatabasePath(
   explicitPath: string | undefined,
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string | undefined>,
   cwd: string,
+  platform: NodeJS.Platform = process.platform,
 ): string {
   const chosen = explicitPath || env.CRM_DB;
   if (chosen) return chosen === ':memory:' ? chosen : path.resolve(cwd, chosen);
-  return path.join(envPaths('crm', { suffix: '' }).data, DEFAULT_DB_FILENAME);
+  return path.join(dataDirectory(env, platform), DEFAULT_DB_FILENAME);
 }

@@ -39,3 +39,6 @@ export class ConflictError extends CrmError {}
 export class AbortedError extends CrmError {}
 
 export class SchemaTooNewError extends CrmError {}
+
+/** `crm db check` found a problem in the file; the checks themselves were already printed. */
+export class CheckFailedError extends CrmError {}

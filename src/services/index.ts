@@ -3,6 +3,7 @@ import type { Clock } from '../domain/types.js';
 import { AuditService } from './audit.js';
 import { ArchiveService } from './archive.js';
 import { CustomerService } from './customers.js';
+import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
@@ -15,6 +16,7 @@ export class Services {
   readonly audit: AuditService;
   readonly reports: ReportService;
   readonly archive: ArchiveService;
+  readonly database: DatabaseService;
 
   constructor(
     readonly db: CrmDatabase,
@@ -26,5 +28,6 @@ export class Services {
     this.audit = new AuditService(db, clock, this.customers);
     this.reports = new ReportService(db, clock, this.products);
     this.archive = new ArchiveService(db, clock);
+    this.database = new DatabaseService(db);
   }
 }

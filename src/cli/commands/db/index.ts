@@ -1,8 +1,18 @@
 import type { Command } from 'commander';
 import type { Session } from '../../session.js';
+import { registerDbCheck } from './check.js';
+import { registerDbMigrate } from './migrate.js';
+import { registerDbPath } from './path.js';
 import { registerDbPruneAudit } from './prune-audit.js';
+import { registerDbStatus } from './status.js';
 
 export function registerDbCommands(program: Command, session: Session): void {
-  const db = program.command('db').description('the database file: maintenance of the audit log');
+  const db = program
+    .command('db')
+    .description('inspect and maintain the database file (path, status, migrations, checks, audit pruning)');
+  registerDbPath(db, session);
+  registerDbStatus(db, session);
+  registerDbMigrate(db, session);
+  registerDbCheck(db, session);
   registerDbPruneAudit(db, session);
 }

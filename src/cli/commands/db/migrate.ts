@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { Session } from '../../session.js';
+
+export interface DbMigrateOptions {
+  json?: boolean;
+}
+
+export function registerDbMigrate(db: Command, session: Session): void {
+  db.command('migrate')
+    .description('apply pending schema migrations (every command also does this when it opens the file)')
+    .option('--json', 'print what was applied as JSON')
+    .addHelpText(
+      'after',
+      '\nA file written by a newer crm is refused, never downgraded.\n\nExamples:\n  $ crm db migrate\n  $ crm --db ~/backups/old.db db migrate',
+    )
+    .action((options: DbMigrateOptions) => runDbMigrate(session, options));
+}
+
+export function runDbMigrate(session: Session, options: DbMigrateOptions): void {
+  const report = session.services.database.migrate();
+  if (options.json) session.out.json(report);
+  const version = `schema version ${report.schema.applied.length} of ${report.schema.known}`;
+  if (report.applied.length === 0) {
+    session.info(`database is up to date (${version})`);
+    return;
+  }
+  session.success(`applied ${report.applied.length} migration(s): ${report.applied.join(', ')} (${version})`);
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import {
+  applyPendingMigrations,
+  migrationState,
+  MIGRATIONS_TABLE,
+  type CrmDatabase,
+  type MigrationState,
+} from '../db/connection.js';
+import { EXPECTED_INDEXES, EXPECTED_TRIGGERS, schemaObjectNames, type SchemaObjectType } from '../db/expected.js';
+
+export interface DatabaseStatus {
+  path: string;
+  schema: MigrationState & {
+    /** Tags this invocation applied while opening the file (pending ones are applied on open). */
+    applied_on_open: string[];
+  };
+  journal_mode: string;
+  sqlite_version: string;
+  /** Bytes on disk of the main file and of its write-ahead log (0 when none); null in memory. */
+  file_bytes: number | null;
+  wal_bytes: number | null;
+  /** Rows per table, every table of the file except SQLite's and drizzle's bookkeeping. */
+  rows: Record<string, number>;
+}
+
+export interface MigrationReport {
+  /** Tags applied by this invocation, oldest first; empty when the file was up to date. */
+  applied: string[];
+  schema: MigrationState;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DatabaseCheck {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+/** How many problems a check lists before summarising the rest, so one line stays readable. */
+const MAX_LISTED_PROBLEMS = 5;
+
+function listProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+/** Inspection and maintenance of the database file itself: `crm db status|migrate|check`. */
+export class DatabaseService {
+  constructor(private readonly db: CrmDatabase) {}
+
+  status(): DatabaseStatus {
+    const { sqlite } = this.db;
+    return {
+      path: this.db.path,
+      schema: {
+        ...migrationState(sqlite, this.db.migrations),
+        applied_on_open: [...this.db.appliedMigrations],
+      },
+      journal_mode: String(sqlite.pragma('journal_mode', { simple: true })),
+      sqlite_version: (sqlite.prepare('SELECT sqlite_version() AS version').get() as { version: string }).version,
+      file_bytes: this.fileSize(this.db.path),
+      wal_bytes: this.fileSize(`${this.db.path}-wal`),
+      rows: Object.fromEntries(
+        this.tableNames().map((table) => [
+          table,
+          (sqlite.prepare(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`).get() as { n: number }).n,
+        ]),
+      ),
+    };
+  }
+
+  /**
+   * Opening the file already applies what is pending, so this usually reports what the open
+   * did; running the loop again costs one read and covers a file another process rolled back.
+   */
+  migrate(): MigrationReport {
+    const { sqlite } = this.db;
+    const appliedNow = applyPendingMigrations(sqlite, this.db.path, this.db.migrations);
+    return {
+      applied: [...this.db.appliedMigrations, ...appliedNow],
+      schema: migrationState(sqlite, this.db.migrations),
+    };
+  }
+
+  check(): DatabaseCheck {
+    const checks = [
+      this.checkIntegrity(),
+      this.checkForeignKeyReferences(),
+      this.checkPresent('triggers', 'trigger', EXPECTED_TRIGGERS),
+      this.checkPresent('indexes', 'index', EXPECTED_INDEXES),
+      this.checkMigrations(),
+      this.checkPragma('foreign_keys', 'foreign_keys', 1, 'ON'),
+      this.checkPragma('journal_mode', 'journal_mode', 'wal', 'WAL'),
+    ];
+    return { ok: checks.every((check) => check.ok), checks };
+  }
+
+  private checkIntegrity(): CheckResult {
+    const messages = this.db.sqlite.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>;
+    const problems = messages.map((row) => row.integrity_check).filter((message) => message !== 'ok');
+    return { name: 'integrity', ok: problems.length === 0, detail: problems.length ? listProblems(problems) : 'ok' };
+  }
+
+  private checkForeignKeyReferences(): CheckResult {
+    const violations = this.db.sqlite.pragma('foreign_key_check') as Array<{
+      table: string;
+      rowid: number | null;
+      parent: string;
+    }>;
+    const problems = violations.map(
+      (violation) => `${violation.table} row ${violation.rowid} points to a missing ${violation.parent} row`,
+    );
+    return {
+      name: 'foreign_key_check',
+      ok: problems.length === 0,
+      detail: problems.length ? `${problems.length} broken reference(s): ${listProblems(problems)}` : 'no broken references',
+    };
+  }
+
+  private checkPresent(name: string, type: SchemaObjectType, expected: readonly string[]): CheckResult {
+    const present = schemaObjectNames(this.db.sqlite, type);
+    const missing = expected.filter((object) => !present.has(object));
+    return {
+      name,
+      ok: missing.length === 0,
+      detail: missing.length ? `missing: ${missing.join(', ')}` : `all ${expected.length} present`,
+    };
+  }
+
+  private checkMigrations(): CheckResult {
+    const { applied, pending, known } = migrationState(this.db.sqlite, this.db.migrations);
+    return {
+      name: 'migrations',
+      ok: pending.length === 0,
+      detail: pending.length ? `pending: ${pending.join(', ')}` : `${applied.length} of ${known} applied`,
+    };
+  }
+
+  private checkPragma(name: string, pragma: string, wanted: string | number, label: string): CheckResult {
+    const actual = this.db.sqlite.pragma(pragma, { simple: true }) as string | number;
+    const ok = actual === wanted;
+    return { name, ok, detail: ok ? label : `is ${actual}, expected ${label}` };
+  }
+
+  private tableNames(): string[] {
+    const rows = this.db.sqlite
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`)
+      .all(MIGRATIONS_TABLE) as Array<{ name: string }>;
+    return rows.map((row) => row.name);
+  }
+
+  private fileSize(file: string): number | null {
+    if (this.db.path === ':memory:') return null;
+    try {
+      return fs.statSync(file).size;
+    } catch (error) {
+      // No write-ahead log after the last connection checkpointed it: nothing on disk.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_BUSY_TIMEOUT_MS, knownMigrations, openDatabase } from '../src/db/connection.js';
+import { resolveDatabasePath } from '../src/db/location.js';
+import { SchemaTooNewError } from '../src/domain/errors.js';
+import { CRM_BIN, runCli, tempDir } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const mode = (file: string) => fs.statSync(file).mode & 0o777;
+const digest = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('opening a file', () => {
+  it('creates the file and its missing folders for the user alone', () => {
+    const file = path.join(dir, 'nested', 'data', 'crm.db');
+    const previousUmask = process.umask(0o022);
+    try {
+      const db = openDatabase(file);
+      expect(mode(path.join(dir, 'nested'))).toBe(0o700);
+      expect(mode(path.join(dir, 'nested', 'data'))).toBe(0o700);
+      expect(mode(file)).toBe(0o600);
+      // SQLite gives the write-ahead log the main file's permissions.
+      db.sqlite.exec(`INSERT INTO products (name) VALUES ('Audit')`);
+      expect(mode(`${file}-wal`)).toBe(0o600);
+      db.close();
+    } finally {
+      process.umask(previousUmask);
+    }
+  });
+
+  it('sets WAL, foreign keys and the busy timeout on every connection, not only the one that created the file', () => {
+    const file = path.join(dir, 'crm.db');
+    openDatabase(file).close();
+    const cases: Array<[Database.Database, number]> = [
+      [openDatabase(file).sqlite, DEFAULT_BUSY_TIMEOUT_MS],
+      [openDatabase(file, { busyTimeoutMs: 1234 }).sqlite, 1234],
+    ];
+    for (const [sqlite, timeout] of cases) {
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(timeout);
+      sqlite.close();
+    }
+  });
+
+  it('applies the migrations on first open, records them, and applies nothing the second time', () => {
+    const file = path.join(dir, 'crm.db');
+    const first = openDatabase(file);
+    expect(first.appliedMigrations).toEqual(knownMigrations().tags);
+    first.close();
+    const second = openDatabase(file);
+    expect(second.appliedMigrations).toEqual([]);
+    expect(second.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({
+      n: knownMigrations().metas.length,
+    });
+    expect(second.sqlite.pragma('user_version', { simple: true })).toBe(knownMigrations().metas.length);
+    second.close();
+  });
+});
+
+describe('where the file is', () => {
+  const cwd = '/work/here';
+
+  it('uses $XDG_DATA_HOME/crm/crm.db, else ~/.local/share/crm/crm.db', () => {
+    expect(resolveDatabasePath(undefined, { XDG_DATA_HOME: '/x/data', HOME: '/home/u' }, cwd, 'linux')).toBe(
+      '/x/data/crm/crm.db',
+    );
+    expect(resolveDatabasePath(undefined, { HOME: '/home/u' }, cwd, 'linux')).toBe('/home/u/.local/share/crm/crm.db');
+    expect(resolveDatabasePath(undefined, { XDG_DATA_HOME: '', HOME: '/home/u' }, cwd, 'linux')).toBe(
+      '/home/u/.local/share/crm/crm.db',
+    );
+    // The XDG spec says a relative value is invalid and must be ignored.
+    expect(resolveDatabasePath(undefined, { XDG_DATA_HOME: 'rel/data', HOME: '/home/u' }, cwd, 'linux')).toBe(
+      '/home/u/.local/share/crm/crm.db',
+    );
+  });
+
+  it('prefers --db over CRM_DB over the data directory, resolving relative paths from the cwd', () => {
+    const env = { CRM_DB: 'env.db', XDG_DATA_HOME: '/x/data' };
+    expect(resolveDatabasePath('flag.db', env, cwd, 'linux')).toBe('/work/here/flag.db');
+    expect(resolveDatabasePath(undefined, env, cwd, 'linux')).toBe('/work/here/env.db');
+    expect(resolveDatabasePath(undefined, { CRM_DB: '/abs/env.db' }, cwd, 'linux')).toBe('/abs/env.db');
+    expect(resolveDatabasePath(':memory:', env, cwd, 'linux')).toBe(':memory:');
+  });
+
+  it('is what `crm db path` prints, without creating or opening the file', async () => {
+    const home = path.join(dir, 'home');
+    const xdg = path.join(dir, 'xdg');
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [[], { HOME: home }, path.join(home, '.local/share/crm/crm.db')],
+      [[], { HOME: home, XDG_DATA_HOME: xdg }, path.join(xdg, 'crm/crm.db')],
+      [[], { HOME: home, XDG_DATA_HOME: xdg, CRM_DB: 'env.db' }, path.join(dir, 'env.db')],
+      [['--db', 'flag.db'], { HOME: home, XDG_DATA_HOME: xdg, CRM_DB: 'env.db' }, path.join(dir, 'flag.db')],
+      [['--db', path.join(dir, 'abs.db')], { CRM_DB: 'env.db' }, path.join(dir, 'abs.db')],
+    ];
+    for (const [flags, env, expected] of cases) {
+      const result = await runCli([...flags, 'db', 'path'], { env, cwd: dir });
+      expect(result).toMatchObject({ code: 0, stdout: `${expected}\n`, stderr: '' });
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a file written by a newer crm', () => {
+  function makeNewerFile(): string {
+    const file = path.join(dir, 'crm.db');
+    const db = openDatabase(file);
+    db.sqlite.exec(`INSERT INTO products (id, name) VALUES ('p1', 'Audit')`);
+    const newest = knownMigrations().metas.at(-1)!.folderMillis;
+    db.sqlite.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('from-the-future', newest + 60_000);
+    db.close();
+    return file;
+  }
+
+  const known = knownMigrations().metas.length;
+
+  it('is refused with a clear message and left untouched', () => {
+    const file = makeNewerFile();
+    const before = digest(file);
+    expect(() => openDatabase(file)).toThrow(SchemaTooNewError);
+    expect(() => openDatabase(file)).toThrow(
+      `${file} was written by a newer version of crm (schema migration ${known + 1}, this program knows ${known}); upgrade crm to open it`,
+    );
+    expect(digest(file)).toBe(before);
+  });
+
+  it('makes every command exit 1 with that one line, db status included', async () => {
+    const file = makeNewerFile();
+    const before = digest(file);
+    for (const argv of [['product', 'list'], ['db', 'status'], ['db', 'migrate']]) {
+      const result = await runCli(['--db', file, ...argv]);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${file} was written by a newer version of crm (schema migration ${known + 1}, this program knows ${known}); upgrade crm to open it\n`,
+      });
+    }
+    expect(digest(file)).toBe(before);
+  });
+});
+
+describe('two processes opening a fresh file at once', () => {
+  function crm(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CRM_BIN, ...args], { env: { PATH: process.env.PATH ?? '' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+  }
+
+  it('both succeed and the schema is created exactly once', async () => {
+    const file = path.join(dir, 'shared', 'crm.db');
+    const results = await Promise.all([crm(['--db', file, 'db', 'migrate']), crm(['--db', file, 'db', 'migrate'])]);
+    expect(results.map((result) => result.code)).toEqual([0, 0]);
+    // Whichever took the write lock first created the schema; the other found it done.
+    const messages = results.map((result) => result.stderr);
+    const { tags } = knownMigrations();
+    const version = `schema version ${tags.length} of ${tags.length}`;
+    expect(messages).toContain(`✓ applied ${tags.length} migration(s): ${tags.join(', ')} (${version})\n`);
+    expect(messages).toContain(`database is up to date (${version})\n`);
+    const sqlite = new Database(file, { readonly: true });
+    expect(sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: tags.length });
+    sqlite.close();
+  });
+});
