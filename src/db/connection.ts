@@ -3,7 +3,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CrmError, SchemaTooNewError } from '../domain/errors.js';
+import { CrmError, SchemaTooNewError, UnopenableDatabaseError } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
@@ -112,7 +112,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): CrmDataba
     return openAndMigrate(file, options);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code && UNOPENABLE.has(code)) throw new CrmError(`cannot open ${file}: ${(error as Error).message}`);
+    if (code && UNOPENABLE.has(code)) throw new UnopenableDatabaseError(file, code, (error as Error).message);
     throw error;
   }
 }

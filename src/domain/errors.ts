@@ -42,3 +42,18 @@ export class SchemaTooNewError extends CrmError {}
 
 /** `crm db check` found a problem in the file; the checks themselves were already printed. */
 export class CheckFailedError extends CrmError {}
+
+/** The path exists but is not a database file SQLite can open (a folder, a text file, no access). */
+export class UnopenableDatabaseError extends CrmError {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(`cannot open ${file}: ${reason}`);
+  }
+
+  get notADatabase(): boolean {
+    return this.code === 'SQLITE_NOTADB' || this.code === 'SQLITE_CORRUPT';
+  }
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type CrmDatabase } from '../db/connection.js';
-import { CrmError, UsageError, ValidationError } from '../domain/errors.js';
+import { UnopenableDatabaseError, UsageError, ValidationError } from '../domain/errors.js';
 import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import type { Clock, Customer } from '../domain/types.js';
@@ -254,13 +254,11 @@ export class ArchiveService {
     try {
       return this.openArchive(file);
     } catch (error) {
-      if (error instanceof CrmError) throw error;
-      const code = (error as { code?: unknown }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      if (!(error instanceof UnopenableDatabaseError)) throw error;
+      if (error.notADatabase) {
         throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);
       }
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new ValidationError(`cannot open the archive ${file}: ${reason}`);
+      throw new ValidationError(`cannot open the archive ${file}: ${error.reason}`);
     }
   }
 
