@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeWithAuditSummary } from '../src/db/audit.js';
-import { openDatabase } from '../src/db/connection.js';
+import { knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { Services } from '../src/services/index.js';
 import { TestCli, tempDir } from './helpers.js';
@@ -289,13 +289,15 @@ describe('a file made before the audit log existed', () => {
     const file = path.join(dir, 'old.db');
     try {
       const made = openDatabase(file);
-      const [triggers, indexes] = [EXPECTED_TRIGGERS, EXPECTED_INDEXES].map((names) =>
-        names.filter((name) => name.includes('audit')),
-      );
-      // Wind the file back to its state before migrations 0002 and 0003.
+      // Wind the file back to its state before migration 0002 (the audit log) and everything after.
+      const later = knownMigrations();
+      const createdLater = later.metas
+        .slice(2)
+        .flatMap((meta) => meta.sql)
+        .flatMap((statement) => [...statement.matchAll(/CREATE (TRIGGER|INDEX) `?(\w+)`?/g)])
+        .map(([, type, name]) => `DROP ${type} ${name};`);
       made.sqlite.exec(`
-        ${triggers.map((name) => `DROP TRIGGER ${name};`).join('\n')}
-        ${indexes.map((name) => `DROP INDEX ${name};`).join('\n')}
+        ${createdLater.join('\n')}
         DROP TABLE audit_log; DROP TABLE audit_context;
         DELETE FROM __drizzle_migrations
           WHERE rowid NOT IN (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT 2);
@@ -305,7 +307,8 @@ describe('a file made before the audit log existed', () => {
 
       const reopened = openDatabase(file);
       try {
-        expect(reopened.appliedMigrations).toEqual(['0002_audit_log', '0003_audit_triggers']);
+        expect(reopened.appliedMigrations).toEqual(later.tags.slice(2));
+        expect(later.tags.slice(2, 4)).toEqual(['0002_audit_log', '0003_audit_triggers']);
         reopened.sqlite.exec(`UPDATE customers SET owner = 'bob' WHERE id = 'c1'`);
         expect(
           reopened.sqlite.prepare('SELECT table_name, record_id, action FROM audit_log').all(),

@@ -169,10 +169,12 @@ describe('db check on a file that lost a rule', () => {
     db.close();
   });
 
-  it('reports rows whose parent is gone (written with foreign keys off, as the sqlite3 shell does by default)', async () => {
+  it('reports rows whose parent is gone (a delete made with foreign keys off and the cascade trigger missing)', async () => {
     const db = openDatabase(file);
+    const cascade = 'customers_delete_cascades_interactions';
+    const { sql } = db.sqlite.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(cascade) as { sql: string };
     db.sqlite.pragma('foreign_keys = OFF');
-    db.sqlite.exec(`DELETE FROM customers WHERE id = 'c2'`);
+    db.sqlite.exec(`DROP TRIGGER ${cascade}; DELETE FROM customers WHERE id = 'c2'; ${sql};`);
     db.sqlite.pragma('foreign_keys = ON');
     const result = await runCli(['db', 'check', '--json'], { database: db });
     expect(result.code).toBe(1);

@@ -37,10 +37,13 @@ function sqliteShell(args: string[], input: string): { status: number | null; st
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The shell leaves foreign keys off unless asked, as a user's ~/.sqliterc would (see README). */
-function shell(file: string): RawSql {
+/**
+ * The shell leaves foreign keys off unless asked (as in a ~/.sqliterc); the rules must hold
+ * both ways, so the shell route runs once with its default and once with them on.
+ */
+function shell(file: string, foreignKeys: 'ON' | 'OFF'): RawSql {
   const run = (sql: string, mode: string[] = []) => {
-    const result = sqliteShell(['-bail', ...mode, '-cmd', 'PRAGMA foreign_keys = ON', file], sql);
+    const result = sqliteShell(['-bail', ...mode, '-cmd', `PRAGMA foreign_keys = ${foreignKeys}`, file], sql);
     if (result.status !== 0) throw new Error(result.stderr.trim());
     return result.stdout;
   };
@@ -65,7 +68,8 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe.each([
   ['better-sqlite3', betterSqlite],
-  ['the sqlite3 shell', shell],
+  ['the sqlite3 shell with foreign keys on', (file: string) => shell(file, 'ON')],
+  ['the sqlite3 shell as installed (foreign keys off)', (file: string) => shell(file, 'OFF')],
 ])('rules enforced by the file itself, written through %s', (_route, connect) => {
   let raw: RawSql;
   beforeEach(() => {
@@ -157,6 +161,17 @@ describe.each([
     expect(() =>
       raw.exec(`INSERT INTO customer_interactions (customer_id, type, channel, note) VALUES ('ghost', 'Call', 'phone', 'n')`),
     ).toThrow(/FOREIGN KEY constraint failed/);
+  });
+
+  it('refuses a customer linked to a product that does not exist, on INSERT and on UPDATE', () => {
+    raw.exec(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada')`);
+    expect(() => raw.exec(`INSERT INTO customers (name, product_id) VALUES ('Bob', 'ghost')`)).toThrow(
+      /FOREIGN KEY constraint failed/,
+    );
+    expect(() => raw.exec(`UPDATE customers SET product_id = 'ghost' WHERE id = 'c1'`)).toThrow(
+      /FOREIGN KEY constraint failed/,
+    );
+    expect(raw.all(`SELECT id, product_id FROM customers`)).toEqual([{ id: 'c1', product_id: null }]);
   });
 
   it('refuses unknown statuses and channels and blank names with CHECK constraints', () => {

@@ -21,6 +21,13 @@ export const EXPECTED_TRIGGERS = [
   'customer_interactions_audit_delete',
   'audit_log_no_update',
   'audit_log_no_delete',
+  'customers_product_exists_insert',
+  'customers_product_exists_update',
+  'customer_interactions_customer_exists',
+  'products_delete_unlinks_customers',
+  'products_id_change_follows_customers',
+  'customers_delete_cascades_interactions',
+  'customers_id_change_follows_interactions',
 ] as const;
 
 export const EXPECTED_INDEXES = [

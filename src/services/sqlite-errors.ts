@@ -18,7 +18,7 @@ export function translateSqliteError(error: unknown): unknown {
   if (message.includes('audit_log is append-only')) {
     return new RuleViolationError('the audit log cannot be changed; entries are removed only by crm db prune-audit');
   }
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || message.startsWith('FOREIGN KEY constraint failed')) {
     return new ValidationError('the referenced record does not exist');
   }
   if (code === 'SQLITE_CONSTRAINT_CHECK') {
