@@ -7,7 +7,7 @@ import type { Clock } from '../domain/types.js';
 import type { TableName } from '../domain/vocabulary.js';
 import { AuditRepository, type AuditedCustomer } from '../repositories/audit.js';
 import type { CustomerService } from './customers.js';
-import { resolveRef, type RefLookup } from './refs.js';
+import { resolveRef, type RefSource } from './refs.js';
 import { withSqliteErrors } from './sqlite-errors.js';
 
 export interface CustomerHistory {
@@ -37,7 +37,7 @@ const WATCH_BATCH = 1000;
 
 export class AuditService {
   private readonly audit: AuditRepository;
-  private readonly deletedCustomers: RefLookup<AuditedCustomer>;
+  private readonly deletedCustomers: RefSource<AuditedCustomer>;
 
   constructor(
     private readonly db: CrmDatabase,
@@ -47,7 +47,6 @@ export class AuditService {
     this.audit = new AuditRepository(db.orm);
     const audit = this.audit;
     this.deletedCustomers = {
-      kind: 'customer',
       get: (id) => audit.auditedCustomer(id),
       findByIdPrefix: (prefix, limit) => audit.auditedCustomersByIdPrefix(prefix, limit),
       findByName: (name) => audit.auditedCustomersByName(name),
@@ -82,7 +81,7 @@ export class AuditService {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       try {
-        return { ...resolveRef(this.deletedCustomers, ref), deleted: true };
+        return { ...resolveRef('customer', this.deletedCustomers, ref), deleted: true };
       } catch (fallbackError) {
         // "No customer matches": the live lookup's message says it best.
         if (fallbackError instanceof NotFoundError) throw error;

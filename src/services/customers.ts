@@ -18,7 +18,7 @@ import {
 } from '../repositories/customers.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
-import { resolveRef, type RefLookup } from './refs.js';
+import { resolveRef } from './refs.js';
 import { withSqliteErrors } from './sqlite-errors.js';
 
 /** Filters as users give them: the product is a ref, resolved here. */
@@ -52,7 +52,6 @@ export interface BulkArchiveResult {
 export class CustomerService {
   private readonly customers: CustomerRepository;
   private readonly interactions: InteractionRepository;
-  private readonly lookup: RefLookup<Customer>;
 
   constructor(
     private readonly db: CrmDatabase,
@@ -61,17 +60,10 @@ export class CustomerService {
   ) {
     this.customers = new CustomerRepository(db.orm);
     this.interactions = new InteractionRepository(db.orm);
-    const customers = this.customers;
-    this.lookup = {
-      kind: 'customer',
-      get: (id) => customers.get(id),
-      findByIdPrefix: (prefix, limit) => customers.findByIdPrefix(prefix, limit),
-      findByName: (name) => customers.findByName(name),
-    };
   }
 
   resolve(ref: string): Customer {
-    return resolveRef(this.lookup, ref);
+    return resolveRef('customer', this.customers, ref);
   }
 
   private productIdFor(ref: string | null | undefined): string | null | undefined {

@@ -12,7 +12,7 @@ import type { Clock, Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import { CustomerRepository } from '../repositories/customers.js';
 import { ProductRepository } from '../repositories/products.js';
-import { resolveRef, type RefLookup } from './refs.js';
+import { resolveRef } from './refs.js';
 import { withSqliteErrors } from './sqlite-errors.js';
 
 export interface ProductDeletion {
@@ -24,7 +24,6 @@ export interface ProductDeletion {
 export class ProductService {
   private readonly products: ProductRepository;
   private readonly customers: CustomerRepository;
-  private readonly lookup: RefLookup<Product>;
 
   constructor(
     private readonly db: CrmDatabase,
@@ -32,17 +31,10 @@ export class ProductService {
   ) {
     this.products = new ProductRepository(db.orm);
     this.customers = new CustomerRepository(db.orm);
-    const repo = this.products;
-    this.lookup = {
-      kind: 'product',
-      get: (id) => repo.get(id),
-      findByIdPrefix: (prefix, limit) => repo.findByIdPrefix(prefix, limit),
-      findByName: (name) => repo.findByName(name),
-    };
   }
 
   resolve(ref: string): Product {
-    return resolveRef(this.lookup, ref);
+    return resolveRef('product', this.products, ref);
   }
 
   list(filter: { active?: boolean } = {}): Product[] {

@@ -3,8 +3,8 @@ import { AmbiguousRefError, NotFoundError } from '../domain/errors.js';
 export const MIN_ID_PREFIX = 4;
 const CANDIDATE_LIMIT = 10;
 
-export interface RefLookup<T extends { id: string; name: string }> {
-  kind: string;
+/** What a repository offers to find records by ref; the repositories implement it as is. */
+export interface RefSource<T extends { id: string; name: string }> {
   get(id: string): T | undefined;
   findByIdPrefix(prefix: string, limit: number): T[];
   findByName(name: string): T[];
@@ -16,11 +16,12 @@ export interface RefLookup<T extends { id: string; name: string }> {
  * two different records is reported as ambiguous rather than silently picking one.
  */
 export function resolveRef<T extends { id: string; name: string }>(
-  lookup: RefLookup<T>,
+  kind: string,
+  lookup: RefSource<T>,
   rawRef: string,
 ): T {
   const ref = rawRef.trim();
-  if (!ref) throw new NotFoundError(`no ${lookup.kind} given`);
+  if (!ref) throw new NotFoundError(`no ${kind} given`);
   const exact = lookup.get(ref) ?? lookup.get(ref.toLowerCase());
   if (exact) return exact;
   const matches = new Map<string, T>();
@@ -31,7 +32,7 @@ export function resolveRef<T extends { id: string; name: string }>(
   const candidates = [...matches.values()];
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
-    throw new NotFoundError(`no ${lookup.kind} matches "${ref}" (by id, id prefix or name)`);
+    throw new NotFoundError(`no ${kind} matches "${ref}" (by id, id prefix or name)`);
   }
   throw new AmbiguousRefError(ref, candidates);
 }
