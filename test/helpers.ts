@@ -229,8 +229,6 @@ export interface ProcessExit extends SpawnResult {
 /** A child started by startCrm or startNode, with deadlines on everything a test waits for. */
 export interface StartedProcess {
   readonly child: ChildProcess;
-  /** Everything printed so far. */
-  output(): { stdout: string; stderr: string };
   /**
    * The first complete line on that stream equal to `expected` (or matching it). Fails with
    * what was printed if none comes within the timeout or the process exits first.
@@ -280,7 +278,6 @@ export function startNode(script: string, args: string[], options: { env?: Recor
 
   return {
     child,
-    output: () => ({ ...printed }),
     waitForLine(expected, { stream = 'stdout', timeoutMs = DEFAULT_LINE_TIMEOUT_MS } = {}) {
       const matches = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
       const found = () => printed[stream].split('\n').slice(0, -1).find(matches);
