@@ -1,48 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
-import { projectRoot } from '../src/project-root.js';
-import { tempDir } from './helpers.js';
+import { FIXTURES, startCrm, startNode, tempDir } from './helpers.js';
 
-// These tests spawn the built binary (`npm test` builds first), because a crash and a
-// second writer are only real across processes.
-const BIN = path.join(projectRoot, 'bin', 'crm.js');
-const WRITER = path.join(projectRoot, 'test', 'fixtures', 'busy-writer.mjs');
+// These tests spawn the built binary (vitest's global setup builds it), because a crash and
+// a second writer are only real across processes.
 
-interface Spawned {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(child: ChildProcess): Promise<Spawned> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-function crm(args: string[], env: Record<string, string> = {}): Promise<Spawned> {
-  return collect(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } }));
-}
+// Generous: a command may wait for the lock on each statement, on a machine shared with other tests.
+const crm = (args: string[]) => startCrm(args).exit(30_000);
 
 let dir: string;
 let mainPath: string;
 let archivePath: string;
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('build first: npx tsc -p . (npm test does it)');
-  }
-});
 beforeEach(() => {
   dir = tempDir('crm-processes-');
   mainPath = path.join(dir, 'crm.db');
@@ -93,7 +65,7 @@ describe('archive --to survives being killed mid-run', () => {
     const seeded = seedCustomers(250, { status: 'closed_lost', archived: true });
     const interactionsBefore = ids(mainPath, 'customer_interactions');
 
-    const crashed = await crm(['--db', mainPath, 'archive', '--to', archivePath], { CRM_TEST_CRASH_AFTER: step });
+    const crashed = await startNode(path.join(FIXTURES, 'crash-after.mjs'), [step, '--db', mainPath, 'archive', '--to', archivePath]).exit();
     expect(crashed.signal).toBe('SIGKILL');
     const mainAfterCrash = ids(mainPath, 'customers');
     const archiveAfterCrash = ids(archivePath, 'customers');
@@ -125,19 +97,20 @@ describe('cron archiving while another process writes', () => {
     const stale = seedCustomers(300, { status: 'closed_lost', archived: false });
     const alreadyArchived = seedCustomers(50, { status: 'closed_won', archived: true });
     const stopFile = path.join(dir, 'stop');
-    const writer = spawn(process.execPath, [WRITER, mainPath, stopFile]);
-    const writerDone = collect(writer);
+    const writer = startNode(path.join(FIXTURES, 'busy-writer.mjs'), [mainPath, stopFile]);
+    const underContention = async () => {
+      // From its first commit on, the writer contends for the lock the commands below need.
+      await writer.waitForLine('ready');
+      const cron = await crm(['--db', mainPath, 'customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--json']);
+      const move = await crm(['--db', mainPath, 'archive', '--to', archivePath, '--json']);
+      const again = await crm(['--db', mainPath, 'customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--json']);
+      fs.writeFileSync(stopFile, '');
+      return { cron, move, again, writerOutput: (await writer.exit()).stdout };
+    };
+    const { cron, move, again, writerOutput } = await underContention().finally(() => writer.kill());
+    const { writes, errors } = JSON.parse(writerOutput.trim().split('\n').at(-1)!) as { writes: number; errors: string[] };
     const writerRows = () =>
       withDb(mainPath, (db) => (db.sqlite.prepare(`SELECT count(*) AS n FROM customers WHERE owner = 'busy-writer'`).get() as { n: number }).n);
-    while (writerRows() === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-
-    const cron = await crm(['--db', mainPath, 'customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--json']);
-    const move = await crm(['--db', mainPath, 'archive', '--to', archivePath, '--json']);
-    const again = await crm(['--db', mainPath, 'customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--json']);
-
-    fs.writeFileSync(stopFile, '');
-    const writerResult = await writerDone;
-    const { writes, errors } = JSON.parse(writerResult.stdout) as { writes: number; errors: string[] };
 
     for (const run of [cron, move, again]) {
       expect(run.stderr).not.toMatch(/busy|SQLITE|locked/i);

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BUSY_TIMEOUT_MS, knownMigrations, openDatabase } from '../src/db/connection.js';
 import { resolveDatabasePath } from '../src/db/location.js';
 import { SchemaTooNewError } from '../src/domain/errors.js';
-import { CRM_BIN, runCli, tempDir } from './helpers.js';
+import { runCli, startCrm, tempDir } from './helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -148,21 +147,9 @@ describe('a file written by a newer crm', () => {
 });
 
 describe('two processes opening a fresh file at once', () => {
-  function crm(args: string[]): Promise<{ code: number | null; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CRM_BIN, ...args], { env: { PATH: process.env.PATH ?? '' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-  }
-
   it('both succeed and the schema is created exactly once', async () => {
     const file = path.join(dir, 'shared', 'crm.db');
-    const results = await Promise.all([crm(['--db', file, 'db', 'migrate']), crm(['--db', file, 'db', 'migrate'])]);
+    const results = await Promise.all([startCrm(['--db', file, 'db', 'migrate']).exit(), startCrm(['--db', file, 'db', 'migrate']).exit()]);
     expect(results.map((result) => result.code)).toEqual([0, 0]);
     // Whichever took the write lock first created the schema; the other found it done.
     const messages = results.map((result) => result.stderr);

@@ -1,23 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { spawnCrm, tempDir } from './helpers.js';
 
-// Runs the compiled binary (`npm test` builds first), as a user's shell or cron job would.
-const bin = path.resolve('bin/crm.js');
+// Runs the built binary, as a user's shell or cron job would.
 const dir = tempDir();
 const db = path.join(dir, 'crm.db');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function crm(args: string[], input = '') {
-  const result = spawnSync(process.execPath, [bin, '--db', db, ...args], {
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, CRM_OWNER: 'grace', NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const crm = (args: string[], input = '') => spawnCrm(['--db', db, ...args], { input, env: { CRM_OWNER: 'grace' } });
 
 describe('customer and interaction commands through the real binary', () => {
   it('adds, logs from piped stdin, lists as TSV and refuses to prompt without a terminal', () => {

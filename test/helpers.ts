@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,6 +184,8 @@ export async function expectRefused(
 }
 
 export const CRM_BIN = path.resolve(import.meta.dirname, '..', 'bin', 'crm.js');
+/** Small entry scripts the process tests spawn next to crm (they import the built dist/). */
+export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
 
 export interface SpawnResult {
   code: number | null;
@@ -192,15 +194,122 @@ export interface SpawnResult {
 }
 
 /**
+ * Where a spawned crm looks for its default database when a test gives neither --db nor
+ * CRM_DB: never the developer's real home.
+ */
+const CHILD_HOME = path.join(os.tmpdir(), 'crm-test-home');
+
+/**
+ * The whole environment of a spawned child: PATH, a throwaway HOME and what the test says.
+ * Nothing else is inherited, so a developer's CRM_DB, CRM_OWNER, NO_COLOR or XDG_* settings
+ * cannot change what the tests see.
+ */
+export function childEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: CHILD_HOME, ...env };
+}
+
+/**
  * Runs the built binary (vitest's global setup builds it) as a user's shell would: no
- * terminal, the given environment only (plus PATH), piped stdin.
+ * terminal, the given environment only (see childEnv), piped stdin.
  */
 export function spawnCrm(args: string[], options: { env?: Record<string, string>; input?: string } = {}): SpawnResult {
   const result = spawnSync(process.execPath, [CRM_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    env: childEnv(options.env),
     input: options.input ?? '',
     encoding: 'utf8',
   });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface ProcessExit extends SpawnResult {
+  signal: NodeJS.Signals | null;
+}
+
+/** A child started by startCrm or startNode, with deadlines on everything a test waits for. */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  /**
+   * The first complete line on that stream equal to `expected` (or matching it). Fails with
+   * what was printed if none comes within the timeout or the process exits first.
+   */
+  waitForLine(expected: string | RegExp, options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number }): Promise<string>;
+  /** The exit status and all output; kills the process and fails if it is still running at the timeout. */
+  exit(timeoutMs?: number): Promise<ProcessExit>;
+  /** Sends a signal unless the process has already exited; for cleanup in `finally`. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+const DEFAULT_LINE_TIMEOUT_MS = 10_000;
+const DEFAULT_EXIT_TIMEOUT_MS = 20_000;
+
+/** Starts `node SCRIPT ARGS...` with stdin closed, the environment of childEnv, and output collected. */
+export function startNode(script: string, args: string[], options: { env?: Record<string, string> } = {}): StartedProcess {
+  const name = `${path.basename(script)} ${args.join(' ')}`;
+  const child = spawn(process.execPath, [script, ...args], {
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const printed = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed.stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (printed.stderr += chunk));
+  let exited: ProcessExit | undefined;
+  const closed = new Promise<ProcessExit>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      exited = { code, signal, ...printed };
+      resolve(exited);
+    });
+  });
+  // A failed spawn is reported by exit() or waitForLine(); this keeps it from also being an unhandled rejection.
+  closed.catch(() => {});
+  const describeOutput = () => `\n--- stdout ---\n${printed.stdout}\n--- stderr ---\n${printed.stderr}`;
+
+  const withDeadline = <T>(work: Promise<T>, timeoutMs: number, failure: () => string, onTimeout = () => {}) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout();
+        reject(new Error(`${failure()} within ${timeoutMs} ms${describeOutput()}`));
+      }, timeoutMs);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  };
+
+  return {
+    child,
+    waitForLine(expected, { stream = 'stdout', timeoutMs = DEFAULT_LINE_TIMEOUT_MS } = {}) {
+      const matches = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
+      const found = () => printed[stream].split('\n').slice(0, -1).find(matches);
+      const appeared = new Promise<string>((resolve, reject) => {
+        const check = () => {
+          const line = found();
+          if (line !== undefined) finish(() => resolve(line));
+        };
+        const ended = () =>
+          finish(() => reject(new Error(`${name} exited before printing a line matching ${expected} on ${stream}${describeOutput()}`)));
+        const finish = (settle: () => void) => {
+          child[stream]!.off('data', check);
+          child.off('close', ended);
+          settle();
+        };
+        child[stream]!.on('data', check);
+        child.on('close', ended);
+        check();
+        if (exited && found() === undefined) ended();
+      });
+      return withDeadline(appeared, timeoutMs, () => `${name} printed no line matching ${expected} on ${stream}`);
+    },
+    exit(timeoutMs = DEFAULT_EXIT_TIMEOUT_MS) {
+      return withDeadline(closed, timeoutMs, () => `${name} did not exit`, () => child.kill('SIGKILL'));
+    },
+    kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Starts the built binary asynchronously: for runs that overlap, crash, or run until stopped. */
+export function startCrm(args: string[], options: { env?: Record<string, string> } = {}): StartedProcess {
+  return startNode(CRM_BIN, args, options);
 }

@@ -65,6 +65,11 @@ describe('interaction log', () => {
       code: 2,
       stderr: 'error: invalid date "2027-02-30": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
     });
+    // A date-time on a day that does not exist is refused too, not rolled over to 2 March.
+    await refused(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2027-02-30T10:00'), {
+      code: 2,
+      stderr: 'error: invalid date "2027-02-30T10:00": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w\n',
+    });
   });
 
   it('refuses an unknown channel with exit 2, naming the valid ones', async () => {

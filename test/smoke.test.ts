@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../src/project-root.js';
-import { CRM_BIN, spawnCrm, tempDir } from './helpers.js';
+import { childEnv, CRM_BIN, spawnCrm, tempDir } from './helpers.js';
 
 /** The installed program, end to end: the built binary in a child process, no terminal. */
 let dir: string;
@@ -60,7 +60,7 @@ describe('the built crm binary', () => {
     // `script` gives the child a pseudo-terminal, so colour is decided as on a user's screen.
     const onTerminal = (extraEnv: Record<string, string>) => {
       const result = spawnSync('script', ['-qec', `"${process.execPath}" "${CRM_BIN}" db check`, '/dev/null'], {
-        env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+        env: childEnv({ ...env, ...extraEnv }),
         encoding: 'utf8',
       });
       if (result.error) throw new Error(`these tests need script(1) from util-linux: ${result.error.message}`);

@@ -1,11 +1,9 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
-import { projectRoot } from '../src/project-root.js';
-import { BufferStream, TestCli, tempDir } from './helpers.js';
+import { BufferStream, startCrm, TestCli, tempDir } from './helpers.js';
 
 const SLOW = { timeout: 10_000, interval: 20 };
 
@@ -112,37 +110,25 @@ describe('crm watch (in-process)', () => {
 
 describe('crm watch (spawned binary)', () => {
   it('sees a change made by another process, then exits 0 on SIGINT', async () => {
-    const bin = path.join(projectRoot, 'bin', 'crm.js');
-    expect(fs.existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js')), 'build first: npx tsc -p .').toBe(true);
-    const child = spawn(process.execPath, [bin, 'watch', '--json', '--interval', '50'], {
-      env: { ...process.env, CRM_DB: file },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const watch = startCrm(['watch', '--json', '--interval', '50'], { env: { CRM_DB: file } });
     try {
-      await vi.waitFor(() => expect(stderr).toContain('watching for changes'), SLOW);
+      await watch.waitForLine('watching for changes; Ctrl-C to stop', { stream: 'stderr' });
       // As the plain sqlite3 shell would write it.
       const shell = new Database(file);
       shell.exec(`INSERT INTO customers (id, name) VALUES ('c9', 'From the shell')`);
       shell.close();
-      await vi.waitFor(() => expect(stdout).toContain('\n'), SLOW);
-      expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({
+      const change = await watch.waitForLine(/./);
+      expect(JSON.parse(change)).toMatchObject({
         table_name: 'customers',
         record_id: 'c9',
         action: 'insert',
         actor: '',
         new_values: { name: 'From the shell' },
       });
-      child.kill('SIGINT');
-      expect(await exited).toEqual({ code: 0, signal: null });
+      watch.kill('SIGINT');
+      expect(await watch.exit()).toMatchObject({ code: 0, signal: null });
     } finally {
-      child.kill('SIGKILL');
+      watch.kill();
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { openDatabase, type CrmDatabase } from '../db/connection.js';
 import { systemClock, type Clock } from '../domain/types.js';
+import type { MoveStep } from '../services/archive.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -27,6 +28,16 @@ export interface Context {
    * listening for SIGINT stops Node's default of exiting on it.
    */
   waitForInterrupt: () => Promise<void>;
+  /**
+   * Called at fixed points of long operations, so a test can stop the process exactly there
+   * (as a power cut would) and prove nothing is lost. The binary never sets them.
+   */
+  hooks?: ContextHooks;
+}
+
+export interface ContextHooks {
+  /** After each commit of an `archive --to` batch: in the archive file, then in the main one. */
+  onArchiveStep?: (step: MoveStep) => void;
 }
 
 export function processContext(): Context {

@@ -10,7 +10,7 @@ export interface Duration {
 const DURATION_PATTERN = /^(\d+)\s*([dwmy])$/i;
 const RELATIVE_DAYS_PATTERN = /^\+(\d+)\s*([dw])$/i;
 const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_DATE_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 export function parseDuration(text: string): Duration {
   const match = DURATION_PATTERN.exec(text.trim());
@@ -80,19 +80,24 @@ export function parseDateInput(text: string, now: Date): Date {
     return addLocalDays(now, relative[2] === 'w' ? amount * 7 : amount);
   }
   const dateOnly = ISO_DATE_PATTERN.exec(trimmed);
-  if (dateOnly) {
-    const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
-    const date = new Date(year, month - 1, day);
-    if (date.getFullYear() === year && date.getMonth() === month - 1 && date.getDate() === day) {
-      return date;
-    }
-  } else if (ISO_DATE_TIME_PATTERN.test(trimmed)) {
+  if (dateOnly && isCalendarDay(dateOnly)) {
+    return new Date(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]));
+  }
+  const dateTime = ISO_DATE_TIME_PATTERN.exec(trimmed);
+  // JavaScript reads 2026-02-30T10:00 as 2 March instead of refusing it.
+  if (dateTime && isCalendarDay(dateTime)) {
     const date = new Date(trimmed.replace(' ', 'T'));
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw new UsageError(
     `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d or +2w`,
   );
+}
+
+/** Whether a matched YYYY, MM, DD exists on the calendar (no 30 February, no month 13). */
+function isCalendarDay([, year, month, day]: RegExpExecArray): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
 }
 
 /**

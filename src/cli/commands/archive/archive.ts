@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import type { MoveResult, MoveStep } from '../../../services/archive.js';
+import type { MoveResult } from '../../../services/archive.js';
 import type { Session } from '../../session.js';
 
 export interface ArchiveOptions {
@@ -42,25 +42,13 @@ export function registerArchive(program: Command, session: Session): void {
     .action((options: ArchiveOptions) => runArchive(session, options));
 }
 
-/**
- * For the crash-safety tests only: CRM_TEST_CRASH_AFTER=archive-commit (or main-commit)
- * kills the process at that point of the first batch, as a power cut or `kill -9` would.
- */
-function crashHook(session: Session): ((step: MoveStep) => void) | undefined {
-  const crashAt = session.ctx.env.CRM_TEST_CRASH_AFTER;
-  if (!crashAt) return undefined;
-  return (step) => {
-    if (step === crashAt) process.kill(process.pid, 'SIGKILL');
-  };
-}
-
 export function runArchive(session: Session, options: ArchiveOptions): void {
   const result = session.services.archive.moveToArchive({
     to: path.resolve(session.ctx.cwd, options.to),
     olderThan: options.olderThan,
     interactionsOlderThan: options.interactionsOlderThan,
     dryRun: options.dryRun,
-    onStep: crashHook(session),
+    onStep: session.ctx.hooks?.onArchiveStep,
   });
   if (options.json) session.out.json(result);
   reportMove(session, result);

@@ -1,0 +1,198 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { endOfDateInput, formatLocalDay, parseDateInput, startOfLocalDay } from '../src/domain/time.js';
+import { TestCli } from './helpers.js';
+
+// The rest of the suite runs with TZ=UTC (see vitest.config.ts), where a local day and a UTC
+// day are the same thing and a day always has 24 hours. Here the zone is switched (Node
+// re-reads TZ when it is assigned) to ones where neither holds, around their DST changes.
+
+function inTimeZone(zone: string, offsetInJanuaryMinutes: number): void {
+  let previous: string | undefined;
+  beforeAll(() => {
+    previous = process.env.TZ;
+    process.env.TZ = zone;
+    // Otherwise every expectation below could pass or fail for the wrong reason.
+    expect(new Date('2026-01-15T12:00:00Z').getTimezoneOffset(), `TZ=${zone} did not take effect`).toBe(
+      offsetInJanuaryMinutes,
+    );
+  });
+  afterAll(() => {
+    if (previous === undefined) delete process.env.TZ;
+    else process.env.TZ = previous;
+  });
+}
+
+interface Row {
+  customer_name: string;
+  follow_up_date: string;
+  overdue: boolean;
+}
+
+let cli: TestCli;
+beforeEach(() => {
+  cli = new TestCli();
+});
+afterEach(() => cli.close());
+
+/** Adds one customer per entry and logs an interaction with that --follow-up, at the clock's now. */
+async function scheduleFollowUps(followUps: Record<string, string>): Promise<void> {
+  for (const [name, followUp] of Object.entries(followUps)) {
+    await cli.json(['customer', 'add', name]);
+    await cli.json(['interaction', 'log', name, '-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', followUp]);
+  }
+}
+
+async function followups(...args: string[]): Promise<Row[]> {
+  return cli.json<Row[]>(['followups', ...args]);
+}
+
+const names = (rows: Row[]) => rows.map((row) => row.customer_name);
+const due = (rows: Row[]) => Object.fromEntries(rows.map((row) => [row.customer_name, row.follow_up_date]));
+
+describe('America/New_York, the evening before clocks go forward (2026-03-08 02:00 → 03:00)', () => {
+  inTimeZone('America/New_York', 300);
+  // Saturday 7 March, 23:30 EST: in UTC it is already Sunday 8 March.
+  const now = '2026-03-08T04:30:00.000Z';
+
+  it('resolves day inputs to local midnights, whose UTC offset changes with DST', () => {
+    const at = new Date(now);
+    expect(parseDateInput('today', at).toISOString()).toBe('2026-03-07T05:00:00.000Z');
+    expect(parseDateInput('tomorrow', at).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(parseDateInput('+1d', at).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    // Sunday 8 March has 23 hours: the next midnight is EDT.
+    expect(parseDateInput('+2d', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(parseDateInput('+2w', at).toISOString()).toBe('2026-03-21T04:00:00.000Z');
+    expect(parseDateInput('2026-03-09', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(parseDateInput('2026-03-09T12:00', at).toISOString()).toBe('2026-03-09T16:00:00.000Z');
+    expect(endOfDateInput('2026-03-08', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(startOfLocalDay(new Date('2026-03-09T03:30:00.000Z')).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(formatLocalDay('2026-03-08T04:30:00.000Z')).toBe('2026-03-07');
+    expect(formatLocalDay('2026-03-09T04:00:00.000Z')).toBe('2026-03-09');
+  });
+
+  it('stores follow-ups at local midnight and windows them by local days', async () => {
+    cli.clock.set(now);
+    await scheduleFollowUps({
+      Friday: '2026-03-06',
+      Today: 'today',
+      Tomorrow: 'tomorrow',
+      Monday: '+2d',
+      NextFriday: '+6d',
+      NextSaturday: '+1w',
+      Later: '+2w',
+    });
+    const all = await followups();
+    expect(due(all)).toEqual({
+      Friday: '2026-03-06T05:00:00.000Z',
+      Today: '2026-03-07T05:00:00.000Z',
+      Tomorrow: '2026-03-08T05:00:00.000Z',
+      Monday: '2026-03-09T04:00:00.000Z',
+      NextFriday: '2026-03-13T04:00:00.000Z',
+      NextSaturday: '2026-03-14T04:00:00.000Z',
+      Later: '2026-03-21T04:00:00.000Z',
+    });
+    expect(all.filter((row) => row.overdue).map((row) => row.customer_name)).toEqual(['Friday']);
+    expect(names(await followups('--overdue'))).toEqual(['Friday']);
+    expect(names(await followups('--today'))).toEqual(['Friday', 'Today']);
+    expect(names(await followups('--week'))).toEqual(['Friday', 'Today', 'Tomorrow', 'Monday', 'NextFriday']);
+    expect(names(await followups('--until', 'tomorrow'))).toEqual(['Friday', 'Today', 'Tomorrow']);
+    expect(names(await followups('--until', '2026-03-09'))).toEqual(['Friday', 'Today', 'Tomorrow', 'Monday']);
+    expect(names(await followups('--until', '+1w'))).toEqual(['Friday', 'Today', 'Tomorrow', 'Monday', 'NextFriday', 'NextSaturday']);
+  });
+
+  it("turns today's follow-up overdue at local midnight, not at UTC midnight", async () => {
+    cli.clock.set(now);
+    await scheduleFollowUps({ Today: 'today' });
+    cli.clock.set('2026-03-08T04:59:59.999Z');
+    expect(await followups('--overdue')).toEqual([]);
+    expect(names(await followups('--today'))).toEqual(['Today']);
+    cli.clock.set('2026-03-08T05:00:00.000Z');
+    expect(names(await followups('--overdue'))).toEqual(['Today']);
+  });
+
+  it('shows local days in the terminal table', async () => {
+    cli.clock.set(now);
+    await scheduleFollowUps({ Friday: '2026-03-06', Monday: '+2d' });
+    const { stdout } = await cli.run(['followups'], { tty: true, env: { NO_COLOR: '1' } });
+    expect(stdout).toContain('│ 2026-03-06 overdue');
+    expect(stdout).toContain('│ 2026-03-09 ');
+  });
+});
+
+describe('America/New_York, the evening of the 25-hour day clocks go back (2026-11-01)', () => {
+  inTimeZone('America/New_York', 300);
+  // Sunday 1 November, 23:30 EST; midnight that morning was still EDT.
+  const now = '2026-11-02T04:30:00.000Z';
+
+  it('keeps today and tomorrow on the right local days', async () => {
+    cli.clock.set(now);
+    await scheduleFollowUps({ Today: 'today', Tomorrow: 'tomorrow', Plus1: '+1d' });
+    expect(due(await followups())).toEqual({
+      Today: '2026-11-01T04:00:00.000Z',
+      Tomorrow: '2026-11-02T05:00:00.000Z',
+      Plus1: '2026-11-02T05:00:00.000Z',
+    });
+    expect(names(await followups('--today'))).toEqual(['Today']);
+    expect(names(await followups('--until', 'today'))).toEqual(['Today']);
+  });
+});
+
+describe('Pacific/Auckland, ahead of UTC, around clocks going forward (2026-09-27 02:00 → 03:00)', () => {
+  inTimeZone('Pacific/Auckland', -780);
+
+  it('uses the local day even when the UTC date is the day before', async () => {
+    // Thursday 26 November, 01:00 NZDT; in UTC still Wednesday 25 November.
+    cli.clock.set('2026-11-25T12:00:00.000Z');
+    await scheduleFollowUps({ Yesterday: '2026-11-25', Today: 'today', Tomorrow: '+1d' });
+    const all = await followups();
+    expect(due(all)).toEqual({
+      Yesterday: '2026-11-24T11:00:00.000Z',
+      Today: '2026-11-25T11:00:00.000Z',
+      Tomorrow: '2026-11-26T11:00:00.000Z',
+    });
+    expect(names(await followups('--overdue'))).toEqual(['Yesterday']);
+    expect(names(await followups('--today'))).toEqual(['Yesterday', 'Today']);
+    expect(names(await followups('--until', '2026-11-26'))).toEqual(['Yesterday', 'Today']);
+  });
+
+  it('moves day inputs across the DST change by calendar days, not by 24 hours', async () => {
+    // Saturday 26 September, 20:00 NZST (+12).
+    cli.clock.set('2026-09-26T08:00:00.000Z');
+    await scheduleFollowUps({ Today: 'today', Sunday: 'tomorrow', Monday: '+2d', TwoWeeks: '+2w' });
+    expect(due(await followups())).toEqual({
+      Today: '2026-09-25T12:00:00.000Z',
+      Sunday: '2026-09-26T12:00:00.000Z',
+      Monday: '2026-09-27T11:00:00.000Z',
+      TwoWeeks: '2026-10-09T11:00:00.000Z',
+    });
+    expect(names(await followups('--week'))).toEqual(['Today', 'Sunday', 'Monday']);
+    expect(names(await followups('--until', '+1d'))).toEqual(['Today', 'Sunday']);
+    // Sunday has 23 hours: at Monday's midnight (NZDT) Sunday's follow-up is overdue.
+    cli.clock.set('2026-09-27T10:59:59.999Z');
+    expect(names(await followups('--overdue'))).toEqual(['Today']);
+    cli.clock.set('2026-09-27T11:00:00.000Z');
+    expect(names(await followups('--overdue'))).toEqual(['Today', 'Sunday']);
+  });
+});
+
+describe('America/Santiago, where clocks go forward at midnight (2026-09-06 00:00 → 01:00)', () => {
+  inTimeZone('America/Santiago', 180);
+  // Saturday 5 September, 23:30 (-04).
+  const now = '2026-09-06T03:30:00.000Z';
+
+  it('starts a day without a midnight at its first instant, 01:00', async () => {
+    cli.clock.set(now);
+    await scheduleFollowUps({ Today: 'today', Sunday: 'tomorrow', Monday: '+2d' });
+    expect(due(await followups())).toEqual({
+      Today: '2026-09-05T04:00:00.000Z',
+      Sunday: '2026-09-06T04:00:00.000Z',
+      Monday: '2026-09-07T03:00:00.000Z',
+    });
+    expect(formatLocalDay('2026-09-06T04:00:00.000Z')).toBe('2026-09-06');
+    expect(names(await followups('--until', '2026-09-06'))).toEqual(['Today', 'Sunday']);
+    cli.clock.set('2026-09-06T03:59:59.999Z');
+    expect(await followups('--overdue')).toEqual([]);
+    cli.clock.set('2026-09-06T04:00:00.000Z');
+    expect(names(await followups('--overdue'))).toEqual(['Today']);
+  });
+});
