@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
+import { registerBackup } from './commands/backup/backup.js';
+import { registerExport } from './commands/export/export.js';
+import { registerImport } from './commands/import/import.js';
 import { registerProductCommands } from './commands/product/index.js';
 import type { Session } from './session.js';
 
@@ -53,5 +56,8 @@ export function buildProgram(session: Session): Command {
     .hook('preAction', () => session.setGlobals(program.opts()));
 
   registerProductCommands(program, session);
+  registerExport(program, session);
+  registerImport(program, session);
+  registerBackup(program, session);
   return program;
 }

@@ -1,0 +1,72 @@
+import type { CastingContext, Options as ParseOptions } from 'csv-parse';
+import type { Options as StringifyOptions } from 'csv-stringify';
+
+/**
+ * How SQL values travel through CSV without loss:
+ * - NULL is an empty unquoted field, an empty string is `""` (RFC 4180 allows both, and
+ *   they are the only way to tell the two apart);
+ * - booleans are written as their stored form, `1` / `0`, which the sqlite3 shell reads back
+ *   unchanged; on import `true`/`false`/`yes`/`no` are accepted too;
+ * - every other value is the stored text, byte for byte (timestamps stay ISO 8601 strings).
+ */
+export type CsvCell = string | null;
+
+/** csv-parse options shared by every import: tolerant of what spreadsheets and other tools write. */
+export function csvParseOptions(): ParseOptions {
+  return {
+    bom: true,
+    info: true,
+    // Preambles (LinkedIn's `Notes:`) and short rows are handled by the reader, which
+    // reports a wrong field count as a bad row with its line number instead of aborting.
+    relax_column_count: true,
+    skip_empty_lines: true,
+    // Mixed line endings happen when files are concatenated or edited on two systems.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    cast: (value: string, context: CastingContext): CsvCell => (value === '' && !context.quoting ? null : value),
+  };
+}
+
+/** `""` for an empty string; NULL falls through to csv-stringify's unquoted empty field. */
+const emptyStringQuoted = (value: string) => (value === '' ? { value: '', quoted_empty: true } : value);
+
+export interface StringifyChoice {
+  /** Neutralise cells that spreadsheets would run as formulas (see csvStringifyOptions). */
+  spreadsheetSafe?: boolean;
+}
+
+/**
+ * The lossless form is the default because a backup must restore exactly. The spreadsheet
+ * form prefixes `'` to cells starting with = + - @ tab or CR (OWASP CSV injection advice) and
+ * starts with a UTF-8 BOM so Excel detects the encoding; it is for people, not for restore.
+ */
+export function csvStringifyOptions(choice: StringifyChoice = {}): StringifyOptions {
+  return {
+    record_delimiter: '\n',
+    bom: Boolean(choice.spreadsheetSafe),
+    escape_formulas: Boolean(choice.spreadsheetSafe),
+    cast: {
+      string: emptyStringQuoted,
+      number: (value: number) => String(value),
+      bigint: (value: bigint) => String(value),
+      boolean: (value: boolean) => (value ? '1' : '0'),
+    },
+  };
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 't']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'n', 'f']);
+
+/** `undefined` when the text is not a recognisable boolean. */
+export function decodeBoolean(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Timestamps are kept as written (so they round-trip), but must be ISO 8601 dates or date-times. */
+export function isIsoTimestamp(text: string): boolean {
+  return ISO_TIMESTAMP.test(text) && !Number.isNaN(Date.parse(text));
+}

@@ -1,0 +1,226 @@
+import type Database from 'better-sqlite3';
+import { TABLE_COLUMNS } from '../csv/columns.js';
+import { stagedWidth, type SqlValue, type StagedValues } from '../csv/rows.js';
+import type { TableName } from '../domain/vocabulary.js';
+
+/**
+ * Bulk paths for export and import. Plain better-sqlite3 prepared statements rather than
+ * drizzle: millions of rows go through here, one statement execution each.
+ */
+export class TransferRepository {
+  constructor(private readonly sqlite: Database.Database) {}
+
+  count(table: TableName): number {
+    return (this.sqlite.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+  }
+
+  /** Rows in insertion order, which an import preserves: that is what makes round trips exact. */
+  iterate(table: TableName): IterableIterator<SqlValue[]> {
+    const columns = TABLE_COLUMNS[table].map((column) => `"${column}"`).join(', ');
+    return this.sqlite.prepare(`SELECT ${columns} FROM "${table}" ORDER BY rowid`).raw().iterate() as IterableIterator<SqlValue[]>;
+  }
+
+  /**
+   * Holds one read transaction around `work` so several tables are exported from the same
+   * snapshot even while other processes write (WAL readers never block writers).
+   * Read-only, so awaiting inside it is safe, unlike in `db.write`.
+   */
+  async readSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    const started = !this.sqlite.inTransaction;
+    if (started) this.sqlite.exec('BEGIN DEFERRED');
+    try {
+      return await work();
+    } finally {
+      if (started && this.sqlite.inTransaction) this.sqlite.exec('COMMIT');
+    }
+  }
+}
+
+/**
+ * A TEMP table holding one file's validated rows until they are written. Temp tables live in
+ * a separate temporary file, so filling one takes no lock on the database and a crash
+ * leaves nothing behind; the final write then runs as one short transaction.
+ */
+export class StagingTable {
+  readonly name: string;
+  private readonly width: number;
+  private readonly insert: Database.Statement;
+  private readonly chunk: Database.Statement;
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    table: TableName,
+    serial: number,
+  ) {
+    this.name = `temp."crm_stage_${serial}_${table}"`;
+    this.width = stagedWidth(table);
+    const columns = Array.from({ length: this.width }, (_, index) => `c${index}`);
+    sqlite.exec(`DROP TABLE IF EXISTS ${this.name}`);
+    sqlite.exec(`CREATE TABLE ${this.name} (line INTEGER NOT NULL, ${columns.join(', ')}, raw TEXT)`);
+    this.insert = sqlite.prepare(
+      `INSERT INTO ${this.name} (line, ${columns.join(', ')}, raw) VALUES (${Array(this.width + 2).fill('?').join(', ')})`,
+    );
+    this.chunk = sqlite.prepare(`SELECT rowid, * FROM ${this.name} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+  }
+
+  /** One small temp-only transaction per batch: fast, and no lock on the main database. */
+  append(rows: ReadonlyArray<{ line: number; values: StagedValues; raw: string | null }>): void {
+    this.sqlite.transaction(() => {
+      for (const row of rows) this.insert.run(row.line, ...row.values, row.raw);
+    })();
+  }
+
+  /** Staged rows in file order, a bounded chunk at a time (an open iterator would lock the connection). */
+  *rows(chunkSize = 2_000): Generator<{ line: number; values: StagedValues; raw: string | null }> {
+    let after = 0;
+    for (;;) {
+      const chunk = this.chunk.all(after, chunkSize) as SqlValue[][];
+      for (const cells of chunk) {
+        yield { line: cells[1] as number, values: cells.slice(2, 2 + this.width), raw: cells[2 + this.width] as string | null };
+      }
+      if (chunk.length < chunkSize) return;
+      after = chunk[chunk.length - 1]![0] as number;
+    }
+  }
+
+  drop(): void {
+    this.sqlite.exec(`DROP TABLE IF EXISTS ${this.name}`);
+  }
+}
+
+export interface StoredReject {
+  source: number;
+  line: number;
+  column: string;
+  reason: string;
+  raw: string | null;
+}
+
+/** Rejected rows of an import, kept on disk (TEMP) so a file full of bad rows does not fill memory. */
+export class RejectLog {
+  private readonly insert: Database.Statement;
+
+  constructor(private readonly sqlite: Database.Database) {
+    sqlite.exec('DROP TABLE IF EXISTS temp.crm_import_rejects');
+    sqlite.exec('CREATE TABLE temp.crm_import_rejects (source INTEGER NOT NULL, line INTEGER NOT NULL, "column" TEXT, reason TEXT, raw TEXT)');
+    this.insert = sqlite.prepare('INSERT INTO temp.crm_import_rejects VALUES (?, ?, ?, ?, ?)');
+  }
+
+  add(reject: StoredReject): void {
+    this.insert.run(reject.source, reject.line, reject.column, reject.reason, reject.raw);
+  }
+
+  count(source?: number): number {
+    const row = (source === undefined
+      ? this.sqlite.prepare('SELECT count(*) AS n FROM temp.crm_import_rejects').get()
+      : this.sqlite.prepare('SELECT count(*) AS n FROM temp.crm_import_rejects WHERE source = ?').get(source)) as { n: number };
+    return row.n;
+  }
+
+  first(limit: number): StoredReject[] {
+    return this.sqlite
+      .prepare('SELECT source, line, "column", reason, raw FROM temp.crm_import_rejects ORDER BY source, line LIMIT ?')
+      .all(limit) as StoredReject[];
+  }
+
+  /** All rejects of one source, by line, a chunk at a time. */
+  *bySource(source: number, chunkSize = 2_000): Generator<StoredReject> {
+    const page = this.sqlite.prepare(
+      'SELECT rowid AS id, source, line, "column", reason, raw FROM temp.crm_import_rejects WHERE source = ? AND (line, rowid) > (?, ?) ORDER BY line, rowid LIMIT ?',
+    );
+    let afterLine = -1;
+    let afterId = -1;
+    for (;;) {
+      const chunk = page.all(source, afterLine, afterId, chunkSize) as Array<StoredReject & { id: number }>;
+      yield* chunk;
+      if (chunk.length < chunkSize) return;
+      afterLine = chunk[chunk.length - 1]!.line;
+      afterId = chunk[chunk.length - 1]!.id;
+    }
+  }
+
+  drop(): void {
+    this.sqlite.exec('DROP TABLE IF EXISTS temp.crm_import_rejects');
+  }
+}
+
+const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at']);
+
+/**
+ * The statements that write one file's rows into its table. Columns the file does not have
+ * are left alone on update (a file of `id,name` renames without wiping e-mails) and get their
+ * defaults on insert.
+ */
+export class TableWriter {
+  private readonly insertStatement: Database.Statement;
+  private readonly updateStatement: Database.Statement | undefined;
+  private readonly existing: Database.Statement;
+
+  constructor(
+    sqlite: Database.Database,
+    readonly table: TableName,
+    presentColumns: ReadonlySet<string>,
+    /** False for a crm export, where an empty cell is a real NULL that must replace the old value. */
+    emptyKeepsValue: boolean,
+  ) {
+    const columns: readonly string[] = TABLE_COLUMNS[table];
+    const param = (column: string) => `@${column}`;
+    const insertValue = (column: string) => {
+      switch (column) {
+        case 'is_active':
+          return 'coalesce(@is_active, 1)';
+        case 'is_archived':
+          return 'coalesce(@is_archived, 0)';
+        case 'status':
+          return "coalesce(@status, 'lead')";
+        case 'created_at':
+        case 'updated_at':
+          return `coalesce(@${column}, @now)`;
+        default:
+          return param(column);
+      }
+    };
+    this.insertStatement = sqlite.prepare(
+      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(id) DO NOTHING`,
+    );
+    this.existing = sqlite.prepare(`SELECT * FROM "${table}" WHERE id = ?`);
+    const updatable = columns.filter((c) => c !== 'id' && c !== 'updated_at' && presentColumns.has(c));
+    if (table !== 'customer_interactions') {
+      // An unchanged row is not touched at all, so re-running an import fires no trigger
+      // and leaves updated_at (and any audit trail) as it was.
+      const next = (c: string) => (emptyKeepsValue || NOT_NULL_COLUMNS.has(c) ? `coalesce(@${c}, "${c}")` : `@${c}`);
+      const differs = [
+        ...updatable.map((c) => `"${c}" IS NOT ${next(c)}`),
+        `(@updated_at IS NOT NULL AND updated_at IS NOT @updated_at)`,
+      ].join(' OR ');
+      const assignments = [...updatable.map((c) => `"${c}" = ${next(c)}`), `updated_at = coalesce(@updated_at, @now)`];
+      this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments.join(', ')} WHERE id = @id AND (${differs})`);
+    }
+  }
+
+  /** True when the row was new; false when its id already existed (nothing written). */
+  insert(row: Record<string, SqlValue>): boolean {
+    return this.insertStatement.run(row).changes === 1;
+  }
+
+  /** True when the existing row changed. */
+  update(row: Record<string, SqlValue>): boolean {
+    if (!this.updateStatement) throw new Error(`${this.table} rows cannot be updated`);
+    return this.updateStatement.run(row).changes === 1;
+  }
+
+  get(id: string): Record<string, SqlValue> | undefined {
+    return this.existing.get(id) as Record<string, SqlValue> | undefined;
+  }
+}
+
+/** Dedupe of customers without an id, by lowercased e-mail (served by customers_email_lower_idx). */
+export class CustomerEmailLookup {
+  private readonly statement: Database.Statement;
+  constructor(sqlite: Database.Database) {
+    this.statement = sqlite.prepare('SELECT id FROM customers WHERE lower(email) = lower(?) ORDER BY rowid LIMIT 1').pluck();
+  }
+  find(email: string): string | undefined {
+    return this.statement.get(email) as string | undefined;
+  }
+}
