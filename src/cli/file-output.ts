@@ -13,7 +13,7 @@ export class FileOutput {
 
   constructor(readonly file: string) {
     this.partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
-    this.stream = fs.createWriteStream(this.partial, { mode: 0o600 });
+    this.stream = fs.createWriteStream(this.partial, { mode: 0o600, highWaterMark: 1 << 20 });
   }
 
   async commit(): Promise<void> {

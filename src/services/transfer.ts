@@ -1,10 +1,10 @@
-import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { csvParseOptions, csvStringifyOptions, type CsvCell } from '../csv/codec.js';
+import { createCsvParser, csvStringifyOptions, type CsvCell, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
@@ -28,6 +28,7 @@ export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
 export const REPORTED_PROBLEMS = 20;
 const STAGE_BATCH = 5_000;
 const PROGRESS_EVERY = 10_000;
+const EXPORT_BATCH = 2_000;
 
 export interface TransferProgress {
   phase: 'read' | 'write' | 'export';
@@ -174,19 +175,25 @@ export class TransferService {
     });
   }
 
+  /**
+   * Rows are stringified by csv-stringify a batch at a time and written as one chunk: a
+   * stream write per row spent most of the export waiting on the event loop. Memory stays
+   * bounded by the batch, and backpressure from the output is honoured between batches.
+   */
   private async exportTable({ table, output }: ExportTarget, options: ExportOptions): Promise<number> {
     const total = options.onProgress ? this.repository.count(table) : undefined;
-    const stringifier = stringify(csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe }));
-    stringifier.pipe(output, { end: false });
-    stringifier.write([...TABLE_COLUMNS[table]]);
+    const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
+    const write = async (batch: SqlValue[][], first: boolean) => {
+      const text = stringifySync(batch, { ...csvOptions, bom: first && csvOptions.bom });
+      if (!output.write(text)) await once(output, 'drain');
+    };
+    await write([[...TABLE_COLUMNS[table]]], true);
     let rows = 0;
-    for (const row of this.repository.iterate(table)) {
-      rows++;
-      if (!stringifier.write(row)) await once(stringifier, 'drain');
-      if (options.onProgress && rows % PROGRESS_EVERY === 0) options.onProgress({ phase: 'export', label: table, done: rows, total });
+    for (const page of this.repository.pages(table, EXPORT_BATCH)) {
+      await write(page, false);
+      rows += page.length;
+      options.onProgress?.({ phase: 'export', label: table, done: rows, total });
     }
-    stringifier.end();
-    await finished(stringifier);
     options.onProgress?.({ phase: 'export', label: table, done: rows, total });
     return rows;
   }
@@ -198,6 +205,16 @@ export class TransferService {
       throw new UsageError(`invalid --on-duplicate "${String(onDuplicate)}": use skip or update`);
     }
     // --map is for files from other tools: with --dir only the customers file gets it.
+    for (const source of sources) if (sources.length === 1 || source.table === 'customers') parseMapOptions(source.table, options.map ?? []);
+    return this.repository.withBulkCache(() => this.importSources(sources, options, defaults, onDuplicate));
+  }
+
+  private async importSources(
+    sources: readonly ImportSource[],
+    options: ImportOptions,
+    defaults: RowDefaults,
+    onDuplicate: DuplicatePolicy,
+  ): Promise<ImportResult> {
     const mapFor = (table: TableName) =>
       sources.length === 1 || table === 'customers' ? parseMapOptions(table, options.map ?? []) : new Map<string, string>();
     const summary = new ProblemSummary();
@@ -245,7 +262,7 @@ export class TransferService {
   ): Promise<StagedFile> {
     const { table, label } = source;
     const keepRaw = Boolean(options.rejects) && !options.dryRun;
-    const parser = parse(csvParseOptions());
+    const parser = createCsvParser();
     source.input.on('error', (error) => parser.destroy(error));
     source.input.pipe(parser);
     let mapping: ColumnMapping | undefined;
@@ -267,7 +284,7 @@ export class TransferService {
     let previousEnd = 0;
     let previousEmpty = 0;
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: { lines: number; empty_lines: number; bytes: number } }>) {
+      for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: RecordInfo }>) {
         // csv-parse reports where a record ends; it starts after the previous one and any blank lines.
         const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
         previousEnd = info.lines;
