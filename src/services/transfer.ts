@@ -281,13 +281,13 @@ export class TransferService {
       rejected: 0,
     };
     let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
-    let previousEnd = 0;
+    let nextLine = 1;
     let previousEmpty = 0;
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: RecordInfo }>) {
-        // csv-parse reports where a record ends; it starts after the previous one and any blank lines.
-        const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-        previousEnd = info.lines;
+        // Counted here rather than taken from csv-parse, which counts a quoted CRLF as two lines.
+        const line = nextLine + (info.empty_lines - previousEmpty);
+        nextLine = line + lineBreaksIn(record) + 1;
         previousEmpty = info.empty_lines;
         if (!mapping) {
           const cells = record.filter((cell) => cell !== null && cell.trim() !== '');
@@ -481,4 +481,14 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
     return { column: '(row)', reason: `refused by the database: ${error.message}` };
   }
   throw error;
+}
+
+/** Line breaks inside a record's quoted fields: CRLF, LF and CR each end one line. */
+function lineBreaksIn(record: readonly CsvCell[]): number {
+  let breaks = 0;
+  for (const cell of record) {
+    if (cell === null || (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1)) continue;
+    breaks += cell.match(/\r\n|\n|\r/g)!.length;
+  }
+  return breaks;
 }
