@@ -78,12 +78,8 @@ export function csvStringifyOptions(choice: StringifyChoice = {}): StringifyOpti
     record_delimiter: '\n',
     bom: Boolean(choice.spreadsheetSafe),
     escape_formulas: Boolean(choice.spreadsheetSafe),
-    cast: {
-      string: emptyStringQuoted,
-      number: (value: number) => String(value),
-      bigint: (value: bigint) => String(value),
-      boolean: (value: boolean) => (value ? '1' : '0'),
-    },
+    // Numbers (the 0/1 booleans) keep csv-stringify's default `String(value)`.
+    cast: { string: emptyStringQuoted },
   };
 }
 

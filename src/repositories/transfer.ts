@@ -21,13 +21,13 @@ export class TransferRepository {
    */
   *pages(table: TableName, pageSize: number): Generator<SqlValue[][]> {
     const columns = TABLE_COLUMNS[table].map((column) => `"${column}"`).join(', ');
-    const page = this.sqlite.prepare(`SELECT rowid, ${columns} FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+    const page = this.sqlite.prepare(`SELECT ${columns}, rowid FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
     let after = -Infinity;
     for (;;) {
       const rows = page.all(after, pageSize) as SqlValue[][];
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]![0] as number;
-      for (const row of rows) row.shift();
+      after = rows[rows.length - 1]!.at(-1) as number;
+      for (const row of rows) row.pop();
       yield rows;
       if (rows.length < pageSize) return;
     }
@@ -114,6 +114,11 @@ export class StagingTable {
     }
   }
 
+  /** Whether every staged row names its id (a crm export), which allows the bulk path. */
+  everyRowHasId(): boolean {
+    return this.sqlite.prepare(`SELECT 1 FROM ${this.name} WHERE c0 IS NULL LIMIT 1`).get() === undefined;
+  }
+
   drop(): void {
     this.sqlite.exec(`DROP TABLE IF EXISTS ${this.name}`);
   }
@@ -186,9 +191,10 @@ export class TableWriter {
   private readonly insertStatement: Database.Statement;
   private readonly updateStatement: Database.Statement | undefined;
   private readonly existing: Database.Statement;
+  private readonly bulkInsertSql: (stage: string) => string;
 
   constructor(
-    sqlite: Database.Database,
+    private readonly sqlite: Database.Database,
     readonly table: TableName,
     presentColumns: ReadonlySet<string>,
     /** False for a crm export, where an empty cell is a real NULL that must replace the old value. */
@@ -211,9 +217,13 @@ export class TableWriter {
           return param(column);
       }
     };
+    const columnList = columns.map((c) => `"${c}"`).join(', ');
     this.insertStatement = sqlite.prepare(
-      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(id) DO NOTHING`,
+      `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(id) DO NOTHING`,
     );
+    const fromStage = columns.map((column, index) => insertValue(column).replace(`@${column}`, `c${index}`)).join(', ');
+    this.bulkInsertSql = (stage: string) =>
+      `INSERT INTO "${table}" (${columnList}) SELECT ${fromStage} FROM ${stage} ORDER BY rowid`;
     this.existing = sqlite.prepare(`SELECT * FROM "${table}" WHERE id = ?`);
     const updatable = columns.filter((c) => c !== 'id' && c !== 'updated_at' && presentColumns.has(c));
     if (table !== 'customer_interactions') {
@@ -226,6 +236,21 @@ export class TableWriter {
       ].join(' OR ');
       const assignments = [...updatable.map((c) => `"${c}" = ${next(c)}`), `updated_at = coalesce(@updated_at, @now)`];
       this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments.join(', ')} WHERE id = @id AND (${differs})`);
+    }
+  }
+
+  /**
+   * Inserts every staged row with one INSERT … SELECT, inside a savepoint: all of them, or
+   * none when any is refused (an existing id, a missing customer, a trigger). The caller
+   * then takes the row-by-row path, which names the offending lines. Returns the rows
+   * inserted, or undefined when it fell back.
+   */
+  bulkInsert(stage: StagingTable, now: string): number | undefined {
+    try {
+      return this.sqlite.transaction(() => this.sqlite.prepare(this.bulkInsertSql(stage.name)).run({ now }).changes)();
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) return undefined;
+      throw error;
     }
   }
 
