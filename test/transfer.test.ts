@@ -191,6 +191,39 @@ describe('import of crm files', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 
+  it('restores --dir in one transaction: a bad interaction leaves products and customers unwritten too', async () => {
+    seedTrickyData(cli);
+    const folder = path.join(dir, 'export');
+    await cli.run(['export', '--dir', folder]);
+    const file = path.join(folder, 'customer_interactions.csv');
+    fs.appendFileSync(file, 'i-4,c-404,Call,phone,Orphan,,2026-02-08T10:00:00.000Z\n');
+    const target = new TestCli();
+    try {
+      const before = target.snapshot();
+      const result = await target.run(['import', '--dir', folder]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error: ${file}: 1 invalid row; nothing was imported`);
+      expect(result.stderr).toContain('line 6, customer_id: no customer with id "c-404"');
+      expect(target.snapshot()).toEqual(before);
+
+      const rejects = path.join(dir, 'rejects');
+      const skipped = await target.json(['import', '--dir', folder, '--rejects', rejects]);
+      expect(skipped.files.map((f: { table: string; inserted: number; rejected: number }) => [f.table, f.inserted, f.rejected])).toEqual([
+        ['products', 3, 0],
+        ['customers', 3, 0],
+        ['customer_interactions', 3, 1],
+      ]);
+      expect(skipped.problems).toEqual([{ label: file, line: 6, column: 'customer_id', reason: 'no customer with id "c-404"' }]);
+      expect(fs.readdirSync(rejects)).toEqual(['customer_interactions.rejects.csv']);
+      expect(read(path.join(rejects, 'customer_interactions.rejects.csv'))).toBe(
+        'id,customer_id,type,channel,note,follow_up_date,created_at,reason\n' +
+          'i-4,c-404,Call,phone,Orphan,,2026-02-08T10:00:00.000Z,"line 6, customer_id: no customer with id ""c-404"""\n',
+      );
+    } finally {
+      target.close();
+    }
+  });
+
   it('reads stdin with -', async () => {
     const result = await cli.run(['import', 'products', '-'], { stdin: 'name,description\nAudit,From stdin\n' });
     expect(result.code).toBe(0);

@@ -204,25 +204,27 @@ export class TransferService {
     if (!DUPLICATE_POLICIES.includes(onDuplicate)) {
       throw new UsageError(`invalid --on-duplicate "${String(onDuplicate)}": use skip or update`);
     }
-    // --map is for files from other tools: with --dir only the customers file gets it.
-    for (const source of sources) if (sources.length === 1 || source.table === 'customers') parseMapOptions(source.table, options.map ?? []);
-    return this.repository.withBulkCache(() => this.importSources(sources, options, defaults, onDuplicate));
+    // Parsed before any file is read, so a bad --map fails fast. It is for files from other
+    // tools: with --dir only the customers file gets it.
+    const maps = sources.map((source) =>
+      sources.length === 1 || source.table === 'customers' ? parseMapOptions(source.table, options.map ?? []) : new Map<string, string>(),
+    );
+    return this.repository.withBulkCache(() => this.importSources(sources, maps, options, defaults, onDuplicate));
   }
 
   private async importSources(
     sources: readonly ImportSource[],
+    maps: ReadonlyArray<ReadonlyMap<string, string>>,
     options: ImportOptions,
     defaults: RowDefaults,
     onDuplicate: DuplicatePolicy,
   ): Promise<ImportResult> {
-    const mapFor = (table: TableName) =>
-      sources.length === 1 || table === 'customers' ? parseMapOptions(table, options.map ?? []) : new Map<string, string>();
     const summary = new ProblemSummary();
     const rejectLog = new RejectLog(this.db.sqlite);
     const staged: StagedFile[] = [];
     try {
       for (const [index, source] of sources.entries()) {
-        staged.push(await this.stage(source, index, mapFor(source.table), defaults, summary, rejectLog, options));
+        staged.push(await this.stage(source, index, maps[index]!, defaults, summary, rejectLog, options));
       }
       const dryRun = Boolean(options.dryRun);
       const result = (): ImportResult => ({

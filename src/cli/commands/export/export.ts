@@ -7,7 +7,7 @@ import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
 
-export interface ExportOptions {
+export interface ExportCommandOptions {
   table?: string;
   dir?: string;
   out?: string;
@@ -41,10 +41,10 @@ export function registerExport(program: Command, session: Session): void {
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
     .addHelpText('after', HELP)
-    .action((table: string | undefined, options: Omit<ExportOptions, 'table'>) => runExport(session, { table, ...options }));
+    .action((table: string | undefined, options: Omit<ExportCommandOptions, 'table'>) => runExport(session, { table, ...options }));
 }
 
-export async function runExport(session: Session, options: ExportOptions): Promise<void> {
+export async function runExport(session: Session, options: ExportCommandOptions): Promise<void> {
   if (options.table !== undefined && options.dir !== undefined) {
     throw new UsageError('give either a table or --dir, not both');
   }

@@ -14,7 +14,7 @@ import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
 
-export interface ImportOptions {
+export interface ImportCommandOptions {
   table?: string;
   file?: string;
   dir?: string;
@@ -71,12 +71,12 @@ export function registerImport(program: Command, session: Session): void {
     .option('--dry-run', 'check everything and report what would change, writing nothing')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', HELP)
-    .action((table: string | undefined, file: string | undefined, options: Omit<ImportOptions, 'table' | 'file'>) =>
+    .action((table: string | undefined, file: string | undefined, options: Omit<ImportCommandOptions, 'table' | 'file'>) =>
       runImport(session, { table, file, ...options }),
     );
 }
 
-export async function runImport(session: Session, options: ImportOptions): Promise<void> {
+export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
   const sources = openSources(session, options);
   const onDuplicate = options.onDuplicate ?? 'skip';
   if (!(DUPLICATE_POLICIES as readonly string[]).includes(onDuplicate)) {
@@ -109,7 +109,7 @@ export async function runImport(session: Session, options: ImportOptions): Promi
   render(session, result, options, rejectFiles);
 }
 
-function openSources(session: Session, options: ImportOptions): ImportSource[] {
+function openSources(session: Session, options: ImportCommandOptions): ImportSource[] {
   const resolve = (file: string) => path.resolve(session.ctx.cwd, file);
   if (options.dir !== undefined) {
     if (options.table !== undefined) throw new UsageError('give either --dir or a table and file, not both');
@@ -135,7 +135,7 @@ function openFile(table: ImportSource['table'], file: string, label: string): Im
   return { table, label, input: fs.createReadStream(file), size: fs.statSync(file).size };
 }
 
-function openRejects(session: Session, options: ImportOptions, file: ImportFileResult, opened: FileOutput[]): FileOutput['stream'] {
+function openRejects(session: Session, options: ImportCommandOptions, file: ImportFileResult, opened: FileOutput[]): FileOutput['stream'] {
   const target = path.resolve(session.ctx.cwd, options.rejects!);
   let destination = target;
   if (options.dir !== undefined) {
@@ -147,7 +147,7 @@ function openRejects(session: Session, options: ImportOptions, file: ImportFileR
   return output.stream;
 }
 
-function render(session: Session, result: ImportResult, options: ImportOptions, rejectFiles: FileOutput[]): void {
+function render(session: Session, result: ImportResult, options: ImportCommandOptions, rejectFiles: FileOutput[]): void {
   if (options.json) session.out.json(result);
   for (const file of result.files) {
     if (file.ignoredColumns.length > 0) {
