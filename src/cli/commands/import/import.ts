@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
 import {
-  DUPLICATE_POLICIES,
   type DuplicatePolicy,
   type ImportFileResult,
   type ImportResult,
@@ -78,10 +77,6 @@ export function registerImport(program: Command, session: Session): void {
 
 export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
   const sources = openSources(session, options);
-  const onDuplicate = options.onDuplicate ?? 'skip';
-  if (!(DUPLICATE_POLICIES as readonly string[]).includes(onDuplicate)) {
-    throw new UsageError(`invalid --on-duplicate "${onDuplicate}": use skip or update`);
-  }
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
   let result: ImportResult;
@@ -92,7 +87,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
       owner: options.owner,
       source: options.source,
       ownerForNewRows: session.owner,
-      onDuplicate: onDuplicate as DuplicatePolicy,
+      onDuplicate: options.onDuplicate as DuplicatePolicy | undefined,
       skipInvalid: options.skipInvalid || options.rejects !== undefined,
       dryRun: options.dryRun,
       rejects: options.rejects === undefined ? undefined : (file) => openRejects(session, options, file, rejectFiles),
@@ -104,7 +99,12 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     throw error;
   } finally {
     progress.stop();
-    for (const source of sources) if (source.input !== session.ctx.stdin) source.input.destroy();
+    for (const source of sources) {
+      if (source.input === session.ctx.stdin) continue;
+      // A file not read to the end (a usage error, a bad header) is closed quietly.
+      source.input.on('error', () => {});
+      source.input.destroy();
+    }
   }
   render(session, result, options, rejectFiles);
 }
