@@ -155,3 +155,17 @@ describe('backup while another process writes', () => {
     expect(fs.statSync(copies[0]!).mode & 0o777).toBe(0o600);
   }, 60_000);
 });
+
+describe('export into a closed pipe', () => {
+  it('stops quietly with status 0 when the reader goes away, like git or sqlite3', () => {
+    const db = path.join(dir, 'crm.db');
+    const folder = path.join(dir, 'restore');
+    writeRestoreFolder(folder, 3_000);
+    expect(crm(['--db', db, 'import', '--dir', folder]).code).toBe(0);
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CRM}" --db "${db}" export interactions | head -1; echo "status \${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+    });
+    expect(result.stdout).toBe('id,customer_id,type,channel,note,follow_up_date,created_at\nstatus 0\n');
+    expect(result.stderr).toBe('');
+  });
+});

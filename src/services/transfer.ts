@@ -183,19 +183,28 @@ export class TransferService {
   private async exportTable({ table, output }: ExportTarget, options: ExportOptions): Promise<number> {
     const total = options.onProgress ? this.repository.count(table) : undefined;
     const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
+    // A closed pipe (`crm export customers | head`) surfaces here as an error, not a crash.
+    let failure: Error | undefined;
+    const onError = (error: Error) => (failure ??= error);
+    output.on('error', onError);
     const write = async (batch: SqlValue[][], first: boolean) => {
       const text = stringifySync(batch, { ...csvOptions, bom: first && csvOptions.bom });
-      if (!output.write(text)) await once(output, 'drain');
+      if (!output.write(text) && !failure) await once(output, 'drain');
+      if (failure) throw failure;
     };
-    await write([[...TABLE_COLUMNS[table]]], true);
-    let rows = 0;
-    for (const page of this.repository.pages(table, EXPORT_BATCH)) {
-      await write(page, false);
-      rows += page.length;
+    try {
+      await write([[...TABLE_COLUMNS[table]]], true);
+      let rows = 0;
+      for (const page of this.repository.pages(table, EXPORT_BATCH)) {
+        await write(page, false);
+        rows += page.length;
+        options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+      }
       options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+      return rows;
+    } finally {
+      output.off('error', onError);
     }
-    options.onProgress?.({ phase: 'export', label: table, done: rows, total });
-    return rows;
   }
 
   async import(sources: readonly ImportSource[], options: ImportOptions = {}): Promise<ImportResult> {

@@ -80,6 +80,11 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   } catch (error) {
     progress.stop();
     for (const file of outputs) file.abort();
+    // The reader went away (`| head`): like git and sqlite3, stop quietly.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      session.ctx.stdout.on('error', () => {});
+      return;
+    }
     throw error;
   }
 }
