@@ -24,11 +24,6 @@ export const TABLE_COLUMNS = {
   customer_interactions: ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'],
 } as const satisfies Record<TableName, readonly string[]>;
 
-export type TableColumn<T extends TableName> = (typeof TABLE_COLUMNS)[T][number];
-
-/** Columns stored as 0/1 integers. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['is_active', 'is_archived']);
-
 /** Dependency order: a customer may name a product, an interaction names a customer. */
 export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions'];
 

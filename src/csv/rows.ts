@@ -58,11 +58,6 @@ export function normalizeStatus(text: string): CustomerStatus | undefined {
   return STATUS_ALIASES[key];
 }
 
-/** A record is the header when it has two or more non-empty cells (skips LinkedIn's `Notes:` preamble). */
-export function looksLikeHeader(record: readonly CsvCell[]): boolean {
-  return record.filter((cell) => cell !== null && cell.trim() !== '').length >= 2;
-}
-
 export function isBlankRecord(record: readonly CsvCell[]): boolean {
   return record.every((cell) => cell === null || cell.trim() === '');
 }
