@@ -230,6 +230,8 @@ describe('import of crm files', () => {
     expect(result.stderr).toContain('imported stdin: 1 new, 0 updated, 0 unchanged');
     const [product] = await cli.json(['product', 'list']);
     expect(product).toMatchObject({ name: 'Audit', description: 'From stdin', is_active: true, created_at: '2026-11-25T10:00:00.000Z' });
+    const again = await cli.run(['import', 'products', '-'], { stdin: 'name\naudit\n' });
+    expect(again.stderr).toContain('imported stdin: 0 new, 0 updated, 0 unchanged, 1 duplicate(s) skipped');
   });
 });
 
@@ -384,6 +386,17 @@ describe('bad rows', () => {
     const empty = write('empty.csv', '\n\n');
     expect((await cli.run(['import', 'products', empty])).stderr).toBe(`error: ${empty} is empty: expected a header row\n`);
     expect(await cli.run(['import', 'products', path.join(dir, 'nope.csv')])).toMatchObject({ code: 1 });
+    const fine = write('fine.csv', 'name\nAudit\n');
+    const before = cli.snapshot();
+    expect(await cli.run(['import', 'products', fine, '--rejects', path.join(dir, 'missing', 'r.csv')])).toMatchObject({
+      code: 1,
+      stderr: `error: no folder ${path.join(dir, 'missing')} for --rejects\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.run(['export', 'products', '--out', path.join(dir, 'missing', 'p.csv')])).toMatchObject({
+      code: 1,
+      stderr: `error: no folder ${path.join(dir, 'missing')} to write p.csv in\n`,
+    });
     expect((await cli.run(['import', 'products'])).code).toBe(2);
     expect((await cli.run(['import'])).code).toBe(2);
   });

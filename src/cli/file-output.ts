@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { NotFoundError } from '../domain/errors.js';
 import { finished } from 'node:stream/promises';
 
 /**
@@ -12,6 +13,8 @@ export class FileOutput {
   private readonly partial: string;
 
   constructor(readonly file: string) {
+    const folder = path.dirname(file);
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new NotFoundError(`no folder ${folder} to write ${path.basename(file)} in`);
     this.partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
     this.stream = fs.createWriteStream(this.partial, { mode: 0o600, highWaterMark: 1 << 20 });
   }

@@ -66,6 +66,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
       return;
     }
     const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const targets = RESTORE_ORDER.map((table) => {
       const file = new FileOutput(path.join(dir, fileNameFor(table)));

@@ -76,6 +76,11 @@ export function registerImport(program: Command, session: Session): void {
 }
 
 export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
+  if (options.rejects !== undefined && options.dir === undefined) {
+    // Checked before importing: a rejects file that cannot be written after the commit would lose them.
+    const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
+    if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
+  }
   const sources = openSources(session, options);
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
