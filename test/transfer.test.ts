@@ -428,6 +428,8 @@ describe('backup', () => {
     }
     expect(await cli.run(['backup', file])).toMatchObject({ code: 1, stderr: `error: ${file} already exists; pass --force to replace it\n` });
     expect((await cli.run(['backup', file, '--force'])).code).toBe(0);
+    expect(await cli.run(['backup', dir, '--force'])).toMatchObject({ code: 2, stderr: `error: ${dir} is a folder; give a file name for the copy\n` });
+    expect((await cli.run(['backup', path.join(dir, 'no', 'copy.db')])).code).toBe(1);
     expect(fs.readdirSync(dir)).toEqual(['copy.db']);
   });
 });

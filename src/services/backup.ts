@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/connection.js';
-import { ConflictError, CrmError, UsageError } from '../domain/errors.js';
+import { ConflictError, CrmError, NotFoundError, UsageError } from '../domain/errors.js';
 
 export interface BackupResult {
   path: string;
@@ -29,11 +29,12 @@ export class BackupService {
     if (this.db.path !== ':memory:' && path.resolve(this.db.path) === target) {
       throw new UsageError('the backup file cannot be the database itself');
     }
-    if (fs.existsSync(target) && !options.force) {
-      throw new ConflictError(`${destination} already exists; pass --force to replace it`);
+    if (fs.existsSync(target)) {
+      if (fs.statSync(target).isDirectory()) throw new UsageError(`${destination} is a folder; give a file name for the copy`);
+      if (!options.force) throw new ConflictError(`${destination} already exists; pass --force to replace it`);
     }
     const folder = path.dirname(target);
-    if (!fs.existsSync(folder)) throw new UsageError(`folder ${folder} does not exist`);
+    if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} to write the copy in`);
     const partial = path.join(folder, `.${path.basename(target)}.${randomUUID().slice(0, 8)}.partial`);
     try {
       const { totalPages } = await this.db.sqlite.backup(partial, { progress: () => ALL_PAGES });
