@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
 import { registerArchive } from './commands/archive/archive.js';
+import { registerBackup } from './commands/backup/backup.js';
 import { registerCustomerCommands } from './commands/customer/index.js';
 import { registerDbCommands } from './commands/db/index.js';
+import { registerExport } from './commands/export/export.js';
 import { registerFollowups } from './commands/followups/followups.js';
 import { registerHistory } from './commands/history/history.js';
+import { registerImport } from './commands/import/import.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
@@ -65,6 +68,9 @@ export function buildProgram(session: Session): Command {
   registerInteractionCommands(program, session);
   registerPipeline(program, session);
   registerFollowups(program, session);
+  registerExport(program, session);
+  registerImport(program, session);
+  registerBackup(program, session);
   registerArchive(program, session);
   registerHistory(program, session);
   registerWatch(program, session);

@@ -15,8 +15,8 @@ const optionalText = z
   .nullish()
   .transform((value) => (value ? value : null));
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const optionalEmail = optionalText.refine((value) => value === null || emailPattern.test(value), {
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const optionalEmail = optionalText.refine((value) => value === null || EMAIL_PATTERN.test(value), {
   error: (issue) => `invalid email "${String(issue.input)}": expected an address like name@example.com`,
 });
 

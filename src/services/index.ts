@@ -2,11 +2,13 @@ import type { CrmDatabase } from '../db/connection.js';
 import type { Clock } from '../domain/types.js';
 import { AuditService } from './audit.js';
 import { ArchiveService } from './archive.js';
+import { BackupService } from './backup.js';
 import { CustomerService } from './customers.js';
 import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
+import { TransferService } from './transfer.js';
 
 /** One place that wires services to a database and a clock. */
 export class Services {
@@ -17,6 +19,8 @@ export class Services {
   readonly reports: ReportService;
   readonly archive: ArchiveService;
   readonly database: DatabaseService;
+  readonly transfer: TransferService;
+  readonly backup: BackupService;
 
   constructor(
     readonly db: CrmDatabase,
@@ -29,5 +33,7 @@ export class Services {
     this.reports = new ReportService(db, clock, this.products);
     this.archive = new ArchiveService(db, clock);
     this.database = new DatabaseService(db);
+    this.transfer = new TransferService(db, clock);
+    this.backup = new BackupService(db);
   }
 }

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { UsageError } from '../../../domain/errors.js';
+import { FileOutput } from '../../file-output.js';
+import { progressDisplay } from '../../progress.js';
+import type { Session } from '../../session.js';
+
+export interface ExportCommandOptions {
+  table?: string;
+  dir?: string;
+  out?: string;
+  spreadsheetSafe?: boolean;
+}
+
+const HELP = `
+Without a table, writes products.csv, customers.csv and customer_interactions.csv into
+--dir (default: the current folder), all three from one consistent snapshot.
+
+The files are lossless: header = column names, NULL is an empty field, an empty string
+is "", booleans are 1/0, timestamps are stored ISO 8601 text. Importing them into an
+empty database and exporting again gives byte-identical files.
+
+--spreadsheet-safe is for opening in Excel or Sheets, not for restoring: cells that
+start with = + - @ tab or CR get a leading ' (CSV injection), and the file starts with
+a UTF-8 byte order mark.
+
+Examples:
+  $ crm export --dir backups/2026-11-25
+  $ crm export customers > customers.csv
+  $ crm export interactions --out interactions.csv
+  $ crm export customers --spreadsheet-safe --out for-excel.csv`;
+
+export function registerExport(program: Command, session: Session): void {
+  program
+    .command('export')
+    .description('write tables as CSV: all three into a folder, or one table to stdout or a file')
+    .argument('[table]', 'products, customers or customer_interactions (also: interactions)')
+    .option('--dir <dir>', 'folder for the three files (created if missing; default: current folder)')
+    .option('-o, --out <file>', 'file for a single table (default: stdout)')
+    .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
+    .addHelpText('after', HELP)
+    .action((table: string | undefined, options: Omit<ExportCommandOptions, 'table'>) => runExport(session, { table, ...options }));
+}
+
+export async function runExport(session: Session, options: ExportCommandOptions): Promise<void> {
+  if (options.table !== undefined && options.dir !== undefined) {
+    throw new UsageError('give either a table or --dir, not both');
+  }
+  if (options.table === undefined && options.out !== undefined) {
+    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all three');
+  }
+  const progress = progressDisplay(session);
+  const exportOptions = { spreadsheetSafe: options.spreadsheetSafe, onProgress: progress.onProgress };
+  const outputs: FileOutput[] = [];
+  try {
+    if (options.table !== undefined) {
+      const table = parseTableName(options.table);
+      const file = options.out === undefined ? undefined : new FileOutput(path.resolve(session.ctx.cwd, options.out));
+      if (file) outputs.push(file);
+      const [result] = await session.services.transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
+      await file?.commit();
+      progress.stop();
+      if (file) session.success(`exported ${result!.rows} ${table} row(s) to ${options.out}`);
+      return;
+    }
+    const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const targets = RESTORE_ORDER.map((table) => {
+      const file = new FileOutput(path.join(dir, fileNameFor(table)));
+      outputs.push(file);
+      return { table, output: file.stream };
+    });
+    const results = await session.services.transfer.export(targets, exportOptions);
+    for (const file of outputs) await file.commit();
+    progress.stop();
+    const counts = results.map(({ table, rows }) => `${rows} ${table}`).join(', ');
+    session.success(`exported ${counts} to ${options.dir ?? '.'}`);
+  } catch (error) {
+    progress.stop();
+    for (const file of outputs) file.abort();
+    // The reader went away (`| head`): like git and sqlite3, stop quietly.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      session.ctx.stdout.on('error', () => {});
+      return;
+    }
+    throw error;
+  }
+}

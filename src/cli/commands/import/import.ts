@@ -1,0 +1,179 @@
+import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { NotFoundError, UsageError } from '../../../domain/errors.js';
+import {
+  type DuplicatePolicy,
+  type ImportFileResult,
+  type ImportResult,
+  type ImportSource,
+} from '../../../services/transfer.js';
+import { FileOutput } from '../../file-output.js';
+import { progressDisplay } from '../../progress.js';
+import type { Session } from '../../session.js';
+
+export interface ImportCommandOptions {
+  table?: string;
+  file?: string;
+  dir?: string;
+  map?: string[];
+  status?: string;
+  owner?: string;
+  source?: string;
+  onDuplicate?: string;
+  skipInvalid?: boolean;
+  rejects?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const HELP = `
+Restore a crm export with --dir (products, customers, then interactions, all in one
+transaction), or import one table from a file or - (stdin). Rows with an id are upserted
+by id, so importing the same file twice changes nothing; unchanged rows are not touched.
+
+Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
+are recognised by their headers, case- and space-insensitively: First Name + Last Name
+are joined, E-mail 1 - Value is the email, and so on (see the README for the table).
+Rows without an id are matched to existing customers by e-mail (case-insensitive):
+--on-duplicate skip (default) leaves them, update fills in the values the file has.
+
+Any invalid row aborts the import with nothing written, and the report names each bad
+row's line, column and reason. --skip-invalid imports the valid rows instead, and
+--rejects FILE writes the rejected ones (with a reason column) for fixing.
+
+Examples:
+  $ crm import --dir backups/2026-11-25
+  $ crm import customers hubspot-contacts.csv --owner ada --source hubspot
+  $ crm import customers Connections.csv --status lead --dry-run
+  $ crm import customers leads.csv --map "Mobile=phone" --map "Account=company"
+  $ crm import customers leads.csv --skip-invalid --rejects rejected.csv
+  $ cat interactions.csv | crm import interactions -`;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerImport(program: Command, session: Session): void {
+  program
+    .command('import')
+    .description('import CSV: restore a crm export folder, or one table from a file or stdin')
+    .argument('[table]', 'products, customers or customer_interactions (also: interactions)')
+    .argument('[file]', 'CSV file, or - for stdin')
+    .option('--dir <dir>', 'restore products.csv, customers.csv and customer_interactions.csv from a folder')
+    .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
+    .option('--status <status>', 'status for customers whose row has none')
+    .option('--owner <owner>', 'owner for customers whose row has none (default for new rows: $CRM_OWNER)')
+    .option('--source <source>', 'acquisition source for customers whose row has none')
+    .option('--on-duplicate <policy>', 'a customer without id whose e-mail exists: skip or update', 'skip')
+    .option('--skip-invalid', 'import the valid rows and reject the others instead of aborting')
+    .option('--rejects <file>', 'write rejected rows with a reason column here (implies --skip-invalid; a folder with --dir)')
+    .option('--dry-run', 'check everything and report what would change, writing nothing')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', HELP)
+    .action((table: string | undefined, file: string | undefined, options: Omit<ImportCommandOptions, 'table' | 'file'>) =>
+      runImport(session, { table, file, ...options }),
+    );
+}
+
+export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
+  if (options.rejects !== undefined && options.dir === undefined) {
+    // Checked before importing: a rejects file that cannot be written after the commit would lose them.
+    const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
+    if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
+  }
+  const sources = openSources(session, options);
+  const progress = progressDisplay(session);
+  const rejectFiles: FileOutput[] = [];
+  let result: ImportResult;
+  try {
+    result = await session.services.transfer.import(sources, {
+      map: options.map,
+      status: options.status,
+      owner: options.owner,
+      source: options.source,
+      ownerForNewRows: session.owner,
+      onDuplicate: options.onDuplicate as DuplicatePolicy | undefined,
+      skipInvalid: options.skipInvalid || options.rejects !== undefined,
+      dryRun: options.dryRun,
+      rejects: options.rejects === undefined ? undefined : (file) => openRejects(session, options, file, rejectFiles),
+      onProgress: progress.onProgress,
+    });
+    for (const file of rejectFiles) await file.commit();
+  } catch (error) {
+    for (const file of rejectFiles) file.abort();
+    throw error;
+  } finally {
+    progress.stop();
+    for (const source of sources) {
+      if (source.input === session.ctx.stdin) continue;
+      // A file not read to the end (a usage error, a bad header) is closed quietly.
+      source.input.on('error', () => {});
+      source.input.destroy();
+    }
+  }
+  render(session, result, options, rejectFiles);
+}
+
+function openSources(session: Session, options: ImportCommandOptions): ImportSource[] {
+  const resolve = (file: string) => path.resolve(session.ctx.cwd, file);
+  if (options.dir !== undefined) {
+    if (options.table !== undefined) throw new UsageError('give either --dir or a table and file, not both');
+    const dir = resolve(options.dir);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new NotFoundError(`no folder ${options.dir}`);
+    const found = RESTORE_ORDER.filter((table) => fs.existsSync(path.join(dir, fileNameFor(table))));
+    if (found.length === 0) {
+      throw new NotFoundError(`${options.dir} has none of ${RESTORE_ORDER.map(fileNameFor).join(', ')}`);
+    }
+    return found.map((table) => openFile(table, path.join(dir, fileNameFor(table)), path.join(options.dir!, fileNameFor(table))));
+  }
+  if (options.table === undefined) throw new UsageError('missing table and file (or --dir DIR): crm import customers contacts.csv');
+  const table = parseTableName(options.table);
+  if (options.file === undefined) throw new UsageError(`missing file: crm import ${table} FILE (or - for stdin)`);
+  if (options.file === '-') return [{ table, label: 'stdin', input: session.ctx.stdin }];
+  const file = resolve(options.file);
+  if (!fs.existsSync(file)) throw new NotFoundError(`no file ${options.file}`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${options.file} is a folder: use --dir ${options.file}`);
+  return [openFile(table, file, options.file)];
+}
+
+function openFile(table: ImportSource['table'], file: string, label: string): ImportSource {
+  return { table, label, input: fs.createReadStream(file), size: fs.statSync(file).size };
+}
+
+function openRejects(session: Session, options: ImportCommandOptions, file: ImportFileResult, opened: FileOutput[]): FileOutput['stream'] {
+  const target = path.resolve(session.ctx.cwd, options.rejects!);
+  let destination = target;
+  if (options.dir !== undefined) {
+    fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+    destination = path.join(target, `${file.table}.rejects.csv`);
+  }
+  const output = new FileOutput(destination);
+  opened.push(output);
+  return output.stream;
+}
+
+function render(session: Session, result: ImportResult, options: ImportCommandOptions, rejectFiles: FileOutput[]): void {
+  if (options.json) session.out.json(result);
+  for (const file of result.files) {
+    if (file.ignoredColumns.length > 0) {
+      session.warn(`${file.label}: ignored column(s) ${file.ignoredColumns.join(', ')} (use --map "Header=column" to keep one)`);
+    }
+  }
+  if (result.problemCount > 0) {
+    session.warn(`rejected ${result.problemCount} invalid row(s):`);
+    for (const problem of result.problems) session.info(`  ${problem.label} line ${problem.line}, ${problem.column}: ${problem.reason}`);
+    const more = result.problemCount - result.problems.length;
+    if (more > 0) session.info(`  … and ${more} more`);
+    for (const file of rejectFiles) session.info(`  rejected rows written to ${path.relative(session.ctx.cwd, file.file) || file.file}`);
+  }
+  const verb = result.dryRun ? 'would import' : 'imported';
+  for (const file of result.files) session.success(`${verb} ${file.label}: ${describeCounts(file)}`);
+  if (result.dryRun) session.info('dry run: nothing was written');
+}
+
+function describeCounts(file: ImportFileResult): string {
+  const parts = [`${file.inserted} new`, `${file.updated} updated`, `${file.unchanged} unchanged`];
+  if (file.duplicates > 0) parts.push(`${file.duplicates} duplicate(s) skipped`);
+  if (file.rejected > 0) parts.push(`${file.rejected} rejected`);
+  return parts.join(', ');
+}

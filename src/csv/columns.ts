@@ -1,0 +1,52 @@
+import { UsageError } from '../domain/errors.js';
+import { TABLE_NAMES, type TableName } from '../domain/vocabulary.js';
+
+/**
+ * Column order of each table's CSV file: the data model's column names, in schema order.
+ * The header of an exported file is exactly this list, which is what makes a restore
+ * recognise its own files without any alias.
+ */
+export const TABLE_COLUMNS = {
+  products: ['id', 'name', 'description', 'is_active', 'created_at', 'updated_at'],
+  customers: [
+    'id',
+    'name',
+    'email',
+    'phone',
+    'product_id',
+    'status',
+    'acquisition_source',
+    'owner',
+    'is_archived',
+    'created_at',
+    'updated_at',
+  ],
+  customer_interactions: ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'],
+} as const satisfies Record<TableName, readonly string[]>;
+
+/** Dependency order: a customer may name a product, an interaction names a customer. */
+export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions'];
+
+export function fileNameFor(table: TableName): string {
+  return `${table}.csv`;
+}
+
+const TABLE_ALIASES: Record<string, TableName> = {
+  product: 'products',
+  products: 'products',
+  customer: 'customers',
+  customers: 'customers',
+  interaction: 'customer_interactions',
+  interactions: 'customer_interactions',
+  customer_interaction: 'customer_interactions',
+  customer_interactions: 'customer_interactions',
+};
+
+/** `products`, `customers`, `customer_interactions`, plus the singular and short forms. */
+export function parseTableName(text: string): TableName {
+  const table = TABLE_ALIASES[text.trim().toLowerCase().replace(/[\s-]+/g, '_')];
+  if (!table) {
+    throw new UsageError(`unknown table "${text}": use one of ${TABLE_NAMES.join(', ')}`);
+  }
+  return table;
+}

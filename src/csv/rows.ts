@@ -1,0 +1,232 @@
+import { EMAIL_PATTERN } from '../domain/schemas.js';
+import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
+import type { CsvCell } from './codec.js';
+import { decodeBoolean, isIsoTimestamp } from './codec.js';
+import { TABLE_COLUMNS } from './columns.js';
+import type { ColumnMapping } from './headers.js';
+
+export type SqlValue = string | number | null;
+
+/**
+ * A validated row, in the table's column order, ready to stage. NULL means "not given":
+ * the writer fills defaults (new id, now, `lead`) only for rows it inserts.
+ * Customer rows carry one more value, `name_given` (1 when the file had a name rather than
+ * the e-mail or phone standing in for one), so a dedupe update never renames anyone to an
+ * address.
+ */
+export type StagedValues = SqlValue[];
+
+export interface RowProblem {
+  column: string;
+  reason: string;
+}
+
+export interface RowDefaults {
+  status?: CustomerStatus;
+  owner?: string;
+  acquisition_source?: string;
+  /** CRM_OWNER: only for rows without an id (new contacts), so a restore is never altered. */
+  ownerForNewRows?: string;
+}
+
+export class RowError extends Error {
+  constructor(readonly problem: RowProblem) {
+    super(`${problem.column}: ${problem.reason}`);
+  }
+}
+
+/**
+ * Values other tools use for a pipeline stage, normalised like headers (lowercase, `_` for
+ * spaces). HubSpot's lead statuses are the common case.
+ */
+export const STATUS_ALIASES: Readonly<Record<string, CustomerStatus>> = {
+  new: 'lead',
+  open: 'lead',
+  attempted_to_contact: 'lead',
+  bad_timing: 'lead',
+  in_progress: 'qualified',
+  connected: 'qualified',
+  open_deal: 'proposal',
+  unqualified: 'closed_lost',
+  won: 'closed_won',
+  lost: 'closed_lost',
+};
+
+export function normalizeStatus(text: string): CustomerStatus | undefined {
+  const key = text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  if ((CUSTOMER_STATUSES as readonly string[]).includes(key)) return key as CustomerStatus;
+  return STATUS_ALIASES[key];
+}
+
+export function isBlankRecord(record: readonly CsvCell[]): boolean {
+  return record.every((cell) => cell === null || cell.trim() === '');
+}
+
+/** Reads one file's records into staged values, given the file's column mapping. */
+export class RowReader {
+  private readonly width: number;
+  private readonly fieldIndexes: ReadonlyMap<string, readonly number[]>;
+
+  constructor(
+    readonly table: TableName,
+    private readonly mapping: ColumnMapping,
+    private readonly defaults: RowDefaults = {},
+  ) {
+    this.width = mapping.headers.length;
+    this.fieldIndexes = mapping.sources;
+  }
+
+  /** Throws RowError for the first problem of a bad row. */
+  read(record: readonly CsvCell[]): StagedValues {
+    if (record.length !== this.width) {
+      throw new RowError({
+        column: '(row)',
+        reason: `expected ${this.width} fields, found ${record.length} (check quotes and delimiters)`,
+      });
+    }
+    switch (this.table) {
+      case 'products':
+        return this.product(record);
+      case 'customers':
+        return this.customer(record);
+      case 'customer_interactions':
+        return this.interaction(record);
+    }
+  }
+
+  /** The field's value: verbatim in a native file, trimmed with blanks as NULL otherwise. */
+  private get(record: readonly CsvCell[], field: string): CsvCell {
+    const indexes = this.fieldIndexes.get(field);
+    if (!indexes) return null;
+    for (const index of indexes) {
+      const cell = record[index] ?? null;
+      if (this.mapping.native) return cell;
+      const tidy = cell === null ? '' : cell.trim();
+      if (tidy !== '') return tidy;
+    }
+    return null;
+  }
+
+  private required(record: readonly CsvCell[], field: string, allowBlank = false): string {
+    const value = this.get(record, field);
+    if (value === null || (!allowBlank && value.trim() === '')) {
+      throw new RowError({ column: field, reason: `${field} is required` });
+    }
+    return value;
+  }
+
+  private id(record: readonly CsvCell[]): string | null {
+    const id = this.get(record, 'id');
+    if (id !== null && id.trim() === '') throw new RowError({ column: 'id', reason: 'id is blank' });
+    return id;
+  }
+
+  private timestamp(record: readonly CsvCell[], field: string): string | null {
+    const value = this.get(record, field);
+    if (value !== null && !isIsoTimestamp(value)) {
+      throw new RowError({ column: field, reason: `invalid timestamp "${value}": expected ISO 8601 like 2026-11-25T10:00:00.000Z` });
+    }
+    return value;
+  }
+
+  private flag(record: readonly CsvCell[], field: string): number | null {
+    const value = this.get(record, field);
+    if (value === null) return null;
+    const decoded = decodeBoolean(value);
+    if (decoded === undefined) {
+      throw new RowError({ column: field, reason: `invalid boolean "${value}": use 1 or 0 (true/false also accepted)` });
+    }
+    return decoded ? 1 : 0;
+  }
+
+  private product(record: readonly CsvCell[]): StagedValues {
+    return [
+      this.id(record),
+      this.required(record, 'name'),
+      this.get(record, 'description'),
+      this.flag(record, 'is_active'),
+      this.timestamp(record, 'created_at'),
+      this.timestamp(record, 'updated_at'),
+    ];
+  }
+
+  private customer(record: readonly CsvCell[]): StagedValues {
+    const id = this.id(record);
+    const email = this.get(record, 'email');
+    if (email !== null && email !== '' && !EMAIL_PATTERN.test(email)) {
+      throw new RowError({ column: 'email', reason: `invalid email "${email}": expected an address like name@example.com` });
+    }
+    const phone = this.get(record, 'phone');
+    const givenName = this.customerName(record);
+    const name = givenName ?? email ?? phone;
+    if (name === null || name.trim() === '') {
+      throw new RowError({ column: 'name', reason: 'no name, email or phone: a customer needs at least one' });
+    }
+    const statusText = this.get(record, 'status');
+    let status: CustomerStatus | null = this.defaults.status ?? null;
+    if (statusText !== null && statusText.trim() !== '') {
+      const parsed = normalizeStatus(statusText);
+      if (!parsed) {
+        throw new RowError({
+          column: 'status',
+          reason: `invalid status "${statusText}": use one of ${CUSTOMER_STATUSES.join(', ')}`,
+        });
+      }
+      status = parsed;
+    }
+    const owner = this.get(record, 'owner') ?? this.defaults.owner ?? (id === null ? this.defaults.ownerForNewRows : undefined) ?? null;
+    return [
+      id,
+      name,
+      email,
+      phone,
+      this.get(record, 'product_id'),
+      status,
+      this.get(record, 'acquisition_source') ?? this.defaults.acquisition_source ?? null,
+      owner,
+      this.flag(record, 'is_archived'),
+      this.timestamp(record, 'created_at'),
+      this.timestamp(record, 'updated_at'),
+      givenName === null ? 0 : 1,
+    ];
+  }
+
+  /** `name`, else first + middle + last joined, else the company. */
+  private customerName(record: readonly CsvCell[]): string | null {
+    const name = this.get(record, 'name');
+    if (name !== null && name.trim() !== '') return name;
+    const parts = ['first_name', 'middle_name', 'last_name']
+      .map((field) => this.get(record, field))
+      .filter((part): part is string => part !== null && part.trim() !== '')
+      .map((part) => part.trim());
+    if (parts.length > 0) return parts.join(' ');
+    const company = this.get(record, 'company');
+    return company !== null && company.trim() !== '' ? company : null;
+  }
+
+  private interaction(record: readonly CsvCell[]): StagedValues {
+    const channelText = this.required(record, 'channel');
+    const channel = channelText.trim().toLowerCase();
+    if (!(INTERACTION_CHANNELS as readonly string[]).includes(channel)) {
+      throw new RowError({
+        column: 'channel',
+        reason: `invalid channel "${channelText}": use one of ${INTERACTION_CHANNELS.join(', ')}`,
+      });
+    }
+    return [
+      this.id(record),
+      this.required(record, 'customer_id'),
+      this.required(record, 'type'),
+      channel,
+      // A restore keeps an empty note the database already held; a new row needs a real one.
+      this.required(record, 'note', this.mapping.native),
+      this.timestamp(record, 'follow_up_date'),
+      this.timestamp(record, 'created_at'),
+    ];
+  }
+}
+
+/** Number of staged values per row of a table (its columns, plus `name_given` for customers). */
+export function stagedWidth(table: TableName): number {
+  return TABLE_COLUMNS[table].length + (table === 'customers' ? 1 : 0);
+}

@@ -1,0 +1,300 @@
+import type Database from 'better-sqlite3';
+import { TABLE_COLUMNS } from '../csv/columns.js';
+import { stagedWidth, type SqlValue, type StagedValues } from '../csv/rows.js';
+import type { TableName } from '../domain/vocabulary.js';
+
+/**
+ * Bulk paths for export and import. Plain better-sqlite3 prepared statements rather than
+ * drizzle: millions of rows go through here, one statement execution each.
+ */
+export class TransferRepository {
+  constructor(private readonly sqlite: Database.Database) {}
+
+  count(table: TableName): number {
+    return (this.sqlite.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+  }
+
+  /**
+   * Rows in insertion order, which an import preserves: that is what makes round trips exact.
+   * Read a page at a time by rowid (one native call per page rather than per row), so the
+   * caller can await between pages; the caller holds the read snapshot (readSnapshot).
+   */
+  *pages(table: TableName, pageSize: number): Generator<SqlValue[][]> {
+    const columns = TABLE_COLUMNS[table].map((column) => `"${column}"`).join(', ');
+    const page = this.sqlite.prepare(`SELECT ${columns}, rowid FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+    let after = -Infinity;
+    for (;;) {
+      const rows = page.all(after, pageSize) as SqlValue[][];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.at(-1) as number;
+      for (const row of rows) row.pop();
+      yield rows;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /**
+   * A bigger page cache while `work` runs: a bulk write touches every index of the table, and
+   * with SQLite's default 2 MB most of those pages go back and forth to the OS. 64 MB for the
+   * database and 32 MB for the staging tables stay well inside the 300 MB budget.
+   */
+  async withBulkCache<T>(work: () => Promise<T>): Promise<T> {
+    const main = this.sqlite.pragma('main.cache_size', { simple: true }) as number;
+    const temp = this.sqlite.pragma('temp.cache_size', { simple: true }) as number;
+    this.sqlite.pragma('main.cache_size = -65536');
+    this.sqlite.pragma('temp.cache_size = -32768');
+    try {
+      return await work();
+    } finally {
+      this.sqlite.pragma(`main.cache_size = ${main}`);
+      this.sqlite.pragma(`temp.cache_size = ${temp}`);
+    }
+  }
+
+  /**
+   * Holds one read transaction around `work` so several tables are exported from the same
+   * snapshot even while other processes write (WAL readers never block writers).
+   * Read-only, so awaiting inside it is safe, unlike in `db.write`.
+   */
+  async readSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    const started = !this.sqlite.inTransaction;
+    if (started) this.sqlite.exec('BEGIN DEFERRED');
+    try {
+      return await work();
+    } finally {
+      if (started && this.sqlite.inTransaction) this.sqlite.exec('COMMIT');
+    }
+  }
+}
+
+/** Staged rows per INSERT statement; 64 rows of 14 values stay far below SQLite's 32766 parameters. */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * A TEMP table holding one file's validated rows until they are written. Temp tables live in
+ * a separate temporary file, so filling one takes no lock on the database and a crash
+ * leaves nothing behind; the final write then runs as one short transaction.
+ */
+export class StagingTable {
+  readonly name: string;
+  private readonly width: number;
+  private readonly insert: Database.Statement;
+  private readonly insertMany: Database.Statement;
+  private readonly chunk: Database.Statement;
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    table: TableName,
+    serial: number,
+  ) {
+    this.name = `temp."crm_stage_${serial}_${table}"`;
+    this.width = stagedWidth(table);
+    const columns = Array.from({ length: this.width }, (_, index) => `c${index}`);
+    sqlite.exec(`DROP TABLE IF EXISTS ${this.name}`);
+    sqlite.exec(`CREATE TABLE ${this.name} (line INTEGER NOT NULL, ${columns.join(', ')}, raw TEXT)`);
+    const tuple = `(${Array(this.width + 2).fill('?').join(', ')})`;
+    const insertInto = `INSERT INTO ${this.name} (line, ${columns.join(', ')}, raw) VALUES `;
+    this.insert = sqlite.prepare(insertInto + tuple);
+    this.insertMany = sqlite.prepare(insertInto + Array(ROWS_PER_STATEMENT).fill(tuple).join(', '));
+    this.chunk = sqlite.prepare(`SELECT rowid, * FROM ${this.name} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+  }
+
+  /** One small temp-only transaction per batch: fast, and no lock on the main database. */
+  append(rows: ReadonlyArray<{ line: number; values: StagedValues; raw: string | null }>): void {
+    this.sqlite.transaction(() => {
+      let next = 0;
+      // Several rows per statement: the per-execution overhead was most of the staging cost.
+      for (; next + ROWS_PER_STATEMENT <= rows.length; next += ROWS_PER_STATEMENT) {
+        const flat: SqlValue[] = [];
+        for (let index = next; index < next + ROWS_PER_STATEMENT; index++) {
+          const row = rows[index]!;
+          flat.push(row.line, ...row.values, row.raw);
+        }
+        this.insertMany.run(flat);
+      }
+      for (; next < rows.length; next++) {
+        const row = rows[next]!;
+        this.insert.run(row.line, ...row.values, row.raw);
+      }
+    })();
+  }
+
+  /** Staged rows in file order, a bounded chunk at a time (an open iterator would lock the connection). */
+  *rows(chunkSize = 2_000): Generator<{ line: number; values: StagedValues; raw: string | null }> {
+    let after = 0;
+    for (;;) {
+      const chunk = this.chunk.all(after, chunkSize) as SqlValue[][];
+      for (const cells of chunk) {
+        yield { line: cells[1] as number, values: cells.slice(2, 2 + this.width), raw: cells[2 + this.width] as string | null };
+      }
+      if (chunk.length < chunkSize) return;
+      after = chunk[chunk.length - 1]![0] as number;
+    }
+  }
+
+  /** Whether every staged row names its id (a crm export), which allows the bulk path. */
+  everyRowHasId(): boolean {
+    return this.sqlite.prepare(`SELECT 1 FROM ${this.name} WHERE c0 IS NULL LIMIT 1`).get() === undefined;
+  }
+
+  drop(): void {
+    this.sqlite.exec(`DROP TABLE IF EXISTS ${this.name}`);
+  }
+}
+
+export interface StoredReject {
+  source: number;
+  line: number;
+  column: string;
+  reason: string;
+  raw: string | null;
+}
+
+/** Rejected rows of an import, kept on disk (TEMP) so a file full of bad rows does not fill memory. */
+export class RejectLog {
+  private readonly insert: Database.Statement;
+
+  constructor(private readonly sqlite: Database.Database) {
+    sqlite.exec('DROP TABLE IF EXISTS temp.crm_import_rejects');
+    sqlite.exec('CREATE TABLE temp.crm_import_rejects (source INTEGER NOT NULL, line INTEGER NOT NULL, "column" TEXT, reason TEXT, raw TEXT)');
+    this.insert = sqlite.prepare('INSERT INTO temp.crm_import_rejects VALUES (?, ?, ?, ?, ?)');
+  }
+
+  add(reject: StoredReject): void {
+    this.insert.run(reject.source, reject.line, reject.column, reject.reason, reject.raw);
+  }
+
+  count(source?: number): number {
+    const row = (source === undefined
+      ? this.sqlite.prepare('SELECT count(*) AS n FROM temp.crm_import_rejects').get()
+      : this.sqlite.prepare('SELECT count(*) AS n FROM temp.crm_import_rejects WHERE source = ?').get(source)) as { n: number };
+    return row.n;
+  }
+
+  first(limit: number): StoredReject[] {
+    return this.sqlite
+      .prepare('SELECT source, line, "column", reason, raw FROM temp.crm_import_rejects ORDER BY source, line LIMIT ?')
+      .all(limit) as StoredReject[];
+  }
+
+  /** All rejects of one source, by line, a chunk at a time. */
+  *bySource(source: number, chunkSize = 2_000): Generator<StoredReject> {
+    const page = this.sqlite.prepare(
+      'SELECT rowid AS id, source, line, "column", reason, raw FROM temp.crm_import_rejects WHERE source = ? AND (line, rowid) > (?, ?) ORDER BY line, rowid LIMIT ?',
+    );
+    let afterLine = -1;
+    let afterId = -1;
+    for (;;) {
+      const chunk = page.all(source, afterLine, afterId, chunkSize) as Array<StoredReject & { id: number }>;
+      yield* chunk;
+      if (chunk.length < chunkSize) return;
+      afterLine = chunk[chunk.length - 1]!.line;
+      afterId = chunk[chunk.length - 1]!.id;
+    }
+  }
+
+  drop(): void {
+    this.sqlite.exec('DROP TABLE IF EXISTS temp.crm_import_rejects');
+  }
+}
+
+const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at']);
+
+/**
+ * The statements that write one file's rows into its table. Columns the file does not have
+ * are left alone on update (a file of `id,name` renames without wiping e-mails) and get their
+ * defaults on insert.
+ */
+export class TableWriter {
+  private readonly insertStatement: Database.Statement;
+  private readonly updateStatement: Database.Statement | undefined;
+  private readonly existing: Database.Statement;
+  private readonly bulkInsertSql: (stage: string) => string;
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    readonly table: TableName,
+    presentColumns: ReadonlySet<string>,
+    /** False for a crm export, where an empty cell is a real NULL that must replace the old value. */
+    emptyKeepsValue: boolean,
+  ) {
+    const columns: readonly string[] = TABLE_COLUMNS[table];
+    const param = (column: string) => `@${column}`;
+    const insertValue = (column: string) => {
+      switch (column) {
+        case 'is_active':
+          return 'coalesce(@is_active, 1)';
+        case 'is_archived':
+          return 'coalesce(@is_archived, 0)';
+        case 'status':
+          return "coalesce(@status, 'lead')";
+        case 'created_at':
+        case 'updated_at':
+          return `coalesce(@${column}, @now)`;
+        default:
+          return param(column);
+      }
+    };
+    const columnList = columns.map((c) => `"${c}"`).join(', ');
+    this.insertStatement = sqlite.prepare(
+      `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(id) DO NOTHING`,
+    );
+    const fromStage = columns.map((column, index) => insertValue(column).replace(`@${column}`, `c${index}`)).join(', ');
+    this.bulkInsertSql = (stage: string) =>
+      `INSERT INTO "${table}" (${columnList}) SELECT ${fromStage} FROM ${stage} ORDER BY rowid`;
+    this.existing = sqlite.prepare(`SELECT * FROM "${table}" WHERE id = ?`);
+    const updatable = columns.filter((c) => c !== 'id' && c !== 'updated_at' && presentColumns.has(c));
+    if (table !== 'customer_interactions') {
+      // An unchanged row is not touched at all, so re-running an import fires no trigger
+      // and leaves updated_at (and any audit trail) as it was.
+      const next = (c: string) => (emptyKeepsValue || NOT_NULL_COLUMNS.has(c) ? `coalesce(@${c}, "${c}")` : `@${c}`);
+      const differs = [
+        ...updatable.map((c) => `"${c}" IS NOT ${next(c)}`),
+        `(@updated_at IS NOT NULL AND updated_at IS NOT @updated_at)`,
+      ].join(' OR ');
+      const assignments = [...updatable.map((c) => `"${c}" = ${next(c)}`), `updated_at = coalesce(@updated_at, @now)`];
+      this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments.join(', ')} WHERE id = @id AND (${differs})`);
+    }
+  }
+
+  /**
+   * Inserts every staged row with one INSERT … SELECT, inside a savepoint: all of them, or
+   * none when any is refused (an existing id, a missing customer, a trigger). The caller
+   * then takes the row-by-row path, which names the offending lines. Returns the rows
+   * inserted, or undefined when it fell back.
+   */
+  bulkInsert(stage: StagingTable, now: string): number | undefined {
+    try {
+      return this.sqlite.transaction(() => this.sqlite.prepare(this.bulkInsertSql(stage.name)).run({ now }).changes)();
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) return undefined;
+      throw error;
+    }
+  }
+
+  /** True when the row was new; false when its id already existed (nothing written). */
+  insert(row: Record<string, SqlValue>): boolean {
+    return this.insertStatement.run(row).changes === 1;
+  }
+
+  /** True when the existing row changed. */
+  update(row: Record<string, SqlValue>): boolean {
+    if (!this.updateStatement) throw new Error(`${this.table} rows cannot be updated`);
+    return this.updateStatement.run(row).changes === 1;
+  }
+
+  get(id: string): Record<string, SqlValue> | undefined {
+    return this.existing.get(id) as Record<string, SqlValue> | undefined;
+  }
+}
+
+/** Dedupe of customers without an id, by lowercased e-mail (served by customers_email_lower_idx). */
+export class CustomerEmailLookup {
+  private readonly statement: Database.Statement;
+  constructor(sqlite: Database.Database) {
+    this.statement = sqlite.prepare('SELECT id FROM customers WHERE lower(email) = lower(?) ORDER BY rowid LIMIT 1').pluck();
+  }
+  find(email: string): string | undefined {
+    return this.statement.get(email) as string | undefined;
+  }
+}

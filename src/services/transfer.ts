@@ -1,0 +1,514 @@
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createCsvParser, csvStringifyOptions, type CsvCell, type RecordInfo } from '../csv/codec.js';
+import { TABLE_COLUMNS } from '../csv/columns.js';
+import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
+import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
+import type { CrmDatabase } from '../db/connection.js';
+import { UsageError, ValidationError } from '../domain/errors.js';
+import type { Clock } from '../domain/types.js';
+import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
+import {
+  CustomerEmailLookup,
+  RejectLog,
+  StagingTable,
+  TableWriter,
+  TransferRepository,
+} from '../repositories/transfer.js';
+import { withSqliteErrors } from './sqlite-errors.js';
+
+export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
+export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+
+/** How many bad rows an error report lists before it only counts. */
+export const REPORTED_PROBLEMS = 20;
+const STAGE_BATCH = 5_000;
+const PROGRESS_EVERY = 10_000;
+const EXPORT_BATCH = 5_000;
+
+export interface TransferProgress {
+  phase: 'read' | 'write' | 'export';
+  label: string;
+  done: number;
+  /** Bytes for `read` (unknown on stdin), rows for `write` and `export`. */
+  total?: number;
+}
+
+export interface ImportSource {
+  table: TableName;
+  /** How the file is named in messages: its path, or `stdin`. */
+  label: string;
+  input: Readable;
+  /** Size in bytes when known, for progress. */
+  size?: number;
+}
+
+export interface ImportFileResult {
+  table: TableName;
+  label: string;
+  headers: string[];
+  ignoredColumns: string[];
+  /** Data rows read (blank lines and the header excluded). */
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Rows without an id whose e-mail (customers) or name (products) already existed, left as they were. */
+  duplicates: number;
+  rejected: number;
+}
+
+export interface ImportProblem extends RowProblem {
+  label: string;
+  line: number;
+}
+
+export interface ImportResult {
+  files: ImportFileResult[];
+  dryRun: boolean;
+  /** The first REPORTED_PROBLEMS rejected rows, by file and line. */
+  problems: ImportProblem[];
+  problemCount: number;
+}
+
+export interface ImportOptions {
+  /** `Their Header=our_column`, customers' header aliases taken further. */
+  map?: readonly string[];
+  status?: string;
+  owner?: string;
+  source?: string;
+  /** CRM_OWNER: owner of new rows (those without an id) that name none. */
+  ownerForNewRows?: string;
+  onDuplicate?: DuplicatePolicy;
+  skipInvalid?: boolean;
+  dryRun?: boolean;
+  /** Receives the rejected rows of a file (its header plus `reason`); only called when there are some. */
+  rejects?: (file: ImportFileResult) => Writable;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export interface ExportTarget {
+  table: TableName;
+  output: Writable;
+}
+
+export interface ExportOptions {
+  spreadsheetSafe?: boolean;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+/** An import with bad rows and no --skip-invalid: nothing was written; the message is the report. */
+export class ImportRejectedError extends ValidationError {
+  constructor(readonly result: ImportResult) {
+    super(describeProblems(result));
+  }
+}
+
+function describeProblems(result: ImportResult): string {
+  const files = new Set(result.problems.map((problem) => problem.label));
+  const where = files.size === 1 ? `${[...files][0]}: ` : '';
+  const lines = result.problems.map(
+    (problem) => `  ${files.size === 1 ? '' : `${problem.label} `}line ${problem.line}, ${problem.column}: ${problem.reason}`,
+  );
+  const more = result.problemCount - result.problems.length;
+  if (more > 0) lines.push(`  … and ${more} more`);
+  const rows = result.problemCount === 1 ? 'row' : 'rows';
+  return `${where}${result.problemCount} invalid ${rows}; nothing was imported (--skip-invalid imports the valid rows):\n${lines.join('\n')}`;
+}
+
+/** The first few problems by file and line, and how many there were: bounded whatever the file holds. */
+class ProblemSummary {
+  readonly first: Array<ImportProblem & { source: number }> = [];
+  count = 0;
+
+  add(problem: ImportProblem & { source: number }): void {
+    this.count++;
+    const last = this.first.at(-1);
+    if (this.first.length >= REPORTED_PROBLEMS && last && compareProblems(problem, last) >= 0) return;
+    this.first.push(problem);
+    this.first.sort(compareProblems);
+    if (this.first.length > REPORTED_PROBLEMS) this.first.pop();
+  }
+}
+
+const compareProblems = (a: { source: number; line: number }, b: { source: number; line: number }) =>
+  a.source - b.source || a.line - b.line;
+
+interface StagedFile {
+  source: number;
+  file: ImportFileResult;
+  mapping: ColumnMapping;
+  stage: StagingTable;
+}
+
+/** Thrown inside the write transaction to roll a dry run back after it has checked everything. */
+class DryRunRollback extends Error {}
+
+let stagingSerial = 0;
+
+/**
+ * Export, import and backup. An import reads each file as a stream and stages its validated
+ * rows in a TEMP table (no lock held, memory flat), then writes everything in ONE
+ * transaction, so a crash or kill at any moment leaves the old state or the new one.
+ */
+export class TransferService {
+  private readonly repository: TransferRepository;
+
+  constructor(
+    private readonly db: CrmDatabase,
+    private readonly clock: Clock,
+  ) {
+    this.repository = new TransferRepository(db.sqlite);
+  }
+
+  async export(targets: readonly ExportTarget[], options: ExportOptions = {}): Promise<Array<{ table: TableName; rows: number }>> {
+    return this.repository.readSnapshot(async () => {
+      const results: Array<{ table: TableName; rows: number }> = [];
+      for (const target of targets) {
+        results.push({ table: target.table, rows: await this.exportTable(target, options) });
+      }
+      return results;
+    });
+  }
+
+  /**
+   * Rows are stringified by csv-stringify a batch at a time and written as one chunk: a
+   * stream write per row spent most of the export waiting on the event loop. Memory stays
+   * bounded by the batch, and backpressure from the output is honoured between batches.
+   */
+  private async exportTable({ table, output }: ExportTarget, options: ExportOptions): Promise<number> {
+    const total = options.onProgress ? this.repository.count(table) : undefined;
+    const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
+    // A closed pipe (`crm export customers | head`) surfaces here as an error, not a crash.
+    let failure: Error | undefined;
+    const onError = (error: Error) => (failure ??= error);
+    output.on('error', onError);
+    const write = async (batch: SqlValue[][], first: boolean) => {
+      const text = stringifySync(batch, { ...csvOptions, bom: first && csvOptions.bom });
+      if (!output.write(text) && !failure) await once(output, 'drain');
+      if (failure) throw failure;
+    };
+    try {
+      await write([[...TABLE_COLUMNS[table]]], true);
+      let rows = 0;
+      for (const page of this.repository.pages(table, EXPORT_BATCH)) {
+        await write(page, false);
+        rows += page.length;
+        options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+      }
+      options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+      return rows;
+    } finally {
+      output.off('error', onError);
+    }
+  }
+
+  async import(sources: readonly ImportSource[], options: ImportOptions = {}): Promise<ImportResult> {
+    const defaults = this.defaultsFrom(options);
+    const onDuplicate = options.onDuplicate ?? 'skip';
+    if (!DUPLICATE_POLICIES.includes(onDuplicate)) {
+      throw new UsageError(`invalid --on-duplicate "${String(onDuplicate)}": use skip or update`);
+    }
+    // Parsed before any file is read, so a bad --map fails fast. It is for files from other
+    // tools: with --dir only the customers file gets it.
+    const maps = sources.map((source) =>
+      sources.length === 1 || source.table === 'customers' ? parseMapOptions(source.table, options.map ?? []) : new Map<string, string>(),
+    );
+    return this.repository.withBulkCache(() => this.importSources(sources, maps, options, defaults, onDuplicate));
+  }
+
+  private async importSources(
+    sources: readonly ImportSource[],
+    maps: ReadonlyArray<ReadonlyMap<string, string>>,
+    options: ImportOptions,
+    defaults: RowDefaults,
+    onDuplicate: DuplicatePolicy,
+  ): Promise<ImportResult> {
+    const summary = new ProblemSummary();
+    const rejectLog = new RejectLog(this.db.sqlite);
+    const staged: StagedFile[] = [];
+    try {
+      for (const [index, source] of sources.entries()) {
+        staged.push(await this.stage(source, index, maps[index]!, defaults, summary, rejectLog, options));
+      }
+      const dryRun = Boolean(options.dryRun);
+      const result = (): ImportResult => ({
+        files: staged.map(({ file }) => file),
+        dryRun,
+        problems: summary.first.map(({ source: _source, ...problem }) => problem),
+        problemCount: summary.count,
+      });
+      try {
+        withSqliteErrors(() =>
+          this.db.write(() => {
+            for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
+            if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
+            if (dryRun) throw new DryRunRollback();
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof DryRunRollback)) throw error;
+      }
+      if (!dryRun && options.rejects) await this.writeRejects(staged, rejectLog, options.rejects);
+      return result();
+    } finally {
+      for (const { stage } of staged) stage.drop();
+      rejectLog.drop();
+    }
+  }
+
+  /** Phase 1: parse, map and validate one file into its staging table. No lock on the database. */
+  private async stage(
+    source: ImportSource,
+    index: number,
+    userMap: ReadonlyMap<string, string>,
+    defaults: RowDefaults,
+    summary: ProblemSummary,
+    rejectLog: RejectLog,
+    options: ImportOptions,
+  ): Promise<StagedFile> {
+    const { table, label } = source;
+    const keepRaw = Boolean(options.rejects) && !options.dryRun;
+    const parser = createCsvParser();
+    source.input.on('error', (error) => parser.destroy(error));
+    source.input.pipe(parser);
+    let mapping: ColumnMapping | undefined;
+    let reader: RowReader | undefined;
+    let stage: StagingTable | undefined;
+    const file: ImportFileResult = {
+      table,
+      label,
+      headers: [],
+      ignoredColumns: [],
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      duplicates: 0,
+      rejected: 0,
+    };
+    let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
+    let nextLine = 1;
+    let previousEmpty = 0;
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: RecordInfo }>) {
+        // Counted here rather than taken from csv-parse, which counts a quoted CRLF as two lines.
+        const line = nextLine + (info.empty_lines - previousEmpty);
+        nextLine = line + lineBreaksIn(record) + 1;
+        previousEmpty = info.empty_lines;
+        if (!mapping) {
+          const cells = record.filter((cell) => cell !== null && cell.trim() !== '');
+          if (cells.length === 1 && !isKnownHeader(table, cells[0]!, userMap)) continue;
+          mapping = mapColumns(table, record.map((cell) => cell ?? ''), userMap);
+          assertUsableMapping(table, mapping);
+          reader = new RowReader(table, mapping, table === 'customers' ? defaults : {});
+          stage = new StagingTable(this.db.sqlite, table, ++stagingSerial);
+          file.headers = [...mapping.headers];
+          file.ignoredColumns = [...mapping.ignored];
+          continue;
+        }
+        if (isBlankRecord(record)) continue;
+        file.rows++;
+        const raw = keepRaw ? JSON.stringify(record) : null;
+        try {
+          batch.push({ line, values: reader!.read(record), raw });
+        } catch (error) {
+          if (!(error instanceof RowError)) throw error;
+          file.rejected++;
+          summary.add({ source: index, label, line, ...error.problem });
+          rejectLog.add({ source: index, line, ...error.problem, raw });
+        }
+        if (batch.length >= STAGE_BATCH) {
+          stage!.append(batch);
+          batch = [];
+        }
+        if (options.onProgress && file.rows % PROGRESS_EVERY === 0) {
+          options.onProgress({ phase: 'read', label, done: info.bytes, total: source.size });
+        }
+      }
+    } catch (error) {
+      stage?.drop();
+      const lines = (error as { lines?: number }).lines;
+      if (error instanceof Error && (error as { code?: string }).code?.startsWith('CSV_')) {
+        throw new ValidationError(`${label}${lines ? `, line ${lines}` : ''}: not valid CSV: ${error.message.split('\n')[0]}`);
+      }
+      throw error;
+    }
+    if (!mapping || !stage) throw new ValidationError(`${label} is empty: expected a header row`);
+    stage.append(batch);
+    options.onProgress?.({ phase: 'read', label, done: source.size ?? 0, total: source.size });
+    return { source: index, file, mapping, stage };
+  }
+
+  /** Phase 2, inside the one write transaction: each staged row inserted, updated or left alone. */
+  private writeStaged(
+    staged: StagedFile,
+    onDuplicate: DuplicatePolicy,
+    summary: ProblemSummary,
+    rejectLog: RejectLog,
+    options: ImportOptions,
+  ): void {
+    const { file, mapping, stage, source } = staged;
+    const table = file.table;
+    const columns: readonly string[] = TABLE_COLUMNS[table];
+    const present = new Set<string>(mapping.sources.keys());
+    if (table === 'customers') {
+      present.add('name');
+      if (options.status !== undefined) present.add('status');
+      if (options.owner !== undefined) present.add('owner');
+      if (options.source !== undefined) present.add('acquisition_source');
+    }
+    const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
+    const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
+    const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
+    const now = this.clock.now().toISOString();
+    const total = options.onProgress ? file.rows - file.rejected : undefined;
+    // Restoring an export into a database without those ids: one statement does it all.
+    if (table !== 'products' && stage.everyRowHasId()) {
+      const inserted = writer.bulkInsert(stage, now);
+      if (inserted !== undefined) {
+        file.inserted += inserted;
+        options.onProgress?.({ phase: 'write', label: file.label, done: inserted, total });
+        return;
+      }
+    }
+    let done = 0;
+    for (const { line, values, raw } of stage.rows()) {
+      const row: Record<string, SqlValue> = { now };
+      columns.forEach((column, index) => (row[column] = values[index] ?? null));
+      try {
+        const outcome =
+          table === 'customers'
+            ? this.writeCustomer(writer, emails!, row, values[columns.length] === 1, onDuplicate)
+            : table === 'products'
+              ? this.writeProduct(writer, productNames!, row, onDuplicate)
+              : this.writeInteraction(writer, row, present);
+        file[outcome]++;
+      } catch (error) {
+        const problem = rowProblemFromDatabase(error, table, row);
+        file.rejected++;
+        summary.add({ source, label: file.label, line, ...problem });
+        rejectLog.add({ source, line, ...problem, raw });
+      }
+      if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
+    }
+  }
+
+  private writeProduct(
+    writer: TableWriter,
+    sameName: { get(name: unknown, id: unknown): unknown },
+    row: Record<string, SqlValue>,
+    onDuplicate: DuplicatePolicy,
+  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
+    const clash = sameName.get(row.name, row.id) as string | undefined;
+    if (clash && row.id !== null) {
+      throw new RowError({ column: 'name', reason: `a product named "${String(row.name)}" already exists (${clash.slice(0, 8)})` });
+    }
+    if (clash) {
+      if (onDuplicate === 'skip') return 'duplicates';
+      return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
+    }
+    return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
+  }
+
+  private writeCustomer(
+    writer: TableWriter,
+    emails: CustomerEmailLookup,
+    row: Record<string, SqlValue>,
+    nameGiven: boolean,
+    onDuplicate: DuplicatePolicy,
+  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
+    if (row.id !== null) return this.upsert(writer, row);
+    const existing = typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined;
+    if (existing === undefined) return this.upsert(writer, { ...row, id: randomUUID() });
+    if (onDuplicate === 'skip') return 'duplicates';
+    // The e-mail or phone stood in for a missing name on insert; it must not rename anyone.
+    return writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null }) ? 'updated' : 'unchanged';
+  }
+
+  private upsert(writer: TableWriter, row: Record<string, SqlValue>): 'inserted' | 'updated' | 'unchanged' {
+    if (writer.insert(row)) return 'inserted';
+    return writer.update(row) ? 'updated' : 'unchanged';
+  }
+
+  /** Interactions are an audit trail: an existing id must match exactly, never be changed. */
+  private writeInteraction(writer: TableWriter, row: Record<string, SqlValue>, present: ReadonlySet<string>): 'inserted' | 'unchanged' {
+    const id = row.id ?? randomUUID();
+    if (writer.insert({ ...row, id })) return 'inserted';
+    const existing = writer.get(id as string)!;
+    const differing = TABLE_COLUMNS.customer_interactions.find(
+      (column) => column !== 'id' && present.has(column) && row[column] !== null && existing[column] !== row[column],
+    );
+    if (differing) {
+      throw new RowError({
+        column: differing,
+        reason: `interaction ${String(id)} already exists with another ${differing}; interactions cannot be changed`,
+      });
+    }
+    return 'unchanged';
+  }
+
+  private async writeRejects(staged: readonly StagedFile[], rejectLog: RejectLog, open: (file: ImportFileResult) => Writable): Promise<void> {
+    for (const { file, source } of staged) {
+      if (file.rejected === 0) continue;
+      const output = open(file);
+      const stringifier = stringify(csvStringifyOptions());
+      stringifier.pipe(output);
+      stringifier.write([...file.headers, 'reason']);
+      for (const reject of rejectLog.bySource(source)) {
+        const cells = reject.raw === null ? [] : (JSON.parse(reject.raw) as CsvCell[]);
+        const padded = file.headers.map((_, index) => cells[index] ?? null);
+        if (!stringifier.write([...padded, `line ${reject.line}, ${reject.column}: ${reject.reason}`])) await once(stringifier, 'drain');
+      }
+      stringifier.end();
+      await finished(output);
+    }
+  }
+
+  private defaultsFrom(options: ImportOptions): RowDefaults {
+    let status;
+    if (options.status !== undefined) {
+      status = normalizeStatus(options.status);
+      if (!status) throw new UsageError(`invalid --status "${options.status}": use one of ${CUSTOMER_STATUSES.join(', ')}`);
+    }
+    return {
+      status,
+      owner: options.owner?.trim() || undefined,
+      acquisition_source: options.source?.trim() || undefined,
+      ownerForNewRows: options.ownerForNewRows?.trim() || undefined,
+    };
+  }
+}
+
+/** A row the database refused, as a problem for the report; anything else aborts the import. */
+function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<string, SqlValue>): RowProblem {
+  if (error instanceof RowError) return error.problem;
+  if (!(error instanceof Error)) throw error;
+  const code = (error as { code?: string }).code ?? '';
+  if (error.message.includes('active product limit')) {
+    return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return table === 'customers'
+      ? { column: 'product_id', reason: `no product with id "${String(row.product_id)}"` }
+      : { column: 'customer_id', reason: `no customer with id "${String(row.customer_id)}"` };
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    return { column: '(row)', reason: `refused by the database: ${error.message}` };
+  }
+  throw error;
+}
+
+/** Line breaks inside a record's quoted fields: CRLF, LF and CR each end one line. */
+function lineBreaksIn(record: readonly CsvCell[]): number {
+  let breaks = 0;
+  for (const cell of record) {
+    if (cell === null || (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1)) continue;
+    breaks += cell.match(/\r\n|\n|\r/g)!.length;
+  }
+  return breaks;
+}

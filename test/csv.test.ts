@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBoolean, isIsoTimestamp } from '../src/csv/codec.js';
+import { parseTableName } from '../src/csv/columns.js';
+import { mapColumns, normalizeHeader, parseMapOptions } from '../src/csv/headers.js';
+import { normalizeStatus } from '../src/csv/rows.js';
+import { UsageError } from '../src/domain/errors.js';
+
+describe('CSV vocabulary', () => {
+  it('normalises headers ignoring case, spaces and punctuation', () => {
+    expect(normalizeHeader('E-mail 1 - Value')).toBe('email1value');
+    expect(normalizeHeader('  Person - Email - Work ')).toBe('personemailwork');
+    expect(normalizeHeader('acquisition_source')).toBe('acquisitionsource');
+  });
+
+  it('names tables by plural, singular or short form', () => {
+    expect(parseTableName('Interactions')).toBe('customer_interactions');
+    expect(parseTableName('customer')).toBe('customers');
+    expect(() => parseTableName('deals')).toThrow(UsageError);
+  });
+
+  it('accepts ISO 8601 dates and date-times only, with real field ranges', () => {
+    for (const good of ['2026-11-25T10:00:00.000Z', '2026-11-25', '2026-11-25T10:00+02:00', '2026-02-28T23:59:59Z']) {
+      expect(isIsoTimestamp(good)).toBe(true);
+    }
+    for (const bad of ['2026-13-01', '2026-11-32', '25/11/2026', '2026-11-25 10:00', '2026-11-25T24:00:00Z', '']) {
+      expect(isIsoTimestamp(bad)).toBe(false);
+    }
+  });
+
+  it('reads statuses as typed by people and by HubSpot', () => {
+    expect(normalizeStatus('Closed Won')).toBe('closed_won');
+    expect(normalizeStatus('open deal')).toBe('proposal');
+    expect(normalizeStatus('Attempted to contact')).toBe('lead');
+    expect(normalizeStatus('hot')).toBeUndefined();
+  });
+
+  it('reads booleans as 1/0, true/false, yes/no', () => {
+    expect([decodeBoolean('1'), decodeBoolean('TRUE'), decodeBoolean(' yes '), decodeBoolean('0'), decodeBoolean('No')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(decodeBoolean('maybe')).toBeUndefined();
+  });
+
+  it('recognises a crm export header as native and anything else as needing tidying', () => {
+    const native = mapColumns('products', ['id', 'name', 'description', 'is_active', 'created_at', 'updated_at'], new Map());
+    expect(native.native).toBe(true);
+    const other = mapColumns('products', ['Name', 'Description'], new Map());
+    expect(other.native).toBe(false);
+    expect([...other.sources.keys()]).toEqual(['name', 'description']);
+  });
+
+  it('gives --map priority over aliases and keeps the other feeders as fallbacks in file order', () => {
+    const mapping = mapColumns('customers', ['Email', 'Work Email', 'Backup'], parseMapOptions('customers', ['Backup=email']));
+    expect(mapping.sources.get('email')).toEqual([2, 0, 1]);
+    expect(() => parseMapOptions('customers', ['Backup'])).toThrow('invalid --map "Backup": use "Their Header=our_column"');
+  });
+});

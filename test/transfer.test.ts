@@ -1,0 +1,435 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestCli, tempDir } from './helpers.js';
+
+const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv'];
+
+let cli: TestCli;
+let dir: string;
+beforeEach(() => {
+  cli = new TestCli();
+  dir = tempDir('crm-transfer-');
+});
+afterEach(() => {
+  cli.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+const read = (file: string) => fs.readFileSync(file, 'utf8');
+
+/** Rows a user could only create with the sqlite3 shell: every awkward value the CSV must carry. */
+function seedTrickyData(target: TestCli): void {
+  const sql = target.db.sqlite;
+  const product = sql.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)');
+  product.run('p-1', 'Audit, "deep"', 'line one\nline two\r\nline three', 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
+  product.run('p-2', 'Ünïcödé 🚀', '', 0, '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z');
+  product.run('p-3', '=SUM(A1:A2)', null, 1, '2026-01-04T00:00:00Z', '2026-01-04T00:00:00+02:00');
+  const customer = sql.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z');
+  customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z');
+  customer.run('c-3', '@mention', '', null, 'p-2', 'lead', '-5', '\t tab', 0, '2026-02-04T10:00:00.000Z', '2026-02-04T10:00:00.000Z');
+  const interaction = sql.prepare('INSERT INTO customer_interactions VALUES (?, ?, ?, ?, ?, ?, ?)');
+  interaction.run('i-1', 'c-1', 'Call', 'phone', 'Said "yes", then\n"no"', '2026-03-01', '2026-02-05T10:00:00.000Z');
+  interaction.run('i-2', 'c-1', 'Mail', 'email', '', null, '2026-02-06T10:00:00.000Z');
+  interaction.run('i-3', 'c-2', 'Visit', 'meeting', ',', '2026-03-02T09:30:00.000Z', '2026-02-07T10:00:00.000Z');
+}
+
+function tableFiles(folder: string): Record<string, string> {
+  return Object.fromEntries(TABLE_FILES.map((file) => [file, read(path.join(folder, file))]));
+}
+
+describe('export', () => {
+  it('round-trips byte for byte through an empty database, keeping NULL apart from ""', async () => {
+    seedTrickyData(cli);
+    const first = path.join(dir, 'first');
+    const second = path.join(dir, 'second');
+    expect((await cli.run(['export', '--dir', first])).code).toBe(0);
+    const restored = new TestCli();
+    try {
+      const imported = await restored.run(['import', '--dir', first]);
+      expect(imported.stderr).toContain('imported ' + path.join(first, 'customers.csv') + ': 3 new, 0 updated, 0 unchanged');
+      expect(imported.code).toBe(0);
+      expect((await restored.run(['export', '--dir', second])).code).toBe(0);
+      expect(tableFiles(second)).toEqual(tableFiles(first));
+      const rows = (target: TestCli) => {
+        const { products, customers, customer_interactions } = target.snapshot();
+        return { products, customers, customer_interactions };
+      };
+      expect(rows(restored)).toEqual(rows(cli));
+    } finally {
+      restored.close();
+    }
+  });
+
+  it('writes the column names as header, NULL as an empty field and "" quoted', async () => {
+    seedTrickyData(cli);
+    const { stdout, code, stderr } = await cli.run(['export', 'customers']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at');
+    expect(lines[1]).toBe('c-1, Ada  Lovelace ,ada@example.com,"",p-1,qualified,,ada,0,2026-02-01T10:00:00.000Z,2026-02-01T10:00:00.000Z');
+    expect(lines[2]).toBe('c-2,"Bob ""The Builder""",,+44 20 7946 0000,,closed_won,"",,1,2026-02-02T10:00:00.000Z,2026-02-03T10:00:00.000Z');
+    expect(stdout.endsWith('\n')).toBe(true);
+  });
+
+  it('accepts the short table names and --out, writing the file whole', async () => {
+    seedTrickyData(cli);
+    const out = path.join(dir, 'interactions.csv');
+    const result = await cli.run(['export', 'interactions', '--out', out]);
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toContain('exported 3 customer_interactions row(s)');
+    expect(read(out).split('\n')[0]).toBe('id,customer_id,type,channel,note,follow_up_date,created_at');
+    expect(fs.readdirSync(dir)).toEqual(['interactions.csv']);
+  });
+
+  it('neutralises formula-like cells only with --spreadsheet-safe', async () => {
+    seedTrickyData(cli);
+    const lossless = (await cli.run(['export', 'products'])).stdout;
+    expect(lossless).toContain('\np-3,=SUM(A1:A2),');
+    const safe = (await cli.run(['export', 'customers', '--spreadsheet-safe'])).stdout;
+    expect(safe.startsWith('\uFEFFid,name,')).toBe(true);
+    expect(safe).toContain("\nc-3,'@mention,\"\",,p-2,lead,'-5,'\t tab,0,");
+    expect(safe).toContain('+44 20 7946 0000'.replace('+', "'+"));
+  });
+
+  it('refuses contradictory or unknown arguments with exit 2', async () => {
+    expect(await cli.run(['export', 'customers', '--dir', dir])).toMatchObject({ code: 2, stderr: 'error: give either a table or --dir, not both\n' });
+    expect((await cli.run(['export', '--out', 'x.csv'])).code).toBe(2);
+    expect(await cli.run(['export', 'deals'])).toMatchObject({
+      code: 2,
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions\n',
+    });
+  });
+});
+
+describe('import of crm files', () => {
+  it('tolerates a BOM, CRLF, quoted newlines, blank lines and a missing final newline, counting lines right', async () => {
+    const file = write(
+      'products.csv',
+      '\uFEFFid,name,description,is_active,created_at,updated_at\r\n' +
+        'p-1,One,"two\r\nlines",1,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z\r\n' +
+        '\r\n' +
+        'p-2,Two,,0,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z\r\n' +
+        '\n' +
+        'p-3,,,0,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z',
+    );
+    const before = cli.snapshot();
+    const bad = await cli.run(['import', 'products', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      `error: ${file}: 1 invalid row; nothing was imported (--skip-invalid imports the valid rows):\n  line 7, name: name is required\n`,
+    );
+    expect(cli.snapshot()).toEqual(before);
+    write('products.csv', read(file).replace('p-3,,', 'p-3,Three,') + '\n\n');
+    expect((await cli.run(['import', 'products', file])).code).toBe(0);
+    const products = await cli.json(['product', 'list']);
+    expect(products.map((p: { name: string; description: string | null }) => [p.name, p.description])).toEqual([
+      ['One', 'two\r\nlines'],
+      ['Three', null],
+      ['Two', null],
+    ]);
+  });
+
+  it('is idempotent: a second run changes nothing and touches no row', async () => {
+    seedTrickyData(cli);
+    await cli.run(['export', '--dir', dir]);
+    const before = cli.snapshot();
+    const again = await cli.run(['import', '--dir', dir]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`imported ${path.join(dir, 'customers.csv')}: 0 new, 0 updated, 3 unchanged`);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('upserts by id, taking updated_at from the file, and leaves columns the file lacks', async () => {
+    seedTrickyData(cli);
+    const file = write('rename.csv', 'id,name,updated_at\nc-1,Ada King,2026-05-05T05:05:05.000Z\nc-2,Bob The Builder,\n');
+    cli.clock.set('2026-06-01T00:00:00.000Z');
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.stderr).toContain(': 0 new, 2 updated, 0 unchanged');
+    const rows = cli.db.sqlite.prepare("SELECT id, name, email, updated_at FROM customers WHERE id IN ('c-1','c-2') ORDER BY id").all();
+    expect(rows).toEqual([
+      { id: 'c-1', name: 'Ada King', email: 'ada@example.com', updated_at: '2026-05-05T05:05:05.000Z' },
+      { id: 'c-2', name: 'Bob The Builder', email: null, updated_at: '2026-06-01T00:00:00.000Z' },
+    ]);
+  });
+
+  it('reports a fourth active product in the file as a bad row and writes nothing', async () => {
+    const file = write('products.csv', 'name,is_active\nA,1\nB,true\nC,yes\nD,1\nE,0\n');
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'products', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 5, is_active: a fourth active product is refused: at most 3 products can be active');
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('refuses interactions of unknown customers and changed interactions, naming line and column', async () => {
+    seedTrickyData(cli);
+    const file = write(
+      'interactions.csv',
+      'id,customer_id,type,channel,note,follow_up_date,created_at\n' +
+        'i-9,c-404,Call,phone,Hello,,2026-01-01T00:00:00.000Z\n' +
+        'i-1,c-1,Call,phone,Rewritten history,2026-03-01,2026-02-05T10:00:00.000Z\n' +
+        'i-10,c-1,Call,fax,Hello,,2026-01-01T00:00:00.000Z\n',
+    );
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'interactions', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').slice(1, 4)).toEqual([
+      '  line 2, customer_id: no customer with id "c-404"',
+      '  line 3, note: interaction i-1 already exists with another note; interactions cannot be changed',
+      '  line 4, channel: invalid channel "fax": use one of phone, email, meeting, chat, other',
+    ]);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('restores --dir in one transaction: a bad interaction leaves products and customers unwritten too', async () => {
+    seedTrickyData(cli);
+    const folder = path.join(dir, 'export');
+    await cli.run(['export', '--dir', folder]);
+    const file = path.join(folder, 'customer_interactions.csv');
+    fs.appendFileSync(file, 'i-4,c-404,Call,phone,Orphan,,2026-02-08T10:00:00.000Z\n');
+    const target = new TestCli();
+    try {
+      const before = target.snapshot();
+      const result = await target.run(['import', '--dir', folder]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error: ${file}: 1 invalid row; nothing was imported`);
+      expect(result.stderr).toContain('line 6, customer_id: no customer with id "c-404"');
+      expect(target.snapshot()).toEqual(before);
+
+      const rejects = path.join(dir, 'rejects');
+      const skipped = await target.json(['import', '--dir', folder, '--rejects', rejects]);
+      expect(skipped.files.map((f: { table: string; inserted: number; rejected: number }) => [f.table, f.inserted, f.rejected])).toEqual([
+        ['products', 3, 0],
+        ['customers', 3, 0],
+        ['customer_interactions', 3, 1],
+      ]);
+      expect(skipped.problems).toEqual([{ label: file, line: 6, column: 'customer_id', reason: 'no customer with id "c-404"' }]);
+      expect(fs.readdirSync(rejects)).toEqual(['customer_interactions.rejects.csv']);
+      expect(read(path.join(rejects, 'customer_interactions.rejects.csv'))).toBe(
+        'id,customer_id,type,channel,note,follow_up_date,created_at,reason\n' +
+          'i-4,c-404,Call,phone,Orphan,,2026-02-08T10:00:00.000Z,"line 6, customer_id: no customer with id ""c-404"""\n',
+      );
+    } finally {
+      target.close();
+    }
+  });
+
+  it('reads stdin with -', async () => {
+    const result = await cli.run(['import', 'products', '-'], { stdin: 'name,description\nAudit,From stdin\n' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('imported stdin: 1 new, 0 updated, 0 unchanged');
+    const [product] = await cli.json(['product', 'list']);
+    expect(product).toMatchObject({ name: 'Audit', description: 'From stdin', is_active: true, created_at: '2026-11-25T10:00:00.000Z' });
+    const again = await cli.run(['import', 'products', '-'], { stdin: 'name\naudit\n' });
+    expect(again.stderr).toContain('imported stdin: 0 new, 0 updated, 0 unchanged, 1 duplicate(s) skipped');
+  });
+});
+
+describe('import of files from other tools', () => {
+  const customers = () =>
+    cli.db.sqlite
+      .prepare('SELECT name, email, phone, status, owner, acquisition_source FROM customers ORDER BY rowid')
+      .all() as Array<Record<string, string | null>>;
+
+  it('maps a HubSpot export (BOM, CRLF, lead statuses, owner) and keeps a phone-only row', async () => {
+    const result = await cli.run(['import', 'customers', path.join(FIXTURES, 'hubspot-contacts.csv'), '--source', 'hubspot']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('ignored column(s) Record ID, Create Date');
+    expect(customers()).toEqual([
+      { name: 'Ada Lovelace', email: 'ada@analytical.example', phone: '+44 20 7946 0001', status: 'lead', owner: 'Grace Hopper', acquisition_source: 'hubspot' },
+      { name: 'Charles Babbage', email: 'CBABBAGE@Engines.example', phone: null, status: 'qualified', owner: 'Grace Hopper', acquisition_source: 'hubspot' },
+      { name: '+1 415 555 0100', email: null, phone: '+1 415 555 0100', status: 'proposal', owner: null, acquisition_source: 'hubspot' },
+      { name: 'Mary Somerville', email: 'mary@somerville.example', phone: null, status: 'closed_lost', owner: 'Alan Turing', acquisition_source: 'hubspot' },
+    ]);
+  });
+
+  it('maps Google Contacts: first, middle and last name joined, E-mail 1 and Phone 1, company as a last resort', async () => {
+    const result = await cli.run(['import', 'customers', path.join(FIXTURES, 'google-contacts.csv')]);
+    expect(result.code).toBe(0);
+    expect(customers().map(({ name, email, phone }) => ({ name, email, phone }))).toEqual([
+      { name: 'Grace Brewster Hopper', email: 'grace@navy.example', phone: '+1 202 555 0142' },
+      { name: 'Alan Turing', email: null, phone: '+44 161 555 0199' },
+      { name: 'Bletchley Park Trust', email: 'info@bletchley.example', phone: null },
+    ]);
+  });
+
+  it("skips LinkedIn's Notes: preamble and keeps connections without an e-mail", async () => {
+    const result = await cli.run(['import', 'customers', path.join(FIXTURES, 'linkedin-connections.csv'), '--status', 'qualified']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('ignored column(s) URL, Position, Connected On');
+    expect(customers().map(({ name, email, status }) => ({ name, email, status }))).toEqual([
+      { name: 'Katherine Johnson', email: 'katherine@nasa.example', status: 'qualified' },
+      { name: 'Dorothy Vaughan', email: null, status: 'qualified' },
+    ]);
+  });
+
+  it('maps Pipedrive person columns, falling back from the work e-mail to the home one', async () => {
+    const result = await cli.run(['import', 'customers', path.join(FIXTURES, 'pipedrive-people.csv')]);
+    expect(result.code).toBe(0);
+    expect(customers().map(({ name, email, phone, owner }) => ({ name, email, phone, owner }))).toEqual([
+      { name: 'Hedy Lamarr', email: 'hedy@lamarr.example', phone: '+1 310 555 0123', owner: 'Ada Admin' },
+      { name: 'Radia Perlman', email: 'radia@stp.example', phone: '+1 617 555 0188', owner: 'Ada Admin' },
+    ]);
+  });
+
+  it('takes --map over the aliases, and refuses a mapping to an unknown column or from a missing header', async () => {
+    const file = write('leads.csv', 'Contact,Mail,Cell,Notes\nJoan Clarke,joan@example.com,+44 1234,met at a talk\n');
+    const result = await cli.run(['import', 'customers', file, '--map', 'Contact=name', '--map', 'mail=email', '--map', 'CELL = phone']);
+    expect(result.code).toBe(0);
+    expect(customers()[0]).toMatchObject({ name: 'Joan Clarke', email: 'joan@example.com', phone: '+44 1234' });
+    const before = cli.snapshot();
+    expect(await cli.run(['import', 'customers', file, '--map', 'Notes=remarks'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error: invalid --map "Notes=remarks": customers has no column "remarks"'),
+    });
+    expect(await cli.run(['import', 'customers', file, '--map', 'Fax=phone'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--map names a column the file does not have ("fax")'),
+    });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('applies --owner and --source where rows have none, and CRM_OWNER to new rows only', async () => {
+    const file = write('people.csv', 'Name,Email,Owner\nA,a@example.com,\nB,b@example.com,zoe\n');
+    await cli.run(['import', 'customers', file], { env: { CRM_OWNER: 'me' } });
+    expect(customers().map(({ owner }) => owner)).toEqual(['me', 'zoe']);
+    const restoreFile = write('restore.csv', 'id,name,owner\nx-1,C,\n');
+    await cli.run(['import', 'customers', restoreFile], { env: { CRM_OWNER: 'me' } });
+    expect(customers()[2]).toMatchObject({ name: 'C', owner: null });
+    const other = write('more.csv', 'Name,Email,Owner\nD,d@example.com,\n');
+    await cli.run(['import', 'customers', other, '--owner', 'sam', '--source', 'fair'], { env: { CRM_OWNER: 'me' } });
+    expect(customers()[3]).toMatchObject({ name: 'D', owner: 'sam', acquisition_source: 'fair' });
+  });
+
+  it('dedupes rows without id by lowercased e-mail: skip by default, update on request', async () => {
+    await cli.run(['import', 'customers', '-'], { stdin: 'Name,Email,Phone\nAda,ada@example.com,\n' });
+    const file = write('again.csv', 'Name,Email,Phone\nAda Lovelace,ADA@Example.com,+44 1\nAda L.,ada@example.com,\n');
+    const skipped = await cli.run(['import', 'customers', file]);
+    expect(skipped.stderr).toContain(': 0 new, 0 updated, 0 unchanged, 2 duplicate(s) skipped');
+    expect(customers()).toHaveLength(1);
+    cli.clock.advance(60_000);
+    const updated = await cli.run(['import', 'customers', file, '--on-duplicate', 'update']);
+    expect(updated.stderr).toContain(': 0 new, 2 updated, 0 unchanged');
+    expect(customers()).toEqual([
+      { name: 'Ada L.', email: 'ada@example.com', phone: '+44 1', status: 'lead', owner: null, acquisition_source: null },
+    ]);
+    const settled = write('settled.csv', 'Name,Email,Phone\nAda L.,ada@example.com,+44 1\n');
+    const rerun = await cli.run(['import', 'customers', settled, '--on-duplicate', 'update']);
+    expect(rerun.stderr).toContain(': 0 new, 0 updated, 1 unchanged');
+    expect((await cli.run(['import', 'customers', file, '--on-duplicate', 'merge'])).code).toBe(2);
+  });
+});
+
+describe('bad rows', () => {
+  const badFile = () => {
+    const rows = ['Name,Email,Status'];
+    for (let index = 1; index <= 25; index++) rows.push(`Person ${index},person${index}@example,lead`);
+    rows.push('Valid,valid@example.com,lead', ',,', 'Wrong,w@example.com,won over', 'Too,many,fields,here');
+    return write('bad.csv', rows.join('\n') + '\n');
+  };
+
+  it('aborts by default, listing the first 20 bad rows with line and column, then a count', async () => {
+    const file = badFile();
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`error: ${file}: 27 invalid rows; nothing was imported (--skip-invalid imports the valid rows):`);
+    expect(lines[1]).toBe('  line 2, email: invalid email "person1@example": expected an address like name@example.com');
+    expect(lines[20]).toBe('  line 21, email: invalid email "person20@example": expected an address like name@example.com');
+    expect(lines[21]).toBe('  … and 7 more');
+    expect(lines).toHaveLength(22);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('with --skip-invalid imports the valid rows and writes the rejected ones with a reason', async () => {
+    const file = badFile();
+    const rejects = path.join(dir, 'rejects.csv');
+    const result = await cli.run(['import', 'customers', file, '--skip-invalid', '--rejects', rejects]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: rejected 27 invalid row(s):');
+    expect(result.stderr).toContain('1 new, 0 updated, 0 unchanged, 27 rejected');
+    expect(cli.db.sqlite.prepare('SELECT name FROM customers').pluck().all()).toEqual(['Valid']);
+    const lines = read(rejects).trimEnd().split('\n');
+    expect(lines[0]).toBe('Name,Email,Status,reason');
+    expect(lines[1]).toBe('Person 1,person1@example,lead,"line 2, email: invalid email ""person1@example"": expected an address like name@example.com"');
+    expect(lines.at(-2)).toBe('Wrong,w@example.com,won over,"line 29, status: invalid status ""won over"": use one of lead, qualified, proposal, negotiation, closed_won, closed_lost"');
+    expect(lines.at(-1)).toBe('Too,many,fields,"line 30, (row): expected 3 fields, found 4 (check quotes and delimiters)"');
+    expect(lines).toHaveLength(28);
+  });
+
+  it('--dry-run validates and counts without writing anything', async () => {
+    const file = write('people.csv', 'Name,Email\nA,a@example.com\nB,b@example.com\n');
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'customers', file, '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`✓ would import ${file}: 2 new, 0 updated, 0 unchanged\ndry run: nothing was written\n`);
+    expect(cli.snapshot()).toEqual(before);
+    expect((await cli.run(['import', 'customers', badFile(), '--dry-run'])).code).toBe(1);
+  });
+
+  it('reports a file that is not CSV, has no usable column, or is empty', async () => {
+    const broken = write('broken.csv', 'name,email\n"Ada,ada@example.com\n');
+    expect(await cli.run(['import', 'customers', broken])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: .*broken\.csv, line \d+: not valid CSV: /) });
+    const useless = write('useless.csv', 'Foo,Bar\n1,2\n');
+    expect((await cli.run(['import', 'customers', useless])).stderr).toContain('no customer name, email or phone column found (columns: Foo, Bar)');
+    const empty = write('empty.csv', '\n\n');
+    expect((await cli.run(['import', 'products', empty])).stderr).toBe(`error: ${empty} is empty: expected a header row\n`);
+    expect(await cli.run(['import', 'products', path.join(dir, 'nope.csv')])).toMatchObject({ code: 1 });
+    const fine = write('fine.csv', 'name\nAudit\n');
+    const before = cli.snapshot();
+    expect(await cli.run(['import', 'products', fine, '--rejects', path.join(dir, 'missing', 'r.csv')])).toMatchObject({
+      code: 1,
+      stderr: `error: no folder ${path.join(dir, 'missing')} for --rejects\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.run(['export', 'products', '--out', path.join(dir, 'missing', 'p.csv')])).toMatchObject({
+      code: 1,
+      stderr: `error: no folder ${path.join(dir, 'missing')} to write p.csv in\n`,
+    });
+    expect((await cli.run(['import', 'products'])).code).toBe(2);
+    expect((await cli.run(['import'])).code).toBe(2);
+  });
+});
+
+describe('progress', () => {
+  it('draws a bar on a terminal stderr and nothing when piped', async () => {
+    const file = write('products.csv', 'name\nAudit\n');
+    const piped = await cli.run(['import', 'products', file, '--dry-run']);
+    expect(piped.stderr).not.toContain('%');
+    const terminal = await cli.run(['import', 'products', file, '--dry-run'], { tty: true });
+    expect(terminal.stderr).toContain('reading');
+    expect(terminal.stderr).toContain('100%');
+  });
+});
+
+describe('backup', () => {
+  it('copies the database, refuses to overwrite without --force, and the copy checks clean', async () => {
+    seedTrickyData(cli);
+    const file = path.join(dir, 'copy.db');
+    const result = await cli.run(['backup', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^✓ backed up to .*copy\.db \(\d+ KiB, integrity and foreign keys checked\)\n$/);
+    const copy = new TestCli(file);
+    try {
+      expect(copy.snapshot()).toEqual(cli.snapshot());
+    } finally {
+      copy.close();
+    }
+    expect(await cli.run(['backup', file])).toMatchObject({ code: 1, stderr: `error: ${file} already exists; pass --force to replace it\n` });
+    expect((await cli.run(['backup', file, '--force'])).code).toBe(0);
+    expect(await cli.run(['backup', dir, '--force'])).toMatchObject({ code: 2, stderr: `error: ${dir} is a folder; give a file name for the copy\n` });
+    expect((await cli.run(['backup', path.join(dir, 'no', 'copy.db')])).code).toBe(1);
+    expect(fs.readdirSync(dir)).toEqual(['copy.db']);
+  });
+});
