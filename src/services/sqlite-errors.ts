@@ -18,7 +18,7 @@ export function translateSqliteError(error: unknown): unknown {
   if (message.includes('audit_log is append-only')) {
     return new RuleViolationError('the audit log cannot be changed; entries are removed only by crm db prune-audit');
   }
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || message.startsWith('FOREIGN KEY constraint failed')) {
+  if (isForeignKeyViolation(error)) {
     return new ValidationError('the referenced record does not exist');
   }
   if (code === 'SQLITE_CONSTRAINT_CHECK') {
@@ -31,6 +31,16 @@ export function translateSqliteError(error: unknown): unknown {
     return new ConflictError('the database is busy (another crm process is writing); try again');
   }
   return error;
+}
+
+/**
+ * A reference to a missing parent, refused either by the foreign key itself or by the
+ * triggers that enforce it for connections with foreign keys off (migration 0004).
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || error.message.startsWith('FOREIGN KEY constraint failed');
 }
 
 /** Runs `work` and rethrows SQLite refusals as typed errors. */

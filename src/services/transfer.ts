@@ -19,7 +19,7 @@ import {
   TableWriter,
   TransferRepository,
 } from '../repositories/transfer.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { isForeignKeyViolation, withSqliteErrors } from './sqlite-errors.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
@@ -492,7 +492,7 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
   if (error.message.includes('active product limit')) {
     return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
   }
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+  if (isForeignKeyViolation(error)) {
     return table === 'customers'
       ? { column: 'product_id', reason: `no product with id "${String(row.product_id)}"` }
       : { column: 'customer_id', reason: `no customer with id "${String(row.customer_id)}"` };
