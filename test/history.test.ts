@@ -94,6 +94,21 @@ describe('crm history', () => {
     }
   });
 
+  it('finds a renamed customer by a former name without calling it deleted', async () => {
+    cli.clock.advance(60_000);
+    services.customers.edit(ada.id, { name: 'Ada King' });
+    const result = await cli.run(['history', 'Ada Lovelace', '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const entries = JSON.parse(result.stdout);
+    expect(entries.at(-1)).toMatchObject({
+      table_name: 'customers',
+      action: 'update',
+      old_values: { name: 'Ada Lovelace' },
+      new_values: { name: 'Ada King' },
+    });
+  });
+
   it('follows a customer whose id was changed by hand', async () => {
     cli.db.sqlite.exec(`UPDATE customers SET id = 'renamed-id' WHERE id = '${ada.id}'`);
     const entries = await cli.json(['history', 'renamed-id']);

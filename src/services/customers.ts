@@ -66,6 +66,11 @@ export class CustomerService {
     return resolveRef('customer', this.customers, ref);
   }
 
+  /** The customer with exactly this id, if it exists. */
+  find(id: string): Customer | undefined {
+    return this.customers.get(id);
+  }
+
   private productIdFor(ref: string | null | undefined): string | null | undefined {
     if (ref === undefined || ref === null) return ref;
     return this.products.resolve(ref).id;
