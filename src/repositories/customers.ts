@@ -113,6 +113,15 @@ export class CustomerRepository {
       .run().changes;
   }
 
+  /** Clears the product of every customer linked to it; returns how many there were. */
+  unlinkProduct(productId: string, at: string): number {
+    return this.orm
+      .update(customers)
+      .set({ product_id: null, updated_at: at })
+      .where(eq(customers.product_id, productId))
+      .run().changes;
+  }
+
   delete(id: string): void {
     this.orm.delete(customers).where(eq(customers.id, id)).run();
   }

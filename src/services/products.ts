@@ -74,7 +74,9 @@ export class ProductService {
   delete(ref: string): ProductDeletion {
     return this.write(() => {
       const product = this.resolve(ref);
-      const unlinkedCustomers = this.customers.count({ productId: product.id, archived: 'include' });
+      // Done here rather than left to the foreign key's SET NULL, so that the customers'
+      // updated_at comes from the app's clock (the touch trigger leaves crm's writes alone).
+      const unlinkedCustomers = this.customers.unlinkProduct(product.id, this.now());
       this.products.delete(product.id);
       return { product, unlinkedCustomers };
     });
