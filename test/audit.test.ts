@@ -341,7 +341,7 @@ describe('a file made before the audit log existed', () => {
       const createdLater = later.metas
         .slice(2)
         .flatMap((meta) => meta.sql)
-        .flatMap((statement) => [...statement.matchAll(/CREATE (TRIGGER|INDEX) `?(\w+)`?/g)])
+        .flatMap((statement) => [...statement.matchAll(/CREATE (?:UNIQUE )?(TRIGGER|INDEX) `?(\w+)`?/g)])
         .map(([, type, name]) => `DROP ${type} IF EXISTS ${name};`);
       made.sqlite.exec(`
         ${createdLater.join('\n')}

@@ -1,3 +1,4 @@
+import { PRODUCT_NAME_INDEX } from '../db/expected.js';
 import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../domain/errors.js';
 
 /**
@@ -24,8 +25,14 @@ export function translateSqliteError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_CHECK') {
     return new ValidationError(`value refused by the database: ${message}`);
   }
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return new ConflictError(`a record with that id already exists`);
+  if (message.includes(`index '${PRODUCT_NAME_INDEX}'`)) {
+    return new ConflictError('a product with that name already exists');
+  }
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new ConflictError('a record with that id already exists');
+  }
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new ConflictError(`the database refused a duplicate: ${message}`);
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new ConflictError('the database is busy (another crm process is writing); try again');
