@@ -16,6 +16,8 @@ import {
   type CustomerPage,
   type CustomerWithProduct,
 } from '../repositories/customers.js';
+
+export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/customers.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';

@@ -8,6 +8,10 @@ import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
 
+// What the CLI needs of the database layer, so that it depends on services alone.
+export { openDatabase, type CrmDatabase } from '../db/connection.js';
+export { resolveDatabasePath } from '../db/location.js';
+
 /** One place that wires services to a database and a clock. */
 export class Services {
   readonly products: ProductService;

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CUSTOMER_STATUSES } from '../../../domain/vocabulary.js';
-import type { ArchivedScope, CustomerSort } from '../../../repositories/customers.js';
+import type { ArchivedScope, CustomerSort } from '../../../services/customers.js';
 import { chooseFormat, FORMATS } from '../../output.js';
 import { parsePositiveInteger, parseStatus } from '../../parse.js';
 import type { Session } from '../../session.js';

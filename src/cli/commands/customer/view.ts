@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatLocalDay } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
-import type { CustomerWithProduct } from '../../../repositories/customers.js';
+import type { CustomerWithProduct } from '../../../services/customers.js';
 import { shortId, type Column } from '../../output.js';
 import type { Session } from '../../session.js';
 
