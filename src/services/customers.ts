@@ -13,7 +13,7 @@ import type { CustomerStatus } from '../domain/vocabulary.js';
 import {
   CustomerRepository,
   type CustomerFilter,
-  type CustomerPage,
+  type CustomerSort,
   type CustomerWithProduct,
 } from '../repositories/customers.js';
 
@@ -28,11 +28,22 @@ export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
   product?: string;
 }
 
+/** Which page of the list to show; without `limit`, every matching customer at once. */
+export interface CustomerPaging {
+  sort?: CustomerSort;
+  limit?: number;
+  /** 1-based. */
+  page?: number;
+}
+
 export interface CustomerListResult {
   customers: CustomerWithProduct[];
   /** Matching customers in all, across pages. */
   total: number;
+  /** How many matching customers come before this page. */
   offset: number;
+  page: number;
+  limit: number | undefined;
 }
 
 export interface CustomerDetails {
@@ -78,13 +89,20 @@ export class CustomerService {
     return this.products.resolve(ref).id;
   }
 
-  list(query: CustomerQuery, page: CustomerPage = {}): CustomerListResult {
+  list(query: CustomerQuery, paging: CustomerPaging = {}): CustomerListResult {
+    const { sort, limit } = paging;
+    const page = paging.page ?? 1;
+    const offset = limit === undefined ? 0 : (page - 1) * limit;
     const filter: CustomerFilter = { ...query, productId: this.productIdFor(query.product) ?? undefined };
-    return {
-      customers: this.customers.list(filter, page),
+    // One read transaction, so the total counts the same rows the page was taken from even
+    // while another process writes.
+    return this.db.sqlite.transaction(() => ({
+      customers: this.customers.list(filter, { sort, limit, offset }),
       total: this.customers.count(filter),
-      offset: page.offset ?? 0,
-    };
+      offset,
+      page,
+      limit,
+    }))();
   }
 
   search(text: string, limit?: number): CustomerWithProduct[] {
