@@ -183,10 +183,16 @@ export class CustomerService {
     });
   }
 
+  /** What `delete(ref)` would remove, for the confirmation question. */
+  planDelete(ref: string): { customer: Customer; interactions: number } {
+    const customer = this.resolve(ref);
+    return { customer, interactions: this.interactions.countForCustomer(customer.id) };
+  }
+
   delete(ref: string): { customer: Customer; interactionsDeleted: number } {
     return this.write(() => {
       const customer = this.resolve(ref);
-      const interactionsDeleted = this.interactions.listForCustomer(customer.id).length;
+      const interactionsDeleted = this.interactions.countForCustomer(customer.id);
       this.customers.delete(customer.id);
       return { customer, interactionsDeleted };
     });
