@@ -8,7 +8,7 @@ import {
   type CustomerInput,
   type CustomerPatch,
 } from '../domain/schemas.js';
-import type { Clock, Customer, Interaction } from '../domain/types.js';
+import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
 import {
   CustomerRepository,
@@ -21,7 +21,7 @@ export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../reposi
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { writeTx } from './sqlite-errors.js';
 
 /** Filters as users give them: the product is a ref, resolved here. */
 export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
@@ -120,8 +120,8 @@ export class CustomerService {
   add(request: CustomerAddRequest): CustomerWithProduct {
     const { product, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
-    return this.write(() => {
-      const now = this.now();
+    return writeTx(this.db, () => {
+      const now = nowIso(this.clock);
       const { id } = this.customers.insert({
         id: randomUUID(),
         ...valid,
@@ -140,7 +140,7 @@ export class CustomerService {
   edit(ref: string, request: CustomerEditRequest): { customer: CustomerWithProduct; changed: boolean } {
     const { product, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
       const requested: Partial<Customer> = { ...valid, product_id: this.productIdFor(product) };
       const patch = Object.fromEntries(
@@ -149,18 +149,18 @@ export class CustomerService {
         ),
       );
       const changed = Object.keys(patch).length > 0;
-      if (changed) this.customers.update(customer.id, { ...patch, updated_at: this.now() });
+      if (changed) this.customers.update(customer.id, { ...patch, updated_at: nowIso(this.clock) });
       return { customer: this.customers.getWithProduct(customer.id)!, changed };
     });
   }
 
   move(ref: string, status: string): { customer: Customer; from: CustomerStatus } {
     const next = validate(statusSchema, status);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
       if (customer.status === next) return { customer, from: customer.status };
       return {
-        customer: this.customers.update(customer.id, { status: next, updated_at: this.now() }),
+        customer: this.customers.update(customer.id, { status: next, updated_at: nowIso(this.clock) }),
         from: customer.status,
       };
     });
@@ -168,13 +168,13 @@ export class CustomerService {
 
   /** Archives (or restores) each ref; all refs are resolved before anything changes. */
   setArchived(refs: readonly string[], archived: boolean): BulkArchiveResult {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const targets = [...new Map(refs.map((ref) => this.resolve(ref)).map((c) => [c.id, c])).values()];
       const toChange = targets.filter((customer) => customer.is_archived !== archived);
       this.customers.setArchived(
         toChange.map((customer) => customer.id),
         archived,
-        this.now(),
+        nowIso(this.clock),
       );
       return {
         changed: toChange.map((customer) => this.customers.get(customer.id)!),
@@ -190,19 +190,11 @@ export class CustomerService {
   }
 
   delete(ref: string): { customer: Customer; interactionsDeleted: number } {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
       const interactionsDeleted = this.interactions.countForCustomer(customer.id);
       this.customers.delete(customer.id);
       return { customer, interactionsDeleted };
     });
-  }
-
-  private now(): string {
-    return this.clock.now().toISOString();
-  }
-
-  private write<T>(work: () => T): T {
-    return withSqliteErrors(() => this.db.write(work));
   }
 }
