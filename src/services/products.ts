@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CrmDatabase } from '../db/connection.js';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
+import { shortId } from '../domain/ids.js';
 import {
   productInputSchema,
   productPatchSchema,
@@ -99,6 +100,6 @@ export class ProductService {
   /** Names are refs, so two products with one name would make that name useless. */
   private assertNameFree(name: string, exceptId?: string): void {
     const clash = this.products.findByName(name).find((product) => product.id !== exceptId);
-    if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${clash.id.slice(0, 8)})`);
+    if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${shortId(clash.id)})`);
   }
 }
