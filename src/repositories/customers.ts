@@ -56,8 +56,8 @@ export class CustomerRepository {
     return this.orm.select({ n: count() }).from(customers).where(this.where(filter)).get()?.n ?? 0;
   }
 
-  search(text: string, limit?: number): CustomerWithProduct[] {
-    const query = this.withProductName()
+  search(text: string): CustomerWithProduct[] {
+    return this.withProductName()
       .where(
         and(
           eq(customers.is_archived, false),
@@ -68,8 +68,9 @@ export class CustomerRepository {
           ),
         ),
       )
-      .orderBy(asc(nameOrder()), asc(customers.id));
-    return (limit === undefined ? query.all() : query.limit(limit).all()).map(flattenProductName);
+      .orderBy(asc(nameOrder()), asc(customers.id))
+      .all()
+      .map(flattenProductName);
   }
 
   get(id: string): Customer | undefined {

@@ -105,8 +105,8 @@ export class CustomerService {
     }))();
   }
 
-  search(text: string, limit?: number): CustomerWithProduct[] {
-    return this.customers.search(text, limit);
+  search(text: string): CustomerWithProduct[] {
+    return this.customers.search(text);
   }
 
   show(ref: string): CustomerDetails {
