@@ -171,7 +171,16 @@ export class ArchiveTargetRepository {
   constructor(sqlite: Database.Database) {
     // The archive offers nothing, and its own 3-active-products trigger would refuse a
     // fourth product that was active at the time it was copied: products land inactive.
-    this.upsertProduct = sqlite.prepare(upsertSql('products', PRODUCT_COLUMNS, { is_active: '0' }));
+    // Names are unique per file, but the archive collects products over the years: one
+    // deleted and another later given its name both arrive. The later copy keeps its name
+    // with its short id appended, so neither is refused nor lost.
+    this.upsertProduct = sqlite.prepare(
+      upsertSql('products', PRODUCT_COLUMNS, {
+        is_active: '0',
+        name: `CASE WHEN EXISTS (SELECT 1 FROM products WHERE lower(name) = lower(@name) AND id IS NOT @id)
+          THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
+      }),
+    );
     this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
     // Interactions are immutable, so one already there is the same interaction.
     this.insertInteraction = sqlite.prepare(
