@@ -17,11 +17,13 @@ import {
   type CustomerWithProduct,
 } from '../repositories/customers.js';
 
-export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/customers.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
 import { writeTx } from './sqlite-errors.js';
+
+// The CLI names these through the service, never the repository.
+export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/customers.js';
 
 /** Filters as users give them: the product is a ref, resolved here. */
 export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
