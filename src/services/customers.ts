@@ -16,7 +16,6 @@ import {
   type CustomerSort,
   type CustomerWithProduct,
 } from '../repositories/customers.js';
-
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
