@@ -481,6 +481,20 @@ describe('archive --to FILE', () => {
     });
   });
 
+  it('keeps two products of one name apart in the archive, the later copy named with its short id', async () => {
+    const { recentGone } = seed();
+    await cli.run(['archive', '--to', archivePath, '--older-than', '1y']);
+    services.products.delete('Audit');
+    const successor = services.products.add({ name: 'audit' });
+    at('2026-11-01T00:00:00Z', () => services.customers.edit(recentGone.id, { product: successor.id }));
+    const result = await cli.json(['archive', '--to', archivePath]);
+    expect(result.customers).toBe(1);
+    withArchive((archive) => {
+      expect(rows(archive, 'products').map((row) => row.name).sort()).toEqual(['Audit', `audit (${successor.id.slice(0, 8)})`]);
+      expect(rows(archive, 'customers').find((row) => row.id === recentGone.id)).toMatchObject({ product_id: successor.id });
+    });
+  });
+
   it('refuses the main file itself as the archive (exit 2)', async () => {
     seed();
     const before = cli.snapshot();

@@ -149,6 +149,52 @@ describe('audit triggers', () => {
   });
 });
 
+describe('updated_at and its audit entry', () => {
+  const T0 = '2026-11-25T10:00:00.000Z';
+  const stored = (table: string) =>
+    (cli.db.sqlite.prepare(`SELECT updated_at FROM ${table}`).get() as { updated_at: string }).updated_at;
+  const updates = (table: string) => auditRows().filter((row) => row.table_name === table && row.action === 'update');
+
+  it('come from the clock for a crm write, even when the clock has not moved since the last one', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    const product = await cli.json(['product', 'edit', 'audit', '-d', 'Two days']);
+    expect(product.updated_at).toBe(T0);
+    expect(stored('products')).toBe(T0);
+
+    await cli.run(['customer', 'add', 'Ada']);
+    const moved = await cli.json(['customer', 'move', 'ada', 'qualified']);
+    expect(moved.updated_at).toBe(T0);
+    const edited = await cli.json(['customer', 'edit', 'ada', '--owner', 'bob']);
+    expect(edited.updated_at).toBe(T0);
+    expect(stored('customers')).toBe(T0);
+
+    expect(updates('products').map((row) => row.new.updated_at)).toEqual([T0]);
+    expect(updates('customers').map((row) => [row.new.status, row.new.owner, row.new.updated_at])).toEqual([
+      ['qualified', null, T0],
+      ['qualified', 'bob', T0],
+    ]);
+  });
+
+  it('move with the wall clock for a raw UPDATE after a crm write, logged once with the stored value', async () => {
+    await cli.run(['customer', 'add', 'Ada']);
+    raw(`UPDATE customers SET phone = '123'`);
+    const moved = stored('customers');
+    expect(moved).not.toBe(T0);
+    expect(updates('customers').map((row) => [row.actor, row.new.phone, row.new.updated_at])).toEqual([['', '123', moved]]);
+  });
+
+  it('of customers unlinked by a product delete come from the clock, one entry each', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    await cli.run(['customer', 'add', 'Ada', '--product', 'audit']);
+    cli.clock.advance(60_000);
+    await cli.run(['product', 'delete', 'audit', '--yes']);
+    expect(stored('customers')).toBe('2026-11-25T10:01:00.000Z');
+    expect(updates('customers').map((row) => [row.new.product_id, row.new.updated_at])).toEqual([
+      [null, '2026-11-25T10:01:00.000Z'],
+    ]);
+  });
+});
+
 describe('the audit log is append-only', () => {
   beforeEach(seedRaw);
 
@@ -289,13 +335,14 @@ describe('a file made before the audit log existed', () => {
     const file = path.join(dir, 'old.db');
     try {
       const made = openDatabase(file);
-      // Wind the file back to its state before migration 0002 (the audit log) and everything after.
+      // Wind the file back to its state before migration 0002 (the audit log) and everything after
+      // (IF EXISTS: a later migration may re-create a trigger of an earlier one).
       const later = knownMigrations();
       const createdLater = later.metas
         .slice(2)
         .flatMap((meta) => meta.sql)
-        .flatMap((statement) => [...statement.matchAll(/CREATE (TRIGGER|INDEX) `?(\w+)`?/g)])
-        .map(([, type, name]) => `DROP ${type} ${name};`);
+        .flatMap((statement) => [...statement.matchAll(/CREATE (?:UNIQUE )?(TRIGGER|INDEX) `?(\w+)`?/g)])
+        .map(([, type, name]) => `DROP ${type} IF EXISTS ${name};`);
       made.sqlite.exec(`
         ${createdLater.join('\n')}
         DROP TABLE audit_log; DROP TABLE audit_context;

@@ -606,6 +606,7 @@ describe('customer delete', () => {
     expect(result.code).toBe(0);
     expect(result.prompter.asked).toEqual(['Delete customer "Bob" and 0 interactions? This cannot be undone']);
     expect(result.stderr).toBe('✓ deleted customer "Bob" and 0 interactions\n');
+    expect((cli.snapshot().customers as Array<{ name: string }>).map((c) => c.name)).toEqual(['Ada']);
   });
 
   it('refuses an unknown ref before asking anything', async () => {
@@ -618,7 +619,7 @@ describe('customer delete', () => {
 });
 
 describe('customer --help', () => {
-  it.each(['add', 'list', 'search', 'show', 'edit', 'move', 'delete'])('%s has examples', async (verb) => {
+  it.each(['add', 'list', 'search', 'show', 'edit', 'move', 'archive', 'restore', 'delete'])('%s has examples', async (verb) => {
     const result = await cli.run(['customer', verb, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Examples:');

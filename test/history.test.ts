@@ -79,7 +79,7 @@ describe('crm history', () => {
   it('still tells the story of a deleted customer, with the interactions deleted along with it', async () => {
     cli.clock.advance(60_000);
     services.customers.delete(ada.id);
-    for (const ref of [ada.id, 'Ada Lovelace']) {
+    for (const ref of [ada.id, ada.id.slice(0, 6), 'Ada Lovelace']) {
       const result = await cli.run(['history', ref, '--json']);
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('"Ada Lovelace" has been deleted; this is what the audit log kept\n');
@@ -92,6 +92,21 @@ describe('crm history', () => {
         'customers:delete',
       ]);
     }
+  });
+
+  it('finds a renamed customer by a former name without calling it deleted', async () => {
+    cli.clock.advance(60_000);
+    services.customers.edit(ada.id, { name: 'Ada King' });
+    const result = await cli.run(['history', 'Ada Lovelace', '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const entries = JSON.parse(result.stdout);
+    expect(entries.at(-1)).toMatchObject({
+      table_name: 'customers',
+      action: 'update',
+      old_values: { name: 'Ada Lovelace' },
+      new_values: { name: 'Ada King' },
+    });
   });
 
   it('follows a customer whose id was changed by hand', async () => {

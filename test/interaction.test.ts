@@ -88,6 +88,21 @@ describe('interaction log', () => {
     });
   });
 
+  it('warns about the customer as it is when the note is saved, not as it was before the prompt', async () => {
+    // An answer that archives Ada while "the user is typing": the prompter awaits it.
+    const typedWhileArchived = {
+      then(resolve: (note: string) => void) {
+        cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+        resolve('Wants a quote');
+      },
+    };
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: [typedWhileArchived] });
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: '✓ logged phone "Call" with "Ada"\nwarning: "Ada" is archived; "customer restore" brings them back into lists\n',
+    });
+  });
+
   it('refuses an unknown customer with exit 1', async () => {
     await refused(['interaction', 'log', 'nobody', '-c', 'phone', '-t', 'Call', '-m', 'n'], {
       code: 1,

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../src/db/connection.js';
+import BetterSqlite from 'better-sqlite3';
+import { DEFAULT_MIGRATIONS_FOLDER, knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { runCli, tempDir } from './helpers.js';
 
@@ -187,5 +188,27 @@ describe('db check on a file that lost a rule', () => {
     });
     expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['foreign_key_check']);
     db.close();
+  });
+});
+
+describe('the migration that makes product names unique', () => {
+  it('refuses a file whose products already share a name, says what to do, and leaves it unchanged', () => {
+    const tag = '0006_products_unique_names';
+    const tags = knownMigrations().tags;
+    const sqlite = new BetterSqlite(file);
+    // Wind the file back to before the migration, as a file made by an older crm would be.
+    sqlite.exec(`DROP INDEX products_name_unique_idx;
+      DELETE FROM __drizzle_migrations WHERE rowid NOT IN
+        (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT ${tags.indexOf(tag)});
+      INSERT INTO products (id, name, is_active) VALUES ('p2', 'AUDIT', 0);`);
+    const before = contents(sqlite);
+    sqlite.close();
+
+    expect(() => openDatabase(file)).toThrow(
+      `migration ${tag} failed: two or more products have the same name (ignoring case); rename them with the sqlite3 shell (see README, db) and run crm again; the file is unchanged`,
+    );
+    const after = new BetterSqlite(file);
+    expect(contents(after)).toEqual(before);
+    after.close();
   });
 });

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../src/domain/errors.js';
+import { translateSqliteError } from '../src/services/sqlite-errors.js';
 import { TestCli } from './helpers.js';
 
 let cli: TestCli;
@@ -53,6 +55,19 @@ describe('product add', () => {
     const result = await cli.run(['product', 'add']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("missing required argument 'name'");
+  });
+
+  it('words the database\'s refusal of a duplicate name (a write racing past the check) as a name clash', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    let refusal: unknown;
+    try {
+      cli.db.sqlite.exec(`INSERT INTO products (name, is_active) VALUES ('audit', 0)`);
+    } catch (error) {
+      refusal = error;
+    }
+    const translated = translateSqliteError(refusal);
+    expect(translated).toBeInstanceOf(ConflictError);
+    expect((translated as Error).message).toBe('a product with that name already exists');
   });
 
   it('refuses a duplicate name, case-insensitively, because names are refs', async () => {

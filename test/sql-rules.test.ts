@@ -117,6 +117,18 @@ describe.each([
     ]);
   });
 
+  it('refuses a second product with the same name, ignoring case, on INSERT and on UPDATE', () => {
+    raw.exec(`INSERT INTO products (id, name) VALUES ('p1', 'Audit'), ('p2', 'Coaching')`);
+    expect(() => raw.exec(`INSERT INTO products (name, is_active) VALUES ('AUDIT', 0)`)).toThrow(
+      /UNIQUE constraint failed: index 'products_name_unique_idx'/,
+    );
+    expect(() => raw.exec(`UPDATE products SET name = 'audit' WHERE id = 'p2'`)).toThrow(/products_name_unique_idx/);
+    expect(raw.all(`SELECT id, name FROM products ORDER BY id`)).toEqual([
+      { id: 'p1', name: 'Audit' },
+      { id: 'p2', name: 'Coaching' },
+    ]);
+  });
+
   it('refuses any UPDATE of an interaction, including moving it to another customer', () => {
     raw.exec(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada'), ('c2', 'Bob')`);
     raw.exec(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i1', 'c1', 'Call', 'phone', 'original')`);
@@ -212,7 +224,7 @@ describe('the schema as the sqlite3 shell sees it', () => {
     const { status, stdout } = sqliteShell([file, '.schema'], '');
     expect(status).toBe(0);
     for (const name of EXPECTED_TRIGGERS) expect(stdout).toContain(`CREATE TRIGGER \`${name}\``);
-    for (const name of EXPECTED_INDEXES) expect(stdout).toContain(`CREATE INDEX \`${name}\``);
+    for (const name of EXPECTED_INDEXES) expect(stdout).toMatch(new RegExp(`CREATE (UNIQUE )?INDEX \`${name}\``));
     expect(stdout).toMatch(/REFERENCES `products`\(`id`\) ON UPDATE cascade ON DELETE set null/);
     expect(stdout).toMatch(/REFERENCES `customers`\(`id`\) ON UPDATE cascade ON DELETE cascade/);
     expect(stdout).toContain('CONSTRAINT "customers_status_valid" CHECK');

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
-import { openDatabase, type CrmDatabase } from '../db/connection.js';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
+import { openDatabase, type CrmDatabase } from '../services/index.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };

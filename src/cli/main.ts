@@ -4,9 +4,9 @@ import type { Context } from './context.js';
 import { buildProgram } from './program.js';
 import { Session } from './session.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 const EXIT_INTERRUPTED = 130;
 
 /**

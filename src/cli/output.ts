@@ -33,10 +33,6 @@ export function chooseFormat(options: FormatOptions, stdoutIsTTY: boolean): Form
   return stdoutIsTTY ? 'table' : 'tsv';
 }
 
-export function shortId(id: string): string {
-  return id.slice(0, 8);
-}
-
 function plain(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -59,10 +55,6 @@ export class Renderer {
     color: boolean,
   ) {
     this.paint = new Chalk({ level: color ? 1 : 0 });
-  }
-
-  get isTerminal(): boolean {
-    return Boolean(this.stdout.isTTY);
   }
 
   line(text = ''): void {

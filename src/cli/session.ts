@@ -1,9 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import os from 'node:os';
-import type { CrmDatabase } from '../db/connection.js';
-import { resolveDatabasePath } from '../db/location.js';
 import { AbortedError, UsageError } from '../domain/errors.js';
-import { Services } from '../services/index.js';
+import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
 import type { Context } from './context.js';
 import { Renderer } from './output.js';
 

@@ -38,7 +38,8 @@ export interface CrmDatabase {
   /**
    * Runs `work` in one short write transaction that holds the write lock from its first
    * statement (BEGIN IMMEDIATE), so a check and the write it guards cannot interleave with
-   * another process. Every write of the app goes through here. Never pass an async function.
+   * another process. Every write of the app goes through here. An async function is refused
+   * with an error (after its first `await` it would run outside the transaction).
    * The audit triggers record the writer set by `identifyWriter` as the actor.
    */
   write<T>(work: () => T): T;
@@ -107,6 +108,21 @@ function createPrivateFile(file: string): void {
 /** SQLite and file-system refusals that mean "this path is not a usable database file". */
 const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
 
+/**
+ * better-sqlite3 commits when the transaction function returns, so an async function would
+ * have its work after the first `await` run outside the transaction. Such a result fails
+ * the transaction instead: what ran before the `await` is rolled back.
+ */
+function synchronous<T>(work: () => T): () => T {
+  return () => {
+    const result = work();
+    if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+      throw new TypeError('a write transaction was given an async function (it returned a promise); it was rolled back');
+    }
+    return result;
+  };
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): CrmDatabase {
   try {
     return openAndMigrate(file, options);
@@ -134,7 +150,8 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
     let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
-    const writeAudited = <T>(settings: AuditSettings, work: () => T): T => {
+    const writeAudited = <T>(settings: AuditSettings, asked: () => T): T => {
+      const work = synchronous(asked);
       // A nested write is a savepoint of the outer one, whose audit context already applies
       // (so a prune or summary asked for inside another write falls back to the safe side:
       // the delete is refused, or rows are logged one by one).

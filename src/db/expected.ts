@@ -30,8 +30,12 @@ export const EXPECTED_TRIGGERS = [
   'customers_id_change_follows_interactions',
 ] as const;
 
+/** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
+export const PRODUCT_NAME_INDEX = 'products_name_unique_idx';
+
 export const EXPECTED_INDEXES = [
   'products_is_active_idx',
+  'products_name_unique_idx',
   'customers_status_idx',
   'customers_product_id_idx',
   'customers_is_archived_idx',

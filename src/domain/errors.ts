@@ -1,3 +1,5 @@
+import { shortId } from './ids.js';
+
 /**
  * Typed errors carry their exit status so the single CLI entry point can turn any of
  * them into one line on stderr without knowing where it was thrown.
@@ -25,7 +27,7 @@ export class AmbiguousRefError extends CrmError {
     readonly ref: string,
     readonly candidates: ReadonlyArray<{ id: string; name: string }>,
   ) {
-    const listed = candidates.map((c) => `${c.id.slice(0, 8)} ${c.name}`).join(', ');
+    const listed = candidates.map((c) => `${shortId(c.id)} ${c.name}`).join(', ');
     super(`"${ref}" matches ${candidates.length} records: ${listed}; use a longer id prefix`);
   }
 }

@@ -39,3 +39,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The clock's time as stored in every timestamp column: ISO 8601 in UTC. */
+export function nowIso(clock: Clock): string {
+  return clock.now().toISOString();
+}

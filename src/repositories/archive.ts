@@ -79,58 +79,73 @@ const MOVABLE_INTERACTIONS = `FROM customer_interactions AS i JOIN customers AS 
 
 /** The main file's side of a move to the archive: what is due, and deleting it once copied. */
 export class ArchiveSourceRepository {
-  constructor(private readonly sqlite: Database.Database) {}
+  // Prepared once: a move runs these for every batch.
+  private readonly statements: Record<
+    | 'movableCustomers'
+    | 'countMovableCustomers'
+    | 'movableInteractions'
+    | 'countMovableInteractions'
+    | 'interactionsOf'
+    | 'customers'
+    | 'products'
+    | 'deleteCustomers'
+    | 'deleteInteractions',
+    Database.Statement
+  >;
 
-  movableCustomers(customersBefore: string | null, limit: number): RawRow[] {
-    return this.sqlite
-      .prepare(`SELECT * ${MOVABLE_CUSTOMERS} ORDER BY id LIMIT @limit`)
-      .all({ customersBefore, limit }) as RawRow[];
-  }
-
-  countMovableCustomers(customersBefore: string | null): { customers: number; interactions: number } {
-    return this.sqlite
-      .prepare(
+  constructor(sqlite: Database.Database) {
+    this.statements = {
+      movableCustomers: sqlite.prepare(`SELECT * ${MOVABLE_CUSTOMERS} ORDER BY id LIMIT @limit`),
+      countMovableCustomers: sqlite.prepare(
         `SELECT count(*) AS customers,
            (SELECT count(*) FROM customer_interactions WHERE customer_id IN (SELECT id ${MOVABLE_CUSTOMERS})) AS interactions
          ${MOVABLE_CUSTOMERS}`,
-      )
-      .get({ customersBefore }) as { customers: number; interactions: number };
+      ),
+      movableInteractions: sqlite.prepare(`SELECT i.* ${MOVABLE_INTERACTIONS} ORDER BY i.id LIMIT @limit`),
+      countMovableInteractions: sqlite.prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`),
+      interactionsOf: sqlite.prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`),
+      customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
+      products: sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`),
+      deleteCustomers: sqlite.prepare(`DELETE FROM customers WHERE id ${IN_IDS}`),
+      deleteInteractions: sqlite.prepare(`DELETE FROM customer_interactions WHERE id ${IN_IDS}`),
+    };
+  }
+
+  movableCustomers(customersBefore: string | null, limit: number): RawRow[] {
+    return this.statements.movableCustomers.all({ customersBefore, limit }) as RawRow[];
+  }
+
+  countMovableCustomers(customersBefore: string | null): { customers: number; interactions: number } {
+    return this.statements.countMovableCustomers.get({ customersBefore }) as { customers: number; interactions: number };
   }
 
   movableInteractions(interactionsBefore: string, customersBefore: string | null, limit: number): RawRow[] {
-    return this.sqlite
-      .prepare(`SELECT i.* ${MOVABLE_INTERACTIONS} ORDER BY i.id LIMIT @limit`)
-      .all({ interactionsBefore, customersBefore, limit }) as RawRow[];
+    return this.statements.movableInteractions.all({ interactionsBefore, customersBefore, limit }) as RawRow[];
   }
 
   countMovableInteractions(interactionsBefore: string, customersBefore: string | null): number {
-    const row = this.sqlite
-      .prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`)
-      .get({ interactionsBefore, customersBefore }) as { n: number };
-    return row.n;
+    return (this.statements.countMovableInteractions.get({ interactionsBefore, customersBefore }) as { n: number }).n;
   }
 
   interactionsOf(customerIds: readonly string[]): RawRow[] {
-    return this.sqlite
-      .prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`)
-      .all(JSON.stringify(customerIds)) as RawRow[];
+    return this.statements.interactionsOf.all(JSON.stringify(customerIds)) as RawRow[];
   }
 
   customers(ids: readonly string[]): RawRow[] {
-    return this.sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`).all(JSON.stringify(ids)) as RawRow[];
+    return this.statements.customers.all(JSON.stringify(ids)) as RawRow[];
   }
 
   products(ids: readonly string[]): RawRow[] {
-    return this.sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`).all(JSON.stringify(ids)) as RawRow[];
+    return this.statements.products.all(JSON.stringify(ids)) as RawRow[];
   }
 
   /** Their interactions go with them (ON DELETE CASCADE). */
   deleteCustomers(ids: readonly string[]): number {
-    return this.sqlite.prepare(`DELETE FROM customers WHERE id ${IN_IDS}`).run(JSON.stringify(ids)).changes;
+    return this.statements.deleteCustomers.run(JSON.stringify(ids)).changes;
   }
 
   deleteInteractions(ids: readonly string[]): number {
-    return this.sqlite.prepare(`DELETE FROM customer_interactions WHERE id ${IN_IDS}`).run(JSON.stringify(ids)).changes;
+    return this.statements.deleteInteractions.run(JSON.stringify(ids)).changes;
   }
 }
 
@@ -156,7 +171,16 @@ export class ArchiveTargetRepository {
   constructor(sqlite: Database.Database) {
     // The archive offers nothing, and its own 3-active-products trigger would refuse a
     // fourth product that was active at the time it was copied: products land inactive.
-    this.upsertProduct = sqlite.prepare(upsertSql('products', PRODUCT_COLUMNS, { is_active: '0' }));
+    // Names are unique per file, but the archive collects products over the years: one
+    // deleted and another later given its name both arrive. The later copy keeps its name
+    // with its short id appended, so neither is refused nor lost.
+    this.upsertProduct = sqlite.prepare(
+      upsertSql('products', PRODUCT_COLUMNS, {
+        is_active: '0',
+        name: `CASE WHEN EXISTS (SELECT 1 FROM products WHERE lower(name) = lower(@name) AND id IS NOT @id)
+          THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
+      }),
+    );
     this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
     // Interactions are immutable, so one already there is the same interaction.
     this.insertInteraction = sqlite.prepare(

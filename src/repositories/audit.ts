@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, max, sql, type SQL } from 'drizzle-orm';
 import type { Drizzle } from '../db/connection.js';
 import { auditCustomerKey, auditLog, type AuditLogRow } from '../db/schema.js';
 import type { AuditEntry } from '../domain/audit.js';
@@ -81,22 +81,30 @@ export class AuditRepository {
   }
 
   auditedCustomersByIdPrefix(prefix: string, limit: number): AuditedCustomer[] {
-    return this.latestNames(startsWith(auditLog.record_id, prefix)).slice(0, limit);
+    return this.latestNames(startsWith(auditLog.record_id, prefix), limit);
   }
 
   auditedCustomersByName(name: string): AuditedCustomer[] {
     return this.latestNames(sql`lower(${auditedName}) = lower(${name})`);
   }
 
-  private latestNames(condition: ReturnType<typeof sql>): AuditedCustomer[] {
-    const ids = this.orm
-      .selectDistinct({ id: auditLog.record_id })
+  /**
+   * The customers with an entry matching `condition`, each with the name of its latest
+   * entry, in one query: SQLite takes the bare columns of a max() group from the row
+   * holding the maximum.
+   */
+  private latestNames(condition: SQL, limit?: number): AuditedCustomer[] {
+    const matching = this.orm
+      .select({ id: auditLog.record_id })
       .from(auditLog)
-      .where(and(isCustomerEntry, condition))
-      .all();
-    return ids.flatMap(({ id }) => {
-      const customer = id ? this.auditedCustomer(id) : undefined;
-      return customer ? [customer] : [];
-    });
+      .where(and(isCustomerEntry, condition));
+    const query = this.orm
+      .select({ id: auditLog.record_id, name: auditedName, latest: max(auditLog.id) })
+      .from(auditLog)
+      .where(and(isCustomerEntry, inArray(customerKey, matching)))
+      .groupBy(auditLog.record_id)
+      .orderBy(asc(auditLog.record_id));
+    const rows = limit === undefined ? query.all() : query.limit(limit).all();
+    return rows.flatMap(({ id, name }) => (id ? [{ id, name }] : []));
   }
 }

@@ -56,8 +56,8 @@ export class CustomerRepository {
     return this.orm.select({ n: count() }).from(customers).where(this.where(filter)).get()?.n ?? 0;
   }
 
-  search(text: string, limit?: number): CustomerWithProduct[] {
-    const query = this.withProductName()
+  search(text: string): CustomerWithProduct[] {
+    return this.withProductName()
       .where(
         and(
           eq(customers.is_archived, false),
@@ -68,8 +68,9 @@ export class CustomerRepository {
           ),
         ),
       )
-      .orderBy(asc(nameOrder()), asc(customers.id));
-    return (limit === undefined ? query.all() : query.limit(limit).all()).map(flattenProductName);
+      .orderBy(asc(nameOrder()), asc(customers.id))
+      .all()
+      .map(flattenProductName);
   }
 
   get(id: string): Customer | undefined {
@@ -110,6 +111,15 @@ export class CustomerRepository {
       .update(customers)
       .set({ is_archived: archived, updated_at: at })
       .where(and(inArray(customers.id, [...ids]), eq(customers.is_archived, !archived)))
+      .run().changes;
+  }
+
+  /** Clears the product of every customer linked to it; returns how many there were. */
+  unlinkProduct(productId: string, at: string): number {
+    return this.orm
+      .update(customers)
+      .set({ product_id: null, updated_at: at })
+      .where(eq(customers.product_id, productId))
       .run().changes;
   }
 

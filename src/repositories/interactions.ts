@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { count, desc, eq } from 'drizzle-orm';
 import type { Drizzle } from '../db/connection.js';
 import { customerInteractions, type NewInteractionRow } from '../db/schema.js';
 import type { Interaction } from '../domain/types.js';
@@ -14,6 +14,13 @@ export class InteractionRepository {
       .where(eq(customerInteractions.customer_id, customerId))
       .orderBy(desc(customerInteractions.created_at), desc(customerInteractions.id))
       .all();
+  }
+
+  countForCustomer(customerId: string): number {
+    return (
+      this.orm.select({ n: count() }).from(customerInteractions).where(eq(customerInteractions.customer_id, customerId)).get()
+        ?.n ?? 0
+    );
   }
 
   insert(row: NewInteractionRow): Interaction {

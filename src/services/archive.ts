@@ -4,7 +4,7 @@ import { openDatabase, type CrmDatabase } from '../db/connection.js';
 import { UnopenableDatabaseError, UsageError, ValidationError } from '../domain/errors.js';
 import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
-import type { Clock, Customer } from '../domain/types.js';
+import { nowIso, type Clock, type Customer } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
 import {
   ArchiveSourceRepository,
@@ -12,7 +12,7 @@ import {
   StaleCustomerRepository,
   type RawRow,
 } from '../repositories/archive.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { writeTx } from './sqlite-errors.js';
 
 export interface StaleArchiveRequest {
   status: string;
@@ -81,20 +81,6 @@ const DEFAULT_BATCH_SIZE = 200;
  */
 const BUSY_ATTEMPTS = 6;
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-function retryWhileBusy<T>(work: () => T): T {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return work();
-    } catch (error) {
-      if (attempt >= BUSY_ATTEMPTS || !isBusy(error)) throw error;
-    }
-  }
-}
 
 /** Two names for one file (symlinks, `./`) must not pass for two files. */
 function sameFile(a: string, b: string): boolean {
@@ -141,7 +127,7 @@ export class ArchiveService {
       const customers = this.stale.list(status, cutoff);
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
-    const at = this.clock.now().toISOString();
+    const at = nowIso(this.clock);
     const ids: string[] = [];
     for (;;) {
       const batch = this.write(() => this.stale.archiveBatch(status, cutoff, at, this.batchSize));
@@ -263,6 +249,6 @@ export class ArchiveService {
   }
 
   private write<T>(work: () => T): T {
-    return withSqliteErrors(() => retryWhileBusy(() => this.db.write(work)));
+    return writeTx(this.db, work, { busyAttempts: BUSY_ATTEMPTS });
   }
 }

@@ -81,7 +81,11 @@ export class AuditService {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       try {
-        return { ...resolveRef('customer', this.deletedCustomers, ref), deleted: true };
+        // The log knows every name a customer ever had, so a former name can lead to a
+        // customer that is still here under its new one.
+        const logged = resolveRef('customer', this.deletedCustomers, ref);
+        const live = this.customers.find(logged.id);
+        return live ? { id: live.id, name: live.name, deleted: false } : { ...logged, deleted: true };
       } catch (fallbackError) {
         // "No customer matches": the live lookup's message says it best.
         if (fallbackError instanceof NotFoundError) throw error;

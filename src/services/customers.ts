@@ -8,29 +8,43 @@ import {
   type CustomerInput,
   type CustomerPatch,
 } from '../domain/schemas.js';
-import type { Clock, Customer, Interaction } from '../domain/types.js';
+import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
 import {
   CustomerRepository,
   type CustomerFilter,
-  type CustomerPage,
+  type CustomerSort,
   type CustomerWithProduct,
 } from '../repositories/customers.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { writeTx } from './sqlite-errors.js';
+
+// The CLI names these through the service, never the repository.
+export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/customers.js';
 
 /** Filters as users give them: the product is a ref, resolved here. */
 export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
   product?: string;
 }
 
+/** Which page of the list to show; without `limit`, every matching customer at once. */
+export interface CustomerPaging {
+  sort?: CustomerSort;
+  limit?: number;
+  /** 1-based. */
+  page?: number;
+}
+
 export interface CustomerListResult {
   customers: CustomerWithProduct[];
   /** Matching customers in all, across pages. */
   total: number;
+  /** How many matching customers come before this page. */
   offset: number;
+  page: number;
+  limit: number | undefined;
 }
 
 export interface CustomerDetails {
@@ -66,22 +80,34 @@ export class CustomerService {
     return resolveRef('customer', this.customers, ref);
   }
 
+  /** The customer with exactly this id, if it exists. */
+  find(id: string): Customer | undefined {
+    return this.customers.get(id);
+  }
+
   private productIdFor(ref: string | null | undefined): string | null | undefined {
     if (ref === undefined || ref === null) return ref;
     return this.products.resolve(ref).id;
   }
 
-  list(query: CustomerQuery, page: CustomerPage = {}): CustomerListResult {
+  list(query: CustomerQuery, paging: CustomerPaging = {}): CustomerListResult {
+    const { sort, limit } = paging;
+    const page = paging.page ?? 1;
+    const offset = limit === undefined ? 0 : (page - 1) * limit;
     const filter: CustomerFilter = { ...query, productId: this.productIdFor(query.product) ?? undefined };
-    return {
-      customers: this.customers.list(filter, page),
+    // One read transaction, so the total counts the same rows the page was taken from even
+    // while another process writes.
+    return this.db.sqlite.transaction(() => ({
+      customers: this.customers.list(filter, { sort, limit, offset }),
       total: this.customers.count(filter),
-      offset: page.offset ?? 0,
-    };
+      offset,
+      page,
+      limit,
+    }))();
   }
 
-  search(text: string, limit?: number): CustomerWithProduct[] {
-    return this.customers.search(text, limit);
+  search(text: string): CustomerWithProduct[] {
+    return this.customers.search(text);
   }
 
   show(ref: string): CustomerDetails {
@@ -95,8 +121,8 @@ export class CustomerService {
   add(request: CustomerAddRequest): CustomerWithProduct {
     const { product, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
-    return this.write(() => {
-      const now = this.now();
+    return writeTx(this.db, () => {
+      const now = nowIso(this.clock);
       const { id } = this.customers.insert({
         id: randomUUID(),
         ...valid,
@@ -115,7 +141,7 @@ export class CustomerService {
   edit(ref: string, request: CustomerEditRequest): { customer: CustomerWithProduct; changed: boolean } {
     const { product, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
       const requested: Partial<Customer> = { ...valid, product_id: this.productIdFor(product) };
       const patch = Object.fromEntries(
@@ -124,18 +150,18 @@ export class CustomerService {
         ),
       );
       const changed = Object.keys(patch).length > 0;
-      if (changed) this.customers.update(customer.id, { ...patch, updated_at: this.now() });
+      if (changed) this.customers.update(customer.id, { ...patch, updated_at: nowIso(this.clock) });
       return { customer: this.customers.getWithProduct(customer.id)!, changed };
     });
   }
 
   move(ref: string, status: string): { customer: Customer; from: CustomerStatus } {
     const next = validate(statusSchema, status);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
       if (customer.status === next) return { customer, from: customer.status };
       return {
-        customer: this.customers.update(customer.id, { status: next, updated_at: this.now() }),
+        customer: this.customers.update(customer.id, { status: next, updated_at: nowIso(this.clock) }),
         from: customer.status,
       };
     });
@@ -143,13 +169,13 @@ export class CustomerService {
 
   /** Archives (or restores) each ref; all refs are resolved before anything changes. */
   setArchived(refs: readonly string[], archived: boolean): BulkArchiveResult {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const targets = [...new Map(refs.map((ref) => this.resolve(ref)).map((c) => [c.id, c])).values()];
       const toChange = targets.filter((customer) => customer.is_archived !== archived);
       this.customers.setArchived(
         toChange.map((customer) => customer.id),
         archived,
-        this.now(),
+        nowIso(this.clock),
       );
       return {
         changed: toChange.map((customer) => this.customers.get(customer.id)!),
@@ -158,20 +184,18 @@ export class CustomerService {
     });
   }
 
+  /** What `delete(ref)` would remove, for the confirmation question. */
+  planDelete(ref: string): { customer: Customer; interactions: number } {
+    const customer = this.resolve(ref);
+    return { customer, interactions: this.interactions.countForCustomer(customer.id) };
+  }
+
   delete(ref: string): { customer: Customer; interactionsDeleted: number } {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const customer = this.resolve(ref);
-      const interactionsDeleted = this.interactions.listForCustomer(customer.id).length;
+      const interactionsDeleted = this.interactions.countForCustomer(customer.id);
       this.customers.delete(customer.id);
       return { customer, interactionsDeleted };
     });
-  }
-
-  private now(): string {
-    return this.clock.now().toISOString();
-  }
-
-  private write<T>(work: () => T): T {
-    return withSqliteErrors(() => this.db.write(work));
   }
 }

@@ -10,6 +10,10 @@ import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
 import { TransferService } from './transfer.js';
 
+// What the CLI needs of the database layer, so that it depends on services alone.
+export { openDatabase, type CrmDatabase } from '../db/connection.js';
+export { resolveDatabasePath } from '../db/location.js';
+
 /** One place that wires services to a database and a clock. */
 export class Services {
   readonly products: ProductService;

@@ -5,7 +5,7 @@ import { parseDateInput } from '../domain/time.js';
 import type { Clock, Customer, Interaction } from '../domain/types.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { CustomerService } from './customers.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { writeTx } from './sqlite-errors.js';
 
 export type InteractionLogRequest = Omit<InteractionInput, 'customer_id' | 'follow_up_date'> & {
   customer: string;
@@ -27,20 +27,18 @@ export class InteractionService {
   log(request: InteractionLogRequest): { interaction: Interaction; customer: Customer } {
     const now = this.clock.now();
     const followUp = request.followUp === undefined ? null : parseDateInput(request.followUp, now).toISOString();
-    return withSqliteErrors(() =>
-      this.db.write(() => {
-        const customer = this.customers.resolve(request.customer);
-        const valid = validate(interactionInputSchema, {
-          customer_id: customer.id,
-          type: request.type,
-          channel: request.channel,
-          note: request.note,
-          follow_up_date: followUp,
-        });
-        const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: now.toISOString() });
-        return { interaction, customer };
-      }),
-    );
+    return writeTx(this.db, () => {
+      const customer = this.customers.resolve(request.customer);
+      const valid = validate(interactionInputSchema, {
+        customer_id: customer.id,
+        type: request.type,
+        channel: request.channel,
+        note: request.note,
+        follow_up_date: followUp,
+      });
+      const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: now.toISOString() });
+      return { interaction, customer };
+    });
   }
 
   list(customerRef: string): { customer: Customer; interactions: Interaction[] } {

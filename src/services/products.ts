@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CrmDatabase } from '../db/connection.js';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
+import { shortId } from '../domain/ids.js';
 import {
   productInputSchema,
   productPatchSchema,
@@ -8,12 +9,12 @@ import {
   type ProductInput,
   type ProductPatch,
 } from '../domain/schemas.js';
-import type { Clock, Product } from '../domain/types.js';
+import { nowIso, type Clock, type Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import { CustomerRepository } from '../repositories/customers.js';
 import { ProductRepository } from '../repositories/products.js';
 import { resolveRef } from './refs.js';
-import { withSqliteErrors } from './sqlite-errors.js';
+import { writeTx } from './sqlite-errors.js';
 
 export interface ProductDeletion {
   product: Product;
@@ -43,45 +44,43 @@ export class ProductService {
 
   add(input: ProductInput): Product {
     const valid = validate(productInputSchema, input);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       this.assertNameFree(valid.name);
       if (valid.is_active) this.assertActivationAllowed();
-      const now = this.clock.now().toISOString();
+      const now = nowIso(this.clock);
       return this.products.insert({ id: randomUUID(), ...valid, created_at: now, updated_at: now });
     });
   }
 
   edit(ref: string, patch: ProductPatch): Product {
     const valid = validate(productPatchSchema, patch);
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const product = this.resolve(ref);
       if (valid.name !== undefined) this.assertNameFree(valid.name, product.id);
       if (valid.name === undefined && valid.description === undefined) return product;
-      return this.products.update(product.id, { ...valid, updated_at: this.now() });
+      return this.products.update(product.id, { ...valid, updated_at: nowIso(this.clock) });
     });
   }
 
   setActive(ref: string, active: boolean): { product: Product; changed: boolean } {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const product = this.resolve(ref);
       if (product.is_active === active) return { product, changed: false };
       if (active) this.assertActivationAllowed();
-      const updated = this.products.update(product.id, { is_active: active, updated_at: this.now() });
+      const updated = this.products.update(product.id, { is_active: active, updated_at: nowIso(this.clock) });
       return { product: updated, changed: true };
     });
   }
 
   delete(ref: string): ProductDeletion {
-    return this.write(() => {
+    return writeTx(this.db, () => {
       const product = this.resolve(ref);
-      const unlinkedCustomers = this.customers.count({ productId: product.id, archived: 'include' });
+      // Done here rather than left to the foreign key's SET NULL, so that the customers'
+      // updated_at comes from the app's clock (the touch trigger leaves crm's writes alone).
+      const unlinkedCustomers = this.customers.unlinkProduct(product.id, nowIso(this.clock));
       this.products.delete(product.id);
       return { product, unlinkedCustomers };
     });
-  }
-
-  private now(): string {
-    return this.clock.now().toISOString();
   }
 
   /**
@@ -101,10 +100,6 @@ export class ProductService {
   /** Names are refs, so two products with one name would make that name useless. */
   private assertNameFree(name: string, exceptId?: string): void {
     const clash = this.products.findByName(name).find((product) => product.id !== exceptId);
-    if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${clash.id.slice(0, 8)})`);
-  }
-
-  private write<T>(work: () => T): T {
-    return withSqliteErrors(() => this.db.write(work));
+    if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${shortId(clash.id)})`);
   }
 }

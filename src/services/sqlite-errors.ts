@@ -1,3 +1,5 @@
+import type { CrmDatabase } from '../db/connection.js';
+import { PRODUCT_NAME_INDEX } from '../db/expected.js';
 import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../domain/errors.js';
 
 /**
@@ -24,8 +26,14 @@ export function translateSqliteError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_CHECK') {
     return new ValidationError(`value refused by the database: ${message}`);
   }
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return new ConflictError(`a record with that id already exists`);
+  if (message.includes(`index '${PRODUCT_NAME_INDEX}'`)) {
+    return new ConflictError('a product with that name already exists');
+  }
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new ConflictError('a record with that id already exists');
+  }
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new ConflictError(`the database refused a duplicate: ${message}`);
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return new ConflictError('the database is busy (another crm process is writing); try again');
@@ -50,4 +58,31 @@ export function withSqliteErrors<T>(work: () => T): T {
   } catch (error) {
     throw translateSqliteError(error);
   }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+export interface WriteOptions {
+  /**
+   * Attempts while another process holds the write lock; each already waits the
+   * connection's busy timeout. More than one only for jobs that should outlast an import.
+   */
+  busyAttempts?: number;
+}
+
+/** Every service write: one crm write transaction (db.write), SQLite refusals as typed errors. */
+export function writeTx<T>(db: CrmDatabase, work: () => T, options: WriteOptions = {}): T {
+  const attempts = options.busyAttempts ?? 1;
+  return withSqliteErrors(() => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return db.write(work);
+      } catch (error) {
+        if (attempt >= attempts || !isBusy(error)) throw error;
+      }
+    }
+  });
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import { customerInputSchema, validate } from '../../../domain/schemas.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../../../domain/vocabulary.js';
 import type { CustomerAddRequest } from '../../../services/customers.js';
-import { shortId } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
 import { parseStatus, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderCustomer } from './view.js';

@@ -1,6 +1,6 @@
 import type { Customer } from '../../../domain/types.js';
 import type { BulkArchiveResult } from '../../../services/customers.js';
-import { shortId } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
 import type { Session } from '../../session.js';
 
 /**

@@ -3,7 +3,8 @@ import { UsageError } from '../../../domain/errors.js';
 import { formatLocalDay } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import { CUSTOMER_STATUSES } from '../../../domain/vocabulary.js';
-import { chooseFormat, shortId, type Column } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
+import { chooseFormat, type Column } from '../../output.js';
 import type { Session } from '../../session.js';
 import { renderArchiveChange } from './archive-view.js';
 

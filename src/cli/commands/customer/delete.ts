@@ -28,11 +28,11 @@ function interactionCount(count: number): string {
 
 export async function runCustomerDelete(session: Session, options: CustomerDeleteOptions): Promise<void> {
   const customers = session.services.customers;
-  const target = customers.show(options.ref);
+  const target = customers.planDelete(options.ref);
   const { name } = target.customer;
   await session.confirm(
     `deleting customer "${name}"`,
-    `Delete customer "${name}" and ${interactionCount(target.interactions.length)}? This cannot be undone`,
+    `Delete customer "${name}" and ${interactionCount(target.interactions)}? This cannot be undone`,
     options.yes,
   );
   const { customer, interactionsDeleted } = customers.delete(target.customer.id);

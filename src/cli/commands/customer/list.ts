@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CUSTOMER_STATUSES } from '../../../domain/vocabulary.js';
-import type { ArchivedScope, CustomerSort } from '../../../repositories/customers.js';
+import type { ArchivedScope, CustomerListResult, CustomerSort } from '../../../services/customers.js';
 import { chooseFormat, FORMATS } from '../../output.js';
 import { parsePositiveInteger, parseStatus } from '../../parse.js';
 import type { Session } from '../../session.js';
@@ -57,31 +57,32 @@ export function runCustomerList(session: Session, options: CustomerListOptions):
   const limit = options.all ? undefined : options.limit === undefined ? DEFAULT_PAGE_SIZE : parsePositiveInteger(options.limit, '--limit');
   const page = options.page === undefined ? 1 : parsePositiveInteger(options.page, '--page');
   const archived: ArchivedScope = options.archived ? 'only' : options.includeArchived ? 'include' : 'exclude';
-  const offset = limit === undefined ? 0 : (page - 1) * limit;
-  const { customers, total } = session.services.customers.list(
+  const result = session.services.customers.list(
     {
       status: options.status === undefined ? undefined : parseStatus(options.status),
       product: options.product,
       owner: options.owner,
       archived,
     },
-    { sort: options.sort, limit, offset },
+    { sort: options.sort, limit, page },
   );
+  const { customers } = result;
   session.out.list(customers, customerColumns({ archived: archived !== 'exclude' }), format, () => customers.map(customerJson));
-  const footer = pageFooter(total, offset, customers.length, limit === undefined ? undefined : { page, limit });
+  const footer = pageFooter(result);
   if (footer) session.info(footer);
 }
 
 /** Tells the user what they are not seeing, and the option that shows it. */
-function pageFooter(total: number, offset: number, shown: number, paging?: { page: number; limit: number }): string | undefined {
+function pageFooter({ customers, total, offset, page, limit }: CustomerListResult): string | undefined {
+  const shown = customers.length;
   if (total === 0) return 'no customers match';
-  if (shown === 0 && paging) {
-    const pages = Math.ceil(total / paging.limit);
-    return `page ${paging.page} is past the end: ${total} customer(s) make ${pages} page(s) of ${paging.limit}`;
+  if (shown === 0 && limit !== undefined) {
+    const pages = Math.ceil(total / limit);
+    return `page ${page} is past the end: ${total} customer(s) make ${pages} page(s) of ${limit}`;
   }
   const last = offset + shown;
   if (last < total) {
-    return `showing ${offset + 1}–${last} of ${total}; ${total - last} more: --page ${(paging?.page ?? 1) + 1} for the next, --all for everything`;
+    return `showing ${offset + 1}–${last} of ${total}; ${total - last} more: --page ${page + 1} for the next, --all for everything`;
   }
   if (offset > 0) return `showing ${offset + 1}–${last} of ${total}`;
   return undefined;

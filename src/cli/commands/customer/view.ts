@@ -2,8 +2,9 @@ import type { ChalkInstance } from 'chalk';
 import { formatLocalDay } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
-import type { CustomerWithProduct } from '../../../repositories/customers.js';
-import { shortId, type Column } from '../../output.js';
+import type { CustomerWithProduct } from '../../../services/customers.js';
+import { shortId } from '../../../domain/ids.js';
+import { type Column } from '../../output.js';
 import type { Session } from '../../session.js';
 
 export function paintStatus(status: CustomerStatus, paint: ChalkInstance): string {

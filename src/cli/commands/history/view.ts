@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { fieldChanges, type AuditEntry, type FieldChange } from '../../../domain/audit.js';
-import { shortId } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
 
 const NOUNS: Record<string, string> = {
   products: 'product',

@@ -52,7 +52,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
   if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
-  const customer = session.services.customers.resolve(options.customer);
+  const target = session.services.customers.resolve(options.customer);
   const prompter = session.ctx.prompter;
 
   const channel: InteractionChannel =
@@ -77,8 +77,10 @@ export async function runInteractionLog(session: Session, options: InteractionLo
         )));
 
   try {
-    const { interaction } = session.services.interactions.log({
-      customer: customer.id,
+    // The customer as the write saw it: it may have been archived or renamed while the
+    // user was typing the note.
+    const { interaction, customer } = session.services.interactions.log({
+      customer: target.id,
       channel,
       type,
       note,

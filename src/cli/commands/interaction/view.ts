@@ -1,6 +1,7 @@
 import { formatLocalDay, formatLocalMinute } from '../../../domain/time.js';
 import type { Interaction } from '../../../domain/types.js';
-import { shortId, type Column } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
+import { type Column } from '../../output.js';
 
 export const interactionColumns: ReadonlyArray<Column<Interaction>> = [
   { header: 'id', value: (i) => i.id, display: (i) => shortId(i.id) },

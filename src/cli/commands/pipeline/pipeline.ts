@@ -63,7 +63,7 @@ function renderPipeline(session: Session, report: PipelineReport): void {
   for (const stage of report.stages) {
     const share = report.total === 0 ? '-' : percent(stage.count / report.total);
     let line = `${stage.status.padEnd(labelWidth)}  ${String(stage.count).padStart(countWidth)}  ${share.padStart(5)}`;
-    if (out.isTerminal && stage.count > 0) {
+    if (session.stdoutIsTTY && stage.count > 0) {
       const length = Math.max(1, Math.round((stage.count / largest) * BAR_WIDTH));
       line += `  ${paintBar(stage.status, '█'.repeat(length), paint)}`;
     }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { shortId } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
 import type { Session } from '../../session.js';
 import { renderProduct } from './view.js';
 

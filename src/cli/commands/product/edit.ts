@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { shortId } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
 import type { Session } from '../../session.js';
 import { renderProduct } from './view.js';
 

@@ -1,5 +1,6 @@
 import type { Product } from '../../../domain/types.js';
-import { shortId, type Column } from '../../output.js';
+import { shortId } from '../../../domain/ids.js';
+import { type Column } from '../../output.js';
 import type { Session } from '../../session.js';
 
 export const productColumns: ReadonlyArray<Column<Product>> = [
