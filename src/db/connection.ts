@@ -3,7 +3,13 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CrmError, SchemaTooNewError, UnopenableDatabaseError } from '../domain/errors.js';
+import {
+  CrmError,
+  fileSystemReason,
+  SchemaTooNewError,
+  UncreatablePathError,
+  UnopenableDatabaseError,
+} from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
@@ -95,13 +101,52 @@ export function knownMigrations(folder: string = DEFAULT_MIGRATIONS_FOLDER): Mig
   return set;
 }
 
+/**
+ * Creates the missing folders above `folder` one level at a time, each for the user alone.
+ * Not `mkdirSync({ recursive: true })`: on some paths (`/proc/...`) Node's recursive mkdir
+ * retries forever instead of failing.
+ */
+function createPrivateFolder(folder: string): void {
+  const missing: string[] = [];
+  let current = path.resolve(folder);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UncreatablePathError('folder', folder, fileSystemReason(error));
+    }
+    if (stat) {
+      if (stat.isDirectory()) break;
+      const reason = current === path.resolve(folder) ? 'a file has that name' : `${current} is a file`;
+      throw new UncreatablePathError('folder', folder, reason);
+    }
+    const parent = path.dirname(current);
+    missing.push(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      fs.mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      // Another process may have created it in between, which is as good.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level).isDirectory()) continue;
+      throw new UncreatablePathError('folder', level, fileSystemReason(error));
+    }
+  }
+}
+
 /** Creates the folder and file with user-only permissions before SQLite touches them. */
 function createPrivateFile(file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  createPrivateFolder(path.dirname(file));
   try {
     fs.closeSync(fs.openSync(file, 'wx', 0o600));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // An existing file (or folder) is SQLite's to open or refuse.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new UncreatablePathError('file', file, fileSystemReason(error));
   }
 }
 
