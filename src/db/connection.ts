@@ -150,6 +150,17 @@ function createPrivateFile(file: string): void {
   }
 }
 
+/**
+ * How names and search text are compared: SQLite's lower() and LIKE fold ASCII only, so
+ * "ZOË" would never find "Zoë". NFKC makes composed and decomposed accents one text; the
+ * upper-then-lower round trip folds what lower-casing alone leaves apart (ß and SS, final
+ * and medial sigma). Registered on every connection as crm_fold() for the app's queries only:
+ * no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write the file.
+ */
+export function foldCase(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
 /** SQLite and file-system refusals that mean "this path is not a usable database file". */
 const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
 
@@ -191,6 +202,9 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     // file it made each inserted row 5-8 times slower (npm run bench:audit). In memory it
     // costs a few pages per statement.
     sqlite.pragma('temp_store = MEMORY');
+    sqlite.function('crm_fold', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? foldCase(value) : value,
+    );
     const appliedMigrations = applyPendingMigrations(sqlite, file, migrations);
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
