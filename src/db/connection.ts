@@ -52,6 +52,12 @@ export interface CrmDatabase {
   /** `write` with audit settings; for src/db/audit.ts (bulk summaries, prunes). */
   writeAudited<T>(settings: AuditSettings, work: () => T): T;
   identifyWriter(writer: AuditWriter): void;
+  /**
+   * Inside a write transaction, the one instant it is stamped with: read once from the
+   * writer's clock when the transaction begins, and recorded as the time of its audit
+   * entries. Undefined outside a write, or when the writer gave no clock.
+   */
+  readonly writeInstant: Date | undefined;
   close(): void;
 }
 
@@ -208,6 +214,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     const appliedMigrations = applyPendingMigrations(sqlite, file, migrations);
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
+    let writeInstant: Date | undefined;
     let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
     const writeAudited = <T>(settings: AuditSettings, asked: () => T): T => {
       const work = synchronous(asked);
@@ -215,26 +222,31 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       // (so a prune or summary asked for inside another write falls back to the safe side:
       // the delete is refused, or rows are logged one by one).
       if (sqlite.inTransaction) return sqlite.transaction(work)();
-      return sqlite
-        .transaction(() => {
-          auditStatements ??= {
-            fill: sqlite.prepare(
-              `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
-            ),
-            empty: sqlite.prepare(`DELETE FROM audit_context`),
-          };
-          auditStatements.fill.run(
-            writer.actor,
-            writer.clock?.now().toISOString() ?? null,
-            settings.mode ?? 'row',
-            settings.pruneBefore ?? null,
-          );
-          const result = work();
-          // Emptied before commit, so writers outside crm never inherit this actor or permit.
-          auditStatements.empty.run();
-          return result;
-        })
-        .immediate();
+      try {
+        return sqlite
+          .transaction(() => {
+            auditStatements ??= {
+              fill: sqlite.prepare(
+                `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
+              ),
+              empty: sqlite.prepare(`DELETE FROM audit_context`),
+            };
+            writeInstant = writer.clock?.now();
+            auditStatements.fill.run(
+              writer.actor,
+              writeInstant?.toISOString() ?? null,
+              settings.mode ?? 'row',
+              settings.pruneBefore ?? null,
+            );
+            const result = work();
+            // Emptied before commit, so writers outside crm never inherit this actor or permit.
+            auditStatements.empty.run();
+            return result;
+          })
+          .immediate();
+      } finally {
+        writeInstant = undefined;
+      }
     };
     return {
       path: file,
@@ -246,6 +258,9 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       writeAudited,
       identifyWriter: (next) => {
         writer = next;
+      },
+      get writeInstant() {
+        return writeInstant && new Date(writeInstant.getTime());
       },
       close: () => sqlite.close(),
     };

@@ -127,10 +127,9 @@ export class ArchiveService {
       const customers = this.stale.list(status, cutoff);
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
-    const at = nowIso(this.clock);
     const ids: string[] = [];
     for (;;) {
-      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, at, this.batchSize));
+      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, nowIso(this.clock), this.batchSize));
       ids.push(...batch);
       if (batch.length < this.batchSize) break;
     }
