@@ -526,6 +526,27 @@ describe('archive --to FILE', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 
+  it('creates no folder and no file when there is nothing to move', async () => {
+    const target = path.join(dir, 'not', 'yet', 'archive.db');
+    const result = await cli.run(['archive', '--to', target]);
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `nothing to move to ${target}\n` });
+    expect(fs.existsSync(path.join(dir, 'not'))).toBe(false);
+  });
+
+  it('says in one line why the archive file cannot be created, and changes nothing', async () => {
+    seed();
+    const before = cli.snapshot();
+    const cases: Array<[string, string]> = [
+      ['/proc/crm-archive.db', 'error: cannot create archive file /proc/crm-archive.db: no such file or directory\n'],
+      ['/proc/nope/a.db', 'error: cannot create archive file /proc/nope/a.db: folder /proc/nope: no such file or directory\n'],
+      [path.join(mainPath, 'a.db'), `error: cannot create archive file ${path.join(mainPath, 'a.db')}: folder ${mainPath}: a file has that name\n`],
+    ];
+    for (const [target, stderr] of cases) {
+      expect(await cli.run(['archive', '--to', target])).toMatchObject({ code: 1, stdout: '', stderr });
+    }
+    expect(cli.snapshot()).toEqual(before);
+  });
+
   it('needs --to, and refuses bad durations with exit 2', async () => {
     const missing = await cli.run(['archive']);
     expect(missing.code).toBe(2);

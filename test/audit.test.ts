@@ -6,7 +6,7 @@ import { writeWithAuditSummary } from '../src/db/audit.js';
 import { knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { Services } from '../src/services/index.js';
-import { TestCli, tempDir } from './helpers.js';
+import { expectRefused, TestCli, tempDir } from './helpers.js';
 
 let cli: TestCli;
 beforeEach(() => {
@@ -217,6 +217,7 @@ describe('crm db prune-audit', () => {
   beforeEach(seedRaw);
 
   it('needs --yes when there is no terminal, and changes nothing without it', async () => {
+    cli.clock.set('3000-01-01T00:00:00.000Z');
     const before = cli.snapshot();
     const result = await cli.run(['db', 'prune-audit', '--before', '2999-01-01']);
     expect(result).toMatchObject({
@@ -227,6 +228,7 @@ describe('crm db prune-audit', () => {
   });
 
   it('asks on a terminal and keeps everything when the answer is no', async () => {
+    cli.clock.set('3000-01-01T00:00:00.000Z');
     const before = cli.snapshot();
     const result = await cli.run(['db', 'prune-audit', '--before', '2999-01-01'], { tty: true, answers: [false] });
     expect(result.code).toBe(1);
@@ -258,6 +260,21 @@ describe('crm db prune-audit', () => {
       code: 0,
       stderr: 'no audit entries recorded before 2026-08-27T10:00:00.000Z; nothing to prune\n',
     });
+  });
+
+  it('refuses a cut-off in the future (it would empty the log) with exit 2, deleting nothing', async () => {
+    // The seed's entries carry the real time; the cut-offs below are after them but after "now" too.
+    cli.clock.set('2999-06-01T12:00:00.000Z');
+    await expectRefused(cli, ['db', 'prune-audit', '--before', 'tomorrow', '--yes'], {
+      code: 2,
+      stderr: `error: the cut-off "tomorrow" (2999-06-02T00:00:00.000Z) is in the future; give a past date or a duration ago, like 2026-01-01 or 90d\n`,
+    });
+    await expectRefused(cli, ['db', 'prune-audit', '--before', '2999-06-01T12:00:00.001Z', '--yes'], {
+      code: 2,
+      stderr: 'error: the cut-off 2999-06-01T12:00:00.001Z is in the future; give a past date or a duration ago, like 2026-01-01 or 90d\n',
+    });
+    const today = await cli.run(['db', 'prune-audit', '--before', 'today', '--yes']);
+    expect(today.code).toBe(0);
   });
 
   it('refuses a malformed date with exit 2 and a missing --before as a usage error', async () => {

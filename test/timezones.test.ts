@@ -62,6 +62,8 @@ describe('America/New_York, the evening before clocks go forward (2026-03-08 02:
     // Sunday 8 March has 23 hours: the next midnight is EDT.
     expect(parseDateInput('+2d', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
     expect(parseDateInput('+2w', at).toISOString()).toBe('2026-03-21T04:00:00.000Z');
+    expect(parseDateInput('+1m', at).toISOString()).toBe('2026-04-07T04:00:00.000Z');
+    expect(parseDateInput('+1y', at).toISOString()).toBe('2027-03-07T05:00:00.000Z');
     expect(parseDateInput('2026-03-09', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
     expect(parseDateInput('2026-03-09T12:00', at).toISOString()).toBe('2026-03-09T16:00:00.000Z');
     expect(endOfDateInput('2026-03-08', at).toISOString()).toBe('2026-03-09T04:00:00.000Z');
@@ -194,5 +196,26 @@ describe('America/Santiago, where clocks go forward at midnight (2026-09-06 00:0
     expect(await followups('--overdue')).toEqual([]);
     cli.clock.set('2026-09-06T04:00:00.000Z');
     expect(names(await followups('--overdue'))).toEqual(['Today']);
+  });
+});
+
+describe('months and years ahead (+1m, +1y), as durations count them', () => {
+  it('moves by calendar months and years, clamped to the end of a shorter month', () => {
+    const from = (iso: string, text: string) => parseDateInput(text, new Date(iso)).toISOString();
+    expect(from('2027-01-31T10:00:00.000Z', '+1m')).toBe('2027-02-28T00:00:00.000Z');
+    expect(from('2028-01-31T10:00:00.000Z', '+1M')).toBe('2028-02-29T00:00:00.000Z');
+    expect(from('2026-11-30T10:00:00.000Z', '+3m')).toBe('2027-02-28T00:00:00.000Z');
+    expect(from('2026-12-15T10:00:00.000Z', '+14m')).toBe('2028-02-15T00:00:00.000Z');
+    expect(from('2028-02-29T10:00:00.000Z', '+1y')).toBe('2029-02-28T00:00:00.000Z');
+    expect(from('2028-02-29T10:00:00.000Z', '+4y')).toBe('2032-02-29T00:00:00.000Z');
+  });
+
+  it('are accepted by interaction log --follow-up and followups --until', async () => {
+    await scheduleFollowUps({ NextMonth: '+1m', NextYear: '+1y' });
+    expect(due(await followups())).toEqual({
+      NextMonth: '2026-12-25T00:00:00.000Z',
+      NextYear: '2027-11-25T00:00:00.000Z',
+    });
+    expect(names(await followups('--until', '+1m'))).toEqual(['NextMonth']);
   });
 });

@@ -3,7 +3,13 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CrmError, SchemaTooNewError, UnopenableDatabaseError } from '../domain/errors.js';
+import {
+  CrmError,
+  fileSystemReason,
+  SchemaTooNewError,
+  UncreatablePathError,
+  UnopenableDatabaseError,
+} from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
@@ -46,6 +52,12 @@ export interface CrmDatabase {
   /** `write` with audit settings; for src/db/audit.ts (bulk summaries, prunes). */
   writeAudited<T>(settings: AuditSettings, work: () => T): T;
   identifyWriter(writer: AuditWriter): void;
+  /**
+   * Inside a write transaction, the one instant it is stamped with: read once from the
+   * writer's clock when the transaction begins, and recorded as the time of its audit
+   * entries. Undefined outside a write, or when the writer gave no clock.
+   */
+  readonly writeInstant: Date | undefined;
   close(): void;
 }
 
@@ -95,14 +107,64 @@ export function knownMigrations(folder: string = DEFAULT_MIGRATIONS_FOLDER): Mig
   return set;
 }
 
+/**
+ * Creates the missing folders above `folder` one level at a time, each for the user alone.
+ * Not `mkdirSync({ recursive: true })`: on some paths (`/proc/...`) Node's recursive mkdir
+ * retries forever instead of failing.
+ */
+function createPrivateFolder(folder: string): void {
+  const missing: string[] = [];
+  let current = path.resolve(folder);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(current);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UncreatablePathError('folder', folder, fileSystemReason(error));
+    }
+    if (stat) {
+      if (stat.isDirectory()) break;
+      const reason = current === path.resolve(folder) ? 'a file has that name' : `${current} is a file`;
+      throw new UncreatablePathError('folder', folder, reason);
+    }
+    const parent = path.dirname(current);
+    missing.push(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      fs.mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      // Another process may have created it in between, which is as good.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level).isDirectory()) continue;
+      throw new UncreatablePathError('folder', level, fileSystemReason(error));
+    }
+  }
+}
+
 /** Creates the folder and file with user-only permissions before SQLite touches them. */
 function createPrivateFile(file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  createPrivateFolder(path.dirname(file));
   try {
     fs.closeSync(fs.openSync(file, 'wx', 0o600));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // An existing file (or folder) is SQLite's to open or refuse.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new UncreatablePathError('file', file, fileSystemReason(error));
   }
+}
+
+/**
+ * How names and search text are compared: SQLite's lower() and LIKE fold ASCII only, so
+ * "ZOË" would never find "Zoë". NFKC makes composed and decomposed accents one text; the
+ * upper-then-lower round trip folds what lower-casing alone leaves apart (ß and SS, final
+ * and medial sigma). Registered on every connection as crm_fold() for the app's queries only:
+ * no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write the file.
+ */
+export function foldCase(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 /** SQLite and file-system refusals that mean "this path is not a usable database file". */
@@ -146,9 +208,13 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     // file it made each inserted row 5-8 times slower (npm run bench:audit). In memory it
     // costs a few pages per statement.
     sqlite.pragma('temp_store = MEMORY');
+    sqlite.function('crm_fold', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? foldCase(value) : value,
+    );
     const appliedMigrations = applyPendingMigrations(sqlite, file, migrations);
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
+    let writeInstant: Date | undefined;
     let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
     const writeAudited = <T>(settings: AuditSettings, asked: () => T): T => {
       const work = synchronous(asked);
@@ -156,26 +222,31 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       // (so a prune or summary asked for inside another write falls back to the safe side:
       // the delete is refused, or rows are logged one by one).
       if (sqlite.inTransaction) return sqlite.transaction(work)();
-      return sqlite
-        .transaction(() => {
-          auditStatements ??= {
-            fill: sqlite.prepare(
-              `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
-            ),
-            empty: sqlite.prepare(`DELETE FROM audit_context`),
-          };
-          auditStatements.fill.run(
-            writer.actor,
-            writer.clock?.now().toISOString() ?? null,
-            settings.mode ?? 'row',
-            settings.pruneBefore ?? null,
-          );
-          const result = work();
-          // Emptied before commit, so writers outside crm never inherit this actor or permit.
-          auditStatements.empty.run();
-          return result;
-        })
-        .immediate();
+      try {
+        return sqlite
+          .transaction(() => {
+            auditStatements ??= {
+              fill: sqlite.prepare(
+                `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
+              ),
+              empty: sqlite.prepare(`DELETE FROM audit_context`),
+            };
+            writeInstant = writer.clock?.now();
+            auditStatements.fill.run(
+              writer.actor,
+              writeInstant?.toISOString() ?? null,
+              settings.mode ?? 'row',
+              settings.pruneBefore ?? null,
+            );
+            const result = work();
+            // Emptied before commit, so writers outside crm never inherit this actor or permit.
+            auditStatements.empty.run();
+            return result;
+          })
+          .immediate();
+      } finally {
+        writeInstant = undefined;
+      }
     };
     return {
       path: file,
@@ -187,6 +258,9 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       writeAudited,
       identifyWriter: (next) => {
         writer = next;
+      },
+      get writeInstant() {
+        return writeInstant && new Date(writeInstant.getTime());
       },
       close: () => sqlite.close(),
     };

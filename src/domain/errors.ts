@@ -59,3 +59,20 @@ export class UnopenableDatabaseError extends CrmError {
     return this.code === 'SQLITE_NOTADB' || this.code === 'SQLITE_CORRUPT';
   }
 }
+
+/** A folder or file crm has to create (the database, its folder, an archive) cannot be made there. */
+export class UncreatablePathError extends CrmError {
+  constructor(
+    readonly kind: 'folder' | 'file',
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(`cannot create ${kind} ${target}: ${reason}`);
+  }
+}
+
+/** "no such file or directory" out of Node's "ENOENT: no such file or directory, mkdir '/x'". */
+export function fileSystemReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
+}

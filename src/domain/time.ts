@@ -8,7 +8,7 @@ export interface Duration {
 }
 
 const DURATION_PATTERN = /^(\d+)\s*([dwmy])$/i;
-const RELATIVE_DAYS_PATTERN = /^\+(\d+)\s*([dw])$/i;
+const RELATIVE_DATE_PATTERN = /^\+(\d+)\s*([dwmy])$/i;
 const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -65,8 +65,18 @@ export function addLocalDays(date: Date, days: number): Date {
 }
 
 /**
+ * Local midnight `months` calendar months after the day of `date`, clamped to the end of a
+ * shorter month (+1m from 31 January is 28/29 February), as durations are (instantBefore).
+ */
+function addLocalMonths(date: Date, months: number): Date {
+  const lastDay = new Date(date.getFullYear(), date.getMonth() + months + 1, 0).getDate();
+  return new Date(date.getFullYear(), date.getMonth() + months, Math.min(date.getDate(), lastDay));
+}
+
+/**
  * Dates as users type them: ISO dates (a local calendar day), ISO date-times,
- * `today`, `tomorrow`, `+3d`, `+2w`. Day-granular inputs resolve to local midnight.
+ * `today`, `tomorrow`, `+3d`, `+2w`, `+1m`, `+1y` (the units of durations). Day-granular
+ * inputs resolve to local midnight.
  */
 export function parseDateInput(text: string, now: Date): Date {
   const trimmed = text.trim();
@@ -74,10 +84,19 @@ export function parseDateInput(text: string, now: Date): Date {
   if (lower === 'today') return startOfLocalDay(now);
   if (lower === 'tomorrow') return addLocalDays(now, 1);
   if (lower === 'yesterday') return addLocalDays(now, -1);
-  const relative = RELATIVE_DAYS_PATTERN.exec(lower);
+  const relative = RELATIVE_DATE_PATTERN.exec(lower);
   if (relative) {
     const amount = Number(relative[1]);
-    return addLocalDays(now, relative[2] === 'w' ? amount * 7 : amount);
+    switch (relative[2] as DurationUnit) {
+      case 'd':
+        return addLocalDays(now, amount);
+      case 'w':
+        return addLocalDays(now, amount * 7);
+      case 'm':
+        return addLocalMonths(now, amount);
+      case 'y':
+        return addLocalMonths(now, amount * 12);
+    }
   }
   const dateOnly = ISO_DATE_PATTERN.exec(trimmed);
   if (dateOnly && isCalendarDay(dateOnly)) {

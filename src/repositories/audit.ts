@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gt, inArray, lt, lte, max, sql, type SQL } f
 import type { Drizzle } from '../db/connection.js';
 import { auditCustomerKey, auditLog, type AuditLogRow } from '../db/schema.js';
 import type { AuditEntry } from '../domain/audit.js';
-import { startsWith } from './sql-helpers.js';
+import { equalsIgnoringCase, startsWith } from './sql-helpers.js';
 
 function parseValues(text: string | null): Record<string, unknown> | null {
   return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
@@ -85,7 +85,7 @@ export class AuditRepository {
   }
 
   auditedCustomersByName(name: string): AuditedCustomer[] {
-    return this.latestNames(sql`lower(${auditedName}) = lower(${name})`);
+    return this.latestNames(equalsIgnoringCase(auditedName, name));
   }
 
   /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type CrmDatabase } from '../db/connection.js';
-import { UnopenableDatabaseError, UsageError, ValidationError } from '../domain/errors.js';
+import { UncreatablePathError, UnopenableDatabaseError, UsageError, ValidationError } from '../domain/errors.js';
 import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
@@ -127,10 +127,9 @@ export class ArchiveService {
       const customers = this.stale.list(status, cutoff);
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
-    const at = nowIso(this.clock);
     const ids: string[] = [];
     for (;;) {
-      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, at, this.batchSize));
+      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, nowIso(this.clock), this.batchSize));
       ids.push(...batch);
       if (batch.length < this.batchSize) break;
     }
@@ -159,13 +158,14 @@ export class ArchiveService {
       customer_interactions: 0,
       interactions: 0,
     };
+    const due = source.countMovableCustomers(customersBefore);
+    const dueInteractions = interactionsBefore ? source.countMovableInteractions(interactionsBefore, customersBefore) : 0;
     if (request.dryRun) {
-      const due = source.countMovableCustomers(customersBefore);
-      result.customers = due.customers;
-      result.customer_interactions = due.interactions;
-      if (interactionsBefore) result.interactions = source.countMovableInteractions(interactionsBefore, customersBefore);
-      return result;
+      return { ...result, customers: due.customers, customer_interactions: due.interactions, interactions: dueInteractions };
     }
+    // Nothing due creates nothing: no folder, no empty archive file at a mistyped path. A batch
+    // left in both files by a crash is still due here, so a rerun still finishes it.
+    if (due.customers === 0 && dueInteractions === 0) return result;
 
     const archive = this.openArchiveFile(request.to);
     try {
@@ -240,6 +240,10 @@ export class ArchiveService {
     try {
       return this.openArchive(file);
     } catch (error) {
+      if (error instanceof UncreatablePathError) {
+        const reason = error.kind === 'folder' ? `folder ${error.target}: ${error.reason}` : error.reason;
+        throw new ValidationError(`cannot create archive file ${file}: ${reason}`);
+      }
       if (!(error instanceof UnopenableDatabaseError)) throw error;
       if (error.notADatabase) {
         throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);

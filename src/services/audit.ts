@@ -1,9 +1,9 @@
 import { pruneAuditLog } from '../db/audit.js';
 import type { CrmDatabase } from '../db/connection.js';
 import type { AuditEntry } from '../domain/audit.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, UsageError } from '../domain/errors.js';
 import { parseInstantOrAgo } from '../domain/time.js';
-import type { Clock } from '../domain/types.js';
+import { nowIso, type Clock } from '../domain/types.js';
 import type { TableName } from '../domain/vocabulary.js';
 import { AuditRepository, type AuditedCustomer } from '../repositories/audit.js';
 import type { CustomerService } from './customers.js';
@@ -147,10 +147,24 @@ export class AuditService {
    */
   planPrune(beforeText: string): PrunePlan {
     const iso = parseInstantOrAgo(beforeText, this.clock.now()).toISOString();
+    this.assertNotFuture(iso, beforeText.trim());
     return { before: iso, count: this.audit.countBefore(iso) };
   }
 
   prune(before: string): { before: string; deleted: number } {
+    this.assertNotFuture(before, before);
     return { before, deleted: withSqliteErrors(() => pruneAuditLog(this.db, before)) };
+  }
+
+  /**
+   * A cut-off after now would delete the whole log, the entries of the last minutes
+   * included: almost certainly a slip (`tomorrow` for `1d`), and it cannot be undone.
+   */
+  private assertNotFuture(before: string, typed: string): void {
+    if (before <= nowIso(this.clock)) return;
+    const shown = typed === before ? before : `"${typed}" (${before})`;
+    throw new UsageError(
+      `the cut-off ${shown} is in the future; give a past date or a duration ago, like 2026-01-01 or 90d`,
+    );
   }
 }

@@ -14,6 +14,15 @@ import { TransferService } from './transfer.js';
 export { openDatabase, type CrmDatabase } from '../db/connection.js';
 export { resolveDatabasePath } from '../db/location.js';
 
+/**
+ * The clock the services read: inside a write, that write's one instant (db.writeInstant),
+ * so a record's created_at/updated_at and the time of its audit entry are the same instant
+ * even with a clock that moves between two reads; outside a write, the clock itself.
+ */
+function writeAwareClock(db: CrmDatabase, clock: Clock): Clock {
+  return { now: () => db.writeInstant ?? clock.now() };
+}
+
 /** One place that wires services to a database and a clock. */
 export class Services {
   readonly products: ProductService;
@@ -30,14 +39,15 @@ export class Services {
     readonly db: CrmDatabase,
     readonly clock: Clock,
   ) {
-    this.products = new ProductService(db, clock);
-    this.customers = new CustomerService(db, clock, this.products);
-    this.interactions = new InteractionService(db, clock, this.customers);
-    this.audit = new AuditService(db, clock, this.customers);
-    this.reports = new ReportService(db, clock, this.products);
-    this.archive = new ArchiveService(db, clock);
+    const stamping = writeAwareClock(db, clock);
+    this.products = new ProductService(db, stamping);
+    this.customers = new CustomerService(db, stamping, this.products);
+    this.interactions = new InteractionService(db, stamping, this.customers);
+    this.audit = new AuditService(db, stamping, this.customers);
+    this.reports = new ReportService(db, stamping, this.products);
+    this.archive = new ArchiveService(db, stamping);
     this.database = new DatabaseService(db);
-    this.transfer = new TransferService(db, clock);
+    this.transfer = new TransferService(db, stamping);
     this.backup = new BackupService(db);
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CrmDatabase } from '../db/connection.js';
 import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
 import { parseDateInput } from '../domain/time.js';
-import type { Clock, Customer, Interaction } from '../domain/types.js';
+import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { CustomerService } from './customers.js';
 import { writeTx } from './sqlite-errors.js';
@@ -36,7 +36,8 @@ export class InteractionService {
         note: request.note,
         follow_up_date: followUp,
       });
-      const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: now.toISOString() });
+      // Read again here: inside the write it is the write's instant, that of the audit entry.
+      const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: nowIso(this.clock) });
       return { interaction, customer };
     });
   }

@@ -13,7 +13,8 @@ export interface ArchiveOptions {
 
 const HELP = `
 Moves rows out of the working file into a separate SQLite archive database with
-the same schema (created, with its migrations, on first use):
+the same schema (created, with its migrations and any missing folder, the
+first time something moves; a run with nothing to move creates nothing):
   - archived customers (all of them, or those not updated for --older-than),
     with their interactions;
   - with --interactions-older-than, older interactions of any customer, with a
@@ -33,7 +34,7 @@ export function registerArchive(program: Command, session: Session): void {
   program
     .command('archive')
     .description('move archived customers and old interactions into a separate archive database')
-    .requiredOption('--to <file>', 'archive database file (created if missing)')
+    .requiredOption('--to <file>', 'archive database file (created when something moves)')
     .option('--older-than <duration>', 'only archived customers not updated for this long (90d, 12w, 6m, 2y)')
     .option('--interactions-older-than <duration>', 'also move interactions older than this')
     .option('--dry-run', 'count what would move; change nothing and create no file')

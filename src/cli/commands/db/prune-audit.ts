@@ -18,7 +18,8 @@ export function registerDbPruneAudit(db: Command, session: Session): void {
       `
 The audit log is append-only: SQLite refuses any UPDATE, and any DELETE except inside
 this command's transaction, and only for entries older than --before. The prune itself is
-recorded as an audit entry (action "prune") with the cut-off and the count.
+recorded as an audit entry (action "prune") with the cut-off and the count. A cut-off
+in the future (which would empty the log) is refused with exit 2.
 
 Examples:
   $ crm db prune-audit --before 2025-01-01

@@ -56,7 +56,7 @@ export function registerFollowups(program: Command, session: Session): void {
     .addOption(new Option('--today', 'due by the end of today (overdue included)').conflicts(exclusive('today')))
     .addOption(new Option('--week', 'due within 7 days, today included (overdue included)').conflicts(exclusive('week')))
     .addOption(
-      new Option('--until <date>', 'due on or before DATE: YYYY-MM-DD, date-time, today, tomorrow, +3d, +2w').conflicts(
+      new Option('--until <date>', 'due on or before DATE: YYYY-MM-DD, date-time, today, tomorrow, +3d, +2w, +1m').conflicts(
         exclusive('until'),
       ),
     )

@@ -28,7 +28,7 @@ export function registerInteractionLog(interaction: Command, session: Session): 
     .option('-c, --channel <channel>', `how: ${INTERACTION_CHANNELS.join(', ')}`)
     .option('-t, --type <type>', 'what kind of interaction, e.g. "Intro call", "Proposal sent"')
     .option('-m, --note <text>', 'what happened; "-" reads it from stdin (on a terminal, asked for when left out)')
-    .option('-f, --follow-up <date>', 'when to follow up: YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d, +2w')
+    .option('-f, --follow-up <date>', 'when to follow up: YYYY-MM-DD, an ISO date-time, today, tomorrow, +3d, +2w, +1m, +1y')
     .option('--json', 'print the logged interaction as JSON')
     .addHelpText(
       'after',
