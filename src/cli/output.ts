@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../domain/errors.js';
+import { ReaderGoneError, type OutputWatch } from './closed-output.js';
 import type { OutputStream } from './context.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
@@ -52,13 +53,20 @@ export class Renderer {
 
   constructor(
     private readonly stdout: OutputStream,
+    private readonly watch: OutputWatch,
     color: boolean,
   ) {
     this.paint = new Chalk({ level: color ? 1 : 0 });
   }
 
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.write(`${text}\n`);
+  }
+
+  private write(text: string): void {
+    // Once the reader is known to be gone, stop rather than render the rest for no one.
+    if (this.watch.readerGone) throw new ReaderGoneError();
+    this.stdout.write(text);
   }
 
   json(value: unknown): void {
@@ -71,7 +79,7 @@ export class Renderer {
         this.json(jsonRows());
         return;
       case 'csv':
-        this.stdout.write(
+        this.write(
           stringify([columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => plain(c.value(row))))]),
         );
         return;

@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import os from 'node:os';
 import { AbortedError, UsageError } from '../domain/errors.js';
 import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
+import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import { Renderer } from './output.js';
 
@@ -21,7 +22,23 @@ export class Session {
   private servicesInstance: Services | undefined;
   private rendererInstance: Renderer | undefined;
 
-  constructor(readonly ctx: Context) {}
+  private readonly stdoutWatch: OutputWatch;
+
+  constructor(readonly ctx: Context) {
+    this.stdoutWatch = new OutputWatch(ctx.stdout);
+    // `crm ... 2>&1 | head`: messages to a closed stderr are dropped, not a crash.
+    void new OutputWatch(ctx.stderr);
+  }
+
+  /** Whoever read stdout has gone away (`| head`): nothing more can be shown, nothing failed. */
+  get readerGone(): boolean {
+    return this.stdoutWatch.readerGone;
+  }
+
+  /** A write to stdout that failed for another reason (a full disk behind `> file`). */
+  get outputFailure(): Error | undefined {
+    return this.stdoutWatch.otherFailure;
+  }
 
   setGlobals(globals: GlobalOptions): void {
     this.globals = globals;
@@ -66,7 +83,7 @@ export class Session {
   }
 
   get out(): Renderer {
-    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.colorFor(this.ctx.stdout));
+    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.stdoutWatch, this.colorFor(this.ctx.stdout));
     return this.rendererInstance;
   }
 
