@@ -4,6 +4,7 @@ import { AbortedError, UsageError } from '../domain/errors.js';
 import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
+import type { Prompter } from './prompter.js';
 import { Renderer } from './output.js';
 
 export interface GlobalOptions {
@@ -117,6 +118,11 @@ export class Session {
     return Boolean(this.ctx.stdin.isTTY && this.ctx.stdout.isTTY) && this.globals.input !== false;
   }
 
+  /** The context's prompter, drawn without colour when colour is off (--no-color, NO_COLOR). */
+  get prompter(): Prompter {
+    return this.colorFor(this.ctx.stderr) ? this.ctx.prompter : this.ctx.prompter.plain();
+  }
+
   get owner(): string | undefined {
     return this.ctx.env.CRM_OWNER || undefined;
   }
@@ -130,7 +136,7 @@ export class Session {
     if (!this.canPrompt) {
       throw new UsageError(`${action} needs confirmation: pass --yes (no terminal to ask on)`);
     }
-    const ok = await this.ctx.prompter.confirm({ message: question, default: false });
+    const ok = await this.prompter.confirm({ message: question, default: false });
     if (!ok) throw new AbortedError('cancelled; nothing was changed');
   }
 

@@ -53,7 +53,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
   const target = session.services.customers.resolve(options.customer);
-  const prompter = session.ctx.prompter;
+  const prompter = session.prompter;
 
   const channel: InteractionChannel =
     given ??
@@ -98,7 +98,8 @@ export async function runInteractionLog(session: Session, options: InteractionLo
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
 function askForNote(session: Session): Promise<string> {
-  const { env, prompter } = session.ctx;
+  const { env } = session.ctx;
+  const { prompter } = session;
   if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
   return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
 }
