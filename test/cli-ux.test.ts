@@ -1,9 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Context, InputStream } from '../src/cli/context.js';
 import { run } from '../src/cli/main.js';
 import { inquirerPrompter } from '../src/cli/prompter.js';
-import { BufferStream, TestCli } from './helpers.js';
+import { BufferStream, expectRefused, runCli, tempDir, TestCli } from './helpers.js';
 
 let cli: TestCli;
 beforeEach(() => {
@@ -65,5 +67,69 @@ describe('prompts with colour turned off', () => {
     expect(code).toBe(0);
     expect(stderr).toContain('Delete customer "Ada Lovelace"');
     expect(stderr).not.toMatch(SGR);
+  });
+});
+
+describe('customer edit --product with --no-product', () => {
+  it('is a usage error whichever comes last, and changes nothing', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    await cli.run(['customer', 'add', 'Ada', '--product', 'audit']);
+    for (const argv of [
+      ['customer', 'edit', 'ada', '--product', 'audit', '--no-product'],
+      ['customer', 'edit', 'ada', '--no-product', '--product', 'audit'],
+    ]) {
+      await expectRefused(cli, argv, {
+        code: 2,
+        stderr: "error: option '--product <ref>' cannot be used with option '--no-product'\n",
+      });
+    }
+  });
+
+  it('still takes either one alone', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    await cli.run(['customer', 'add', 'Ada']);
+    expect((await cli.json(['customer', 'edit', 'ada', '--product', 'audit'])).product_id).not.toBeNull();
+    expect((await cli.json(['customer', 'edit', 'ada', '--no-product'])).product_id).toBeNull();
+  });
+});
+
+describe('the help command', () => {
+  it.each([[['help']], [['help', 'product']], [['customer', 'help', 'list']], [['product', 'add', '--help']]])(
+    'crm %j prints help on stdout and exits 0',
+    async (argv) => {
+      const result = await cli.run(argv);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^Usage: crm/);
+    },
+  );
+
+  it('still exits 2 when a command is incomplete (help shown on stderr)', async () => {
+    const result = await cli.run(['customer']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Usage: crm customer/);
+  });
+});
+
+describe('an empty --db', () => {
+  it('is a usage error rather than a quiet fall back to another file', async () => {
+    const dir = tempDir();
+    try {
+      const fallback = path.join(dir, 'fallback.db');
+      const result = await runCli(['--db', '', 'product', 'add', 'Audit'], { env: { CRM_DB: fallback } });
+      expect(result).toMatchObject({ code: 2, stdout: '', stderr: 'error: --db needs a file path; it was given an empty one\n' });
+      expect(fs.existsSync(fallback)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('while an empty CRM_DB means unset, as shell variables usually do', async () => {
+    const dir = tempDir();
+    try {
+      const result = await runCli(['db', 'path'], { env: { CRM_DB: '', HOME: dir } });
+      expect(result).toMatchObject({ code: 0, stdout: `${path.join(dir, '.local', 'share', 'crm', 'crm.db')}\n` });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -39,9 +39,10 @@ function outputExitCode(session: Session): number {
 
 function exitCodeFor(error: unknown, session: Session): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message (through the context's stderr).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
-    return EXIT_USAGE;
+    // Commander has already printed its message (through the context's stderr). Help asked
+    // for (--help, `crm help`, `crm customer help list`) and --version are its exit code 0;
+    // help shown because the command was incomplete is not.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (error instanceof CrmError) {
     session.error(error.message);

@@ -42,6 +42,11 @@ export class Session {
   }
 
   setGlobals(globals: GlobalOptions): void {
+    // An empty --db (often an unset shell variable: --db "$FILE") must not quietly fall back
+    // to another file. An empty CRM_DB, by contrast, means unset, as is usual for variables.
+    if (globals.db !== undefined && !globals.db.trim()) {
+      throw new UsageError('--db needs a file path; it was given an empty one');
+    }
     this.globals = globals;
   }
 
