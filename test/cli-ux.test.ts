@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Context, InputStream } from '../src/cli/context.js';
 import { run } from '../src/cli/main.js';
 import { inquirerPrompter } from '../src/cli/prompter.js';
@@ -130,6 +130,62 @@ describe('an empty --db', () => {
       expect(result).toMatchObject({ code: 0, stdout: `${path.join(dir, '.local', 'share', 'crm', 'crm.db')}\n` });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The `$ crm ...` lines of a help page, split as a shell would (double quotes only). */
+function examplesOf(help: string): string[][] {
+  const section = help.split('\nExamples:\n')[1] ?? '';
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('  $ crm '))
+    .map((line) => [...line.slice('  $ crm '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]!));
+}
+
+async function helpOf(argv: string[]): Promise<string> {
+  const { stdout } = await cli.run([...argv, '--help']);
+  return stdout;
+}
+
+/** Every command, group and leaf, as the argv that names it. */
+async function everyCommand(): Promise<string[][]> {
+  const { buildProgram } = await import('../src/cli/program.js');
+  const { Session } = await import('../src/cli/session.js');
+  const program = buildProgram(new Session({ stdout: new BufferStream(), stderr: new BufferStream() } as unknown as Context));
+  const walk = (command: typeof program, path: string[]): string[][] =>
+    command.commands.flatMap((sub) => [[...path, sub.name()], ...walk(sub, [...path, sub.name()])]);
+  return [[], ...walk(program, [])];
+}
+
+describe('help examples', () => {
+  it('every command and group has an Examples section', async () => {
+    const missing: string[] = [];
+    for (const argv of await everyCommand()) {
+      const help = await helpOf(argv);
+      if (!help.includes('\nExamples:\n') || examplesOf(help).length === 0) missing.push(argv.join(' ') || '(root)');
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it.each([
+    { page: [], seed: [] },
+    { page: ['product'], seed: [] },
+    { page: ['customer'], seed: [] },
+    { page: ['interaction'], seed: [['customer', 'add', 'Ada Lovelace']] },
+    { page: ['db'], seed: [] },
+  ])('the examples of crm $page --help work as written, in order', async ({ page, seed }) => {
+    // A real file, as users have: `db check` expects the WAL journal an in-memory database lacks.
+    const dir = tempDir();
+    cli.close();
+    cli = new TestCli(path.join(dir, 'crm.db'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const argv of seed) expect((await cli.run(argv)).code).toBe(0);
+    const examples = examplesOf(await helpOf(page));
+    expect(examples.length).toBeGreaterThan(1);
+    for (const argv of examples) {
+      const result = await cli.run(argv);
+      expect({ argv, code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ argv, code: 0, stderr: '' });
     }
   });
 });

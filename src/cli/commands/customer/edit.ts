@@ -38,9 +38,9 @@ export function registerCustomerEdit(customer: Command, session: Session): void 
       'after',
       `
 Examples:
-  $ crm customer edit ada --email ada@newmail.com --phone "+44 20 7946 0000"
+  $ crm customer edit "ada lovelace" --email ada@newmail.com --phone "+44 20 7946 0000"
   $ crm customer edit 3f2a --product "website audit" --owner grace
-  $ crm customer edit ada --no-product --source ""`,
+  $ crm customer edit "ada lovelace" --no-product --source ""`,
     )
     .on('option:product', () => productFlags.add('--product'))
     .on('option:no-product', () => productFlags.add('--no-product'))

@@ -37,9 +37,9 @@ Without a terminal, --channel, --type and --note are required. On a terminal wha
 missing is asked for (the note in $VISUAL/$EDITOR when one is set).
 
 Examples:
-  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
   $ crm interaction log 3f2a -c email -t "Proposal sent" --note - < proposal-summary.txt
-  $ crm interaction log ada -c meeting -t "Workshop"    # on a terminal: asks for the note`,
+  $ crm interaction log "ada lovelace" -c meeting -t "Workshop"    # on a terminal: asks for the note`,
     )
     .action((customer: string, options: Omit<InteractionLogOptions, 'customer'>) =>
       runInteractionLog(session, { customer, ...options }),
