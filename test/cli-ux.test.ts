@@ -189,3 +189,38 @@ describe('help examples', () => {
     }
   });
 });
+
+describe('--no-input on a terminal', () => {
+  const terminal = { tty: true, env: { NO_COLOR: '1' } };
+
+  it('is named as the reason a deletion needs --yes', async () => {
+    await cli.run(['customer', 'add', 'Ada']);
+    await expectRefused(
+      cli,
+      ['--no-input', 'customer', 'delete', 'ada'],
+      { code: 2, stderr: 'error: deleting customer "Ada" needs confirmation: pass --yes (--no-input was given)\n' },
+      terminal,
+    );
+  });
+
+  it('is named as the reason a missing value is an error', async () => {
+    await cli.run(['customer', 'add', 'Ada']);
+    await expectRefused(
+      cli,
+      ['--no-input', 'interaction', 'log', 'ada', '-c', 'phone', '-t', 'Call'],
+      { code: 2, stderr: 'error: missing --note: give --note TEXT, or --note - to read it from stdin (--no-input was given)\n' },
+      terminal,
+    );
+  });
+});
+
+describe('customer restore of a customer who is not archived', () => {
+  it('says so rather than "already restored", and changes nothing', async () => {
+    await cli.run(['customer', 'add', 'Ada']);
+    const before = cli.snapshot();
+    const result = await cli.run(['customer', 'restore', 'ada']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^"Ada" \([0-9a-f]{8}\) is not archived; nothing changed\n$/);
+    expect(cli.snapshot()).toEqual(before);
+  });
+});

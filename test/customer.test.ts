@@ -120,7 +120,7 @@ describe('customer add', () => {
   it('does not prompt with --no-input even on a terminal', async () => {
     await refused(
       ['--no-input', 'customer', 'add'],
-      { code: 2, stderr: 'error: missing customer name: give it as the first argument (no terminal to prompt on)\n' },
+      { code: 2, stderr: 'error: missing customer name: give it as the first argument (--no-input was given)\n' },
       { tty: true, env: { NO_COLOR: '1' } },
     );
   });

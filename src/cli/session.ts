@@ -139,7 +139,7 @@ export class Session {
   async confirm(action: string, question: string, yes: boolean | undefined): Promise<void> {
     if (yes) return;
     if (!this.canPrompt) {
-      throw new UsageError(`${action} needs confirmation: pass --yes (no terminal to ask on)`);
+      throw new UsageError(`${action} needs confirmation: pass --yes (${this.whyNoPrompt('ask')})`);
     }
     const ok = await this.prompter.confirm({ message: question, default: false });
     if (!ok) throw new AbortedError('cancelled; nothing was changed');
@@ -148,8 +148,13 @@ export class Session {
   /** A value the command needs: asked for on a terminal, a usage error elsewhere. */
   async require(value: string | undefined, what: string, ask: () => Promise<string>): Promise<string> {
     if (value !== undefined) return value;
-    if (!this.canPrompt) throw new UsageError(`missing ${what}`);
+    if (!this.canPrompt) throw new UsageError(`missing ${what} (${this.whyNoPrompt('prompt')})`);
     return ask();
+  }
+
+  /** Why nothing can be asked, so the user knows what to change: their flag, or the terminal. */
+  whyNoPrompt(verb: 'ask' | 'prompt'): string {
+    return this.globals.input === false ? '--no-input was given' : `no terminal to ${verb} on`;
   }
 
   close(): void {

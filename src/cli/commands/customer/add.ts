@@ -70,7 +70,7 @@ function fromOptions(session: Session, options: CustomerAddOptions): Omit<Custom
 /** Asks only for what the flags did not already give; each answer is checked as it is typed. */
 async function askForCustomer(session: Session, options: CustomerAddOptions): Promise<CustomerAddRequest> {
   if (!session.canPrompt) {
-    throw new UsageError('missing customer name: give it as the first argument (no terminal to prompt on)');
+    throw new UsageError(`missing customer name: give it as the first argument (${session.whyNoPrompt('prompt')})`);
   }
   // Flags are checked first so that a typo there does not throw away the answers typed below.
   const given = fromOptions(session, options);

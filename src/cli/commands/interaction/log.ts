@@ -5,6 +5,7 @@ import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/v
 import type { InputStream } from '../../context.js';
 import { parseChannel, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
+import { renderInteraction } from './view.js';
 
 export interface InteractionLogOptions {
   customer: string;
@@ -15,9 +16,6 @@ export interface InteractionLogOptions {
   followUp?: string;
   json?: boolean;
 }
-
-/** Said when a value is missing, because on a terminal it would have been asked for. */
-const NO_TERMINAL = ' (no terminal to prompt on)';
 
 export function registerInteractionLog(interaction: Command, session: Session): void {
   interaction
@@ -58,13 +56,13 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   const channel: InteractionChannel =
     given ??
     parseChannel(
-      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}${NO_TERMINAL}`, () =>
+      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}`, () =>
         prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
       ),
     );
   const type = await session.require(
     options.type,
-    `--type: say what kind of interaction, e.g. --type "Intro call"${NO_TERMINAL}`,
+    `--type: say what kind of interaction, e.g. --type "Intro call"`,
     () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
   );
   const notePrompted = options.note === undefined;
@@ -72,7 +70,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     options.note === '-'
       ? await readAll(session.ctx.stdin)
       : (options.note ??
-        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin${NO_TERMINAL}`, () =>
+        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin`, () =>
           askForNote(session),
         )));
 
@@ -86,7 +84,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       note,
       followUp: options.followUp,
     });
-    if (options.json) session.out.json(interaction);
+    renderInteraction(session, interaction, customer.name, options.json);
     const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
     if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
