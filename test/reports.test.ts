@@ -111,7 +111,7 @@ describe('followups', () => {
     const { stdout, code } = await cli.run(['followups', '--today']);
     expect(code).toBe(0);
     expect(stdout.split('\n')).toEqual([
-      'due\tcustomer\tphone\temail\tnote',
+      'follow_up_date\tcustomer_name\tphone\temail\tnote',
       '2026-11-20T00:00:00.000Z\tAda\t+44 20 1234\tada@example.com\tSend the quote',
       '2026-11-25T00:00:00.000Z\tBob\t\tbob@example.com\tCall back about the audit',
       '',

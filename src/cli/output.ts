@@ -9,7 +9,12 @@ export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface Column<Row> {
+  /** The data-model name: the header of csv and tsv, which scripts and imports read. */
   header: string;
+  /** A friendlier header for the terminal table, when the data-model name reads poorly. */
+  label?: string;
+  /** Only in csv and tsv (an id, say, where the table shows the joined name). */
+  machineOnly?: boolean;
   /** Value for machine formats (csv/tsv): full, unabbreviated. */
   value: (row: Row) => unknown;
   /** Value for the terminal table, when it should differ (short ids, colour). */
@@ -73,7 +78,8 @@ export class Renderer {
     this.line(JSON.stringify(value, null, 2));
   }
 
-  list<Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+  list<Row>(rows: readonly Row[], allColumns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+    const columns = format === 'table' ? allColumns.filter((column) => !column.machineOnly) : allColumns;
     switch (format) {
       case 'json':
         this.json(jsonRows());
@@ -89,7 +95,7 @@ export class Renderer {
         return;
       case 'table': {
         const table = new Table({
-          head: columns.map((c) => this.paint.bold(c.header)),
+          head: columns.map((c) => this.paint.bold(c.label ?? c.header)),
           style: { head: [], border: [] },
           wordWrap: true,
         });
