@@ -224,3 +224,13 @@ describe('customer restore of a customer who is not archived', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 });
+
+describe('terminal tables', () => {
+  it('are compact: one rule under the header, none between rows', async () => {
+    for (const name of ['Alpha', 'Beta', 'Gamma']) await cli.run(['product', 'add', name]);
+    const { stdout } = await cli.run(['product', 'list'], { tty: true, env: { NO_COLOR: '1' } });
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.startsWith('├'))).toHaveLength(1);
+    expect(lines).toHaveLength(7); // top, header, rule, three rows, bottom
+  });
+});

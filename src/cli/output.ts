@@ -96,7 +96,8 @@ export class Renderer {
       case 'table': {
         const table = new Table({
           head: columns.map((c) => this.paint.bold(c.label ?? c.header)),
-          style: { head: [], border: [] },
+          // Compact: a rule under the header only, as gh does; rows stay one line each.
+          style: { head: [], border: [], compact: true },
           wordWrap: true,
         });
         for (const row of rows) {
