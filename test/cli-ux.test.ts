@@ -234,3 +234,24 @@ describe('terminal tables', () => {
     expect(lines).toHaveLength(7); // top, header, rule, three rows, bottom
   });
 });
+
+describe('names with control characters', () => {
+  it.each([
+    [['product', 'add', 'Web\taudit'], 'product name'],
+    [['customer', 'add', 'Ada\nLovelace'], 'customer name'],
+    [['customer', 'edit', 'ada', '--name', 'Ada\u0007'], 'customer name'],
+    [['interaction', 'log', 'ada', '-c', 'phone', '-t', 'Intro\tcall', '-m', 'hi'], 'interaction type'],
+  ])('crm %j is refused with a clear message and nothing changes', async (argv, field) => {
+    await cli.run(['customer', 'add', 'Ada']);
+    await expectRefused(cli, argv, {
+      code: 1,
+      stderr: `error: ${field} cannot contain tabs, line breaks or other control characters\n`,
+    });
+  });
+
+  it('leaves notes free to span lines', async () => {
+    await cli.run(['customer', 'add', 'Ada']);
+    const logged = await cli.json(['interaction', 'log', 'ada', '-c', 'phone', '-t', 'Call', '-m', 'line one\nline\ttwo']);
+    expect(logged.note).toBe('line one\nline\ttwo');
+  });
+});
