@@ -255,3 +255,22 @@ describe('names with control characters', () => {
     expect(logged.note).toBe('line one\nline\ttwo');
   });
 });
+
+describe('an id prefix under 4 characters', () => {
+  it('is explained when nothing has that name', async () => {
+    await cli.run(['product', 'add', 'Audit']);
+    await expectRefused(cli, ['product', 'show', '1a1'], {
+      code: 1,
+      stderr: 'error: no product is named "1a1", and an id prefix needs at least 4 characters\n',
+    });
+  });
+
+  it('still finds a record with that short name', async () => {
+    await cli.run(['product', 'add', 'ABC']);
+    expect((await cli.json(['product', 'show', 'abc'])).name).toBe('ABC');
+  });
+
+  it('leaves the usual message for refs that are not hex', async () => {
+    await expectRefused(cli, ['product', 'show', 'zz'], { code: 1, stderr: 'error: no product matches "zz" (by id, id prefix or name)\n' });
+  });
+});
