@@ -17,7 +17,7 @@ describe('customer and interaction commands through the real binary', () => {
     expect(logged).toMatchObject({ code: 0, stderr: '✓ logged phone "Intro" with "Ada Lovelace"\n' });
 
     const list = crm(['customer', 'list']);
-    expect(list.stdout).toMatch(/^id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at\n[0-9a-f-]{36}\tAda Lovelace\tada@example.com\t\tlead\t\tgrace\t/);
+    expect(list.stdout).toMatch(/^id\tname\temail\tphone\tstatus\tproduct_id\tproduct_name\towner\tcreated_at\n[0-9a-f-]{36}\tAda Lovelace\tada@example.com\t\tlead\t\t\tgrace\t/);
 
     const shown = JSON.parse(crm(['customer', 'show', 'ada lovelace', '--json']).stdout);
     expect(shown.interactions.map((i: { note: string }) => i.note)).toEqual(['From a pipe']);

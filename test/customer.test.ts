@@ -120,7 +120,7 @@ describe('customer add', () => {
   it('does not prompt with --no-input even on a terminal', async () => {
     await refused(
       ['--no-input', 'customer', 'add'],
-      { code: 2, stderr: 'error: missing customer name: give it as the first argument (no terminal to prompt on)\n' },
+      { code: 2, stderr: 'error: missing customer name: give it as the first argument (--no-input was given)\n' },
       { tty: true, env: { NO_COLOR: '1' } },
     );
   });
@@ -209,18 +209,18 @@ describe('customer list', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at');
+    expect(lines[0]).toBe('id\tname\temail\tphone\tstatus\tproduct_id\tproduct_name\towner\tcreated_at');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^[0-9a-f-]{36}\tBob\t\t555\\t01\tlead\t\t\t2026-11-25T10:01:00.000Z$/);
-    expect(lines[2]).toMatch(/^[0-9a-f-]{36}\tAda\tada@example.com\t\tlead\tAudit\tgrace\t2026-11-25T10:00:00.000Z$/);
+    expect(lines[1]).toMatch(/^[0-9a-f-]{36}\tBob\t\t555\\t01\tlead\t\t\t\t2026-11-25T10:01:00.000Z$/);
+    expect(lines[2]).toMatch(/^[0-9a-f-]{36}\tAda\tada@example.com\t\tlead\t[0-9a-f-]{36}\tAudit\tgrace\t2026-11-25T10:00:00.000Z$/);
   });
 
   it('prints CSV and JSON in the data-model shape', async () => {
     await cli.run(['customer', 'add', 'Ada, Countess', '--email', 'ada@example.com']);
     const csv = await cli.run(['customer', 'list', '--format', 'csv']);
     const [header, row] = csv.stdout.trimEnd().split('\n');
-    expect(header).toBe('id,name,email,phone,status,product,owner,created_at');
-    expect(row).toMatch(/^[0-9a-f-]{36},"Ada, Countess",ada@example.com,,lead,,,2026-11-25T10:00:00.000Z$/);
+    expect(header).toBe('id,name,email,phone,status,product_id,product_name,owner,created_at');
+    expect(row).toMatch(/^[0-9a-f-]{36},"Ada, Countess",ada@example.com,,lead,,,,2026-11-25T10:00:00.000Z$/);
     const json = await cli.json(['customer', 'list']);
     expect(json).toHaveLength(1);
     expect(Object.keys(json[0])).toEqual([
@@ -244,7 +244,7 @@ describe('customer list', () => {
     const archived = await cli.json(['customer', 'list', '--archived']);
     expect(archived.map((c: { name: string }) => c.name)).toEqual(['Archived Al']);
     const both = await cli.run(['customer', 'list', '--include-archived']);
-    expect(both.stdout.split('\n')[0]).toBe('id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at\tarchived');
+    expect(both.stdout.split('\n')[0]).toBe('id\tname\temail\tphone\tstatus\tproduct_id\tproduct_name\towner\tcreated_at\tis_archived');
     expect(both.stdout).toContain('\tArchived Al\t');
     expect(both.stdout).toMatch(/\tAda\t.*\tfalse\n/);
   });
@@ -306,7 +306,7 @@ describe('customer list', () => {
 
   it('says so on stderr when nothing matches', async () => {
     const result = await cli.run(['customer', 'list']);
-    expect(result).toMatchObject({ code: 0, stdout: 'id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at\n', stderr: 'no customers match\n' });
+    expect(result).toMatchObject({ code: 0, stdout: 'id\tname\temail\tphone\tstatus\tproduct_id\tproduct_name\towner\tcreated_at\n', stderr: 'no customers match\n' });
   });
 });
 
@@ -389,7 +389,7 @@ describe('customer search', () => {
 
   it('formats like a list', async () => {
     const result = await cli.run(['customer', 'search', 'lovelace']);
-    expect(result.stdout.split('\n')[0]).toBe('id\tname\temail\tphone\tstatus\tproduct\towner\tcreated_at');
+    expect(result.stdout.split('\n')[0]).toBe('id\tname\temail\tphone\tstatus\tproduct_id\tproduct_name\towner\tcreated_at');
     expect(result.stdout).toContain('\tAda Lovelace\tada@analytical.org\t');
   });
 

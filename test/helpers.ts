@@ -70,6 +70,9 @@ export class ScriptedPrompter implements Prompter {
   async editor(question: { message: string }): Promise<string> {
     return this.next<string>(question.message);
   }
+  plain(): Prompter {
+    return this;
+  }
 }
 
 export interface RunOptions {

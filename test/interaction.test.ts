@@ -35,11 +35,21 @@ describe('interaction log', () => {
     });
   });
 
-  it('confirms on stderr, with the follow-up day, and prints nothing on stdout', async () => {
+  it('prints the logged interaction on stdout, as the add commands do, and confirms on stderr', async () => {
     const result = await cli.run(log('-c', 'Email', '-t', 'Quote', '-m', 'sent', '--follow-up', '+3d'));
+    const [id] = cli.db.sqlite.prepare('SELECT id FROM customer_interactions').pluck().all() as string[];
     expect(result).toMatchObject({
       code: 0,
-      stdout: '',
+      stdout: [
+        `id              ${id}`,
+        'customer        Ada',
+        'channel         email',
+        'type            Quote',
+        'note            sent',
+        'follow_up_date  2026-11-28',
+        'created_at      2026-11-25T10:00:00.000Z',
+        '',
+      ].join('\n'),
       stderr: '✓ logged email "Quote" with "Ada"; follow up on 2026-11-28\n',
     });
   });

@@ -91,7 +91,7 @@ describe('product list', () => {
     const { stdout, code } = await cli.run(['product', 'list']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('id\tname\tactive\tdescription\tupdated_at');
+    expect(lines[0]).toBe('id\tname\tis_active\tdescription\tupdated_at');
     expect(lines.slice(1).map((line) => line.split('\t')[1])).toEqual(['Alpha', 'Mid', 'zeta']);
     expect(lines[1]).toContain('has\\ttab');
   });
@@ -111,8 +111,11 @@ describe('product list', () => {
   it('draws a table on a terminal and CSV on request', async () => {
     const table = await cli.run(['product', 'list'], { tty: true });
     expect(table.stdout).toContain('│ Alpha');
+    // Friendly headers for people, data-model names for machines.
+    expect(table.stdout).toContain('active');
+    expect(table.stdout).not.toContain('is_active');
     const csv = await cli.run(['product', 'list', '--format', 'csv']);
-    expect(csv.stdout.split('\n')[0]).toBe('id,name,active,description,updated_at');
+    expect(csv.stdout.split('\n')[0]).toBe('id,name,is_active,description,updated_at');
     expect(csv.stdout).toContain(',Alpha,true,has\ttab,');
   });
 

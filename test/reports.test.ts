@@ -111,7 +111,7 @@ describe('followups', () => {
     const { stdout, code } = await cli.run(['followups', '--today']);
     expect(code).toBe(0);
     expect(stdout.split('\n')).toEqual([
-      'due\tcustomer\tphone\temail\tnote',
+      'follow_up_date\tcustomer_name\tphone\temail\tnote',
       '2026-11-20T00:00:00.000Z\tAda\t+44 20 1234\tada@example.com\tSend the quote',
       '2026-11-25T00:00:00.000Z\tBob\t\tbob@example.com\tCall back about the audit',
       '',
@@ -204,8 +204,19 @@ describe('pipeline', () => {
     expect(bobCoaching).toMatchObject({ total: 1, won: 0, lost: 0, win_rate: null, won_lost_ratio: null });
   });
 
-  it('prints aligned plain lines without bars when piped', async () => {
+  it('prints one TSV row per stage with a header when piped', async () => {
     const { stdout, code } = await cli.run(['pipeline']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('status\tcount\nlead\t4\nqualified\t2\nproposal\t0\nnegotiation\t1\nclosed_won\t3\nclosed_lost\t1\n');
+  });
+
+  it('takes --format csv, and json like --json', async () => {
+    expect((await cli.run(['pipeline', '--format', 'csv'])).stdout).toMatch(/^status,count\nlead,4\n/);
+    expect(JSON.parse((await cli.run(['pipeline', '--format', 'json'])).stdout)).toEqual(await cli.json(['pipeline']));
+  });
+
+  it('prints aligned plain lines without bars as a table when piped', async () => {
+    const { stdout, code } = await cli.run(['pipeline', '--format', 'table']);
     expect(code).toBe(0);
     expect(stdout).toBe(
       [

@@ -33,7 +33,7 @@ describe('the built crm binary', () => {
     const list = spawnCrm(['product', 'list'], { env });
     expect(list.code).toBe(0);
     const [header, row, ...rest] = list.stdout.split('\n');
-    expect(header).toBe('id\tname\tactive\tdescription\tupdated_at');
+    expect(header).toBe('id\tname\tis_active\tdescription\tupdated_at');
     expect(row).toMatch(/^[0-9a-f-]{36}\tWebsite audit\ttrue\tTwo days\t\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     expect(rest).toEqual(['']);
     expect(fs.statSync(env.CRM_DB!).mode & 0o777).toBe(0o600);

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { CrmError } from '../domain/errors.js';
+import { isReaderGone } from './closed-output.js';
 import type { Context } from './context.js';
 import { buildProgram } from './program.js';
 import { Session } from './session.js';
@@ -18,19 +19,30 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
   const program = buildProgram(session);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return outputExitCode(session);
   } catch (error) {
+    // A reader that stops early (`| head -1`) took what it wanted; only a real failure counts.
+    if (isReaderGone(error) || (session.readerGone && !(error instanceof CrmError))) return EXIT_OK;
     return exitCodeFor(error, session);
   } finally {
     session.close();
   }
 }
 
+/** The command succeeded, but its result may not have reached the disk behind `> file`. */
+function outputExitCode(session: Session): number {
+  const failure = session.outputFailure;
+  if (!failure) return EXIT_OK;
+  session.error(`cannot write the output: ${failure.message}`);
+  return EXIT_FAILURE;
+}
+
 function exitCodeFor(error: unknown, session: Session): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message (through the context's stderr).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
-    return EXIT_USAGE;
+    // Commander has already printed its message (through the context's stderr). Help asked
+    // for (--help, `crm help`, `crm customer help list`) and --version are its exit code 0;
+    // help shown because the command was incomplete is not.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (error instanceof CrmError) {
     session.error(error.message);

@@ -2,13 +2,19 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../domain/errors.js';
+import { ReaderGoneError, type OutputWatch } from './closed-output.js';
 import type { OutputStream } from './context.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface Column<Row> {
+  /** The data-model name: the header of csv and tsv, which scripts and imports read. */
   header: string;
+  /** A friendlier header for the terminal table, when the data-model name reads poorly. */
+  label?: string;
+  /** Only in csv and tsv (an id, say, where the table shows the joined name). */
+  machineOnly?: boolean;
   /** Value for machine formats (csv/tsv): full, unabbreviated. */
   value: (row: Row) => unknown;
   /** Value for the terminal table, when it should differ (short ids, colour). */
@@ -52,26 +58,34 @@ export class Renderer {
 
   constructor(
     private readonly stdout: OutputStream,
+    private readonly watch: OutputWatch,
     color: boolean,
   ) {
     this.paint = new Chalk({ level: color ? 1 : 0 });
   }
 
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.write(`${text}\n`);
+  }
+
+  private write(text: string): void {
+    // Once the reader is known to be gone, stop rather than render the rest for no one.
+    if (this.watch.readerGone) throw new ReaderGoneError();
+    this.stdout.write(text);
   }
 
   json(value: unknown): void {
     this.line(JSON.stringify(value, null, 2));
   }
 
-  list<Row>(rows: readonly Row[], columns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+  list<Row>(rows: readonly Row[], allColumns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+    const columns = format === 'table' ? allColumns.filter((column) => !column.machineOnly) : allColumns;
     switch (format) {
       case 'json':
         this.json(jsonRows());
         return;
       case 'csv':
-        this.stdout.write(
+        this.write(
           stringify([columns.map((c) => c.header), ...rows.map((row) => columns.map((c) => plain(c.value(row))))]),
         );
         return;
@@ -81,8 +95,9 @@ export class Renderer {
         return;
       case 'table': {
         const table = new Table({
-          head: columns.map((c) => this.paint.bold(c.header)),
-          style: { head: [], border: [] },
+          head: columns.map((c) => this.paint.bold(c.label ?? c.header)),
+          // Compact: a rule under the header only, as gh does; rows stay one line each.
+          style: { head: [], border: [], compact: true },
           wordWrap: true,
         });
         for (const row of rows) {

@@ -38,7 +38,7 @@ Examples:
   $ crm product add "Website audit" --description "Two-day review"
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
   $ crm customer list --status lead --json
-  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote"`;
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;

@@ -12,15 +12,43 @@ export interface Prompter {
   select<T>(question: { message: string; choices: Array<Choice<T>>; default?: T }): Promise<T>;
   confirm(question: { message: string; default?: boolean }): Promise<boolean>;
   editor(question: { message: string; default?: string }): Promise<string>;
+  /** The same questions drawn without colour or bold: for --no-color and NO_COLOR. */
+  plain(): Prompter;
 }
 
+const unstyled = (text: string) => text;
+
+/**
+ * Inquirer styles with node's styleText, which looks only at NO_COLOR and stdout, never at
+ * --no-color: this theme replaces every style it would apply (core, select and confirm).
+ */
+const PLAIN_THEME = {
+  prefix: { idle: '?', done: '✔' },
+  spinner: { interval: 80, frames: ['-', '\\', '|', '/'] },
+  style: {
+    answer: unstyled,
+    message: unstyled,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: unstyled,
+    highlight: unstyled,
+    key: (text: string) => `<${text}>`,
+    disabled: unstyled,
+    description: unstyled,
+    confirmDefault: unstyled,
+    keysHelpTip: (keys: Array<[string, string]>) => keys.map(([key, action]) => `${key} ${action}`).join(' • '),
+  },
+};
+
 /** Prompts are drawn on stderr so that stdout carries only the command's result. */
-export function inquirerPrompter(stdin: Readable, stderr: Writable): Prompter {
+export function inquirerPrompter(stdin: Readable, stderr: Writable, color = true): Prompter {
   const streams = { input: stdin, output: stderr };
+  const theme = color ? {} : { theme: PLAIN_THEME };
   return {
-    input: (question) => input(question, streams),
-    select: (question) => select(question, streams),
-    confirm: (question) => confirm(question, streams),
-    editor: (question) => editor(question, streams),
+    input: (question) => input({ ...question, ...theme }, streams),
+    select: (question) => select({ ...question, ...theme }, streams),
+    confirm: (question) => confirm({ ...question, ...theme }, streams),
+    editor: (question) => editor({ ...question, ...theme }, streams),
+    plain: () => inquirerPrompter(stdin, stderr, false),
   };
 }

@@ -2,7 +2,9 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import os from 'node:os';
 import { AbortedError, UsageError } from '../domain/errors.js';
 import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
+import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
+import type { Prompter } from './prompter.js';
 import { Renderer } from './output.js';
 
 export interface GlobalOptions {
@@ -21,9 +23,30 @@ export class Session {
   private servicesInstance: Services | undefined;
   private rendererInstance: Renderer | undefined;
 
-  constructor(readonly ctx: Context) {}
+  private readonly stdoutWatch: OutputWatch;
+
+  constructor(readonly ctx: Context) {
+    this.stdoutWatch = new OutputWatch(ctx.stdout);
+    // `crm ... 2>&1 | head`: messages to a closed stderr are dropped, not a crash.
+    void new OutputWatch(ctx.stderr);
+  }
+
+  /** Whoever read stdout has gone away (`| head`): nothing more can be shown, nothing failed. */
+  get readerGone(): boolean {
+    return this.stdoutWatch.readerGone;
+  }
+
+  /** A write to stdout that failed for another reason (a full disk behind `> file`). */
+  get outputFailure(): Error | undefined {
+    return this.stdoutWatch.otherFailure;
+  }
 
   setGlobals(globals: GlobalOptions): void {
+    // An empty --db (often an unset shell variable: --db "$FILE") must not quietly fall back
+    // to another file. An empty CRM_DB, by contrast, means unset, as is usual for variables.
+    if (globals.db !== undefined && !globals.db.trim()) {
+      throw new UsageError('--db needs a file path; it was given an empty one');
+    }
     this.globals = globals;
   }
 
@@ -66,7 +89,7 @@ export class Session {
   }
 
   get out(): Renderer {
-    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.colorFor(this.ctx.stdout));
+    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.stdoutWatch, this.colorFor(this.ctx.stdout));
     return this.rendererInstance;
   }
 
@@ -100,6 +123,11 @@ export class Session {
     return Boolean(this.ctx.stdin.isTTY && this.ctx.stdout.isTTY) && this.globals.input !== false;
   }
 
+  /** The context's prompter, drawn without colour when colour is off (--no-color, NO_COLOR). */
+  get prompter(): Prompter {
+    return this.colorFor(this.ctx.stderr) ? this.ctx.prompter : this.ctx.prompter.plain();
+  }
+
   get owner(): string | undefined {
     return this.ctx.env.CRM_OWNER || undefined;
   }
@@ -111,17 +139,22 @@ export class Session {
   async confirm(action: string, question: string, yes: boolean | undefined): Promise<void> {
     if (yes) return;
     if (!this.canPrompt) {
-      throw new UsageError(`${action} needs confirmation: pass --yes (no terminal to ask on)`);
+      throw new UsageError(`${action} needs confirmation: pass --yes (${this.whyNoPrompt('ask')})`);
     }
-    const ok = await this.ctx.prompter.confirm({ message: question, default: false });
+    const ok = await this.prompter.confirm({ message: question, default: false });
     if (!ok) throw new AbortedError('cancelled; nothing was changed');
   }
 
   /** A value the command needs: asked for on a terminal, a usage error elsewhere. */
   async require(value: string | undefined, what: string, ask: () => Promise<string>): Promise<string> {
     if (value !== undefined) return value;
-    if (!this.canPrompt) throw new UsageError(`missing ${what}`);
+    if (!this.canPrompt) throw new UsageError(`missing ${what} (${this.whyNoPrompt('prompt')})`);
     return ask();
+  }
+
+  /** Why nothing can be asked, so the user knows what to change: their flag, or the terminal. */
+  whyNoPrompt(verb: 'ask' | 'prompt'): string {
+    return this.globals.input === false ? '--no-input was given' : `no terminal to ${verb} on`;
   }
 
   close(): void {

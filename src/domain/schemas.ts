@@ -8,6 +8,16 @@ const requiredText = (field: string) =>
     .trim()
     .min(1, { error: `${field} is required` });
 
+/**
+ * Names and types are shown in table cells, one-line messages and TSV: a tab, newline or
+ * other control character would break every one of them.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const singleLineText = (field: string) =>
+  requiredText(field).refine((value) => !CONTROL_CHARACTER.test(value), {
+    error: `${field} cannot contain tabs, line breaks or other control characters`,
+  });
+
 /** Optional free text: blank means "no value", stored as NULL rather than "". */
 const optionalText = z
   .string()
@@ -30,20 +40,20 @@ export const channelSchema = z.enum(INTERACTION_CHANNELS, {
 });
 
 export const productInputSchema = z.object({
-  name: requiredText('product name'),
+  name: singleLineText('product name'),
   description: optionalText,
   is_active: z.boolean().default(true),
 });
 export type ProductInput = z.input<typeof productInputSchema>;
 
 export const productPatchSchema = z.object({
-  name: requiredText('product name').optional(),
+  name: singleLineText('product name').optional(),
   description: optionalText.optional(),
 });
 export type ProductPatch = z.input<typeof productPatchSchema>;
 
 export const customerInputSchema = z.object({
-  name: requiredText('customer name'),
+  name: singleLineText('customer name'),
   email: optionalEmail,
   phone: optionalText,
   product_id: z.string().nullish().transform((value) => value ?? null),
@@ -54,7 +64,7 @@ export const customerInputSchema = z.object({
 export type CustomerInput = z.input<typeof customerInputSchema>;
 
 export const customerPatchSchema = z.object({
-  name: requiredText('customer name').optional(),
+  name: singleLineText('customer name').optional(),
   email: optionalEmail.optional(),
   phone: optionalText.optional(),
   product_id: z.string().nullable().optional(),
@@ -66,7 +76,7 @@ export type CustomerPatch = z.input<typeof customerPatchSchema>;
 
 export const interactionInputSchema = z.object({
   customer_id: z.string(),
-  type: requiredText('interaction type'),
+  type: singleLineText('interaction type'),
   channel: channelSchema,
   note: requiredText('note'),
   follow_up_date: z.string().nullish().transform((value) => value ?? null),

@@ -32,6 +32,10 @@ export function resolveRef<T extends { id: string; name: string }>(
   const candidates = [...matches.values()];
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
+    // "1a1" was most likely meant as an id prefix, too short to be looked up as one.
+    if (ref.length < MIN_ID_PREFIX && /^[0-9a-f-]+$/i.test(ref)) {
+      throw new NotFoundError(`no ${kind} is named "${ref}", and an id prefix needs at least ${MIN_ID_PREFIX} characters`);
+    }
     throw new NotFoundError(`no ${kind} matches "${ref}" (by id, id prefix or name)`);
   }
   throw new AmbiguousRefError(ref, candidates);

@@ -70,13 +70,13 @@ function fromOptions(session: Session, options: CustomerAddOptions): Omit<Custom
 /** Asks only for what the flags did not already give; each answer is checked as it is typed. */
 async function askForCustomer(session: Session, options: CustomerAddOptions): Promise<CustomerAddRequest> {
   if (!session.canPrompt) {
-    throw new UsageError('missing customer name: give it as the first argument (no terminal to prompt on)');
+    throw new UsageError(`missing customer name: give it as the first argument (${session.whyNoPrompt('prompt')})`);
   }
   // Flags are checked first so that a typo there does not throw away the answers typed below.
   const given = fromOptions(session, options);
   if (given.email !== undefined) validate(customerInputSchema.shape.email, given.email);
   if (options.product !== undefined) session.services.products.resolve(options.product);
-  const prompter = session.ctx.prompter;
+  const prompter = session.prompter;
   const text = (message: string, check?: (value: string) => true | string, fallback?: string) =>
     prompter.input({ message, ...(check && { validate: check }), ...(fallback && { default: fallback }) });
 
@@ -99,7 +99,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
 async function askForProduct(session: Session): Promise<string | null> {
   const active = session.services.products.list({ active: true });
   if (active.length === 0) return null;
-  const choice = await session.ctx.prompter.select<string | typeof NO_PRODUCT>({
+  const choice = await session.prompter.select<string | typeof NO_PRODUCT>({
     message: 'Product:',
     choices: [
       ...active.map((product) => ({ name: product.name, value: product.id })),

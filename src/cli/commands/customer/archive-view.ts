@@ -17,7 +17,8 @@ export function renderArchiveChange(
   const label = (customer: Customer) => `"${customer.name}" (${shortId(customer.id)})`;
   if (result.changed.length === 1) session.success(`${verb} ${label(result.changed[0]!)}`);
   else if (result.changed.length > 1) session.success(`${verb} ${result.changed.length} customers`);
+  const state = verb === 'archived' ? 'was already archived' : 'is not archived';
   for (const customer of result.unchanged) {
-    session.info(`${label(customer)} was already ${verb}; nothing changed`);
+    session.info(`${label(customer)} ${state}; nothing changed`);
   }
 }

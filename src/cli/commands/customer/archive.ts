@@ -26,7 +26,7 @@ it never prompts and exits 0 when there is nothing to do.
 Durations: 90d, 12w, 6m, 2y (days, weeks, calendar months, calendar years).
 
 Examples:
-  $ crm customer archive ada
+  $ crm customer archive "ada lovelace"
   $ crm customer archive 3f2a 9bc1 "Acme Ltd" --json
   $ crm customer archive --status closed_lost --older-than 90d --dry-run
   $ crm customer archive --status closed_lost --older-than 90d --json

@@ -19,7 +19,10 @@ export interface CustomerEditOptions {
 const EDITABLE = '--name, --email, --phone, --product, --no-product, --source or --owner';
 
 export function registerCustomerEdit(customer: Command, session: Session): void {
-  customer
+  // Both flags set the one `product` value, so commander's .conflicts() cannot tell them
+  // apart and the last would silently win: which ones were typed is recorded as they parse.
+  const productFlags = new Set<string>();
+  const edit = customer
     .command('edit')
     .description('change a customer\'s details (the status changes with "customer move")')
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
@@ -35,10 +38,19 @@ export function registerCustomerEdit(customer: Command, session: Session): void 
       'after',
       `
 Examples:
-  $ crm customer edit ada --email ada@newmail.com --phone "+44 20 7946 0000"
+  $ crm customer edit "ada lovelace" --email ada@newmail.com --phone "+44 20 7946 0000"
   $ crm customer edit 3f2a --product "website audit" --owner grace
-  $ crm customer edit ada --no-product --source ""`,
+  $ crm customer edit "ada lovelace" --no-product --source ""`,
     )
+    .on('option:product', () => productFlags.add('--product'))
+    .on('option:no-product', () => productFlags.add('--no-product'))
+    .hook('preAction', () => {
+      if (productFlags.size > 1) {
+        edit.error("error: option '--product <ref>' cannot be used with option '--no-product'", {
+          code: 'commander.conflictingOption',
+        });
+      }
+    })
     .action((ref: string, options: Omit<CustomerEditOptions, 'ref'>) =>
       runCustomerEdit(session, { ref, ...options }),
     );

@@ -13,7 +13,16 @@ import { registerCustomerShow } from './show.js';
 export function registerCustomerCommands(program: Command, session: Session): void {
   const customer = program
     .command('customer')
-    .description('manage customers and move them through the pipeline');
+    .description('manage customers and move them through the pipeline')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ crm customer add "Ada Lovelace" --email ada@example.com --status qualified
+  $ crm customer list --status qualified
+  $ crm customer move "ada lovelace" proposal
+  $ crm customer show "ada lovelace"`,
+    );
   registerCustomerAdd(customer, session);
   registerCustomerList(customer, session);
   registerCustomerSearch(customer, session);

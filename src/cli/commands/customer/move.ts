@@ -17,7 +17,7 @@ export function registerCustomerMove(customer: Command, session: Session): void 
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
     .argument('<status>', `one of ${CUSTOMER_STATUSES.join(', ')}`)
     .option('--json', 'print the updated customer as JSON')
-    .addHelpText('after', '\nExamples:\n  $ crm customer move ada qualified\n  $ crm customer move 3f2a closed_won')
+    .addHelpText('after', '\nExamples:\n  $ crm customer move "ada lovelace" qualified\n  $ crm customer move 3f2a closed_won')
     .action((ref: string, status: string, options: Omit<CustomerMoveOptions, 'ref' | 'status'>) =>
       runCustomerMove(session, { ref, status, ...options }),
     );

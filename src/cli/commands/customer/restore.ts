@@ -13,7 +13,7 @@ export function registerCustomerRestore(customer: Command, session: Session): vo
     .description('bring archived customers back into lists and reports')
     .argument('<ref...>', 'id, id prefix (4+ characters) or name')
     .option('--json', 'print the customers as JSON')
-    .addHelpText('after', '\nExamples:\n  $ crm customer restore ada\n  $ crm customer restore 3f2a 9bc1 --json')
+    .addHelpText('after', '\nExamples:\n  $ crm customer restore "ada lovelace"\n  $ crm customer restore 3f2a 9bc1 --json')
     .action((refs: string[], options: Omit<CustomerRestoreOptions, 'refs'>) =>
       runCustomerRestore(session, { refs, ...options }),
     );

@@ -20,14 +20,16 @@ export function customerColumns(options: { archived: boolean }): ReadonlyArray<C
     { header: 'email', value: (c) => c.email },
     { header: 'phone', value: (c) => c.phone },
     { header: 'status', value: (c) => c.status, display: (c, paint) => paintStatus(c.status, paint) },
-    { header: 'product', value: (c) => c.product_name },
+    { header: 'product_id', value: (c) => c.product_id, machineOnly: true },
+    { header: 'product_name', label: 'product', value: (c) => c.product_name },
     { header: 'owner', value: (c) => c.owner },
     { header: 'created_at', value: (c) => c.created_at, display: (c) => formatLocalDay(c.created_at) },
   ];
   // Only worth a column when archived rows can appear at all.
   if (options.archived) {
     columns.push({
-      header: 'archived',
+      header: 'is_archived',
+      label: 'archived',
       value: (c) => c.is_archived,
       display: (c, paint) => (c.is_archived ? paint.yellow('yes') : 'no'),
     });

@@ -9,7 +9,8 @@ import { registerDbStatus } from './status.js';
 export function registerDbCommands(program: Command, session: Session): void {
   const db = program
     .command('db')
-    .description('inspect and maintain the database file (path, status, migrations, checks, audit pruning)');
+    .description('inspect and maintain the database file (path, status, migrations, checks, audit pruning)')
+    .addHelpText('after', '\nExamples:\n  $ crm db path\n  $ crm db status\n  $ crm db check');
   registerDbPath(db, session);
   registerDbStatus(db, session);
   registerDbMigrate(db, session);

@@ -81,11 +81,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   } catch (error) {
     progress.stop();
     for (const file of outputs) file.abort();
-    // The reader went away (`| head`): like git and sqlite3, stop quietly.
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
-      session.ctx.stdout.on('error', () => {});
-      return;
-    }
+    // A closed pipe (`| head`) included: the entry point ends that one quietly, as for every command.
     throw error;
   }
 }

@@ -36,11 +36,12 @@ function preview(note: string): string {
 
 const followUpColumns: ReadonlyArray<Column<FollowUp>> = [
   {
-    header: 'due',
+    header: 'follow_up_date',
+    label: 'due',
     value: (f) => f.follow_up_date,
     display: (f, paint) => (f.overdue ? paint.red(`${formatLocalDay(f.follow_up_date)} overdue`) : formatLocalDay(f.follow_up_date)),
   },
-  { header: 'customer', value: (f) => f.customer_name },
+  { header: 'customer_name', label: 'customer', value: (f) => f.customer_name },
   { header: 'phone', value: (f) => f.phone },
   { header: 'email', value: (f) => f.email },
   { header: 'note', value: (f) => f.note, display: (f) => preview(f.note) },

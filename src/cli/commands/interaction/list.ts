@@ -17,7 +17,7 @@ export function registerInteractionList(interaction: Command, session: Session):
     .argument('<customer-ref>', 'the customer: id, id prefix (4+ characters) or name')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
-    .addHelpText('after', '\nExamples:\n  $ crm interaction list ada\n  $ crm interaction list 3f2a --format csv > ada-history.csv')
+    .addHelpText('after', '\nExamples:\n  $ crm interaction list "ada lovelace"\n  $ crm interaction list 3f2a --format csv > ada-history.csv')
     .action((customer: string, options: Omit<InteractionListOptions, 'customer'>) =>
       runInteractionList(session, { customer, ...options }),
     );

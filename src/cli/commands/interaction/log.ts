@@ -5,6 +5,7 @@ import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/v
 import type { InputStream } from '../../context.js';
 import { parseChannel, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
+import { renderInteraction } from './view.js';
 
 export interface InteractionLogOptions {
   customer: string;
@@ -15,9 +16,6 @@ export interface InteractionLogOptions {
   followUp?: string;
   json?: boolean;
 }
-
-/** Said when a value is missing, because on a terminal it would have been asked for. */
-const NO_TERMINAL = ' (no terminal to prompt on)';
 
 export function registerInteractionLog(interaction: Command, session: Session): void {
   interaction
@@ -37,9 +35,9 @@ Without a terminal, --channel, --type and --note are required. On a terminal wha
 missing is asked for (the note in $VISUAL/$EDITOR when one is set).
 
 Examples:
-  $ crm interaction log ada --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote" --follow-up +3d
   $ crm interaction log 3f2a -c email -t "Proposal sent" --note - < proposal-summary.txt
-  $ crm interaction log ada -c meeting -t "Workshop"    # on a terminal: asks for the note`,
+  $ crm interaction log "ada lovelace" -c meeting -t "Workshop"    # on a terminal: asks for the note`,
     )
     .action((customer: string, options: Omit<InteractionLogOptions, 'customer'>) =>
       runInteractionLog(session, { customer, ...options }),
@@ -53,18 +51,18 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
   const target = session.services.customers.resolve(options.customer);
-  const prompter = session.ctx.prompter;
+  const prompter = session.prompter;
 
   const channel: InteractionChannel =
     given ??
     parseChannel(
-      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}${NO_TERMINAL}`, () =>
+      await session.require(undefined, `--channel: use one of ${INTERACTION_CHANNELS.join(', ')}`, () =>
         prompter.select({ message: 'Channel:', choices: INTERACTION_CHANNELS.map((value) => ({ name: value, value })) }),
       ),
     );
   const type = await session.require(
     options.type,
-    `--type: say what kind of interaction, e.g. --type "Intro call"${NO_TERMINAL}`,
+    `--type: say what kind of interaction, e.g. --type "Intro call"`,
     () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
   );
   const notePrompted = options.note === undefined;
@@ -72,7 +70,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     options.note === '-'
       ? await readAll(session.ctx.stdin)
       : (options.note ??
-        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin${NO_TERMINAL}`, () =>
+        (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin`, () =>
           askForNote(session),
         )));
 
@@ -86,7 +84,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       note,
       followUp: options.followUp,
     });
-    if (options.json) session.out.json(interaction);
+    renderInteraction(session, interaction, customer.name, options.json);
     const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
     if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
@@ -98,7 +96,8 @@ export async function runInteractionLog(session: Session, options: InteractionLo
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
 function askForNote(session: Session): Promise<string> {
-  const { env, prompter } = session.ctx;
+  const { env } = session.ctx;
+  const { prompter } = session;
   if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
   return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
 }

@@ -2,6 +2,7 @@ import { formatLocalDay, formatLocalMinute } from '../../../domain/time.js';
 import type { Interaction } from '../../../domain/types.js';
 import { shortId } from '../../../domain/ids.js';
 import { type Column } from '../../output.js';
+import type { Session } from '../../session.js';
 
 export const interactionColumns: ReadonlyArray<Column<Interaction>> = [
   { header: 'id', value: (i) => i.id, display: (i) => shortId(i.id) },
@@ -19,3 +20,20 @@ export const interactionColumns: ReadonlyArray<Column<Interaction>> = [
     display: (i) => (i.follow_up_date ? formatLocalDay(i.follow_up_date) : ''),
   },
 ];
+
+/** One logged interaction: the JSON object with `--json`, aligned fields otherwise. */
+export function renderInteraction(session: Session, interaction: Interaction, customerName: string, json: boolean | undefined): void {
+  if (json) {
+    session.out.json(interaction);
+    return;
+  }
+  session.out.record([
+    ['id', interaction.id],
+    ['customer', customerName],
+    ['channel', interaction.channel],
+    ['type', interaction.type],
+    ['note', interaction.note],
+    ['follow_up_date', interaction.follow_up_date ? formatLocalDay(interaction.follow_up_date) : null],
+    ['created_at', interaction.created_at],
+  ]);
+}

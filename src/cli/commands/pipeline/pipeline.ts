@@ -1,24 +1,33 @@
 import type { ChalkInstance } from 'chalk';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
-import type { PipelineReport } from '../../../services/reports.js';
+import type { PipelineReport, PipelineStage } from '../../../services/reports.js';
+import { chooseFormat, FORMATS, type Column } from '../../output.js';
 import type { Session } from '../../session.js';
 
 export interface PipelineOptions {
   product?: string;
   owner?: string;
   json?: boolean;
+  format?: string;
 }
 
 const HELP = `
 Customers per stage in pipeline order (archived ones left out), the total, and
 the won/lost ratio with the win rate (won / (won + lost)). On a terminal each
-stage gets a bar.
+stage gets a bar. Piped, or with --format csv|tsv, one row per stage (status,
+count) for scripts; --json has the totals and rates too.
 
 Examples:
   $ crm pipeline
   $ crm pipeline --product "website audit" --owner alice
+  $ crm pipeline --format csv > pipeline.csv
   $ crm pipeline --json | jq .win_rate`;
+
+const stageColumns: ReadonlyArray<Column<PipelineStage>> = [
+  { header: 'status', value: (stage) => stage.status },
+  { header: 'count', value: (stage) => stage.count },
+];
 
 const BAR_WIDTH = 30;
 
@@ -28,18 +37,18 @@ export function registerPipeline(program: Command, session: Session): void {
     .description('customers per pipeline stage, with totals and the won/lost ratio')
     .option('--product <ref>', 'only customers of this product')
     .option('--owner <owner>', 'only customers of this owner (case-insensitive)')
-    .option('--json', 'print the report as JSON')
+    .addOption(new Option('--format <format>', 'output format (table: aligned lines, bars on a terminal)').choices(FORMATS))
+    .option('--json', 'print the report as JSON (same as --format json)')
     .addHelpText('after', HELP)
     .action((options: PipelineOptions) => runPipeline(session, options));
 }
 
 export function runPipeline(session: Session, options: PipelineOptions): void {
+  const format = chooseFormat(options, session.stdoutIsTTY);
   const report = session.services.reports.pipeline({ product: options.product, owner: options.owner });
-  if (options.json) {
-    session.out.json(report);
-    return;
-  }
-  renderPipeline(session, report);
+  if (format === 'json') session.out.json(report);
+  else if (format === 'table') renderPipeline(session, report);
+  else session.out.list(report.stages, stageColumns, format, () => report.stages);
 }
 
 function paintBar(status: CustomerStatus, bar: string, paint: ChalkInstance): string {

@@ -13,7 +13,7 @@ export function registerProductActivate(product: Command, session: Session): voi
     .description('make a product active (at most 3 can be)')
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
     .option('--json', 'print the product as JSON')
-    .addHelpText('after', '\nExample:\n  $ crm product activate "website audit"')
+    .addHelpText('after', '\nExamples:\n  $ crm product activate "website audit"\n  $ crm product activate 3f2a --json')
     .action((ref: string, options: Omit<ProductActivateOptions, 'ref'>) =>
       runProductActivate(session, { ref, ...options }),
     );

@@ -13,7 +13,7 @@ export function registerProductDeactivate(product: Command, session: Session): v
     .description('stop offering a product (its customers keep it)')
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
     .option('--json', 'print the product as JSON')
-    .addHelpText('after', '\nExample:\n  $ crm product deactivate "website audit"')
+    .addHelpText('after', '\nExamples:\n  $ crm product deactivate "website audit"\n  $ crm product deactivate 3f2a --json')
     .action((ref: string, options: Omit<ProductDeactivateOptions, 'ref'>) =>
       runProductDeactivate(session, { ref, ...options }),
     );

@@ -19,7 +19,7 @@ export function registerProductEdit(product: Command, session: Session): void {
     .option('-n, --name <name>', 'new name')
     .option('-d, --description <text>', 'new description ("" clears it)')
     .option('--json', 'print the updated product as JSON')
-    .addHelpText('after', '\nExamples:\n  $ crm product edit audit --name "Website audit (2 days)"\n  $ crm product edit audit --description ""')
+    .addHelpText('after', '\nExamples:\n  $ crm product edit "website audit" --name "Website audit (2 days)"\n  $ crm product edit "website audit" --description ""')
     .action((ref: string, options: Omit<ProductEditOptions, 'ref'>) =>
       runProductEdit(session, { ref, ...options }),
     );

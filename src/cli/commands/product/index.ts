@@ -11,7 +11,15 @@ import { registerProductShow } from './show.js';
 export function registerProductCommands(program: Command, session: Session): void {
   const product = program
     .command('product')
-    .description('manage the products you offer (at most 3 active)');
+    .description('manage the products you offer (at most 3 active)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ crm product add "Website audit" --description "Two-day technical review"
+  $ crm product list --active
+  $ crm product deactivate "website audit"`,
+    );
   registerProductAdd(product, session);
   registerProductList(product, session);
   registerProductShow(product, session);

@@ -7,7 +7,8 @@ export const productColumns: ReadonlyArray<Column<Product>> = [
   { header: 'id', value: (p) => p.id, display: (p) => shortId(p.id) },
   { header: 'name', value: (p) => p.name },
   {
-    header: 'active',
+    header: 'is_active',
+    label: 'active',
     value: (p) => p.is_active,
     display: (p, paint) => (p.is_active ? paint.green('yes') : paint.dim('no')),
   },

@@ -60,10 +60,10 @@ export async function runWatch(session: Session, options: WatchCommandOptions): 
   const watch = session.services.audit.watch({ table, intervalMs }, print);
   // Also the signal, for a script or test driving watch, that changes from now on will show.
   session.info('watching for changes; Ctrl-C to stop');
-  // `crm watch | head -3`: once the reader is gone there is no one left to print for.
-  const readerGone = new Promise<void>((resolve) => session.ctx.stdout.once('error', () => resolve()));
   try {
-    await Promise.race([session.ctx.waitForInterrupt(), watch.failed, readerGone]);
+    // `crm watch | head -3`: the renderer throws once the reader is gone, which fails the watch
+    // and ends the command quietly there.
+    await Promise.race([session.ctx.waitForInterrupt(), watch.failed]);
   } finally {
     watch.stop();
   }
