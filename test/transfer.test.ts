@@ -328,6 +328,22 @@ describe('import of files from other tools', () => {
     expect(rerun.stderr).toContain(': 0 new, 0 updated, 1 unchanged');
     expect((await cli.run(['import', 'customers', file, '--on-duplicate', 'merge'])).code).toBe(2);
   });
+
+  it('stamps rows updated by --on-duplicate update with the app clock, not SQLite time, and keeps created_at', async () => {
+    await cli.run(['import', 'customers', '-'], { stdin: 'Name,Email\nAda,ada@example.com\nBob,bob@example.com\n' });
+    await cli.run(['import', 'products', '-'], { stdin: 'name,description\nAudit,Old\n' });
+    cli.clock.set('2031-07-04T12:00:00.000Z');
+    await cli.run(['import', 'customers', '-', '--on-duplicate', 'update'], { stdin: 'Name,Email,Phone\nAda,ADA@example.com,+44 1\n' });
+    await cli.run(['import', 'products', '-', '--on-duplicate', 'update'], { stdin: 'name,description\nAudit,New\n' });
+    const stamps = cli.db.sqlite
+      .prepare("SELECT name, created_at, updated_at FROM customers UNION ALL SELECT name, created_at, updated_at FROM products ORDER BY name")
+      .all();
+    expect(stamps).toEqual([
+      { name: 'Ada', created_at: '2026-11-25T10:00:00.000Z', updated_at: '2031-07-04T12:00:00.000Z' },
+      { name: 'Audit', created_at: '2026-11-25T10:00:00.000Z', updated_at: '2031-07-04T12:00:00.000Z' },
+      { name: 'Bob', created_at: '2026-11-25T10:00:00.000Z', updated_at: '2026-11-25T10:00:00.000Z' },
+    ]);
+  });
 });
 
 describe('bad rows', () => {

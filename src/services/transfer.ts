@@ -10,7 +10,7 @@ import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type C
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
 import type { CrmDatabase } from '../db/connection.js';
 import { UsageError, ValidationError } from '../domain/errors.js';
-import type { Clock } from '../domain/types.js';
+import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
   CustomerEmailLookup,
@@ -19,7 +19,7 @@ import {
   TableWriter,
   TransferRepository,
 } from '../repositories/transfer.js';
-import { isForeignKeyViolation, withSqliteErrors } from './sqlite-errors.js';
+import { isForeignKeyViolation, writeTx } from './sqlite-errors.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
@@ -243,13 +243,11 @@ export class TransferService {
         problemCount: summary.count,
       });
       try {
-        withSqliteErrors(() =>
-          this.db.write(() => {
-            for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
-            if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
-            if (dryRun) throw new DryRunRollback();
-          }),
-        );
+        writeTx(this.db, () => {
+          for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
+          if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
+          if (dryRun) throw new DryRunRollback();
+        });
       } catch (error) {
         if (!(error instanceof DryRunRollback)) throw error;
       }
@@ -365,7 +363,7 @@ export class TransferService {
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
-    const now = this.clock.now().toISOString();
+    const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
     // Restoring an export into a database without those ids: one statement does it all.
     if (table !== 'products' && stage.everyRowHasId()) {
