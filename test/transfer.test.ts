@@ -71,6 +71,27 @@ describe('export', () => {
     }
   });
 
+  it('quotes a value holding a lone CR, so the round trip keeps it in one row, and exports a BLOB as csv-stringify does', async () => {
+    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-cr', 'Old\rMac', 'a\rb\r', 1, '2026-01-01', '2026-01-01');
+    // The audit triggers refuse a BLOB (JSON cannot hold one); a file from before them may have one.
+    cli.db.sqlite.exec('DROP TRIGGER products_audit_insert');
+    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-blob', 'Blob', Buffer.from('hi'), 0, '2026-01-01', '2026-01-01');
+    const first = path.join(dir, 'first');
+    expect((await cli.run(['export', '--dir', first])).code).toBe(0);
+    expect(read(path.join(first, 'products.csv'))).toBe(
+      'id,name,description,is_active,created_at,updated_at\n' +
+        'p-cr,"Old\rMac","a\rb\r",1,2026-01-01,2026-01-01\n' +
+        'p-blob,Blob,"{""type"":""Buffer"",""data"":[104,105]}",0,2026-01-01,2026-01-01\n',
+    );
+    const restored = new TestCli();
+    try {
+      expect((await restored.run(['import', 'products', path.join(first, 'products.csv')])).code).toBe(0);
+      expect(restored.db.sqlite.prepare("SELECT name, description FROM products WHERE id = 'p-cr'").get()).toEqual({ name: 'Old\rMac', description: 'a\rb\r' });
+    } finally {
+      restored.close();
+    }
+  });
+
   it('writes the column names as header, NULL as an empty field and "" quoted', async () => {
     seedTrickyData(cli);
     const { stdout, code, stderr } = await cli.run(['export', 'customers']);
