@@ -168,7 +168,7 @@ let stagingSerial = 0;
 
 /**
  * Export, import and backup. An import reads each file as a stream and stages its validated
- * rows in a TEMP table (no lock held, memory flat), then writes everything in ONE
+ * rows in a scratch database (no lock held, memory flat), then writes everything in ONE
  * transaction, so a crash or kill at any moment leaves the old state or the new one.
  */
 export class TransferService {
@@ -247,7 +247,7 @@ export class TransferService {
     const maps = sources.map((source) =>
       sources.length === 1 || source.table === 'customers' ? parseMapOptions(source.table, options.map ?? []) : new Map<string, string>(),
     );
-    return this.repository.withBulkCache(() => this.importSources(sources, maps, options, defaults, onDuplicate));
+    return this.repository.withStaging(() => this.importSources(sources, maps, options, defaults, onDuplicate));
   }
 
   private async importSources(
@@ -266,7 +266,8 @@ export class TransferService {
       }
       const dryRun = Boolean(options.dryRun);
       const stagedRows = staged.reduce((sum, { file }) => sum + file.rows - file.rejected, 0);
-      const audit = options.audit === 'rows' || options.audit === 'summary' ? options.audit : stagedRows <= this.auditRowsLimit ? 'rows' : 'summary';
+      const mode = options.audit ?? 'auto';
+      const audit = mode !== 'auto' ? mode : stagedRows <= this.auditRowsLimit ? 'rows' : 'summary';
       const result = (): ImportResult => ({
         files: staged.map(({ file }) => file),
         dryRun,
