@@ -92,8 +92,9 @@ const NEEDS_QUOTES = /[",\r\n]/;
 /**
  * One record of the lossless form (csvStringifyOptions() without spreadsheetSafe), the same
  * bytes csv-stringify writes for it (test/csv.test.ts compares the two on awkward values),
- * without the record delimiter. Export writes millions of these: csv-stringify's general
- * path (a cast and an options lookup per field) made it about 6 times slower.
+ * without the record delimiter. Export writes millions of these: with csv-stringify's general
+ * path (a cast and an options lookup per field) the 800k-row bench export took 18.5 s, with
+ * this 3.8-4.8 s.
  * Undefined when a value is neither text, a number nor NULL (a BLOB from the sqlite3
  * shell): the caller leaves such rows to csv-stringify.
  */
