@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StagingTable, TableWriter, TransferRepository } from '../src/repositories/transfer.js';
 import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 
@@ -469,6 +470,28 @@ describe('audit of imports', () => {
     const forced = await transfer.import(source('Name,Email\nHal,hal@example.com\n'), { audit: 'summary' });
     expect(forced.audit).toBe('summary');
     expect(auditLog()).toHaveLength(5);
+  });
+});
+
+describe('bulk restore', () => {
+  it('inserts staged rows slice by slice, every row once and in file order', async () => {
+    const sqlite = cli.db.sqlite;
+    await new TransferRepository(sqlite).withStaging(async () => {
+      const stage = new StagingTable(sqlite, 'customer_interactions', 1);
+      sqlite.prepare(`INSERT INTO customers (id, name) VALUES ('c-1', 'Ada')`).run();
+      const rows = Array.from({ length: 7 }, (_, index) => ({
+        line: index + 2,
+        values: [`i-${index}`, 'c-1', 'Call', 'phone', `note ${index}`, null, `2026-01-0${index + 1}T00:00:00.000Z`],
+        raw: null,
+      }));
+      stage.append(rows);
+      const writer = new TableWriter(sqlite, 'customer_interactions', new Set(['id', 'customer_id', 'type', 'channel', 'note', 'created_at']), false);
+      expect(cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3))).toBe(7);
+      stage.drop();
+    });
+    expect(cli.db.sqlite.prepare('SELECT id FROM customer_interactions ORDER BY rowid').pluck().all()).toEqual(
+      Array.from({ length: 7 }, (_, index) => `i-${index}`),
+    );
   });
 });
 

@@ -289,7 +289,7 @@ export class TableWriter {
    * then takes the row-by-row path, which names the offending lines. Returns the rows
    * inserted, or undefined when it fell back.
    */
-  bulkInsert(stage: StagingTable, now: string): number | undefined {
+  bulkInsert(stage: StagingTable, now: string, slice = BULK_INSERT_SLICE): number | undefined {
     // A slice of rows per statement: into a table with triggers SQLite first copies the whole
     // SELECT into a temporary table, which lives in memory (temp_store = MEMORY); in one
     // statement a 1M-customer restore peaked at 780 MB.
@@ -298,8 +298,8 @@ export class TableWriter {
     try {
       return this.sqlite.transaction(() => {
         let inserted = 0;
-        for (let after = 0; after < last; after += BULK_INSERT_SLICE) {
-          inserted += statement.run({ now, after, upTo: after + BULK_INSERT_SLICE }).changes;
+        for (let after = 0; after < last; after += slice) {
+          inserted += statement.run({ now, after, upTo: after + slice }).changes;
         }
         return inserted;
       })();
