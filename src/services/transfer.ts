@@ -32,8 +32,8 @@ export type AuditMode = (typeof AUDIT_MODES)[number];
 /**
  * Up to this many rows to write, `--audit auto` keeps one audit entry per row; above it, one
  * summary entry. Per-row entries made bulk inserts ×2.7-3.5 slower (npm run bench:audit) and
- * the 1M-customer `crm import` ×1.25 (npm run bench), a second or two at this size but
- * minutes on a million-row restore, and an audit log of millions of entries nobody reads.
+ * the 1M-customer `crm import` ×1.25-1.59 with a 2.5 GB peak (npm run bench): a second or
+ * two and a few MB at this size, but minutes and gigabytes on a million-row restore.
  */
 export const AUDIT_ROWS_LIMIT = 10_000;
 
