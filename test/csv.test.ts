@@ -1,5 +1,6 @@
+import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { decodeBoolean, isIsoTimestamp } from '../src/csv/codec.js';
+import { csvStringifyOptions, decodeBoolean, isIsoTimestamp, losslessCsvRecord } from '../src/csv/codec.js';
 import { parseTableName } from '../src/csv/columns.js';
 import { mapColumns, normalizeHeader, parseMapOptions } from '../src/csv/headers.js';
 import { normalizeStatus } from '../src/csv/rows.js';
@@ -59,3 +60,31 @@ describe('CSV vocabulary', () => {
     expect(() => parseMapOptions('customers', ['Backup'])).toThrow('invalid --map "Backup": use "Their Header=our_column"');
   });
 });
+
+describe('the hand-written lossless CSV record', () => {
+  const viaCsvStringify = (row: unknown[]) => stringify([row], csvStringifyOptions()).slice(0, -1);
+
+  it('is byte for byte what csv-stringify writes, on every awkward value', () => {
+    const awkward: unknown[] = [
+      null, '', ' ', 'plain', '"', '""', 'a,b', ',', 'say "hi"', 'line\nbreak', 'cr\ronly', 'crlf\r\n', '\n', '\r',
+      '\uFEFFbom', '=SUM(A1)', '+1', '-5', '@x', '\ttab', "'quote", 'Ünïcödé 🚀', 0, 1, -3, 2.5, 1e21, 0.1 + 0.2,
+    ];
+    for (const value of awkward) expect(losslessCsvRecord([value])).toBe(viaCsvStringify([value]));
+    expect(losslessCsvRecord(awkward)).toBe(viaCsvStringify(awkward));
+    // Random rows over the characters that matter, so no combination is left to chance.
+    const alphabet = ['"', ',', '\r', '\n', 'a', ' ', '\uFEFF', '='];
+    let seed = 42;
+    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % below);
+    for (let round = 0; round < 2_000; round++) {
+      const row = Array.from({ length: 1 + random(4) }, () =>
+        random(6) === 0 ? null : Array.from({ length: random(5) }, () => alphabet[random(alphabet.length)]).join(''),
+      );
+      expect(losslessCsvRecord(row)).toBe(viaCsvStringify(row));
+    }
+  });
+
+  it('leaves values it does not know (a BLOB) to csv-stringify', () => {
+    expect(losslessCsvRecord(['a', Buffer.from('x')])).toBeUndefined();
+  });
+});
+

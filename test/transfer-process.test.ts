@@ -89,7 +89,8 @@ describe('import under kill -9', () => {
       },
     ];
     for (const makeCondition of triggers) {
-      const child = spawn(process.execPath, [CRM, '--db', db, 'import', '--dir', folder], { stdio: 'ignore' });
+      // A killed import leaves its scratch staging file behind in the OS temp folder: keep it in ours.
+      const child = spawn(process.execPath, [CRM, '--db', db, 'import', '--dir', folder], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } });
       outcomes.push(await killWhen(child, makeCondition(), 60_000));
       const state = counts(db);
       expect([before, after]).toContainEqual(state);

@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createCsvParser, csvStringifyOptions, type CsvCell, type RecordInfo } from '../csv/codec.js';
+import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
+import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
 import type { CrmDatabase } from '../db/connection.js';
 import { UsageError, ValidationError } from '../domain/errors.js';
-import type { Clock } from '../domain/types.js';
+import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
   CustomerEmailLookup,
@@ -19,10 +20,22 @@ import {
   TableWriter,
   TransferRepository,
 } from '../repositories/transfer.js';
-import { isForeignKeyViolation, withSqliteErrors } from './sqlite-errors.js';
+import { isForeignKeyViolation, withSqliteErrors, writeTx } from './sqlite-errors.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+
+/** How an import is audited: one entry per row, one summary entry, or by size (auto). */
+export const AUDIT_MODES = ['rows', 'summary', 'auto'] as const;
+export type AuditMode = (typeof AUDIT_MODES)[number];
+
+/**
+ * Up to this many rows to write, `--audit auto` keeps one audit entry per row; above it, one
+ * summary entry. Per-row entries made bulk inserts ×2.7-3.5 slower (npm run bench:audit) and
+ * the 1M-customer `crm import` ×1.25-1.59 with a 2.5 GB peak (npm run bench): a second or
+ * two and a few MB at this size, but minutes and gigabytes on a million-row restore.
+ */
+export const AUDIT_ROWS_LIMIT = 10_000;
 
 /** How many bad rows an error report lists before it only counts. */
 export const REPORTED_PROBLEMS = 20;
@@ -73,6 +86,8 @@ export interface ImportResult {
   /** The first REPORTED_PROBLEMS rejected rows, by file and line. */
   problems: ImportProblem[];
   problemCount: number;
+  /** How the write was audited: `rows` (an entry per row) or `summary` (one entry for the import). */
+  audit: 'rows' | 'summary';
 }
 
 export interface ImportOptions {
@@ -84,6 +99,8 @@ export interface ImportOptions {
   /** CRM_OWNER: owner of new rows (those without an id) that name none. */
   ownerForNewRows?: string;
   onDuplicate?: DuplicatePolicy;
+  /** Default `auto`: per-row audit entries up to the service's row limit, else one summary. */
+  audit?: AuditMode;
   skipInvalid?: boolean;
   dryRun?: boolean;
   /** Receives the rejected rows of a file (its header plus `reason`); only called when there are some. */
@@ -152,7 +169,7 @@ let stagingSerial = 0;
 
 /**
  * Export, import and backup. An import reads each file as a stream and stages its validated
- * rows in a TEMP table (no lock held, memory flat), then writes everything in ONE
+ * rows in a scratch database (no lock held, memory flat), then writes everything in ONE
  * transaction, so a crash or kill at any moment leaves the old state or the new one.
  */
 export class TransferService {
@@ -161,6 +178,8 @@ export class TransferService {
   constructor(
     private readonly db: CrmDatabase,
     private readonly clock: Clock,
+    /** Largest import that `--audit auto` audits row by row (a parameter so tests stay small). */
+    private readonly auditRowsLimit: number = AUDIT_ROWS_LIMIT,
   ) {
     this.repository = new TransferRepository(db.sqlite);
   }
@@ -176,27 +195,36 @@ export class TransferService {
   }
 
   /**
-   * Rows are stringified by csv-stringify a batch at a time and written as one chunk: a
-   * stream write per row spent most of the export waiting on the event loop. Memory stays
-   * bounded by the batch, and backpressure from the output is honoured between batches.
+   * A page of rows is formatted into one string and written as one chunk: a stream write per
+   * row spent most of the export waiting on the event loop. The lossless form is formatted by
+   * losslessCsvRecord, csv-stringify's own output byte for byte but several times faster;
+   * --spreadsheet-safe (and any row holding a BLOB) still goes through csv-stringify. Memory
+   * stays bounded by the page, and backpressure from the output is honoured between pages.
    */
   private async exportTable({ table, output }: ExportTarget, options: ExportOptions): Promise<number> {
     const total = options.onProgress ? this.repository.count(table) : undefined;
     const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
+    const stringifyRows = (rows: SqlValue[][]) => stringifySync(rows, { ...csvOptions, bom: false });
+    const format = options.spreadsheetSafe
+      ? stringifyRows
+      : (rows: SqlValue[][]) => {
+          let text = '';
+          for (const row of rows) text += `${losslessCsvRecord(row) ?? stringifyRows([row]).slice(0, -1)}\n`;
+          return text;
+        };
     // A closed pipe (`crm export customers | head`) surfaces here as an error, not a crash.
     let failure: Error | undefined;
     const onError = (error: Error) => (failure ??= error);
     output.on('error', onError);
-    const write = async (batch: SqlValue[][], first: boolean) => {
-      const text = stringifySync(batch, { ...csvOptions, bom: first && csvOptions.bom });
+    const write = async (text: string) => {
       if (!output.write(text) && !failure) await once(output, 'drain');
       if (failure) throw failure;
     };
     try {
-      await write([[...TABLE_COLUMNS[table]]], true);
+      await write(stringifySync([[...TABLE_COLUMNS[table]]], csvOptions));
       let rows = 0;
       for (const page of this.repository.pages(table, EXPORT_BATCH)) {
-        await write(page, false);
+        await write(format(page));
         rows += page.length;
         options.onProgress?.({ phase: 'export', label: table, done: rows, total });
       }
@@ -213,12 +241,14 @@ export class TransferService {
     if (!DUPLICATE_POLICIES.includes(onDuplicate)) {
       throw new UsageError(`invalid --on-duplicate "${String(onDuplicate)}": use skip or update`);
     }
+    const audit = options.audit ?? 'auto';
+    if (!AUDIT_MODES.includes(audit)) throw new UsageError(`invalid --audit "${String(audit)}": use ${AUDIT_MODES.join(', ')}`);
     // Parsed before any file is read, so a bad --map fails fast. It is for files from other
     // tools: with --dir only the customers file gets it.
     const maps = sources.map((source) =>
       sources.length === 1 || source.table === 'customers' ? parseMapOptions(source.table, options.map ?? []) : new Map<string, string>(),
     );
-    return this.repository.withBulkCache(() => this.importSources(sources, maps, options, defaults, onDuplicate));
+    return this.repository.withStaging(() => this.importSources(sources, maps, options, defaults, onDuplicate));
   }
 
   private async importSources(
@@ -236,20 +266,25 @@ export class TransferService {
         staged.push(await this.stage(source, index, maps[index]!, defaults, summary, rejectLog, options));
       }
       const dryRun = Boolean(options.dryRun);
+      const stagedRows = staged.reduce((sum, { file }) => sum + file.rows - file.rejected, 0);
+      const mode = options.audit ?? 'auto';
+      const audit = mode !== 'auto' ? mode : stagedRows <= this.auditRowsLimit ? 'rows' : 'summary';
       const result = (): ImportResult => ({
         files: staged.map(({ file }) => file),
         dryRun,
         problems: summary.first.map(({ source: _source, ...problem }) => problem),
         problemCount: summary.count,
+        audit,
       });
+      const writeAll = () => {
+        for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
+        if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
+        if (dryRun) throw new DryRunRollback();
+      };
       try {
-        withSqliteErrors(() =>
-          this.db.write(() => {
-            for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
-            if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
-            if (dryRun) throw new DryRunRollback();
-          }),
-        );
+        if (audit === 'rows') writeTx(this.db, writeAll);
+        // The summary is written in the same transaction as the rows: it commits or rolls back with them.
+        else withSqliteErrors(() => writeWithAuditSummary(this.db, writeAll, () => importAuditSummary(staged.map(({ file }) => file))));
       } catch (error) {
         if (!(error instanceof DryRunRollback)) throw error;
       }
@@ -365,7 +400,7 @@ export class TransferService {
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
-    const now = this.clock.now().toISOString();
+    const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
     // Restoring an export into a database without those ids: one statement does it all.
     if (table !== 'products' && stage.everyRowHasId()) {
@@ -482,6 +517,26 @@ export class TransferService {
       ownerForNewRows: options.ownerForNewRows?.trim() || undefined,
     };
   }
+}
+
+/** The one audit entry of an import audited in summary: which files, into which tables, with what counts. */
+function importAuditSummary(files: readonly ImportFileResult[]): AuditSummary {
+  return {
+    table_name: [...new Set(files.map((file) => file.table))].join(','),
+    action: 'import',
+    details: {
+      files: files.map(({ label, table, rows, inserted, updated, unchanged, duplicates, rejected }) => ({
+        file: label,
+        table,
+        rows,
+        inserted,
+        updated,
+        unchanged,
+        duplicates,
+        rejected,
+      })),
+    },
+  };
 }
 
 /** A row the database refused, as a problem for the report; anything else aborts the import. */

@@ -3,12 +3,16 @@
  * crm (the real binary, spawned) side by side with the sqlite3 shell's `.import` and
  * `.mode csv` on the same files and the same schema. Prints rows/s, the ratio to sqlite3 and
  * each process's peak RSS (from /usr/bin/time, else VmHWM polled in /proc); with --repeat,
- * the best of N runs of each.
+ * the best of N runs of each. crm import runs three times, to show what the audit log costs
+ * it: `--audit rows` (one audit entry per row), `--audit summary` (one entry for the import;
+ * what `auto` picks at this size) and into a file whose audit triggers were dropped.
  */
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { EXPECTED_TRIGGERS } from '../../src/db/expected.js';
 import { projectRoot } from '../../src/project-root.js';
 
 const TABLES = ['products', 'customers', 'customer_interactions'] as const;
@@ -146,6 +150,15 @@ function freshDatabase(file: string): void {
   if (result.status !== 0) throw new Error(`cannot create ${file}: ${result.stderr}`);
 }
 
+function dropAuditTriggers(file: string): void {
+  const db = new Database(file);
+  try {
+    for (const trigger of EXPECTED_TRIGGERS.filter((name) => name.includes('_audit_'))) db.exec(`DROP TRIGGER ${trigger}`);
+  } finally {
+    db.close();
+  }
+}
+
 function filesIdentical(a: string, b: string): boolean {
   return spawnSync('cmp', ['-s', a, b]).status === 0;
 }
@@ -204,18 +217,31 @@ async function main(): Promise<void> {
     const imports = TABLES.flatMap((table) => ['-cmd', `.import --csv --skip 1 ${path.join(input, `${table}.csv`)} ${table}`]);
     const measured = await best(repeat, () => {
       freshDatabase(sqliteDb);
+      // The shell is a writer outside crm, so the audit triggers would log each row it
+      // imports, in a temp-file statement journal: that measured the triggers, not the import.
+      dropAuditTriggers(sqliteDb);
       return measure(SQLITE3, [...imports, sqliteDb, 'SELECT 1']);
     });
     results.push({ operation: 'import', tool: 'sqlite3', rows: total, measure: measured });
   } else {
     results.push({ operation: 'import', tool: 'sqlite3', rows: total, note: `${SQLITE3} not found (apt-get install sqlite3); skipped` });
   }
-  console.error('crm import --dir …');
-  const crmImport = await best(repeat, () => {
-    freshDatabase(crmDb);
-    return measure(process.execPath, [CRM, '--db', crmDb, 'import', '--dir', input]);
-  });
-  results.push({ operation: 'import', tool: 'crm', rows: total, measure: crmImport });
+  const crmImport = async (tool: string, file: string, audit: string, prepare?: () => void): Promise<Measure> => {
+    console.error(`${tool} …`);
+    const measured = await best(repeat, () => {
+      freshDatabase(file);
+      prepare?.();
+      return measure(process.execPath, [CRM, '--db', file, 'import', '--dir', input, '--audit', audit]);
+    });
+    results.push({ operation: 'import', tool, rows: total, measure: measured });
+    return measured;
+  };
+  const scratchDb = path.join(work, 'crm-scratch.db');
+  const withoutTriggers = await crmImport('crm, no audit triggers', scratchDb, 'rows', () => dropAuditTriggers(scratchDb));
+  const perRow = await crmImport('crm --audit rows', scratchDb, 'rows');
+  // Last, into the file both exporters read: the default (auto) at this size.
+  const summary = await crmImport('crm --audit summary', crmDb, 'summary');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${scratchDb}${suffix}`, { force: true });
 
   if (haveSqlite) {
     console.error('sqlite3 .mode csv export …');
@@ -239,6 +265,10 @@ async function main(): Promise<void> {
   results.push({ operation: 'export', tool: 'crm', rows: total, measure: crmExport });
 
   print(results);
+  const slowdown = (m: Measure) => `×${(m.seconds / withoutTriggers.seconds).toFixed(2)}`;
+  console.log(
+    `\naudit cost on crm import (time against a file without audit triggers): --audit rows ${slowdown(perRow)}, --audit summary ${slowdown(summary)}`,
+  );
   const identical = TABLES.every((table) => filesIdentical(path.join(input, `${table}.csv`), path.join(crmOut, `${table}.csv`)));
   console.log(`\nround trip (generated files → crm import → crm export): ${identical ? 'byte-identical' : 'DIFFERENT'}`);
   if (!identical) process.exitCode = 1;
