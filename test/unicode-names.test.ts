@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shortId } from '../src/domain/ids.js';
-import { expectRefused, TestCli } from './helpers.js';
+import { expectRefused, tempDir, TestCli } from './helpers.js';
 
 /** SQLite's lower() and LIKE fold ASCII only; names in other scripts must match as freely. */
 let cli: TestCli;
@@ -57,5 +59,22 @@ describe('product names beyond ASCII', () => {
     const other = await cli.json(['product', 'add', 'Winter', '--inactive']);
     await expectRefused(cli, ['product', 'edit', other.id, '--name', 'été'], { code: 1, stderr: clash });
     expect((await cli.json(['product', 'show', 'ÉTÉ'])).id).toBe(ete.id);
+  });
+
+  it('refuses an imported product whose name differs only by the case of its accents', async () => {
+    const ete = await cli.json(['product', 'add', 'Été']);
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'products.csv');
+      fs.writeFileSync(file, 'id,name,is_active\np-1,ÉTÉ,0\n');
+      await expectRefused(cli, ['import', 'products', file], {
+        code: 1,
+        stderr:
+          `error: ${file}: 1 invalid row; nothing was imported (--skip-invalid imports the valid rows):\n` +
+          `  line 2, name: a product named "ÉTÉ" already exists (${shortId(ete.id)})\n`,
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

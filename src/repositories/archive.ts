@@ -177,7 +177,7 @@ export class ArchiveTargetRepository {
     this.upsertProduct = sqlite.prepare(
       upsertSql('products', PRODUCT_COLUMNS, {
         is_active: '0',
-        name: `CASE WHEN EXISTS (SELECT 1 FROM products WHERE lower(name) = lower(@name) AND id IS NOT @id)
+        name: `CASE WHEN EXISTS (SELECT 1 FROM products WHERE crm_fold(name) = crm_fold(@name) AND id IS NOT @id)
           THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
       }),
     );

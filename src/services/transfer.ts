@@ -11,6 +11,7 @@ import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, 
 import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
 import type { CrmDatabase } from '../db/connection.js';
 import { UsageError, ValidationError } from '../domain/errors.js';
+import { shortId } from '../domain/ids.js';
 import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
@@ -399,7 +400,7 @@ export class TransferService {
     }
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
-    const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
+    const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
     // Restoring an export into a database without those ids: one statement does it all.
@@ -441,7 +442,7 @@ export class TransferService {
   ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
     const clash = sameName.get(row.name, row.id) as string | undefined;
     if (clash && row.id !== null) {
-      throw new RowError({ column: 'name', reason: `a product named "${String(row.name)}" already exists (${clash.slice(0, 8)})` });
+      throw new RowError({ column: 'name', reason: `a product named "${String(row.name)}" already exists (${shortId(clash)})` });
     }
     if (clash) {
       if (onDuplicate === 'skip') return 'duplicates';
