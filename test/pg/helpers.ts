@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openPgPool, type PgDatabase } from '../../src/db/pg/connection.js';
+import { openPgPool, sqliteCompatibleTypes, type PgDatabase } from '../../src/db/pg/connection.js';
 import { migratePg } from '../../src/db/pg/migrate.js';
 import { serverBinDir, startServerOnce, type ServerInfo } from './server.js';
 
@@ -50,8 +50,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const pools: PgDatabase[] = [];
   const socketUrl = (user: string) =>
     `postgres:///${name}?host=${encodeURIComponent(server.socketDir)}&port=${server.port}&user=${user}`;
+  const types = await sqliteCompatibleTypes();
   const connect = async (user: string, database = name) => {
-    const client = new pg.Client({ host: server.socketDir, port: server.port, user, database });
+    const client = new pg.Client({ host: server.socketDir, port: server.port, user, database, types });
     await client.connect();
     clients.push(client);
     return client;

@@ -197,8 +197,11 @@ function int8Value(text: string): number | string {
   return Number.isSafeInteger(value) ? value : text;
 }
 
-/** Values come back as SQLite's: instants as ISO text, dates as written, int8 as numbers. */
-async function typeParsers(): Promise<NonNullable<PoolConfig['types']>> {
+/**
+ * Values come back as SQLite's: instants as ISO text, dates as written, int8 as numbers. For a
+ * pg.Client or Pool's `types` option (openPgPool uses them; so do tests that connect alone).
+ */
+export async function sqliteCompatibleTypes(): Promise<NonNullable<PoolConfig['types']>> {
   const { default: pg } = await import('pg');
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -253,7 +256,7 @@ export function serverError(error: unknown, target?: PgTarget): ServerError {
 export async function openPgPool(url: string, options: PgOpenOptions = {}): Promise<PgDatabase> {
   const target = parsePostgresUrl(url);
   const { default: pg } = await import('pg');
-  const types = await typeParsers();
+  const types = await sqliteCompatibleTypes();
   const host = target.host ?? process.env.PGHOST;
   const description = describeTarget(target);
 
