@@ -261,7 +261,8 @@ export async function openPgPool(url: string, options: PgOpenOptions = {}): Prom
   const description = describeTarget(target);
 
   const password = (parameters: { host: string; port: number; database: string; user: string }) => {
-    const found = target.password ?? process.env.PGPASSWORD ?? pgpassPassword(parameters, options.pgpassFile);
+    // As in libpq, an empty PGPASSWORD counts as unset.
+    const found = target.password || process.env.PGPASSWORD || pgpassPassword(parameters, options.pgpassFile);
     if (found === undefined) {
       throw new ServerError(
         `${description} asks for a password: set PGPASSWORD, or add a line for it to ~/.pgpass`,
