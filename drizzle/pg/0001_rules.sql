@@ -500,3 +500,10 @@ BEGIN
   RETURN deleted;
 END
 $$;
+--> statement-breakpoint
+-- `crm history`: a customer's entries and those of its interactions (deleted ones included),
+-- by the same expression as auditCustomerKey() in src/db/schema.ts.
+CREATE INDEX audit_log_customer_idx ON crm.audit_log ((CASE table_name
+  WHEN 'customers' THEN record_id
+  WHEN 'customer_interactions' THEN coalesce(new_values, old_values)::json ->> 'customer_id'
+END));
