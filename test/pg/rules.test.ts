@@ -236,3 +236,40 @@ describe('schema version', () => {
     expect(applied.rows[0].n).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('with psql', () => {
+  it('a member updating an interaction gets the rule as an error, and nothing changes', async () => {
+    const customer = await addCustomer(bob, teams.names.bob);
+    const interaction = await logInteraction(bob, customer);
+    const result = teams.db.psql(teams.names.bob, `UPDATE crm.customer_interactions SET note = 'psql edit' WHERE id = '${interaction}'`);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/interactions are immutable/);
+    expect((await bob.query(`SELECT note FROM crm.customer_interactions WHERE id = $1`, [interaction])).rows).toEqual([{ note: 'first call' }]);
+  });
+});
+
+describe('deleting a team', () => {
+  it('removes its rows and its audit entries with it, and touches no other team', async () => {
+    const eve = await teams.db.createRole('eve');
+    await teams.owner.query(`SELECT crm.crm_create_team('Initech')`);
+    await teams.owner.query(`SELECT crm.crm_team_add($1, true, 'Initech')`, [eve]);
+    const client = await teams.db.connect(eve);
+    const { rows } = await client.query<{ id: string }>(`INSERT INTO crm.products (name) VALUES ('Initech product') RETURNING id`);
+    const customer = await addCustomer(client, eve, { product_id: rows[0]!.id });
+    await logInteraction(client, customer);
+    const acmeAudit = await ann.query(`SELECT count(*) AS n FROM crm.audit_log`);
+
+    await teams.owner.query(`DELETE FROM crm.teams WHERE name = 'Initech'`);
+
+    const left = await teams.owner.query(
+      `SELECT (SELECT count(*) FROM crm.products WHERE name = 'Initech product') AS products,
+              (SELECT count(*) FROM crm.customers WHERE id = $1) AS customers,
+              (SELECT count(*) FROM crm.customer_interactions WHERE customer_id = $1) AS interactions,
+              (SELECT count(*) FROM crm.audit_log WHERE record_id = $1) AS audit,
+              (SELECT count(*) FROM crm.team_members WHERE login = $2) AS members`,
+      [customer, eve],
+    );
+    expect(left.rows).toEqual([{ products: 0, customers: 0, interactions: 0, audit: 0, members: 0 }]);
+    expect((await ann.query(`SELECT count(*) AS n FROM crm.audit_log`)).rows).toEqual(acmeAudit.rows);
+  });
+});
