@@ -175,6 +175,19 @@ describe('passwords (libpq conventions)', () => {
   });
 });
 
+describe('sslmode (libpq meanings)', () => {
+  it('prefer, the default, settles for a plain connection on a server without TLS; require refuses it', async () => {
+    const plain = db.tcpUrl(alice, PASSWORD).replace('?sslmode=disable', '');
+    const preferred = await openPgPool(plain);
+    expect((await preferred.pool.query(`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)).rows).toEqual([{ ssl: false }]);
+    await preferred.close();
+    const required = await failure(openPgPool(`${plain}?sslmode=require`));
+    expect(required.message).toMatch(/^cannot connect to .*: The server does not support SSL connections$/);
+    vi.stubEnv('PGSSLMODE', 'require');
+    expect((await failure(openPgPool(plain))).message).toMatch(/does not support SSL/);
+  });
+});
+
 describe('the pool', () => {
   it('ends on close, so the process exits', () => {
     const built = path.join(root, 'dist', 'src', 'db', 'pg', 'connection.js');
