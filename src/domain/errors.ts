@@ -76,3 +76,17 @@ export function fileSystemReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
 }
+
+/**
+ * A PostgreSQL server (team mode) could not be reached, refused the login, or answered a
+ * statement with an error. The message never holds a password (see src/db/pg/connection.ts).
+ */
+export class ServerError extends CrmError {
+  constructor(
+    message: string,
+    /** PostgreSQL's SQLSTATE (e.g. 28P01 wrong password, 23514 check violation), when it sent one. */
+    readonly sqlState?: string,
+  ) {
+    super(message);
+  }
+}
