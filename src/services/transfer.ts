@@ -413,25 +413,36 @@ export class TransferService {
       }
     }
     let done = 0;
-    for (const { line, values, raw } of stage.rows()) {
-      const row: Record<string, SqlValue> = { now };
-      columns.forEach((column, index) => (row[column] = values[index] ?? null));
+    // The active-product limit is about the end state: a row activating a product before a
+    // later row deactivates another is retried once every other row is written.
+    const refusedActivations: Array<{ line: number; raw: string | null; row: Record<string, SqlValue> }> = [];
+    const writeRow = (line: number, raw: string | null, row: Record<string, SqlValue>, nameGiven: boolean, retry: boolean) => {
       try {
         const outcome =
           table === 'customers'
-            ? this.writeCustomer(writer, emails!, row, values[columns.length] === 1, onDuplicate)
+            ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate)
             : table === 'products'
               ? this.writeProduct(writer, productNames!, row, onDuplicate)
               : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
+        if (!retry && isActiveProductLimit(error)) {
+          refusedActivations.push({ line, raw, row });
+          return;
+        }
         const problem = rowProblemFromDatabase(error, table, row);
         file.rejected++;
         summary.add({ source, label: file.label, line, ...problem });
         rejectLog.add({ source, line, ...problem, raw });
       }
+    };
+    for (const { line, values, raw } of stage.rows()) {
+      const row: Record<string, SqlValue> = { now };
+      columns.forEach((column, index) => (row[column] = values[index] ?? null));
+      writeRow(line, raw, row, values[columns.length] === 1, table !== 'products');
       if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
     }
+    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, true);
   }
 
   private writeProduct(
@@ -448,6 +459,9 @@ export class TransferService {
       if (onDuplicate === 'skip') return 'duplicates';
       return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
     }
+    // Checked before inserting: the limit trigger fires BEFORE INSERT, even for an id that
+    // exists and would be left alone, so re-importing 3 active products was refused.
+    if (row.id !== null && writer.get(row.id as string)) return writer.update(row) ? 'updated' : 'unchanged';
     return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
   }
 
@@ -545,7 +559,7 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
   if (error instanceof RowError) return error.problem;
   if (!(error instanceof Error)) throw error;
   const code = (error as { code?: string }).code ?? '';
-  if (error.message.includes('active product limit')) {
+  if (isActiveProductLimit(error)) {
     return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
   }
   if (isForeignKeyViolation(error)) {
@@ -557,6 +571,10 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
     return { column: '(row)', reason: `refused by the database: ${error.message}` };
   }
   throw error;
+}
+
+function isActiveProductLimit(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('active product limit');
 }
 
 /** Line breaks inside a record's quoted fields: CRLF, LF and CR each end one line. */

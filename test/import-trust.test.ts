@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestCli, tempDir } from './helpers.js';
+
+let cli: TestCli;
+let dir: string;
+beforeEach(() => {
+  cli = new TestCli();
+  dir = tempDir('crm-import-trust-');
+});
+afterEach(() => {
+  cli.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+async function addThreeActiveProducts(): Promise<void> {
+  for (const name of ['Audit', 'Coaching', 'Training']) expect((await cli.run(['product', 'add', name])).code).toBe(0);
+  expect((await cli.run(['product', 'add', 'Retired', '--inactive'])).code).toBe(0);
+  expect((await cli.run(['customer', 'add', 'Ada', '--email', 'ada@example.com'])).code).toBe(0);
+}
+
+describe('the active-product limit on import is judged on the final state', () => {
+  it('restores an export with 3 active products into the same database twice, changing nothing', async () => {
+    await addThreeActiveProducts();
+    expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
+    const before = cli.snapshot();
+    for (let run = 0; run < 2; run++) {
+      const again = await cli.run(['import', '--dir', dir]);
+      expect(again.stderr).not.toContain('error');
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain('products.csv: 0 new, 0 updated, 4 unchanged');
+      expect(cli.snapshot()).toEqual(before);
+    }
+  });
+
+  it('re-imports the products file alone, and a file without ids, as unchanged', async () => {
+    await addThreeActiveProducts();
+    expect((await cli.run(['export', 'products', '--out', path.join(dir, 'products.csv')])).code).toBe(0);
+    const byName = write('names.csv', 'name,is_active\nAudit,1\nCoaching,1\nTraining,1\nRetired,0\n');
+    const before = cli.snapshot();
+    const byId = await cli.run(['import', 'products', path.join(dir, 'products.csv')]);
+    expect(byId.code).toBe(0);
+    expect(byId.stderr).toContain('0 new, 0 updated, 4 unchanged');
+    const update = await cli.run(['import', 'products', byName, '--on-duplicate', 'update']);
+    expect(update.code).toBe(0);
+    expect(update.stderr).toContain('0 new, 0 updated, 4 unchanged');
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('accepts a file that activates one product before deactivating another when the end state has 3 active', async () => {
+    await addThreeActiveProducts();
+    const products = await cli.json<Array<{ id: string; name: string }>>(['product', 'list']);
+    const id = (name: string) => products.find((product) => product.name === name)!.id;
+    const file = write('swap.csv', `id,name,is_active\n${id('Retired')},Retired,1\n${id('Audit')},Audit,0\n`);
+    const result = await cli.run(['import', 'products', file]);
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    const active = cli.db.sqlite.prepare('SELECT name FROM products WHERE is_active = 1 ORDER BY name').pluck().all();
+    expect(active).toEqual(['Coaching', 'Retired', 'Training']);
+  });
+
+  it('still refuses a file whose end state has a fourth active product, naming its line, and writes nothing', async () => {
+    await addThreeActiveProducts();
+    const file = write('four.csv', 'name,is_active\nExtra,0\nRetired,1\n');
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'products', file, '--on-duplicate', 'update']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 3, is_active: a fourth active product is refused: at most 3 products can be active');
+    expect(cli.snapshot()).toEqual(before);
+  });
+});
