@@ -76,3 +76,38 @@ describe('the active-product limit on import is judged on the final state', () =
     expect(cli.snapshot()).toEqual(before);
   });
 });
+
+describe('headers that name a column twice', () => {
+  it('refuses the same header twice, naming it, and writes nothing', async () => {
+    const before = cli.snapshot();
+    const customers = write('twice.csv', 'name,email,email\nAda,ada@example.com,other@example.com\n');
+    const result = await cli.run(['import', 'customers', customers]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the header has "email" twice (columns 2 and 3)');
+    const products = write('products.csv', 'name,description,Description\nAudit,one,two\n');
+    const refused = await cli.run(['import', 'products', products]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the header has "Description" twice (columns 2 and 3)');
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('refuses two headers that map to one column, and lets --map choose', async () => {
+    const file = write('both.csv', 'Name,Email,E-mail Address\nAda,ada@example.com,ada@work.example\n');
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('columns "Email" and "E-mail Address" both hold email; choose one with --map "Email=email"');
+    expect(cli.snapshot()).toEqual(before);
+    const chosen = await cli.run(['import', 'customers', file, '--map', 'E-mail Address=email']);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stderr).toContain('ignored column(s) Email');
+    expect(cli.db.sqlite.prepare('SELECT email FROM customers').pluck().all()).toEqual(['ada@work.example']);
+  });
+
+  it('still fills a field from typed variants in turn (work, then home)', async () => {
+    const file = write('typed.csv', 'Name,Phone,Mobile,Work Phone\nAda,,+44 1,+44 2\n');
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.code).toBe(0);
+    expect(cli.db.sqlite.prepare('SELECT phone FROM customers').pluck().all()).toEqual(['+44 1']);
+  });
+});
