@@ -111,3 +111,52 @@ describe('headers that name a column twice', () => {
     expect(cli.db.sqlite.prepare('SELECT phone FROM customers').pluck().all()).toEqual(['+44 1']);
   });
 });
+
+describe('one set of rules for the CLI and the import', () => {
+  it('refuses names and interaction types with control characters in an import, as the CLI does', async () => {
+    const customers = write('customers.csv', 'name,email\n"Ada\tLovelace",ada@example.com\n"Bob\u0085",bob@example.com\n');
+    const result = await cli.run(['import', 'customers', customers]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 2, name: customer name cannot contain tabs, line breaks or other control characters');
+    expect(result.stderr).toContain('line 3, name: customer name cannot contain tabs, line breaks or other control characters');
+    const products = write('products.csv', 'name\n"Audit\nDeluxe"\n');
+    const refused = await cli.run(['import', 'products', products]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('line 2, name: product name cannot contain tabs, line breaks or other control characters');
+    expect((await cli.run(['customer', 'add', 'Ada', '--email', 'ada@example.com'])).code).toBe(0);
+    const id = cli.db.sqlite.prepare('SELECT id FROM customers').pluck().get() as string;
+    const interactions = write('interactions.csv', `customer_id,type,channel,note\n${id},"Ca\tll",phone,hello\n`);
+    const bad = await cli.run(['import', 'interactions', interactions]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('line 2, type: interaction type cannot contain tabs, line breaks or other control characters');
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM customer_interactions').pluck().get()).toBe(0);
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM products').pluck().get()).toBe(0);
+  });
+
+  const refusedEmails = ['x@y..com', '<a@b.c>', 'a b@c.de', 'a@b', '.a@b.co', 'a.@b.co', 'a..b@c.co', 'a@.b.co', 'a@b.co.', 'a@@b.co', 'a@-b.co'];
+  const acceptedEmails = ['ada@example.com', "o'brien+crm@mail.example.co.uk", 'first.last@xn--bcher-kva.example', 'jürgen@bücher.de', 'A_B-c@Sub-Domain.Example'];
+
+  it('refuses malformed e-mail addresses in customer add and in an import alike', async () => {
+    for (const email of refusedEmails) {
+      const add = await cli.run(['customer', 'add', 'Ada', '--email', email]);
+      expect({ email, code: add.code, stderr: add.stderr }).toEqual({
+        email,
+        code: 1,
+        stderr: `error: invalid email "${email}": expected an address like name@example.com\n`,
+      });
+    }
+    const file = write('emails.csv', `name,email\n${refusedEmails.map((email) => `N,"${email}"`).join('\n')}\n`);
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${refusedEmails.length} invalid rows`);
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(0);
+  });
+
+  it('accepts practical addresses, including unicode domains', async () => {
+    const file = write('emails.csv', `name,email\n${acceptedEmails.map((email) => `N,"${email}"`).join('\n')}\n`);
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.stderr).not.toContain('invalid');
+    expect(result.code).toBe(0);
+    expect(cli.db.sqlite.prepare('SELECT email FROM customers ORDER BY rowid').pluck().all()).toEqual(acceptedEmails);
+  });
+});

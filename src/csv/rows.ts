@@ -1,4 +1,4 @@
-import { EMAIL_PATTERN } from '../domain/schemas.js';
+import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
 import { decodeBoolean, isIsoTimestamp } from './codec.js';
@@ -139,10 +139,15 @@ export class RowReader {
     return decoded ? 1 : 0;
   }
 
+  /** A required one-line field (names, types), by the domain's rule. */
+  private singleLine(record: readonly CsvCell[], field: string, label: string): string {
+    return checkSingleLine(field, label, this.required(record, field));
+  }
+
   private product(record: readonly CsvCell[]): StagedValues {
     return [
       this.id(record),
-      this.required(record, 'name'),
+      this.singleLine(record, 'name', 'product name'),
       this.get(record, 'description'),
       this.flag(record, 'is_active'),
       this.timestamp(record, 'created_at'),
@@ -153,15 +158,15 @@ export class RowReader {
   private customer(record: readonly CsvCell[]): StagedValues {
     const id = this.id(record);
     const email = this.get(record, 'email');
-    if (email !== null && email !== '' && !EMAIL_PATTERN.test(email)) {
-      throw new RowError({ column: 'email', reason: `invalid email "${email}": expected an address like name@example.com` });
-    }
+    const invalidEmail = email !== null && email !== '' ? emailProblem(email) : undefined;
+    if (invalidEmail) throw new RowError({ column: 'email', reason: invalidEmail });
     const phone = this.get(record, 'phone');
     const givenName = this.customerName(record);
     const name = givenName ?? email ?? phone;
     if (name === null || name.trim() === '') {
       throw new RowError({ column: 'name', reason: 'no name, email or phone: a customer needs at least one' });
     }
+    checkSingleLine('name', 'customer name', name);
     const statusText = this.get(record, 'status');
     let status: CustomerStatus | null = this.defaults.status ?? null;
     if (statusText !== null && statusText.trim() !== '') {
@@ -216,7 +221,7 @@ export class RowReader {
     return [
       this.id(record),
       this.required(record, 'customer_id'),
-      this.required(record, 'type'),
+      this.singleLine(record, 'type', 'interaction type'),
       channel,
       // A restore keeps an empty note the database already held; a new row needs a real one.
       this.required(record, 'note', this.mapping.native),
@@ -224,6 +229,12 @@ export class RowReader {
       this.timestamp(record, 'created_at'),
     ];
   }
+}
+
+function checkSingleLine(field: string, label: string, value: string): string {
+  const problem = singleLineTextProblem(label, value);
+  if (problem) throw new RowError({ column: field, reason: problem });
+  return value;
 }
 
 /** Number of staged values per row of a table (its columns, plus `name_given` for customers). */
