@@ -144,23 +144,16 @@ export function mapColumns(table: TableName, headers: readonly string[], userMap
     }
   }
   const byColumn = new Map(columns.map((column) => [normalizeHeader(column), column]));
-  const candidates: Array<{ field: FieldName; index: number; rank: number }> = [];
+  const mapped: Array<{ field: FieldName; index: number; rank: number }> = [];
   const ignored: string[] = [];
   normalized.forEach((key, index) => {
     const explicit = userMap.get(key);
     const own = byColumn.get(key);
     const alias = table === 'customers' ? aliasIndex.get(key) : undefined;
-    if (explicit) candidates.push({ field: explicit, index, rank: 0 });
-    else if (own) candidates.push({ field: own, index, rank: 1 });
-    else if (alias) candidates.push({ field: alias, index, rank: FALLBACK_ALIASES.has(key) ? 3 : 2 });
+    if (explicit) mapped.push({ field: explicit, index, rank: 0 });
+    else if (own) mapped.push({ field: own, index, rank: 1 });
+    else if (alias) mapped.push({ field: alias, index, rank: FALLBACK_ALIASES.has(key) ? 3 : 2 });
     else ignored.push(headers[index]!);
-  });
-  // --map chooses: the columns it does not name for that field are left out, not conflicts.
-  const chosen = new Set(candidates.filter(({ rank }) => rank === 0).map(({ field }) => field));
-  const mapped = candidates.filter(({ field, rank, index }) => {
-    if (rank === 0 || !chosen.has(field)) return true;
-    ignored.push(headers[index]!);
-    return false;
   });
   assertNoConflicts(headers, normalized, mapped);
   mapped.sort((a, b) => a.rank - b.rank || a.index - b.index);
@@ -182,6 +175,8 @@ function assertNoConflicts(
 ): void {
   const firstByField = new Map<FieldName, number>();
   const firstByKey = new Map<string, number>();
+  // --map settles it: the column it names comes first, the others fill in where it is empty.
+  const chosen = new Set(mapped.filter(({ rank }) => rank === 0).map(({ field }) => field));
   for (const { field, index, rank } of mapped) {
     const sameHeader = firstByKey.get(normalized[index]!);
     if (sameHeader !== undefined) {
@@ -190,7 +185,7 @@ function assertNoConflicts(
       );
     }
     firstByKey.set(normalized[index]!, index);
-    if (rank === 3) continue;
+    if (rank === 3 || chosen.has(field)) continue;
     const other = firstByField.get(field);
     if (other !== undefined) {
       throw new ValidationError(
