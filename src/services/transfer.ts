@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type RecordInfo } from '../csv/codec.js';
+import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type CsvRecordProblem, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
@@ -309,7 +309,8 @@ export class TransferService {
   ): Promise<StagedFile> {
     const { table, label } = source;
     const keepRaw = Boolean(options.rejects) && !options.dryRun;
-    const parser = createCsvParser();
+    const badRecords: CsvRecordProblem[] = [];
+    const parser = createCsvParser((problem) => badRecords.push(problem));
     source.input.on('error', (error) => parser.destroy(error));
     source.input.pipe(parser);
     let mapping: ColumnMapping | undefined;
@@ -328,14 +329,29 @@ export class TransferService {
       rejected: 0,
     };
     let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
-    let nextLine = 1;
-    let previousEmpty = 0;
+    // csv-parse counts a CRLF inside quotes as two lines; people count one. Its count, less
+    // the CRLFs of the records before, is the line people see.
+    let quotedCrlfs = 0;
+    let records = 0;
+    const reportBadRecords = (upTo: number) => {
+      while (badRecords.length > 0 && badRecords[0]!.records <= upTo) {
+        const bad = badRecords.shift()!;
+        const line = bad.lines - quotedCrlfs;
+        if (!mapping) throw new ValidationError(`${label}, line ${line}: not valid CSV: ${bad.reason}`);
+        const header = mapping.headers[bad.column];
+        const problem = { column: header ? `${header} (column ${bad.column + 1})` : `column ${bad.column + 1}`, reason: bad.reason };
+        file.rows++;
+        file.rejected++;
+        summary.add({ source: index, label, line, ...problem });
+        rejectLog.add({ source: index, line, ...problem, raw: null });
+      }
+    };
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: RecordInfo }>) {
-        // Counted here rather than taken from csv-parse, which counts a quoted CRLF as two lines.
-        const line = nextLine + (info.empty_lines - previousEmpty);
-        nextLine = line + lineBreaksIn(record) + 1;
-        previousEmpty = info.empty_lines;
+        reportBadRecords(records++);
+        const breaks = lineBreaksIn(record);
+        const line = info.lines - breaks.parsed - quotedCrlfs;
+        quotedCrlfs += breaks.parsed - breaks.seen;
         if (!mapping) {
           const cells = record.filter((cell) => cell !== null && cell.trim() !== '');
           if (cells.length === 1 && !isKnownHeader(table, cells[0]!, userMap)) continue;
@@ -374,6 +390,7 @@ export class TransferService {
       }
       throw error;
     }
+    reportBadRecords(Infinity);
     if (!mapping || !stage) throw new ValidationError(`${label} is empty: expected a header row`);
     stage.append(batch);
     options.onProgress?.({ phase: 'read', label, done: source.size ?? 0, total: source.size });
@@ -577,12 +594,17 @@ function isActiveProductLimit(error: unknown): boolean {
   return error instanceof Error && error.message.includes('active product limit');
 }
 
-/** Line breaks inside a record's quoted fields: CRLF, LF and CR each end one line. */
-function lineBreaksIn(record: readonly CsvCell[]): number {
-  let breaks = 0;
+/**
+ * Line breaks inside a record's quoted fields: `seen` as people count them (CRLF, LF and CR
+ * each end one line), `parsed` as csv-parse does (CR and LF one each).
+ */
+function lineBreaksIn(record: readonly CsvCell[]): { seen: number; parsed: number } {
+  let seen = 0;
+  let parsed = 0;
   for (const cell of record) {
     if (cell === null || (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1)) continue;
-    breaks += cell.match(/\r\n|\n|\r/g)!.length;
+    seen += cell.match(/\r\n|\n|\r/g)!.length;
+    parsed += cell.match(/[\r\n]/g)!.length;
   }
-  return breaks;
+  return { seen, parsed };
 }
