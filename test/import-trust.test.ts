@@ -184,3 +184,47 @@ describe('CSV syntax errors are bad rows', () => {
     expect(rejected).toContain('line 6, height (column 2)');
   });
 });
+
+describe('encodings', () => {
+  const names = () => cli.db.sqlite.prepare('SELECT name FROM customers ORDER BY rowid').pluck().all();
+  const lines = ['name,email,Notes', 'Ada,ada@example.com,', 'Bob,bob@example.com,"two', 'lines"', 'Cy,cy@example.com,', 'Dee,dee@example.com,', 'Jürgen Müller €,jm@example.com,', 'Zoë,zoe@example.com,'];
+
+  it('refuses bytes that are not UTF-8 with the line number and a hint, writing nothing', async () => {
+    const file = write('excel.csv', Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'customers', file]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 1,
+      stderr: `error: ${file}: line 7 is not valid UTF-8; if the file comes from Excel try --encoding cp1252\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('reads Windows-1252 and Latin-1 with --encoding', async () => {
+    const cp1252 = Buffer.from(lines.join('\r\n').replace('€', '\u0080') + '\r\n', 'latin1');
+    const result = await cli.run(['import', 'customers', write('cp1252.csv', cp1252), '--encoding', 'cp1252']);
+    expect(result.code).toBe(0);
+    expect(names()).toEqual(['Ada', 'Bob', 'Cy', 'Dee', 'Jürgen Müller €', 'Zoë']);
+    const latin1 = Buffer.from('name,email\nJosé,jose@example.com\n', 'latin1');
+    expect((await cli.run(['import', 'customers', write('latin1.csv', latin1), '--encoding', 'latin1'])).code).toBe(0);
+    expect(names().at(-1)).toBe('José');
+  });
+
+  it('reads UTF-16 with a byte order mark, little or big endian, with or without --encoding', async () => {
+    const text = '\uFEFFname,email\r\nÅsa 🚀,asa@example.com\r\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    expect((await cli.run(['import', 'customers', write('le.csv', le)])).code).toBe(0);
+    expect((await cli.run(['import', 'customers', write('be.csv', be), '--encoding', 'utf16', '--on-duplicate', 'update'])).code).toBe(0);
+    expect(names()).toEqual(['Åsa 🚀']);
+  });
+
+  it('still takes a UTF-8 byte order mark, and refuses an unknown encoding with exit 2', async () => {
+    const file = write('bom.csv', '\uFEFFname,email\nÅsa,asa@example.com\n');
+    expect((await cli.run(['import', 'customers', file])).code).toBe(0);
+    expect(names()).toEqual(['Åsa']);
+    const refused = await cli.run(['import', 'customers', file, '--encoding', 'ebcdic']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('unknown --encoding "ebcdic": use one of utf8, latin1, cp1252, utf16');
+  });
+});

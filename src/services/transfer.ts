@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type CsvRecordProblem, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
+import { createDecoder, InvalidEncodingError, type InputEncoding } from '../csv/decode.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
 import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
@@ -104,6 +105,8 @@ export interface ImportOptions {
   audit?: AuditMode;
   skipInvalid?: boolean;
   dryRun?: boolean;
+  /** How the files' bytes are text; default UTF-8 (a UTF-16 byte order mark is always honoured). */
+  encoding?: InputEncoding;
   /** Receives the rejected rows of a file (its header plus `reason`); only called when there are some. */
   rejects?: (file: ImportFileResult) => Writable;
   onProgress?: (progress: TransferProgress) => void;
@@ -311,8 +314,10 @@ export class TransferService {
     const keepRaw = Boolean(options.rejects) && !options.dryRun;
     const badRecords: CsvRecordProblem[] = [];
     const parser = createCsvParser((problem) => badRecords.push(problem));
+    const decoder = createDecoder(options.encoding);
     source.input.on('error', (error) => parser.destroy(error));
-    source.input.pipe(parser);
+    decoder.on('error', (error) => parser.destroy(error));
+    source.input.pipe(decoder).pipe(parser);
     let mapping: ColumnMapping | undefined;
     let reader: RowReader | undefined;
     let stage: StagingTable | undefined;
@@ -385,6 +390,7 @@ export class TransferService {
     } catch (error) {
       stage?.drop();
       const lines = (error as { lines?: number }).lines;
+      if (error instanceof InvalidEncodingError) throw new ValidationError(`${label}: ${error.message}`);
       if (error instanceof Error && (error as { code?: string }).code?.startsWith('CSV_')) {
         throw new ValidationError(`${label}${lines ? `, line ${lines}` : ''}: not valid CSV: ${error.message.split('\n')[0]}`);
       }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
 import {
   AUDIT_ROWS_LIMIT,
@@ -28,6 +29,7 @@ export interface ImportCommandOptions {
   skipInvalid?: boolean;
   rejects?: string;
   dryRun?: boolean;
+  encoding?: string;
   json?: boolean;
 }
 
@@ -77,6 +79,7 @@ export function registerImport(program: Command, session: Session): void {
     .option('--skip-invalid', 'import the valid rows and reject the others instead of aborting')
     .option('--rejects <file>', 'write rejected rows with a reason column here (implies --skip-invalid; a folder with --dir)')
     .option('--dry-run', 'check everything and report what would change, writing nothing')
+    .option('--encoding <encoding>', `the file's encoding: ${INPUT_ENCODINGS.join(', ')} (a UTF-16 byte order mark is detected)`, 'utf8')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', HELP)
     .action((table: string | undefined, file: string | undefined, options: Omit<ImportCommandOptions, 'table' | 'file'>) =>
@@ -90,6 +93,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
   }
+  const encoding = parseEncoding(options.encoding ?? 'utf8');
   const sources = openSources(session, options);
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
@@ -105,6 +109,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
       audit: options.audit as AuditMode | undefined,
       skipInvalid: options.skipInvalid || options.rejects !== undefined,
       dryRun: options.dryRun,
+      encoding,
       rejects: options.rejects === undefined ? undefined : (file) => openRejects(session, options, file, rejectFiles),
       onProgress: progress.onProgress,
     });
