@@ -228,3 +228,23 @@ describe('encodings', () => {
     expect(refused.stderr).toContain('unknown --encoding "ebcdic": use one of utf8, latin1, cp1252, utf16');
   });
 });
+
+describe("Google Contacts' multi-value cells", () => {
+  it('keeps the first e-mail and phone of a " ::: " cell and says how many others were not imported', async () => {
+    const file = write(
+      'google.csv',
+      'First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n' +
+        'Grace,Hopper,* Work ::: Home,grace@navy.example ::: grace@home.example,Mobile ::: Work,+1 202 555 0142 ::: +1 202 555 0143 ::: +1 202 555 0144\n' +
+        'Alan,Turing,,alan@example.com,,\n',
+    );
+    const result = await cli.run(['import', 'customers', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`${file}: kept the first of several e-mails or phones in a cell (" ::: "); 3 other value(s) not imported`);
+    expect(cli.db.sqlite.prepare('SELECT name, email, phone FROM customers ORDER BY rowid').all()).toEqual([
+      { name: 'Grace Hopper', email: 'grace@navy.example', phone: '+1 202 555 0142' },
+      { name: 'Alan Turing', email: 'alan@example.com', phone: null },
+    ]);
+    const json = await cli.json(['import', 'customers', file, '--dry-run']);
+    expect(json.files[0].extraValuesDropped).toBe(3);
+  });
+});

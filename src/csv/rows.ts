@@ -62,10 +62,14 @@ export function isBlankRecord(record: readonly CsvCell[]): boolean {
   return record.every((cell) => cell === null || cell.trim() === '');
 }
 
+export const MULTI_VALUE_SEPARATOR = ' ::: ';
+
 /** Reads one file's records into staged values, given the file's column mapping. */
 export class RowReader {
   private readonly width: number;
   private readonly fieldIndexes: ReadonlyMap<string, readonly number[]>;
+  /** Values after the first of multi-value cells, which a customer has no place for. */
+  droppedValues = 0;
 
   constructor(
     readonly table: TableName,
@@ -105,6 +109,21 @@ export class RowReader {
       if (tidy !== '') return tidy;
     }
     return null;
+  }
+
+  /**
+   * Google Contacts puts every e-mail or phone of one kind in one cell, joined by ` ::: `.
+   * The first is the primary one; the others are counted for the summary.
+   */
+  private firstValue(record: readonly CsvCell[], field: string): CsvCell {
+    const value = this.get(record, field);
+    if (value === null || this.mapping.native || !value.includes(MULTI_VALUE_SEPARATOR)) return value;
+    const values = value
+      .split(MULTI_VALUE_SEPARATOR)
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    this.droppedValues += Math.max(0, values.length - 1);
+    return values[0] ?? null;
   }
 
   private required(record: readonly CsvCell[], field: string, allowBlank = false): string {
@@ -157,10 +176,10 @@ export class RowReader {
 
   private customer(record: readonly CsvCell[]): StagedValues {
     const id = this.id(record);
-    const email = this.get(record, 'email');
+    const email = this.firstValue(record, 'email');
     const invalidEmail = email !== null && email !== '' ? emailProblem(email) : undefined;
     if (invalidEmail) throw new RowError({ column: 'email', reason: invalidEmail });
-    const phone = this.get(record, 'phone');
+    const phone = this.firstValue(record, 'phone');
     const givenName = this.customerName(record);
     const name = givenName ?? email ?? phone;
     if (name === null || name.trim() === '') {

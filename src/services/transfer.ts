@@ -75,6 +75,8 @@ export interface ImportFileResult {
   /** Rows without an id whose e-mail (customers) or name (products) already existed, left as they were. */
   duplicates: number;
   rejected: number;
+  /** Second and later values of multi-value e-mail and phone cells (Google's ` ::: `), not imported. */
+  extraValuesDropped: number;
 }
 
 export interface ImportProblem extends RowProblem {
@@ -332,6 +334,7 @@ export class TransferService {
       unchanged: 0,
       duplicates: 0,
       rejected: 0,
+      extraValuesDropped: 0,
     };
     let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
     // csv-parse counts a CRLF inside quotes as two lines; people count one. Its count, less
@@ -397,6 +400,7 @@ export class TransferService {
       throw error;
     }
     reportBadRecords(Infinity);
+    file.extraValuesDropped = reader?.droppedValues ?? 0;
     if (!mapping || !stage) throw new ValidationError(`${label} is empty: expected a header row`);
     stage.append(batch);
     options.onProgress?.({ phase: 'read', label, done: source.size ?? 0, total: source.size });

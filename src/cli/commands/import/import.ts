@@ -173,6 +173,11 @@ function render(session: Session, result: ImportResult, options: ImportCommandOp
     if (file.ignoredColumns.length > 0) {
       session.warn(`${file.label}: ignored column(s) ${file.ignoredColumns.join(', ')} (use --map "Header=column" to keep one)`);
     }
+    if (file.extraValuesDropped > 0) {
+      session.warn(
+        `${file.label}: kept the first of several e-mails or phones in a cell (" ::: "); ${file.extraValuesDropped} other value(s) not imported`,
+      );
+    }
   }
   if (result.problemCount > 0) {
     session.warn(`rejected ${result.problemCount} invalid row(s):`);
