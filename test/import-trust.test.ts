@@ -248,3 +248,21 @@ describe("Google Contacts' multi-value cells", () => {
     expect(json.files[0].extraValuesDropped).toBe(3);
   });
 });
+
+describe('customer add of an e-mail that exists', () => {
+  it('is refused when the e-mail differs only in case, naming the customer, and added with --force and a warning', async () => {
+    expect((await cli.run(['customer', 'add', 'Ada Lovelace', '--email', 'Ada@Example.com'])).code).toBe(0);
+    const id = cli.db.sqlite.prepare('SELECT id FROM customers').pluck().get() as string;
+    const before = cli.snapshot();
+    const refused = await cli.run(['customer', 'add', 'Ada L.', '--email', 'ada@example.COM']);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 1,
+      stderr: `error: customer "Ada Lovelace" (${id.slice(0, 8)}) already has the e-mail Ada@Example.com; use --force to add another customer with it\n`,
+    });
+    expect(cli.snapshot()).toEqual(before);
+    const forced = await cli.run(['customer', 'add', 'Ada L.', '--email', 'ada@example.COM', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain(`warning: customer "Ada Lovelace" (${id.slice(0, 8)}) has the same e-mail`);
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(2);
+  });
+});
