@@ -266,3 +266,29 @@ describe('customer add of an e-mail that exists', () => {
     expect(cli.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(2);
   });
 });
+
+describe('customer_external_ids', () => {
+  it('obeys its relation with foreign keys off, as in the sqlite3 shell, and is audited', async () => {
+    expect((await cli.run(['customer', 'add', 'Ada', '--email', 'ada@example.com'])).code).toBe(0);
+    const sql = cli.db.sqlite;
+    const id = sql.prepare('SELECT id FROM customers').pluck().get() as string;
+    sql.pragma('foreign_keys = OFF');
+    try {
+      expect(() => sql.prepare("INSERT INTO customer_external_ids (source, external_id, customer_id) VALUES ('hubspot', '1', 'nobody')").run()).toThrow(
+        'customer_external_ids.customer_id names no customer',
+      );
+      sql.prepare("INSERT INTO customer_external_ids (source, external_id, customer_id) VALUES ('hubspot', '1', ?)").run(id);
+      sql.prepare("UPDATE customers SET id = 'c-new' WHERE id = ?").run(id);
+      expect(sql.prepare('SELECT customer_id FROM customer_external_ids').pluck().all()).toEqual(['c-new']);
+      sql.prepare("DELETE FROM customers WHERE id = 'c-new'").run();
+      expect(sql.prepare('SELECT count(*) FROM customer_external_ids').pluck().get()).toBe(0);
+    } finally {
+      sql.pragma('foreign_keys = ON');
+    }
+    const audited = sql.prepare("SELECT action FROM audit_log WHERE table_name = 'customer_external_ids' ORDER BY id").pluck().all();
+    expect(audited).toEqual(['insert', 'update', 'delete']);
+    const check = await cli.run(['db', 'check']);
+    expect(check.stdout).toMatch(/ok +triggers +all \d+ present/);
+    expect(check.stdout).toMatch(/ok +indexes +all \d+ present/);
+  });
+});
