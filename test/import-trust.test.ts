@@ -292,3 +292,45 @@ describe('customer_external_ids', () => {
     expect(check.stdout).toMatch(/ok +indexes +all \d+ present/);
   });
 });
+
+describe('re-importing exports of other tools', () => {
+  const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+  const count = () => cli.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get();
+
+  it.each([
+    ['hubspot-contacts.csv', 'hubspot', 4],
+    ['linkedin-connections.csv', 'linkedin', 2],
+  ])('finds the customers of %s again by their %s id, rows without e-mail included', async (fixture, source, rows) => {
+    const file = path.join(FIXTURES, fixture);
+    expect((await cli.run(['import', 'customers', file])).code).toBe(0);
+    expect(count()).toBe(rows);
+    expect(cli.db.sqlite.prepare('SELECT DISTINCT source FROM customer_external_ids').pluck().all()).toEqual([source]);
+    const before = cli.snapshot();
+    const again = await cli.run(['import', 'customers', file]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`0 new, 0 updated, 0 unchanged, ${rows} duplicate(s) skipped`);
+    const updated = await cli.run(['import', 'customers', file, '--on-duplicate', 'update']);
+    expect(updated.stderr).toContain(`0 new, 0 updated, ${rows} unchanged`);
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it("uses Pipedrive's Person - ID, and finds a contact whose e-mail changed", async () => {
+    const first = write('pipedrive.csv', '"Person - ID","Person - Name","Person - Email - Work","Person - Phone - Work"\n7,Hedy Lamarr,,+1 310 555 0123\n8,Radia Perlman,radia@stp.example,\n');
+    expect((await cli.run(['import', 'customers', first])).code).toBe(0);
+    const later = write('later.csv', '"Person - ID","Person - Name","Person - Email - Work","Person - Phone - Work"\n7,Hedy Lamarr,,+1 310 555 0123\n8,Radia Perlman,radia@new.example,\n9,Ada,,\n');
+    const result = await cli.run(['import', 'customers', later, '--on-duplicate', 'update']);
+    expect(result.stderr).toContain('1 new, 1 updated, 1 unchanged');
+    expect(cli.db.sqlite.prepare('SELECT name, email FROM customers ORDER BY rowid').all()).toEqual([
+      { name: 'Hedy Lamarr', email: null },
+      { name: 'Radia Perlman', email: 'radia@new.example' },
+      { name: 'Ada', email: null },
+    ]);
+  });
+
+  it('takes a URL column as a LinkedIn key only for LinkedIn profile URLs', async () => {
+    const file = write('sites.csv', 'Name,URL\nShop A,https://shared.example\nShop B,https://shared.example\n');
+    expect((await cli.run(['import', 'customers', file])).code).toBe(0);
+    expect(count()).toBe(2);
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM customer_external_ids').pluck().get()).toBe(0);
+  });
+});

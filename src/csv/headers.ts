@@ -90,6 +90,19 @@ const FALLBACK_ALIASES: ReadonlySet<string> = new Set(
   ].map((alias) => normalizeHeader(alias)),
 );
 
+/**
+ * Columns holding the identity a tool gives a contact, by the tool they name. Re-importing
+ * that tool's export finds the customer again by it, e-mail or not.
+ */
+const EXTERNAL_ID_HEADERS: ReadonlyMap<string, string> = new Map([
+  [normalizeHeader('Record ID'), 'hubspot'],
+  [normalizeHeader('Person - ID'), 'pipedrive'],
+  [normalizeHeader('URL'), 'linkedin'],
+]);
+
+/** The staged field that carries a row's external id (see EXTERNAL_ID_HEADERS). */
+export const EXTERNAL_ID_FIELD = 'external_id';
+
 export type FieldName = string;
 
 export interface ColumnMapping {
@@ -103,6 +116,8 @@ export interface ColumnMapping {
    */
   readonly native: boolean;
   readonly headers: readonly string[];
+  /** The tool whose contact ids feed EXTERNAL_ID_FIELD (`hubspot`, `linkedin`, `pipedrive`). */
+  readonly externalSource?: string;
 }
 
 /** Parses `--map "Their Header=our_column"` values. */
@@ -146,21 +161,26 @@ export function mapColumns(table: TableName, headers: readonly string[], userMap
   const byColumn = new Map(columns.map((column) => [normalizeHeader(column), column]));
   const mapped: Array<{ field: FieldName; index: number; rank: number }> = [];
   const ignored: string[] = [];
+  let externalSource: string | undefined;
   normalized.forEach((key, index) => {
     const explicit = userMap.get(key);
     const own = byColumn.get(key);
     const alias = table === 'customers' ? aliasIndex.get(key) : undefined;
+    const external = table === 'customers' && externalSource === undefined ? EXTERNAL_ID_HEADERS.get(key) : undefined;
     if (explicit) mapped.push({ field: explicit, index, rank: 0 });
     else if (own) mapped.push({ field: own, index, rank: 1 });
     else if (alias) mapped.push({ field: alias, index, rank: FALLBACK_ALIASES.has(key) ? 3 : 2 });
-    else ignored.push(headers[index]!);
+    else if (external) {
+      externalSource = external;
+      mapped.push({ field: EXTERNAL_ID_FIELD, index, rank: 2 });
+    } else ignored.push(headers[index]!);
   });
   assertNoConflicts(headers, normalized, mapped);
   mapped.sort((a, b) => a.rank - b.rank || a.index - b.index);
   const sources = new Map<FieldName, number[]>();
   for (const { field, index } of mapped) sources.set(field, [...(sources.get(field) ?? []), index]);
   const native = headers.length === columns.length && headers.every((header, index) => header === columns[index]);
-  return { sources, ignored, native, headers };
+  return { sources, ignored, native, headers, ...(externalSource && { externalSource }) };
 }
 
 /**

@@ -3,16 +3,16 @@ import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type Tabl
 import type { CsvCell } from './codec.js';
 import { decodeBoolean, isIsoTimestamp } from './codec.js';
 import { TABLE_COLUMNS } from './columns.js';
-import type { ColumnMapping } from './headers.js';
+import { EXTERNAL_ID_FIELD, type ColumnMapping } from './headers.js';
 
 export type SqlValue = string | number | null;
 
 /**
  * A validated row, in the table's column order, ready to stage. NULL means "not given":
  * the writer fills defaults (new id, now, `lead`) only for rows it inserts.
- * Customer rows carry one more value, `name_given` (1 when the file had a name rather than
+ * Customer rows carry two more values: `name_given` (1 when the file had a name rather than
  * the e-mail or phone standing in for one), so a dedupe update never renames anyone to an
- * address.
+ * address, and the contact's id in the tool the file comes from (or NULL).
  */
 export type StagedValues = SqlValue[];
 
@@ -212,7 +212,20 @@ export class RowReader {
       this.timestamp(record, 'created_at'),
       this.timestamp(record, 'updated_at'),
       givenName === null ? 0 : 1,
+      this.externalId(record),
     ];
+  }
+
+  /**
+   * The contact's id in the tool the file comes from. A LinkedIn `URL` counts only when it is
+   * a LinkedIn profile (another file's URL column is a website, which several customers share),
+   * compared without case and trailing slash.
+   */
+  private externalId(record: readonly CsvCell[]): string | null {
+    const value = this.get(record, EXTERNAL_ID_FIELD);
+    if (value === null || value.trim() === '') return null;
+    if (this.mapping.externalSource !== 'linkedin') return value.trim();
+    return /linkedin\.com\//i.test(value) ? value.trim().replace(/\/+$/, '').toLowerCase() : null;
   }
 
   /** `name`, else first + middle + last joined, else the company. */
@@ -256,7 +269,7 @@ function checkSingleLine(field: string, label: string, value: string): string {
   return value;
 }
 
-/** Number of staged values per row of a table (its columns, plus `name_given` for customers). */
+/** Number of staged values per row of a table (its columns, plus `name_given` and the external id for customers). */
 export function stagedWidth(table: TableName): number {
-  return TABLE_COLUMNS[table].length + (table === 'customers' ? 1 : 0);
+  return TABLE_COLUMNS[table].length + (table === 'customers' ? 2 : 0);
 }

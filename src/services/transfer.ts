@@ -17,6 +17,7 @@ import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
   CustomerEmailLookup,
+  CustomerExternalIds,
   RejectLog,
   StagingTable,
   TableWriter,
@@ -427,6 +428,10 @@ export class TransferService {
     }
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
+    const externalIds =
+      table === 'customers' && mapping.externalSource !== undefined
+        ? { source: mapping.externalSource, customers: new CustomerExternalIds(this.db.sqlite) }
+        : undefined;
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
@@ -443,11 +448,18 @@ export class TransferService {
     // The active-product limit is about the end state: a row activating a product before a
     // later row deactivates another is retried once every other row is written.
     const refusedActivations: Array<{ line: number; raw: string | null; row: Record<string, SqlValue> }> = [];
-    const writeRow = (line: number, raw: string | null, row: Record<string, SqlValue>, nameGiven: boolean, retry: boolean) => {
+    const writeRow = (
+      line: number,
+      raw: string | null,
+      row: Record<string, SqlValue>,
+      nameGiven: boolean,
+      externalId: string | null,
+      retry: boolean,
+    ) => {
       try {
         const outcome =
           table === 'customers'
-            ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate)
+            ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate, externalIds && { ...externalIds, id: externalId })
             : table === 'products'
               ? this.writeProduct(writer, productNames!, row, onDuplicate)
               : this.writeInteraction(writer, row, present);
@@ -466,10 +478,10 @@ export class TransferService {
     for (const { line, values, raw } of stage.rows()) {
       const row: Record<string, SqlValue> = { now };
       columns.forEach((column, index) => (row[column] = values[index] ?? null));
-      writeRow(line, raw, row, values[columns.length] === 1, table !== 'products');
+      writeRow(line, raw, row, values[columns.length] === 1, (values[columns.length + 1] as string | null) ?? null, table !== 'products');
       if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
     }
-    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, true);
+    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, null, true);
   }
 
   private writeProduct(
@@ -498,13 +510,25 @@ export class TransferService {
     row: Record<string, SqlValue>,
     nameGiven: boolean,
     onDuplicate: DuplicatePolicy,
+    external?: { source: string; customers: CustomerExternalIds; id: string | null },
   ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
     if (row.id !== null) return this.upsert(writer, row);
-    const existing = typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined;
-    if (existing === undefined) return this.upsert(writer, { ...row, id: randomUUID() });
+    // The tool's own id first: it finds a contact whose e-mail changed or who never had one.
+    const key = external?.id ? { ...external, id: external.id } : undefined;
+    const existing =
+      (key && key.customers.find(key.source, key.id)) ??
+      (typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined);
+    const link = (customerId: string) => key !== undefined && key.customers.link(key.source, key.id, customerId, row.now as string);
+    if (existing === undefined) {
+      const id = randomUUID();
+      const outcome = this.upsert(writer, { ...row, id });
+      link(id);
+      return outcome;
+    }
     if (onDuplicate === 'skip') return 'duplicates';
     // The e-mail or phone stood in for a missing name on insert; it must not rename anyone.
-    return writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null }) ? 'updated' : 'unchanged';
+    const changed = writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null });
+    return link(existing) || changed ? 'updated' : 'unchanged';
   }
 
   private upsert(writer: TableWriter, row: Record<string, SqlValue>): 'inserted' | 'updated' | 'unchanged' {
