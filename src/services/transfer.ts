@@ -454,7 +454,7 @@ export class TransferService {
       row: Record<string, SqlValue>,
       nameGiven: boolean,
       externalId: string | null,
-      retry: boolean,
+      finalAttempt: boolean,
     ) => {
       try {
         const outcome =
@@ -465,7 +465,7 @@ export class TransferService {
               : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
-        if (!retry && isActiveProductLimit(error)) {
+        if (!finalAttempt && isActiveProductLimit(error)) {
           refusedActivations.push({ line, raw, row });
           return;
         }

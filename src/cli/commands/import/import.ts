@@ -41,8 +41,10 @@ by id, so importing the same file twice changes nothing; unchanged rows are not 
 Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
 are recognised by their headers, case- and space-insensitively: First Name + Last Name
 are joined, E-mail 1 - Value is the email, and so on (see the README for the table).
-Rows without an id are matched to existing customers by e-mail (case-insensitive):
---on-duplicate skip (default) leaves them, update fills in the values the file has.
+Rows without an id are matched to existing customers by the id their tool gave them
+(HubSpot Record ID, LinkedIn profile URL, Pipedrive Person - ID), then by e-mail
+(case-insensitive): --on-duplicate skip (default) leaves them, update fills in the values
+the file has. Files are UTF-8 unless --encoding says otherwise (Excel: cp1252).
 
 Any invalid row aborts the import with nothing written, and the report names each bad
 row's line, column and reason. --skip-invalid imports the valid rows instead, and
