@@ -88,3 +88,17 @@ describe('the hand-written lossless CSV record', () => {
   });
 });
 
+
+describe('the csv-parse fast path', () => {
+  it('is in use with the pinned csv-parse: its field and record builders are replaced', async () => {
+    const { createCsvParser, usesFastInfoBuilders } = await import('../src/csv/codec.js');
+    expect(usesFastInfoBuilders(createCsvParser())).toBe(true);
+  });
+
+  it('pins csv-parse to an exact version, since the fast path replaces its private functions', async () => {
+    const fs = await import('node:fs');
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const installed = JSON.parse(fs.readFileSync(new URL('../node_modules/csv-parse/package.json', import.meta.url), 'utf8'));
+    expect(pkg.dependencies['csv-parse']).toBe(installed.version);
+  });
+});

@@ -47,20 +47,59 @@ interface ParserInternals {
  * written against, they are replaced by builders of the few fields read here (and in
  * csv-parse's own error messages); otherwise the stock, slower ones stay.
  */
-export function createCsvParser(): Parser {
-  const parser = parse(csvParseOptions());
+export function createCsvParser(onBadRecord?: (problem: CsvRecordProblem) => void): Parser {
+  let parser: Parser | undefined = undefined;
+  const parseOptions = csvParseOptions();
+  if (onBadRecord) {
+    // A quote inside an unquoted field (`5' 2" tall`) spoils one record, not the file:
+    // csv-parse skips to the next record delimiter and the reader reports the row like any
+    // other bad row. Other errors leave csv-parse inside a quoted field, where skipping would
+    // glue the following rows together, so they still stop the import (thrown from on_skip).
+    parseOptions.skip_records_with_error = true;
+    parseOptions.on_skip = (error) => {
+      if ((error as { code?: string } | undefined)?.code !== 'INVALID_OPENING_QUOTE') throw error;
+      const { lines, records } = (parser as unknown as ParserInternals).info;
+      onBadRecord({
+        lines,
+        records,
+        column: Number((error as { column?: unknown }).column ?? 0),
+        reason: 'a quote inside a field that does not start with one; quote the whole field and double the quote ("5\' 2"" tall")',
+      });
+    };
+  }
+  parser = parse(parseOptions);
   const api = (parser as unknown as { api?: Record<string, unknown> }).api;
   if (api && typeof api.__infoField === 'function' && typeof api.__infoRecord === 'function') {
-    api.__infoRecord = function (this: ParserInternals) {
-      const { lines, empty_lines, bytes, records } = this.info;
-      return { lines, empty_lines, bytes, records };
-    };
-    api.__infoField = function (this: ParserInternals) {
-      return { lines: this.info.lines, quoting: this.state.wasQuoting, column: this.state.record.length };
-    };
+    api.__infoRecord = fastInfoRecord;
+    api.__infoField = fastInfoField;
   }
   return parser;
 }
+
+function fastInfoRecord(this: ParserInternals) {
+  const { lines, empty_lines, bytes, records } = this.info;
+  return { lines, empty_lines, bytes, records };
+}
+
+function fastInfoField(this: ParserInternals) {
+  return { lines: this.info.lines, quoting: this.state.wasQuoting, column: this.state.record.length };
+}
+
+/** Whether createCsvParser could replace csv-parse's builders (test/csv.test.ts fails when it cannot). */
+export function usesFastInfoBuilders(parser: Parser): boolean {
+  const api = (parser as unknown as { api?: Record<string, unknown> }).api;
+  return api?.__infoField === fastInfoField && api?.__infoRecord === fastInfoRecord;
+}
+
+/** A record with a stray quote, by csv-parse's line count and the records read before it. */
+export interface CsvRecordProblem {
+  lines: number;
+  records: number;
+  /** 0-based index of the field being read. */
+  column: number;
+  reason: string;
+}
+
 
 export interface StringifyChoice {
   /** Neutralise cells that spreadsheets would run as formulas (see csvStringifyOptions). */

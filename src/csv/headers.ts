@@ -67,6 +67,42 @@ export const CUSTOMER_HEADER_ALIASES: Readonly<Record<string, readonly string[]>
   is_archived: ['Archived'],
 };
 
+/**
+ * Aliases naming one of several typed values (work, home, mobile): tools write them side by
+ * side, so they fill a field in turn, after any column that names the field as such. Two
+ * columns that each name the field as such (`Email` and `E-mail Address`) are a conflict.
+ */
+const FALLBACK_ALIASES: ReadonlySet<string> = new Set(
+  [
+    'Work Email',
+    'Person - Email - Work',
+    'Person - Email - Home',
+    'Person - Email - Other',
+    'Mobile',
+    'Mobile Phone',
+    'Mobile Phone Number',
+    'Work Phone',
+    'Business Phone',
+    'Person - Phone - Work',
+    'Person - Phone - Mobile',
+    'Person - Phone - Home',
+    'Person - Phone - Other',
+  ].map((alias) => normalizeHeader(alias)),
+);
+
+/**
+ * Columns holding the identity a tool gives a contact, by the tool they name. Re-importing
+ * that tool's export finds the customer again by it, e-mail or not.
+ */
+const EXTERNAL_ID_HEADERS: ReadonlyMap<string, string> = new Map([
+  [normalizeHeader('Record ID'), 'hubspot'],
+  [normalizeHeader('Person - ID'), 'pipedrive'],
+  [normalizeHeader('URL'), 'linkedin'],
+]);
+
+/** The staged field that carries a row's external id (see EXTERNAL_ID_HEADERS). */
+export const EXTERNAL_ID_FIELD = 'external_id';
+
 export type FieldName = string;
 
 export interface ColumnMapping {
@@ -80,6 +116,8 @@ export interface ColumnMapping {
    */
   readonly native: boolean;
   readonly headers: readonly string[];
+  /** The tool whose contact ids feed EXTERNAL_ID_FIELD (`hubspot`, `linkedin`, `pipedrive`). */
+  readonly externalSource?: string;
 }
 
 /** Parses `--map "Their Header=our_column"` values. */
@@ -123,20 +161,59 @@ export function mapColumns(table: TableName, headers: readonly string[], userMap
   const byColumn = new Map(columns.map((column) => [normalizeHeader(column), column]));
   const mapped: Array<{ field: FieldName; index: number; rank: number }> = [];
   const ignored: string[] = [];
+  let externalSource: string | undefined;
   normalized.forEach((key, index) => {
     const explicit = userMap.get(key);
     const own = byColumn.get(key);
     const alias = table === 'customers' ? aliasIndex.get(key) : undefined;
+    const external = table === 'customers' && externalSource === undefined ? EXTERNAL_ID_HEADERS.get(key) : undefined;
     if (explicit) mapped.push({ field: explicit, index, rank: 0 });
     else if (own) mapped.push({ field: own, index, rank: 1 });
-    else if (alias) mapped.push({ field: alias, index, rank: 2 });
-    else ignored.push(headers[index]!);
+    else if (alias) mapped.push({ field: alias, index, rank: FALLBACK_ALIASES.has(key) ? 3 : 2 });
+    else if (external) {
+      externalSource = external;
+      mapped.push({ field: EXTERNAL_ID_FIELD, index, rank: 2 });
+    } else ignored.push(headers[index]!);
   });
+  assertNoConflicts(headers, normalized, mapped);
   mapped.sort((a, b) => a.rank - b.rank || a.index - b.index);
   const sources = new Map<FieldName, number[]>();
   for (const { field, index } of mapped) sources.set(field, [...(sources.get(field) ?? []), index]);
   const native = headers.length === columns.length && headers.every((header, index) => header === columns[index]);
-  return { sources, ignored, native, headers };
+  return { sources, ignored, native, headers, ...(externalSource && { externalSource }) };
+}
+
+/**
+ * A column read twice would be dropped silently (the first one wins), so a file whose header
+ * names a field twice is refused: the same header twice, or two headers that each name the
+ * field as such (typed variants like `Work Phone` only fill in).
+ */
+function assertNoConflicts(
+  headers: readonly string[],
+  normalized: readonly string[],
+  mapped: ReadonlyArray<{ field: FieldName; index: number; rank: number }>,
+): void {
+  const firstByField = new Map<FieldName, number>();
+  const firstByKey = new Map<string, number>();
+  // --map settles it: the column it names comes first, the others fill in where it is empty.
+  const chosen = new Set(mapped.filter(({ rank }) => rank === 0).map(({ field }) => field));
+  for (const { field, index, rank } of mapped) {
+    const sameHeader = firstByKey.get(normalized[index]!);
+    if (sameHeader !== undefined) {
+      throw new ValidationError(
+        `the header has "${headers[index]}" twice (columns ${sameHeader + 1} and ${index + 1}); rename or remove one`,
+      );
+    }
+    firstByKey.set(normalized[index]!, index);
+    if (rank === 3 || chosen.has(field)) continue;
+    const other = firstByField.get(field);
+    if (other !== undefined) {
+      throw new ValidationError(
+        `columns "${headers[other]}" and "${headers[index]}" both hold ${field}; choose one with --map "${headers[other]}=${field}"`,
+      );
+    }
+    firstByField.set(field, index);
+  }
 }
 
 /**

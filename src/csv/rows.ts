@@ -1,18 +1,18 @@
-import { EMAIL_PATTERN } from '../domain/schemas.js';
+import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
 import { decodeBoolean, isIsoTimestamp } from './codec.js';
 import { TABLE_COLUMNS } from './columns.js';
-import type { ColumnMapping } from './headers.js';
+import { EXTERNAL_ID_FIELD, type ColumnMapping } from './headers.js';
 
 export type SqlValue = string | number | null;
 
 /**
  * A validated row, in the table's column order, ready to stage. NULL means "not given":
  * the writer fills defaults (new id, now, `lead`) only for rows it inserts.
- * Customer rows carry one more value, `name_given` (1 when the file had a name rather than
+ * Customer rows carry two more values: `name_given` (1 when the file had a name rather than
  * the e-mail or phone standing in for one), so a dedupe update never renames anyone to an
- * address.
+ * address, and the contact's id in the tool the file comes from (or NULL).
  */
 export type StagedValues = SqlValue[];
 
@@ -62,10 +62,14 @@ export function isBlankRecord(record: readonly CsvCell[]): boolean {
   return record.every((cell) => cell === null || cell.trim() === '');
 }
 
+export const MULTI_VALUE_SEPARATOR = ' ::: ';
+
 /** Reads one file's records into staged values, given the file's column mapping. */
 export class RowReader {
   private readonly width: number;
   private readonly fieldIndexes: ReadonlyMap<string, readonly number[]>;
+  /** Values after the first of multi-value cells, which a customer has no place for. */
+  droppedValues = 0;
 
   constructor(
     readonly table: TableName,
@@ -107,6 +111,21 @@ export class RowReader {
     return null;
   }
 
+  /**
+   * Google Contacts puts every e-mail or phone of one kind in one cell, joined by ` ::: `.
+   * The first is the primary one; the others are counted for the summary.
+   */
+  private firstValue(record: readonly CsvCell[], field: string): CsvCell {
+    const value = this.get(record, field);
+    if (value === null || this.mapping.native || !value.includes(MULTI_VALUE_SEPARATOR)) return value;
+    const values = value
+      .split(MULTI_VALUE_SEPARATOR)
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    this.droppedValues += Math.max(0, values.length - 1);
+    return values[0] ?? null;
+  }
+
   private required(record: readonly CsvCell[], field: string, allowBlank = false): string {
     const value = this.get(record, field);
     if (value === null || (!allowBlank && value.trim() === '')) {
@@ -139,10 +158,15 @@ export class RowReader {
     return decoded ? 1 : 0;
   }
 
+  /** A required one-line field (names, types), by the domain's rule. */
+  private singleLine(record: readonly CsvCell[], field: string, label: string): string {
+    return checkSingleLine(field, label, this.required(record, field));
+  }
+
   private product(record: readonly CsvCell[]): StagedValues {
     return [
       this.id(record),
-      this.required(record, 'name'),
+      this.singleLine(record, 'name', 'product name'),
       this.get(record, 'description'),
       this.flag(record, 'is_active'),
       this.timestamp(record, 'created_at'),
@@ -152,16 +176,16 @@ export class RowReader {
 
   private customer(record: readonly CsvCell[]): StagedValues {
     const id = this.id(record);
-    const email = this.get(record, 'email');
-    if (email !== null && email !== '' && !EMAIL_PATTERN.test(email)) {
-      throw new RowError({ column: 'email', reason: `invalid email "${email}": expected an address like name@example.com` });
-    }
-    const phone = this.get(record, 'phone');
+    const email = this.firstValue(record, 'email');
+    const invalidEmail = email !== null && email !== '' ? emailProblem(email) : undefined;
+    if (invalidEmail) throw new RowError({ column: 'email', reason: invalidEmail });
+    const phone = this.firstValue(record, 'phone');
     const givenName = this.customerName(record);
     const name = givenName ?? email ?? phone;
     if (name === null || name.trim() === '') {
       throw new RowError({ column: 'name', reason: 'no name, email or phone: a customer needs at least one' });
     }
+    checkSingleLine('name', 'customer name', name);
     const statusText = this.get(record, 'status');
     let status: CustomerStatus | null = this.defaults.status ?? null;
     if (statusText !== null && statusText.trim() !== '') {
@@ -188,7 +212,20 @@ export class RowReader {
       this.timestamp(record, 'created_at'),
       this.timestamp(record, 'updated_at'),
       givenName === null ? 0 : 1,
+      this.externalId(record),
     ];
+  }
+
+  /**
+   * The contact's id in the tool the file comes from. A LinkedIn `URL` counts only when it is
+   * a LinkedIn profile (another file's URL column is a website, which several customers share),
+   * compared without case and trailing slash.
+   */
+  private externalId(record: readonly CsvCell[]): string | null {
+    const value = this.get(record, EXTERNAL_ID_FIELD);
+    if (value === null || value.trim() === '') return null;
+    if (this.mapping.externalSource !== 'linkedin') return value.trim();
+    return /linkedin\.com\//i.test(value) ? value.trim().replace(/\/+$/, '').toLowerCase() : null;
   }
 
   /** `name`, else first + middle + last joined, else the company. */
@@ -216,7 +253,7 @@ export class RowReader {
     return [
       this.id(record),
       this.required(record, 'customer_id'),
-      this.required(record, 'type'),
+      this.singleLine(record, 'type', 'interaction type'),
       channel,
       // A restore keeps an empty note the database already held; a new row needs a real one.
       this.required(record, 'note', this.mapping.native),
@@ -226,7 +263,13 @@ export class RowReader {
   }
 }
 
-/** Number of staged values per row of a table (its columns, plus `name_given` for customers). */
+function checkSingleLine(field: string, label: string, value: string): string {
+  const problem = singleLineTextProblem(label, value);
+  if (problem) throw new RowError({ column: field, reason: problem });
+  return value;
+}
+
+/** Number of staged values per row of a table (its columns, plus `name_given` and the external id for customers). */
 export function stagedWidth(table: TableName): number {
-  return TABLE_COLUMNS[table].length + (table === 'customers' ? 1 : 0);
+  return TABLE_COLUMNS[table].length + (table === 'customers' ? 2 : 0);
 }

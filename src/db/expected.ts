@@ -28,6 +28,13 @@ export const EXPECTED_TRIGGERS = [
   'products_id_change_follows_customers',
   'customers_delete_cascades_interactions',
   'customers_id_change_follows_interactions',
+  'customer_external_ids_customer_exists_insert',
+  'customer_external_ids_customer_exists_update',
+  'customers_delete_cascades_external_ids',
+  'customers_id_change_follows_external_ids',
+  'customer_external_ids_audit_insert',
+  'customer_external_ids_audit_update',
+  'customer_external_ids_audit_delete',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
@@ -45,6 +52,7 @@ export const EXPECTED_INDEXES = [
   'customer_interactions_follow_up_date_idx',
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
+  'customer_external_ids_customer_id_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

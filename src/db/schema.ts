@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS } from '../domain/vocabulary.js';
 
 /**
@@ -86,6 +86,28 @@ export const customerInteractions = sqliteTable(
       'customer_interactions_channel_valid',
       sql`${table.channel} IN (${quotedList(INTERACTION_CHANNELS)})`,
     ),
+  ],
+);
+
+/**
+ * The identity another tool gives a customer (HubSpot's Record ID, a LinkedIn profile URL,
+ * Pipedrive's Person - ID), so re-importing that tool's export finds the customer again even
+ * without an e-mail. One id per source names one customer.
+ */
+export const customerExternalIds = sqliteTable(
+  'customer_external_ids',
+  {
+    source: text('source').notNull(),
+    external_id: text('external_id').notNull(),
+    customer_id: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    created_at: text('created_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    primaryKey({ columns: [table.source, table.external_id] }),
+    index('customer_external_ids_customer_id_idx').on(table.customer_id),
+    check('customer_external_ids_not_blank', sql`length(trim(${table.source})) > 0 AND length(trim(${table.external_id})) > 0`),
   ],
 );
 

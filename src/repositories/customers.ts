@@ -52,6 +52,17 @@ export class CustomerRepository {
     return rows.map(flattenProductName);
   }
 
+  /** The first customer with this e-mail ignoring ASCII case, as the import dedupes (customers_email_lower_idx). */
+  findByEmail(email: string): Customer | undefined {
+    return this.orm
+      .select()
+      .from(customers)
+      .where(sql`lower(${customers.email}) = lower(${email})`)
+      .orderBy(sql`rowid`)
+      .limit(1)
+      .get();
+  }
+
   count(filter: CustomerFilter): number {
     return this.orm.select({ n: count() }).from(customers).where(this.where(filter)).get()?.n ?? 0;
   }

@@ -336,3 +336,24 @@ export class CustomerEmailLookup {
     return this.statement.get(email) as string | undefined;
   }
 }
+
+/**
+ * Customers by the id another tool gave them (customer_external_ids). `link` adds the pair
+ * unless that tool's id already names a customer, and says whether it wrote.
+ */
+export class CustomerExternalIds {
+  private readonly lookup: Database.Statement;
+  private readonly insert: Database.Statement;
+  constructor(sqlite: Database.Database) {
+    this.lookup = sqlite.prepare('SELECT customer_id FROM customer_external_ids WHERE source = ? AND external_id = ?').pluck();
+    this.insert = sqlite.prepare(
+      'INSERT INTO customer_external_ids (source, external_id, customer_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+  }
+  find(source: string, externalId: string): string | undefined {
+    return this.lookup.get(source, externalId) as string | undefined;
+  }
+  link(source: string, externalId: string, customerId: string, now: string): boolean {
+    return this.insert.run(source, externalId, customerId, now).changes === 1;
+  }
+}

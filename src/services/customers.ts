@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CrmDatabase } from '../db/connection.js';
+import { ConflictError } from '../domain/errors.js';
+import { shortId } from '../domain/ids.js';
 import {
   customerInputSchema,
   customerPatchSchema,
@@ -53,7 +55,14 @@ export interface CustomerDetails {
 }
 
 /** Customer input where the product is named by a ref rather than an id. */
-export type CustomerAddRequest = Omit<CustomerInput, 'product_id'> & { product?: string | null };
+export type CustomerAddRequest = Omit<CustomerInput, 'product_id'> & {
+  product?: string | null;
+  /** Add even when another customer has the e-mail (ignoring case); the result names that one. */
+  force?: boolean;
+};
+
+/** A new customer, and with --force the existing one that already had its e-mail. */
+export type AddedCustomer = CustomerWithProduct & { sameEmailAs?: Customer };
 export type CustomerEditRequest = Omit<CustomerPatch, 'product_id' | 'status'> & {
   product?: string | null;
 };
@@ -118,10 +127,17 @@ export class CustomerService {
     };
   }
 
-  add(request: CustomerAddRequest): CustomerWithProduct {
-    const { product, ...fields } = request;
+  add(request: CustomerAddRequest): AddedCustomer {
+    const { product, force, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
     return writeTx(this.db, () => {
+      // Import dedupes by e-mail ignoring case; adding by hand the same person again is refused alike.
+      const sameEmailAs = valid.email === null ? undefined : this.customers.findByEmail(valid.email);
+      if (sameEmailAs && !force) {
+        throw new ConflictError(
+          `customer "${sameEmailAs.name}" (${shortId(sameEmailAs.id)}) already has the e-mail ${sameEmailAs.email}; use --force to add another customer with it`,
+        );
+      }
       const now = nowIso(this.clock);
       const { id } = this.customers.insert({
         id: randomUUID(),
@@ -130,7 +146,7 @@ export class CustomerService {
         created_at: now,
         updated_at: now,
       });
-      return this.customers.getWithProduct(id)!;
+      return { ...this.customers.getWithProduct(id)!, ...(sameEmailAs && { sameEmailAs }) };
     });
   }
 

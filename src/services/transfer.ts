@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type RecordInfo } from '../csv/codec.js';
+import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type CsvRecordProblem, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
+import { createDecoder, InvalidEncodingError, type InputEncoding } from '../csv/decode.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
 import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
@@ -16,6 +17,7 @@ import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
   CustomerEmailLookup,
+  CustomerExternalIds,
   RejectLog,
   StagingTable,
   TableWriter,
@@ -74,6 +76,8 @@ export interface ImportFileResult {
   /** Rows without an id whose e-mail (customers) or name (products) already existed, left as they were. */
   duplicates: number;
   rejected: number;
+  /** Second and later values of multi-value e-mail and phone cells (Google's ` ::: `), not imported. */
+  extraValuesDropped: number;
 }
 
 export interface ImportProblem extends RowProblem {
@@ -104,6 +108,8 @@ export interface ImportOptions {
   audit?: AuditMode;
   skipInvalid?: boolean;
   dryRun?: boolean;
+  /** How the files' bytes are text; default UTF-8 (a UTF-16 byte order mark is always honoured). */
+  encoding?: InputEncoding;
   /** Receives the rejected rows of a file (its header plus `reason`); only called when there are some. */
   rejects?: (file: ImportFileResult) => Writable;
   onProgress?: (progress: TransferProgress) => void;
@@ -309,9 +315,12 @@ export class TransferService {
   ): Promise<StagedFile> {
     const { table, label } = source;
     const keepRaw = Boolean(options.rejects) && !options.dryRun;
-    const parser = createCsvParser();
+    const badRecords: CsvRecordProblem[] = [];
+    const parser = createCsvParser((problem) => badRecords.push(problem));
+    const decoder = createDecoder(options.encoding);
     source.input.on('error', (error) => parser.destroy(error));
-    source.input.pipe(parser);
+    decoder.on('error', (error) => parser.destroy(error));
+    source.input.pipe(decoder).pipe(parser);
     let mapping: ColumnMapping | undefined;
     let reader: RowReader | undefined;
     let stage: StagingTable | undefined;
@@ -326,16 +335,32 @@ export class TransferService {
       unchanged: 0,
       duplicates: 0,
       rejected: 0,
+      extraValuesDropped: 0,
     };
     let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
-    let nextLine = 1;
-    let previousEmpty = 0;
+    // csv-parse counts a CRLF inside quotes as two lines; people count one. Its count, less
+    // the CRLFs of the records before, is the line people see.
+    let quotedCrlfs = 0;
+    let records = 0;
+    const reportBadRecords = (upTo: number) => {
+      while (badRecords.length > 0 && badRecords[0]!.records <= upTo) {
+        const bad = badRecords.shift()!;
+        const line = bad.lines - quotedCrlfs;
+        if (!mapping) throw new ValidationError(`${label}, line ${line}: not valid CSV: ${bad.reason}`);
+        const header = mapping.headers[bad.column];
+        const problem = { column: header ? `${header} (column ${bad.column + 1})` : `column ${bad.column + 1}`, reason: bad.reason };
+        file.rows++;
+        file.rejected++;
+        summary.add({ source: index, label, line, ...problem });
+        rejectLog.add({ source: index, line, ...problem, raw: null });
+      }
+    };
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: CsvCell[]; info: RecordInfo }>) {
-        // Counted here rather than taken from csv-parse, which counts a quoted CRLF as two lines.
-        const line = nextLine + (info.empty_lines - previousEmpty);
-        nextLine = line + lineBreaksIn(record) + 1;
-        previousEmpty = info.empty_lines;
+        reportBadRecords(records++);
+        const breaks = lineBreaksIn(record);
+        const line = info.lines - breaks.parsed - quotedCrlfs;
+        quotedCrlfs += breaks.parsed - breaks.seen;
         if (!mapping) {
           const cells = record.filter((cell) => cell !== null && cell.trim() !== '');
           if (cells.length === 1 && !isKnownHeader(table, cells[0]!, userMap)) continue;
@@ -369,11 +394,14 @@ export class TransferService {
     } catch (error) {
       stage?.drop();
       const lines = (error as { lines?: number }).lines;
+      if (error instanceof InvalidEncodingError) throw new ValidationError(`${label}: ${error.message}`);
       if (error instanceof Error && (error as { code?: string }).code?.startsWith('CSV_')) {
         throw new ValidationError(`${label}${lines ? `, line ${lines}` : ''}: not valid CSV: ${error.message.split('\n')[0]}`);
       }
       throw error;
     }
+    reportBadRecords(Infinity);
+    file.extraValuesDropped = reader?.droppedValues ?? 0;
     if (!mapping || !stage) throw new ValidationError(`${label} is empty: expected a header row`);
     stage.append(batch);
     options.onProgress?.({ phase: 'read', label, done: source.size ?? 0, total: source.size });
@@ -400,6 +428,10 @@ export class TransferService {
     }
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
+    const externalIds =
+      table === 'customers' && mapping.externalSource !== undefined
+        ? { source: mapping.externalSource, customers: new CustomerExternalIds(this.db.sqlite) }
+        : undefined;
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
@@ -413,25 +445,43 @@ export class TransferService {
       }
     }
     let done = 0;
-    for (const { line, values, raw } of stage.rows()) {
-      const row: Record<string, SqlValue> = { now };
-      columns.forEach((column, index) => (row[column] = values[index] ?? null));
+    // The active-product limit is about the end state: a row activating a product before a
+    // later row deactivates another is retried once every other row is written.
+    const refusedActivations: Array<{ line: number; raw: string | null; row: Record<string, SqlValue> }> = [];
+    const writeRow = (
+      line: number,
+      raw: string | null,
+      row: Record<string, SqlValue>,
+      nameGiven: boolean,
+      externalId: string | null,
+      finalAttempt: boolean,
+    ) => {
       try {
         const outcome =
           table === 'customers'
-            ? this.writeCustomer(writer, emails!, row, values[columns.length] === 1, onDuplicate)
+            ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate, externalIds && { ...externalIds, id: externalId })
             : table === 'products'
               ? this.writeProduct(writer, productNames!, row, onDuplicate)
               : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
+        if (!finalAttempt && isActiveProductLimit(error)) {
+          refusedActivations.push({ line, raw, row });
+          return;
+        }
         const problem = rowProblemFromDatabase(error, table, row);
         file.rejected++;
         summary.add({ source, label: file.label, line, ...problem });
         rejectLog.add({ source, line, ...problem, raw });
       }
+    };
+    for (const { line, values, raw } of stage.rows()) {
+      const row: Record<string, SqlValue> = { now };
+      columns.forEach((column, index) => (row[column] = values[index] ?? null));
+      writeRow(line, raw, row, values[columns.length] === 1, (values[columns.length + 1] as string | null) ?? null, table !== 'products');
       if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
     }
+    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, null, true);
   }
 
   private writeProduct(
@@ -448,6 +498,9 @@ export class TransferService {
       if (onDuplicate === 'skip') return 'duplicates';
       return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
     }
+    // Checked before inserting: the limit trigger fires BEFORE INSERT, even for an id that
+    // exists and would be left alone, so re-importing 3 active products was refused.
+    if (row.id !== null && writer.get(row.id as string)) return writer.update(row) ? 'updated' : 'unchanged';
     return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
   }
 
@@ -457,13 +510,25 @@ export class TransferService {
     row: Record<string, SqlValue>,
     nameGiven: boolean,
     onDuplicate: DuplicatePolicy,
+    external?: { source: string; customers: CustomerExternalIds; id: string | null },
   ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
     if (row.id !== null) return this.upsert(writer, row);
-    const existing = typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined;
-    if (existing === undefined) return this.upsert(writer, { ...row, id: randomUUID() });
+    // The tool's own id first: it finds a contact whose e-mail changed or who never had one.
+    const key = external?.id ? { ...external, id: external.id } : undefined;
+    const existing =
+      (key && key.customers.find(key.source, key.id)) ??
+      (typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined);
+    const link = (customerId: string) => key !== undefined && key.customers.link(key.source, key.id, customerId, row.now as string);
+    if (existing === undefined) {
+      const id = randomUUID();
+      const outcome = this.upsert(writer, { ...row, id });
+      link(id);
+      return outcome;
+    }
     if (onDuplicate === 'skip') return 'duplicates';
     // The e-mail or phone stood in for a missing name on insert; it must not rename anyone.
-    return writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null }) ? 'updated' : 'unchanged';
+    const changed = writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null });
+    return link(existing) || changed ? 'updated' : 'unchanged';
   }
 
   private upsert(writer: TableWriter, row: Record<string, SqlValue>): 'inserted' | 'updated' | 'unchanged' {
@@ -545,7 +610,7 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
   if (error instanceof RowError) return error.problem;
   if (!(error instanceof Error)) throw error;
   const code = (error as { code?: string }).code ?? '';
-  if (error.message.includes('active product limit')) {
+  if (isActiveProductLimit(error)) {
     return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
   }
   if (isForeignKeyViolation(error)) {
@@ -559,12 +624,21 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
   throw error;
 }
 
-/** Line breaks inside a record's quoted fields: CRLF, LF and CR each end one line. */
-function lineBreaksIn(record: readonly CsvCell[]): number {
-  let breaks = 0;
+function isActiveProductLimit(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('active product limit');
+}
+
+/**
+ * Line breaks inside a record's quoted fields: `seen` as people count them (CRLF, LF and CR
+ * each end one line), `parsed` as csv-parse does (CR and LF one each).
+ */
+function lineBreaksIn(record: readonly CsvCell[]): { seen: number; parsed: number } {
+  let seen = 0;
+  let parsed = 0;
   for (const cell of record) {
     if (cell === null || (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1)) continue;
-    breaks += cell.match(/\r\n|\n|\r/g)!.length;
+    seen += cell.match(/\r\n|\n|\r/g)!.length;
+    parsed += cell.match(/[\r\n]/g)!.length;
   }
-  return breaks;
+  return { seen, parsed };
 }

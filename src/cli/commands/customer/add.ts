@@ -16,6 +16,7 @@ export interface CustomerAddOptions {
   status?: string;
   source?: string;
   owner?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -32,6 +33,7 @@ export function registerCustomerAdd(customer: Command, session: Session): void {
     .option('-s, --status <status>', `pipeline stage: ${CUSTOMER_STATUSES.join(', ')} (default: lead)`)
     .option('--source <text>', 'how they were acquired (referral, website, ...)')
     .option('-o, --owner <name>', 'who is responsible for them (default: $CRM_OWNER)')
+    .option('--force', 'add even when a customer already has this e-mail (ignoring case)')
     .option('--json', 'print the new customer as JSON')
     .addHelpText(
       'after',
@@ -51,7 +53,8 @@ export async function runCustomerAdd(session: Session, options: CustomerAddOptio
     options.name === undefined
       ? await askForCustomer(session, options)
       : { name: options.name, ...fromOptions(session, options) };
-  const customer = session.services.customers.add(request);
+  const { sameEmailAs, ...customer } = session.services.customers.add({ ...request, force: options.force });
+  if (sameEmailAs) session.warn(`customer "${sameEmailAs.name}" (${shortId(sameEmailAs.id)}) has the same e-mail`);
   renderCustomer(session, customer, options.json);
   session.success(`added customer "${customer.name}" (${shortId(customer.id)})`);
 }

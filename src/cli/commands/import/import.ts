@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
 import {
   AUDIT_ROWS_LIMIT,
@@ -28,6 +29,7 @@ export interface ImportCommandOptions {
   skipInvalid?: boolean;
   rejects?: string;
   dryRun?: boolean;
+  encoding?: string;
   json?: boolean;
 }
 
@@ -39,8 +41,10 @@ by id, so importing the same file twice changes nothing; unchanged rows are not 
 Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
 are recognised by their headers, case- and space-insensitively: First Name + Last Name
 are joined, E-mail 1 - Value is the email, and so on (see the README for the table).
-Rows without an id are matched to existing customers by e-mail (case-insensitive):
---on-duplicate skip (default) leaves them, update fills in the values the file has.
+Rows without an id are matched to existing customers by the id their tool gave them
+(HubSpot Record ID, LinkedIn profile URL, Pipedrive Person - ID), then by e-mail
+(case-insensitive): --on-duplicate skip (default) leaves them, update fills in the values
+the file has. Files are UTF-8 unless --encoding says otherwise (Excel: cp1252).
 
 Any invalid row aborts the import with nothing written, and the report names each bad
 row's line, column and reason. --skip-invalid imports the valid rows instead, and
@@ -77,6 +81,7 @@ export function registerImport(program: Command, session: Session): void {
     .option('--skip-invalid', 'import the valid rows and reject the others instead of aborting')
     .option('--rejects <file>', 'write rejected rows with a reason column here (implies --skip-invalid; a folder with --dir)')
     .option('--dry-run', 'check everything and report what would change, writing nothing')
+    .option('--encoding <encoding>', `the file's encoding: ${INPUT_ENCODINGS.join(', ')} (a UTF-16 byte order mark is detected)`, 'utf8')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', HELP)
     .action((table: string | undefined, file: string | undefined, options: Omit<ImportCommandOptions, 'table' | 'file'>) =>
@@ -90,6 +95,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
   }
+  const encoding = parseEncoding(options.encoding ?? 'utf8');
   const sources = openSources(session, options);
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
@@ -105,6 +111,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
       audit: options.audit as AuditMode | undefined,
       skipInvalid: options.skipInvalid || options.rejects !== undefined,
       dryRun: options.dryRun,
+      encoding,
       rejects: options.rejects === undefined ? undefined : (file) => openRejects(session, options, file, rejectFiles),
       onProgress: progress.onProgress,
     });
@@ -167,6 +174,11 @@ function render(session: Session, result: ImportResult, options: ImportCommandOp
   for (const file of result.files) {
     if (file.ignoredColumns.length > 0) {
       session.warn(`${file.label}: ignored column(s) ${file.ignoredColumns.join(', ')} (use --map "Header=column" to keep one)`);
+    }
+    if (file.extraValuesDropped > 0) {
+      session.warn(
+        `${file.label}: kept the first of several e-mails or phones in a cell (" ::: "); ${file.extraValuesDropped} other value(s) not imported`,
+      );
     }
   }
   if (result.problemCount > 0) {
