@@ -196,8 +196,10 @@ describe('the migration that makes product names unique', () => {
     const tag = '0006_products_unique_names';
     const tags = knownMigrations().tags;
     const sqlite = new BetterSqlite(file);
-    // Wind the file back to before the migration, as a file made by an older crm would be.
+    // Wind the file back to before the migration, as a file made by an older crm would be
+    // (without the later trigger that refuses a duplicate name from outside crm, too).
     sqlite.exec(`DROP INDEX products_name_unique_idx;
+      DROP TRIGGER products_insert_existing_name;
       DELETE FROM __drizzle_migrations WHERE rowid NOT IN
         (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT ${tags.indexOf(tag)});
       INSERT INTO products (id, name, is_active) VALUES ('p2', 'AUDIT', 0);`);

@@ -28,6 +28,14 @@ export const EXPECTED_TRIGGERS = [
   'products_id_change_follows_customers',
   'customers_delete_cascades_interactions',
   'customers_id_change_follows_interactions',
+  'products_insert_existing_id',
+  'products_insert_existing_name',
+  'products_update_onto_existing',
+  'customers_insert_existing_id',
+  'customers_update_onto_existing',
+  'customer_interactions_insert_existing_id',
+  'audit_log_insert_existing_id',
+  'customer_interactions_no_delete',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
