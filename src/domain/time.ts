@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { DateRangeError, UsageError } from './errors.js';
 
 export type DurationUnit = 'd' | 'w' | 'm' | 'y';
 export interface Duration {
@@ -11,6 +11,17 @@ const DURATION_PATTERN = /^(\d+)\s*([dwmy])$/i;
 const RELATIVE_DATE_PATTERN = /^\+(\d+)\s*([dwmy])$/i;
 const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** The instants the canonical form YYYY-MM-DDTHH:MM:SS.sssZ can write (four-digit years). */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `date`, or a usage error when it is invalid or beyond the years 0001-9999. */
+function withinRange(date: Date, input: string): Date {
+  const time = date.getTime();
+  if (Number.isNaN(time) || time < EARLIEST || time > LATEST) throw new DateRangeError(input.trim());
+  return date;
+}
 
 export function parseDuration(text: string): Duration {
   const match = DURATION_PATTERN.exec(text.trim());
@@ -28,7 +39,10 @@ export function parseDuration(text: string): Duration {
  * (6m before 31 August is 28/29 February, clamped like every calendar app does).
  */
 export function instantBefore(now: Date, duration: Duration): Date {
-  const result = new Date(now.getTime());
+  return withinRange(shiftBack(new Date(now.getTime()), duration), duration.text);
+}
+
+function shiftBack(result: Date, duration: Duration): Date {
   switch (duration.unit) {
     case 'd':
       result.setUTCDate(result.getUTCDate() - duration.amount);
@@ -79,6 +93,17 @@ function addLocalMonths(date: Date, months: number): Date {
  * inputs resolve to local midnight.
  */
 export function parseDateInput(text: string, now: Date): Date {
+  return withinRange(parseAnyDateInput(text, now), text);
+}
+
+/** Local midnight of a calendar day; Date's constructor would read years 0-99 as 1900-1999. */
+function localDay(year: number, monthIndex: number, day: number): Date {
+  const date = new Date(2000, monthIndex, day);
+  date.setFullYear(year, monthIndex, day);
+  return date;
+}
+
+function parseAnyDateInput(text: string, now: Date): Date {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
   if (lower === 'today') return startOfLocalDay(now);
@@ -100,7 +125,7 @@ export function parseDateInput(text: string, now: Date): Date {
   }
   const dateOnly = ISO_DATE_PATTERN.exec(trimmed);
   if (dateOnly && isCalendarDay(dateOnly)) {
-    return new Date(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]));
+    return localDay(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]));
   }
   const dateTime = ISO_DATE_TIME_PATTERN.exec(trimmed);
   // JavaScript reads 2026-02-30T10:00 as 2 March instead of refusing it.
@@ -125,8 +150,9 @@ function isCalendarDay([, year, month, day]: RegExpExecArray): boolean {
  */
 export function endOfDateInput(text: string, now: Date): Date {
   const date = parseDateInput(text, now);
-  if (ISO_DATE_TIME_PATTERN.test(text.trim())) return new Date(date.getTime() + 1);
-  return addLocalDays(date, 1);
+  const end = ISO_DATE_TIME_PATTERN.test(text.trim()) ? new Date(date.getTime() + 1) : addLocalDays(date, 1);
+  // Past 9999-12-31 the ISO form gains a sign and no longer sorts as text; nothing is stored there.
+  return new Date(Math.min(end.getTime(), LATEST));
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -151,7 +177,8 @@ export function parseInstantOrAgo(text: string, now: Date): Date {
   if (DURATION_PATTERN.test(text.trim())) return instantBefore(now, parseDuration(text));
   try {
     return parseDateInput(text, now);
-  } catch {
+  } catch (error) {
+    if (error instanceof DateRangeError) throw error;
     throw new UsageError(
       `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, or a duration ago like 90d, 6m, 1y`,
     );

@@ -3,7 +3,7 @@ import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
-import { parseChannel, promptCheck } from '../../parse.js';
+import { checkDateOption, parseChannel, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderInteraction } from './view.js';
 
@@ -48,7 +48,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   // Everything that can be wrong with the command line is found before the note is typed,
   // so a typo never throws away a note someone just wrote.
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
-  if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
+  checkDateOption('--follow-up', options.followUp, (text) => parseDateInput(text, session.ctx.clock.now()));
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
   const target = session.services.customers.resolve(options.customer);
   const prompter = session.prompter;
