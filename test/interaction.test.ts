@@ -98,6 +98,18 @@ describe('interaction log', () => {
     });
   });
 
+  it('warns that the follow-up of an archived customer is not listed, and it is not', async () => {
+    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2026-12-20'));
+    expect(result).toMatchObject({
+      code: 0,
+      stderr:
+        '✓ logged phone "Call" with "Ada"; follow up on 2026-12-20\n' +
+        'warning: "Ada" is archived: "crm followups" does not list their follow-up until "customer restore" brings them back\n',
+    });
+    expect(await cli.json(['followups'])).toEqual([]);
+  });
+
   it('warns about the customer as it is when the note is saved, not as it was before the prompt', async () => {
     // An answer that archives Ada while "the user is typing": the prompter awaits it.
     const typedWhileArchived = {

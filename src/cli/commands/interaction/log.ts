@@ -87,7 +87,13 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     renderInteraction(session, interaction, customer.name, options.json);
     const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
-    if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
+    if (customer.is_archived && interaction.follow_up_date) {
+      session.warn(
+        `"${customer.name}" is archived: "crm followups" does not list their follow-up until "customer restore" brings them back`,
+      );
+    } else if (customer.is_archived) {
+      session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
+    }
   } catch (error) {
     if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
     throw error;
