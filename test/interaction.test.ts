@@ -118,7 +118,7 @@ describe('interaction log', () => {
         resolve('Wants a quote');
       },
     };
-    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: [typedWhileArchived] });
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: ['', typedWhileArchived] });
     expect(result).toMatchObject({
       code: 0,
       stderr: '✓ logged phone "Call" with "Ada"\nwarning: "Ada" is archived; "customer restore" brings them back into lists\n',
@@ -161,15 +161,17 @@ describe('interaction log', () => {
   });
 });
 
+const FOLLOW_UP = 'Follow up on (YYYY-MM-DD, tomorrow, +3d, +2w; empty for none):';
+
 describe('interaction log prompts (on a terminal)', () => {
   it('asks for a missing note', async () => {
     const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
       tty: true,
       env: plain,
-      answers: ['Went well'],
+      answers: ['', 'Went well'],
     });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Note:']);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, 'Note:']);
     expect(JSON.parse(result.stdout).note).toBe('Went well');
   });
 
@@ -177,18 +179,36 @@ describe('interaction log prompts (on a terminal)', () => {
     const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
       tty: true,
       env: { ...plain, EDITOR: 'vi' },
-      answers: ['Long\nnotes\n'],
+      answers: ['', 'Long\nnotes\n'],
     });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Note (opens your editor):']);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, 'Note (opens your editor):']);
     expect(JSON.parse(result.stdout).note).toBe('Long\nnotes');
   });
 
   it('asks for a missing channel and type too', async () => {
-    const result = await cli.run(log('--json'), { tty: true, env: plain, answers: ['chat', 'Check-in', 'All good'] });
+    const result = await cli.run(log('--json'), { tty: true, env: plain, answers: ['chat', 'Check-in', '', 'All good'] });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Channel:', 'Type (e.g. Intro call):', 'Note:']);
-    expect(JSON.parse(result.stdout)).toMatchObject({ channel: 'chat', type: 'Check-in', note: 'All good' });
+    expect(result.prompter.asked).toEqual(['Channel:', 'Type (e.g. Intro call):', FOLLOW_UP, 'Note:']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ channel: 'chat', type: 'Check-in', note: 'All good', follow_up_date: null });
+  });
+
+  it('asks for a follow-up date, again after a bad one, and stores it as --follow-up would', async () => {
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '--json'), {
+      tty: true,
+      env: plain,
+      answers: ['someday', '2027-02-30', '2026-12-20', 'Wants a quote'],
+    });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, FOLLOW_UP, FOLLOW_UP, 'Note:']);
+    const flagged = await cli.json(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2026-12-20'));
+    expect(JSON.parse(result.stdout).follow_up_date).toBe(flagged.follow_up_date);
+  });
+
+  it('asks no follow-up when every field was given on the command line', async () => {
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n'), { tty: true, env: plain });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual([]);
   });
 
   it('checks the customer, channel and date before asking for a note', async () => {
@@ -211,7 +231,7 @@ describe('interaction log prompts (on a terminal)', () => {
       `CREATE TRIGGER test_refuse BEFORE INSERT ON customer_interactions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
     );
     const before = cli.snapshot();
-    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['Precious words'] });
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['', 'Precious words'] });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('your note was not saved; here it is:\nPrecious words\nerror: unexpected: disk on fire\n');
     expect(cli.snapshot()).toEqual(before);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
 import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
@@ -65,6 +66,8 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     `--type: say what kind of interaction, e.g. --type "Intro call"`,
     () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
   );
+  const followUpText =
+    options.followUp ?? (isInteractive(session, options) ? await askForFollowUp(session) : undefined);
   const notePrompted = options.note === undefined;
   const note =
     options.note === '-'
@@ -82,7 +85,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       channel,
       type,
       note,
-      followUp: options.followUp,
+      followUp: followUpText,
     });
     renderInteraction(session, interaction, customer.name, options.json);
     const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
@@ -98,6 +101,29 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
     throw error;
   }
+}
+
+/** A log that asks for anything it was not given asks for the (optional) follow-up too. */
+function isInteractive(session: Session, options: InteractionLogOptions): boolean {
+  return session.canPrompt && (options.channel === undefined || options.type === undefined || options.note === undefined);
+}
+
+/** Empty means no follow-up; anything else must parse as --follow-up does, or is asked again. */
+async function askForFollowUp(session: Session): Promise<string | undefined> {
+  const answer = await session.prompter.input({
+    message: 'Follow up on (YYYY-MM-DD, tomorrow, +3d, +2w; empty for none):',
+    validate: (value) => {
+      if (value.trim() === '') return true;
+      try {
+        parseDateInput(value, session.ctx.clock.now());
+        return true;
+      } catch (error) {
+        if (error instanceof UsageError) return error.message;
+        throw error;
+      }
+    },
+  });
+  return answer.trim() === '' ? undefined : answer.trim();
 }
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
