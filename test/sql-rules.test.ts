@@ -287,6 +287,38 @@ describe.each([
     });
   });
 
+  it('refuses a timestamp in any but the canonical UTC form, on INSERT and on UPDATE', () => {
+    const canonical = '2026-12-01T04:00:00.000Z';
+    raw.exec(`INSERT INTO products (id, name, created_at, updated_at) VALUES ('p1', 'Audit', '${canonical}', '${canonical}')`);
+    raw.exec(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada')`);
+    const before = raw.all(`SELECT * FROM products`);
+    const refusal = /timestamps are stored in UTC as YYYY-MM-DDTHH:MM:SS\.sssZ/;
+    for (const value of ['2026-12-01T09:00+05:00', '2026-12-01T04:00Z', '2026-12-01 04:00:00', '2026-12-01', '2026-02-30T10:00:00.000Z', 'soon']) {
+      expect(() => raw.exec(`INSERT INTO products (name, is_active, created_at) VALUES ('X', 0, '${value}')`), value).toThrow(refusal);
+      expect(() => raw.exec(`INSERT INTO customers (name, updated_at) VALUES ('X', '${value}')`), value).toThrow(refusal);
+      expect(() => raw.exec(`UPDATE products SET updated_at = '${value}' WHERE id = 'p1'`), value).toThrow(refusal);
+      expect(() => raw.exec(`UPDATE customers SET created_at = '${value}' WHERE id = 'c1'`), value).toThrow(refusal);
+      expect(() =>
+        raw.exec(`INSERT INTO customer_interactions (customer_id, type, channel, note, created_at) VALUES ('c1', 'Call', 'phone', 'n', '${value}')`),
+      ).toThrow(refusal);
+    }
+    for (const followUp of ['2026-12-01T09:00+05:00', '2026-02-30', '2026-12-20T00:00']) {
+      expect(() =>
+        raw.exec(`INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date) VALUES ('c1', 'Call', 'phone', 'n', '${followUp}')`),
+      ).toThrow(refusal);
+    }
+    expect(raw.all(`SELECT * FROM products`)).toEqual(before);
+    expect(count(`SELECT count(*) FROM customer_interactions`)).toBe(0);
+    // The canonical form, written directly or by strftime, and an all-day follow-up are accepted.
+    raw.exec(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'n', '2026-12-20', strftime('%Y-%m-%dT%H:%M:%fZ', '2026-12-01T09:00+05:00')),
+      ('i2', 'c1', 'Call', 'phone', 'n', '${canonical}', '${canonical}')`);
+    expect(raw.all(`SELECT id, follow_up_date, created_at FROM customer_interactions ORDER BY id`)).toEqual([
+      { id: 'i1', follow_up_date: '2026-12-20', created_at: canonical },
+      { id: 'i2', follow_up_date: canonical, created_at: canonical },
+    ]);
+  });
+
   it('moves updated_at on a raw UPDATE that does not set it, and keeps one that does', () => {
     const old = '2020-01-01T00:00:00.000Z';
     raw.exec(`INSERT INTO products (id, name, created_at, updated_at) VALUES ('p1', 'Audit', '${old}', '${old}')`);

@@ -36,6 +36,11 @@ export const EXPECTED_TRIGGERS = [
   'customer_interactions_insert_existing_id',
   'audit_log_insert_existing_id',
   'customer_interactions_no_delete',
+  'products_timestamps_canonical_insert',
+  'products_timestamps_canonical_update',
+  'customers_timestamps_canonical_insert',
+  'customers_timestamps_canonical_update',
+  'customer_interactions_timestamps_canonical',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */

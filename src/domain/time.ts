@@ -157,10 +157,53 @@ export function endOfDateInput(text: string, now: Date): Date {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** `YYYY-MM-DD` of the local calendar day: follow-ups are stored as local midnight in UTC. */
+/** `YYYY-MM-DD` of the local calendar day that contains `instant`. */
 export function formatLocalDay(instant: string | Date): string {
   const date = new Date(instant);
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${String(date.getFullYear()).padStart(4, '0')}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The one form every timestamp column stores: what toISOString writes, always in UTC. */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A follow-up typed as a day (2026-12-20, tomorrow, +3d) is stored as that calendar day,
+ * `YYYY-MM-DD`, and means that day wherever the user is; one typed with a time is an instant.
+ */
+export function isAllDay(followUp: string): boolean {
+  return CALENDAR_DAY.test(followUp);
+}
+
+/**
+ * The canonical UTC form of an ISO 8601 date or date-time (already checked to be one) as it
+ * arrives in a CSV file: with an offset, `Z`, or none (read as UTC, as SQLite reads it),
+ * with or without seconds; a date alone is its UTC midnight. Canonical text is returned as is.
+ */
+export function canonicalTimestamp(iso: string): string {
+  if (CANONICAL_TIMESTAMP.test(iso)) return iso;
+  if (CALENDAR_DAY.test(iso)) return `${iso}T00:00:00.000Z`;
+  const text = iso.replace(' ', 'T');
+  return new Date(HAS_ZONE.test(text) ? text : `${text}Z`).toISOString();
+}
+
+/** What a --follow-up the user typed is stored as: a calendar day, or a canonical instant. */
+export function followUpFromInput(text: string, now: Date): string {
+  const date = parseDateInput(text, now);
+  return ISO_DATE_TIME_PATTERN.test(text.trim()) ? date.toISOString() : formatLocalDay(date);
+}
+
+/** When a stored follow-up falls due: an all-day one at the start of its local day. */
+export function followUpInstant(followUp: string): Date {
+  if (!isAllDay(followUp)) return new Date(followUp);
+  const [year, month, day] = followUp.split('-').map(Number);
+  return localDay(year!, month! - 1, day!);
+}
+
+/** A stored follow-up for people: its day, in the local time zone for an instant. */
+export function formatFollowUp(followUp: string): string {
+  return isAllDay(followUp) ? followUp : formatLocalDay(followUp);
 }
 
 /** `YYYY-MM-DD HH:MM` in local time, for terminal tables. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { interactionInputSchema, validate } from '../../../domain/schemas.js';
-import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
+import { formatFollowUp, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
 import { checkDateOption, parseChannel, promptCheck } from '../../parse.js';
@@ -88,7 +88,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       followUp: followUpText,
     });
     renderInteraction(session, interaction, customer.name, options.json);
-    const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
+    const followUp = interaction.follow_up_date ? `; follow up on ${formatFollowUp(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
     if (customer.is_archived && interaction.follow_up_date) {
       session.warn(
