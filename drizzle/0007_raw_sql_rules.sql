@@ -105,7 +105,7 @@ UPDATE `customers` SET
 WHERE `created_at` IS NOT strftime('%Y-%m-%dT%H:%M:%fZ', `created_at`)
    OR `updated_at` IS NOT strftime('%Y-%m-%dT%H:%M:%fZ', `updated_at`);
 --> statement-breakpoint
-DROP TRIGGER `customer_interactions_immutable`;
+DROP TRIGGER IF EXISTS `customer_interactions_immutable`;
 --> statement-breakpoint
 UPDATE `customer_interactions` SET
   `created_at` = coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', `created_at`), `created_at`),
