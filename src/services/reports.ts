@@ -98,7 +98,7 @@ export class ReportService {
       owner: request.owner?.trim() || undefined,
     });
     const due = new Map(rows.map((row) => [row, followUpInstant(row.follow_up_date).getTime()]));
-    // Stable: rows due at the same instant keep the repository's order (by name, then id).
+    // Stable: rows due at the same instant keep the repository's order (stored value, name, id).
     return rows
       .sort((a, b) => due.get(a)! - due.get(b)!)
       .map((row) => ({
