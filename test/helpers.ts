@@ -55,9 +55,12 @@ export class ScriptedPrompter implements Prompter {
     if (this.answers.length === 0) throw new Error(`unexpected prompt: ${message}`);
     return this.answers.shift() as T;
   }
-  async input(question: { message: string; default?: string }): Promise<string> {
-    const answer = this.next<string | undefined>(question.message);
-    return answer ?? question.default ?? '';
+  /** Like inquirer, asks again while `validate` refuses the answer. */
+  async input(question: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string> {
+    for (;;) {
+      const answer = (await this.next<string | PromiseLike<string> | undefined>(question.message)) ?? question.default ?? '';
+      if (!question.validate || question.validate(answer) === true) return answer;
+    }
   }
   async select<T>(question: { message: string; choices: Array<Choice<T>> }): Promise<T> {
     const answer = this.next<T | string>(question.message);

@@ -55,11 +55,11 @@ describe('interaction log', () => {
   });
 
   it.each([
-    ['today', '2026-11-25T00:00:00.000Z'],
-    ['tomorrow', '2026-11-26T00:00:00.000Z'],
-    ['+3d', '2026-11-28T00:00:00.000Z'],
-    ['+2w', '2026-12-09T00:00:00.000Z'],
-    ['2027-01-15', '2027-01-15T00:00:00.000Z'],
+    ['today', '2026-11-25'],
+    ['tomorrow', '2026-11-26'],
+    ['+3d', '2026-11-28'],
+    ['+2w', '2026-12-09'],
+    ['2027-01-15', '2027-01-15'],
     ['2027-01-15T14:30:00Z', '2027-01-15T14:30:00.000Z'],
   ])('parses --follow-up %s', async (input, stored) => {
     const interaction = await cli.json(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', input));
@@ -98,6 +98,18 @@ describe('interaction log', () => {
     });
   });
 
+  it('warns that the follow-up of an archived customer is not listed, and it is not', async () => {
+    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2026-12-20'));
+    expect(result).toMatchObject({
+      code: 0,
+      stderr:
+        '✓ logged phone "Call" with "Ada"; follow up on 2026-12-20\n' +
+        'warning: "Ada" is archived: "crm followups" does not list their follow-up until "customer restore" brings them back\n',
+    });
+    expect(await cli.json(['followups'])).toEqual([]);
+  });
+
   it('warns about the customer as it is when the note is saved, not as it was before the prompt', async () => {
     // An answer that archives Ada while "the user is typing": the prompter awaits it.
     const typedWhileArchived = {
@@ -106,7 +118,7 @@ describe('interaction log', () => {
         resolve('Wants a quote');
       },
     };
-    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: [typedWhileArchived] });
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: ['', typedWhileArchived] });
     expect(result).toMatchObject({
       code: 0,
       stderr: '✓ logged phone "Call" with "Ada"\nwarning: "Ada" is archived; "customer restore" brings them back into lists\n',
@@ -149,15 +161,17 @@ describe('interaction log', () => {
   });
 });
 
+const FOLLOW_UP = 'Follow up on (YYYY-MM-DD, tomorrow, +3d, +2w; empty for none):';
+
 describe('interaction log prompts (on a terminal)', () => {
   it('asks for a missing note', async () => {
     const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
       tty: true,
       env: plain,
-      answers: ['Went well'],
+      answers: ['', 'Went well'],
     });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Note:']);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, 'Note:']);
     expect(JSON.parse(result.stdout).note).toBe('Went well');
   });
 
@@ -165,18 +179,36 @@ describe('interaction log prompts (on a terminal)', () => {
     const result = await cli.run(log('-c', 'meeting', '-t', 'Workshop', '--json'), {
       tty: true,
       env: { ...plain, EDITOR: 'vi' },
-      answers: ['Long\nnotes\n'],
+      answers: ['', 'Long\nnotes\n'],
     });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Note (opens your editor):']);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, 'Note (opens your editor):']);
     expect(JSON.parse(result.stdout).note).toBe('Long\nnotes');
   });
 
   it('asks for a missing channel and type too', async () => {
-    const result = await cli.run(log('--json'), { tty: true, env: plain, answers: ['chat', 'Check-in', 'All good'] });
+    const result = await cli.run(log('--json'), { tty: true, env: plain, answers: ['chat', 'Check-in', '', 'All good'] });
     expect(result.code).toBe(0);
-    expect(result.prompter.asked).toEqual(['Channel:', 'Type (e.g. Intro call):', 'Note:']);
-    expect(JSON.parse(result.stdout)).toMatchObject({ channel: 'chat', type: 'Check-in', note: 'All good' });
+    expect(result.prompter.asked).toEqual(['Channel:', 'Type (e.g. Intro call):', FOLLOW_UP, 'Note:']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ channel: 'chat', type: 'Check-in', note: 'All good', follow_up_date: null });
+  });
+
+  it('asks for a follow-up date, again after a bad one, and stores it as --follow-up would', async () => {
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '--json'), {
+      tty: true,
+      env: plain,
+      answers: ['someday', '2027-02-30', '2026-12-20', 'Wants a quote'],
+    });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual([FOLLOW_UP, FOLLOW_UP, FOLLOW_UP, 'Note:']);
+    const flagged = await cli.json(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2026-12-20'));
+    expect(JSON.parse(result.stdout).follow_up_date).toBe(flagged.follow_up_date);
+  });
+
+  it('asks no follow-up when every field was given on the command line', async () => {
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n'), { tty: true, env: plain });
+    expect(result.code).toBe(0);
+    expect(result.prompter.asked).toEqual([]);
   });
 
   it('checks the customer, channel and date before asking for a note', async () => {
@@ -199,7 +231,7 @@ describe('interaction log prompts (on a terminal)', () => {
       `CREATE TRIGGER test_refuse BEFORE INSERT ON customer_interactions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
     );
     const before = cli.snapshot();
-    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['Precious words'] });
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['', 'Precious words'] });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('your note was not saved; here it is:\nPrecious words\nerror: unexpected: disk on fire\n');
     expect(cli.snapshot()).toEqual(before);
@@ -220,7 +252,7 @@ describe('interaction list', () => {
     expect(lines[0]).toBe('id\tcreated_at\tchannel\ttype\tnote\tfollow_up_date');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('');
-    expect(lines[1]).toMatch(/^[0-9a-f-]{36}\t2026-11-26T10:00:00.000Z\temail\tQuote\tline one\\nline\\ttwo\t2026-12-01T00:00:00.000Z$/);
+    expect(lines[1]).toMatch(/^[0-9a-f-]{36}\t2026-11-26T10:00:00.000Z\temail\tQuote\tline one\\nline\\ttwo\t2026-12-01$/);
     expect(lines[2]).toMatch(/^[0-9a-f-]{36}\t2026-11-25T10:00:00.000Z\tphone\tIntro call\tfirst contact\t$/);
   });
 
@@ -230,7 +262,7 @@ describe('interaction list', () => {
     expect(Object.keys(json[0])).toEqual(['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at']);
     const csv = await cli.run(['interaction', 'list', 'ada', '--format', 'csv']);
     expect(csv.stdout.split('\n')[0]).toBe('id,created_at,channel,type,note,follow_up_date');
-    expect(csv.stdout).toContain(',email,Quote,"line one\nline\ttwo",2026-12-01T00:00:00.000Z\n');
+    expect(csv.stdout).toContain(',email,Quote,"line one\nline\ttwo",2026-12-01\n');
   });
 
   it('draws a table on a terminal with local days and minutes', async () => {

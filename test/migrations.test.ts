@@ -196,8 +196,10 @@ describe('the migration that makes product names unique', () => {
     const tag = '0006_products_unique_names';
     const tags = knownMigrations().tags;
     const sqlite = new BetterSqlite(file);
-    // Wind the file back to before the migration, as a file made by an older crm would be.
+    // Wind the file back to before the migration, as a file made by an older crm would be
+    // (without the later trigger that refuses a duplicate name from outside crm, too).
     sqlite.exec(`DROP INDEX products_name_unique_idx;
+      DROP TRIGGER products_insert_existing_name;
       DELETE FROM __drizzle_migrations WHERE rowid NOT IN
         (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT ${tags.indexOf(tag)});
       INSERT INTO products (id, name, is_active) VALUES ('p2', 'AUDIT', 0);`);
@@ -210,5 +212,60 @@ describe('the migration that makes product names unique', () => {
     const after = new BetterSqlite(file);
     expect(contents(after)).toEqual(before);
     after.close();
+  });
+});
+
+describe('the migration that makes every timestamp canonical (0007)', () => {
+  /** The program's migrations up to and including `lastTag`, as an older crm shipped them. */
+  function migrationsUpTo(lastTag: string): string {
+    const folder = path.join(dir, 'old-drizzle');
+    fs.mkdirSync(path.join(folder, 'meta'), { recursive: true });
+    const journal = JSON.parse(fs.readFileSync(path.join(DEFAULT_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: Array<{ tag: string }>;
+    };
+    journal.entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === lastTag) + 1);
+    fs.writeFileSync(path.join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
+    for (const { tag } of journal.entries) {
+      fs.copyFileSync(path.join(DEFAULT_MIGRATIONS_FOLDER, `${tag}.sql`), path.join(folder, `${tag}.sql`));
+    }
+    return folder;
+  }
+
+  it('converts timestamps written in other forms, keeps all-day follow-ups and unreadable text, and logs no edit', () => {
+    const older = path.join(dir, 'older.db');
+    openDatabase(older, { migrationsFolder: migrationsUpTo('0006_products_unique_names') }).close();
+    const sqlite = new BetterSqlite(older);
+    sqlite.exec(`
+      INSERT INTO products (id, name, created_at, updated_at) VALUES ('p1', 'Audit', '2026-01-04T00:00:00+02:00', '2026-01-05T10:00Z');
+      INSERT INTO customers (id, name, created_at, updated_at) VALUES ('c1', 'Ada', '2026-02-01', '2026-02-01T10:00:00.000Z');
+      INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+        ('i1', 'c1', 'Call', 'phone', 'n', '2026-12-01T09:00+05:00', '2026-11-01 10:00:00'),
+        ('i2', 'c1', 'Call', 'phone', 'n', '2026-12-20', '2026-11-02T10:00:00.000Z'),
+        ('i3', 'c1', 'Call', 'phone', 'n', 'next week', 'long ago');
+    `);
+    const auditEntries = (sqlite.prepare(`SELECT count(*) AS n FROM audit_log`).get() as { n: number }).n;
+    sqlite.close();
+
+    const db = openDatabase(older);
+    try {
+      expect(db.appliedMigrations).toContain('0007_raw_sql_rules');
+      const rows = (sql: string) => db.sqlite.prepare(sql).all();
+      expect(rows(`SELECT created_at, updated_at FROM products`)).toEqual([
+        { created_at: '2026-01-03T22:00:00.000Z', updated_at: '2026-01-05T10:00:00.000Z' },
+      ]);
+      expect(rows(`SELECT created_at, updated_at FROM customers`)).toEqual([
+        { created_at: '2026-02-01T00:00:00.000Z', updated_at: '2026-02-01T10:00:00.000Z' },
+      ]);
+      expect(rows(`SELECT id, follow_up_date, created_at FROM customer_interactions ORDER BY id`)).toEqual([
+        { id: 'i1', follow_up_date: '2026-12-01T04:00:00.000Z', created_at: '2026-11-01T10:00:00.000Z' },
+        { id: 'i2', follow_up_date: '2026-12-20', created_at: '2026-11-02T10:00:00.000Z' },
+        { id: 'i3', follow_up_date: 'next week', created_at: 'long ago' },
+      ]);
+      expect(rows(`SELECT count(*) AS n FROM audit_log`)).toEqual([{ n: auditEntries }]);
+      expect(rows(`SELECT count(*) AS n FROM audit_context`)).toEqual([{ n: 0 }]);
+      expect(() => db.sqlite.exec(`UPDATE customer_interactions SET note = 'x' WHERE id = 'i2'`)).toThrow(/interactions are immutable/);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -60,14 +60,14 @@ describe('followups', () => {
       phone: '+44 20 1234',
       email: 'ada@example.com',
       note: 'Send the quote',
-      follow_up_date: '2026-11-20T00:00:00.000Z',
+      follow_up_date: '2026-11-20',
       overdue: true,
       owner: 'alice',
       status: 'lead',
       channel: 'phone',
       type: 'call',
     });
-    expect(rows[1]).toMatchObject({ customer_name: 'Bob', follow_up_date: '2026-11-25T00:00:00.000Z', overdue: false });
+    expect(rows[1]).toMatchObject({ customer_name: 'Bob', follow_up_date: '2026-11-25', overdue: false });
     expect(rows[3]).toMatchObject({ customer_name: 'Fay', note: 'Rescheduled' });
   });
 
@@ -112,8 +112,8 @@ describe('followups', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')).toEqual([
       'follow_up_date\tcustomer_name\tphone\temail\tnote',
-      '2026-11-20T00:00:00.000Z\tAda\t+44 20 1234\tada@example.com\tSend the quote',
-      '2026-11-25T00:00:00.000Z\tBob\t\tbob@example.com\tCall back about the audit',
+      '2026-11-20\tAda\t+44 20 1234\tada@example.com\tSend the quote',
+      '2026-11-25\tBob\t\tbob@example.com\tCall back about the audit',
       '',
     ]);
   });

@@ -201,6 +201,124 @@ describe.each([
     expect(raw.all(`SELECT id, status FROM customers`)).toEqual([{ id: 'c1', status: 'lead' }]);
   });
 
+  describe('every statement form that could delete or rewrite a row past the rules', () => {
+    const seed = () => {
+      raw.exec(`INSERT INTO products (id, name) VALUES ('p1', 'Audit'), ('p2', 'Coaching')`);
+      raw.exec(`INSERT INTO customers (id, name, product_id) VALUES ('c1', 'Ada', 'p1'), ('c2', 'Bob', NULL)`);
+      raw.exec(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i1', 'c1', 'Call', 'phone', 'original')`);
+    };
+    const everything = () => ({
+      products: raw.all(`SELECT * FROM products ORDER BY id`),
+      customers: raw.all(`SELECT * FROM customers ORDER BY id`),
+      interactions: raw.all(`SELECT * FROM customer_interactions ORDER BY id`),
+      audit: raw.all(`SELECT * FROM audit_log ORDER BY id`),
+    });
+    const conflictClauses = (table: string, columns: string, values: string, set: string) => [
+      `INSERT OR REPLACE INTO ${table} (${columns}) VALUES (${values})`,
+      `REPLACE INTO ${table} (${columns}) VALUES (${values})`,
+      `INSERT INTO ${table} (${columns}) VALUES (${values}) ON CONFLICT DO UPDATE SET ${set}`,
+      `INSERT INTO ${table} (${columns}) VALUES (${values}) ON CONFLICT (id) DO UPDATE SET ${set}`,
+      `INSERT OR IGNORE INTO ${table} (${columns}) VALUES (${values})`,
+      `INSERT INTO ${table} (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`,
+    ];
+
+    it.each([
+      ['a product by id', 'products', `id, name`, `'p1', 'Replaced'`, `name = excluded.name`, /UNIQUE constraint failed: products\.id/],
+      ['a product by name', 'products', `id, name`, `'p9', 'AUDIT'`, `name = excluded.name`, /products_name_unique_idx/],
+      ['a customer', 'customers', `id, name`, `'c1', 'Replaced'`, `name = excluded.name`, /UNIQUE constraint failed: customers\.id/],
+      [
+        'an interaction',
+        'customer_interactions',
+        `id, customer_id, type, channel, note`,
+        `'i1', 'c1', 'Call', 'phone', 'rewritten'`,
+        `note = excluded.note`,
+        /interactions are immutable/,
+      ],
+    ])('refuses every conflict clause of an INSERT over %s, and changes nothing', (_what, table, columns, values, set, refusal) => {
+      seed();
+      const before = everything();
+      for (const statement of conflictClauses(table, columns, values, set)) {
+        expect(() => raw.exec(statement), statement).toThrow(refusal);
+      }
+      expect(everything()).toEqual(before);
+    });
+
+    it('refuses UPDATE OR REPLACE onto another row, which would delete that row unseen', () => {
+      seed();
+      const before = everything();
+      expect(() => raw.exec(`UPDATE OR REPLACE products SET id = 'p1' WHERE id = 'p2'`)).toThrow(/UNIQUE constraint failed: products\.id/);
+      expect(() => raw.exec(`UPDATE OR REPLACE products SET name = 'audit' WHERE id = 'p2'`)).toThrow(/products_name_unique_idx/);
+      expect(() => raw.exec(`UPDATE OR REPLACE customers SET id = 'c1' WHERE id = 'c2'`)).toThrow(/UNIQUE constraint failed: customers\.id/);
+      expect(() => raw.exec(`UPDATE OR REPLACE customer_interactions SET id = 'i0' WHERE id = 'i1'`)).toThrow(/interactions are immutable/);
+      expect(everything()).toEqual(before);
+      // A product may still change the case of its own name.
+      raw.exec(`UPDATE OR REPLACE products SET name = 'AUDIT' WHERE id = 'p1'`);
+      expect(raw.all(`SELECT name FROM products WHERE id = 'p1'`)).toEqual([{ name: 'AUDIT' }]);
+    });
+
+    it('refuses a DELETE of interactions whose customer stays, and deletes them with their customer', () => {
+      seed();
+      raw.exec(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i2', 'c2', 'Mail', 'email', 'n')`);
+      const before = everything();
+      for (const statement of [
+        `DELETE FROM customer_interactions WHERE id = 'i1'`,
+        `DELETE FROM customer_interactions`,
+        `DELETE FROM customer_interactions WHERE customer_id = 'c2' RETURNING id`,
+      ]) {
+        expect(() => raw.exec(statement), statement).toThrow(/interactions are immutable: an interaction is deleted only with its customer/);
+      }
+      expect(everything()).toEqual(before);
+      raw.exec(`DELETE FROM customers WHERE id = 'c1'`);
+      expect(raw.all(`SELECT id FROM customer_interactions`)).toEqual([{ id: 'i2' }]);
+      expect(raw.all(`SELECT record_id FROM audit_log WHERE action = 'delete' ORDER BY record_id`)).toEqual([
+        { record_id: 'c1' },
+        { record_id: 'i1' },
+      ]);
+    });
+
+    it('refuses to rewrite an audit entry with INSERT OR REPLACE', () => {
+      seed();
+      const before = everything();
+      const [first] = raw.all<{ id: number }>(`SELECT min(id) AS id FROM audit_log`);
+      expect(() =>
+        raw.exec(`INSERT OR REPLACE INTO audit_log (id, table_name, action) VALUES (${first!.id}, 'customers', 'forged')`),
+      ).toThrow(/audit_log is append-only/);
+      expect(everything()).toEqual(before);
+    });
+  });
+
+  it('refuses a timestamp in any but the canonical UTC form, on INSERT and on UPDATE', () => {
+    const canonical = '2026-12-01T04:00:00.000Z';
+    raw.exec(`INSERT INTO products (id, name, created_at, updated_at) VALUES ('p1', 'Audit', '${canonical}', '${canonical}')`);
+    raw.exec(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada')`);
+    const before = raw.all(`SELECT * FROM products`);
+    const refusal = /timestamps are stored in UTC as YYYY-MM-DDTHH:MM:SS\.sssZ/;
+    for (const value of ['2026-12-01T09:00+05:00', '2026-12-01T04:00Z', '2026-12-01 04:00:00', '2026-12-01', '2026-02-30T10:00:00.000Z', 'soon']) {
+      expect(() => raw.exec(`INSERT INTO products (name, is_active, created_at) VALUES ('X', 0, '${value}')`), value).toThrow(refusal);
+      expect(() => raw.exec(`INSERT INTO customers (name, updated_at) VALUES ('X', '${value}')`), value).toThrow(refusal);
+      expect(() => raw.exec(`UPDATE products SET updated_at = '${value}' WHERE id = 'p1'`), value).toThrow(refusal);
+      expect(() => raw.exec(`UPDATE customers SET created_at = '${value}' WHERE id = 'c1'`), value).toThrow(refusal);
+      expect(() =>
+        raw.exec(`INSERT INTO customer_interactions (customer_id, type, channel, note, created_at) VALUES ('c1', 'Call', 'phone', 'n', '${value}')`),
+      ).toThrow(refusal);
+    }
+    for (const followUp of ['2026-12-01T09:00+05:00', '2026-02-30', '2026-12-20T00:00']) {
+      expect(() =>
+        raw.exec(`INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date) VALUES ('c1', 'Call', 'phone', 'n', '${followUp}')`),
+      ).toThrow(refusal);
+    }
+    expect(raw.all(`SELECT * FROM products`)).toEqual(before);
+    expect(count(`SELECT count(*) FROM customer_interactions`)).toBe(0);
+    // The canonical form, written directly or by strftime, and an all-day follow-up are accepted.
+    raw.exec(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'n', '2026-12-20', strftime('%Y-%m-%dT%H:%M:%fZ', '2026-12-01T09:00+05:00')),
+      ('i2', 'c1', 'Call', 'phone', 'n', '${canonical}', '${canonical}')`);
+    expect(raw.all(`SELECT id, follow_up_date, created_at FROM customer_interactions ORDER BY id`)).toEqual([
+      { id: 'i1', follow_up_date: '2026-12-20', created_at: canonical },
+      { id: 'i2', follow_up_date: canonical, created_at: canonical },
+    ]);
+  });
+
   it('moves updated_at on a raw UPDATE that does not set it, and keeps one that does', () => {
     const old = '2020-01-01T00:00:00.000Z';
     raw.exec(`INSERT INTO products (id, name, created_at, updated_at) VALUES ('p1', 'Audit', '${old}', '${old}')`);

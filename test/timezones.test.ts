@@ -72,7 +72,7 @@ describe('America/New_York, the evening before clocks go forward (2026-03-08 02:
     expect(formatLocalDay('2026-03-09T04:00:00.000Z')).toBe('2026-03-09');
   });
 
-  it('stores follow-ups at local midnight and windows them by local days', async () => {
+  it('stores day follow-ups as local calendar days and windows them by local days', async () => {
     cli.clock.set(now);
     await scheduleFollowUps({
       Friday: '2026-03-06',
@@ -85,13 +85,13 @@ describe('America/New_York, the evening before clocks go forward (2026-03-08 02:
     });
     const all = await followups();
     expect(due(all)).toEqual({
-      Friday: '2026-03-06T05:00:00.000Z',
-      Today: '2026-03-07T05:00:00.000Z',
-      Tomorrow: '2026-03-08T05:00:00.000Z',
-      Monday: '2026-03-09T04:00:00.000Z',
-      NextFriday: '2026-03-13T04:00:00.000Z',
-      NextSaturday: '2026-03-14T04:00:00.000Z',
-      Later: '2026-03-21T04:00:00.000Z',
+      Friday: '2026-03-06',
+      Today: '2026-03-07',
+      Tomorrow: '2026-03-08',
+      Monday: '2026-03-09',
+      NextFriday: '2026-03-13',
+      NextSaturday: '2026-03-14',
+      Later: '2026-03-21',
     });
     expect(all.filter((row) => row.overdue).map((row) => row.customer_name)).toEqual(['Friday']);
     expect(names(await followups('--overdue'))).toEqual(['Friday']);
@@ -130,9 +130,9 @@ describe('America/New_York, the evening of the 25-hour day clocks go back (2026-
     cli.clock.set(now);
     await scheduleFollowUps({ Today: 'today', Tomorrow: 'tomorrow', Plus1: '+1d' });
     expect(due(await followups())).toEqual({
-      Today: '2026-11-01T04:00:00.000Z',
-      Tomorrow: '2026-11-02T05:00:00.000Z',
-      Plus1: '2026-11-02T05:00:00.000Z',
+      Today: '2026-11-01',
+      Tomorrow: '2026-11-02',
+      Plus1: '2026-11-02',
     });
     expect(names(await followups('--today'))).toEqual(['Today']);
     expect(names(await followups('--until', 'today'))).toEqual(['Today']);
@@ -148,9 +148,9 @@ describe('Pacific/Auckland, ahead of UTC, around clocks going forward (2026-09-2
     await scheduleFollowUps({ Yesterday: '2026-11-25', Today: 'today', Tomorrow: '+1d' });
     const all = await followups();
     expect(due(all)).toEqual({
-      Yesterday: '2026-11-24T11:00:00.000Z',
-      Today: '2026-11-25T11:00:00.000Z',
-      Tomorrow: '2026-11-26T11:00:00.000Z',
+      Yesterday: '2026-11-25',
+      Today: '2026-11-26',
+      Tomorrow: '2026-11-27',
     });
     expect(names(await followups('--overdue'))).toEqual(['Yesterday']);
     expect(names(await followups('--today'))).toEqual(['Yesterday', 'Today']);
@@ -162,10 +162,10 @@ describe('Pacific/Auckland, ahead of UTC, around clocks going forward (2026-09-2
     cli.clock.set('2026-09-26T08:00:00.000Z');
     await scheduleFollowUps({ Today: 'today', Sunday: 'tomorrow', Monday: '+2d', TwoWeeks: '+2w' });
     expect(due(await followups())).toEqual({
-      Today: '2026-09-25T12:00:00.000Z',
-      Sunday: '2026-09-26T12:00:00.000Z',
-      Monday: '2026-09-27T11:00:00.000Z',
-      TwoWeeks: '2026-10-09T11:00:00.000Z',
+      Today: '2026-09-26',
+      Sunday: '2026-09-27',
+      Monday: '2026-09-28',
+      TwoWeeks: '2026-10-10',
     });
     expect(names(await followups('--week'))).toEqual(['Today', 'Sunday', 'Monday']);
     expect(names(await followups('--until', '+1d'))).toEqual(['Today', 'Sunday']);
@@ -186,9 +186,9 @@ describe('America/Santiago, where clocks go forward at midnight (2026-09-06 00:0
     cli.clock.set(now);
     await scheduleFollowUps({ Today: 'today', Sunday: 'tomorrow', Monday: '+2d' });
     expect(due(await followups())).toEqual({
-      Today: '2026-09-05T04:00:00.000Z',
-      Sunday: '2026-09-06T04:00:00.000Z',
-      Monday: '2026-09-07T03:00:00.000Z',
+      Today: '2026-09-05',
+      Sunday: '2026-09-06',
+      Monday: '2026-09-07',
     });
     expect(formatLocalDay('2026-09-06T04:00:00.000Z')).toBe('2026-09-06');
     expect(names(await followups('--until', '2026-09-06'))).toEqual(['Today', 'Sunday']);
@@ -213,9 +213,65 @@ describe('months and years ahead (+1m, +1y), as durations count them', () => {
   it('are accepted by interaction log --follow-up and followups --until', async () => {
     await scheduleFollowUps({ NextMonth: '+1m', NextYear: '+1y' });
     expect(due(await followups())).toEqual({
-      NextMonth: '2026-12-25T00:00:00.000Z',
-      NextYear: '2027-11-25T00:00:00.000Z',
+      NextMonth: '2026-12-25',
+      NextYear: '2027-11-25',
     });
     expect(names(await followups('--until', '+1m'))).toEqual(['NextMonth']);
+  });
+});
+
+describe('Europe/Berlin, an all-day follow-up in every output format', () => {
+  inTimeZone('Europe/Berlin', -60);
+
+  it('reads back as the day it was given in the table, TSV, CSV and JSON, of followups and interaction list', async () => {
+    cli.clock.set('2026-12-01T10:00:00.000Z');
+    await scheduleFollowUps({ Ada: '2026-12-20' });
+    const plain = { env: { NO_COLOR: '1' } };
+    const table = await cli.run(['followups'], { tty: true, ...plain });
+    expect(table.stdout).toContain('│ 2026-12-20 ');
+    expect((await cli.run(['followups', '--format', 'tsv'])).stdout).toMatch(/\n2026-12-20\tAda\t/);
+    expect((await cli.run(['followups', '--format', 'csv'])).stdout).toMatch(/\n2026-12-20,Ada,/);
+    expect(due(await followups())).toEqual({ Ada: '2026-12-20' });
+
+    const [logged] = await cli.json<Array<{ follow_up_date: string }>>(['interaction', 'list', 'Ada']);
+    expect(logged!.follow_up_date).toBe('2026-12-20');
+    expect((await cli.run(['interaction', 'list', 'Ada', '--format', 'tsv'])).stdout).toMatch(/\t2026-12-20\n/);
+    expect((await cli.run(['interaction', 'list', 'Ada', '--format', 'csv'])).stdout).toMatch(/,2026-12-20\n/);
+    expect((await cli.run(['interaction', 'list', 'Ada'], { tty: true, ...plain })).stdout).toContain('2026-12-20');
+  });
+
+  it('keeps the day in another time zone, and is due at the start of that local day', async () => {
+    cli.clock.set('2026-12-01T10:00:00.000Z');
+    await scheduleFollowUps({ Ada: '2026-12-20' });
+    process.env.TZ = 'America/Los_Angeles';
+    try {
+      expect(due(await followups('--until', '2026-12-20'))).toEqual({ Ada: '2026-12-20' });
+      expect(await followups('--until', '2026-12-19')).toEqual([]);
+      cli.clock.set('2026-12-21T07:59:59.999Z');
+      expect(await followups('--overdue')).toEqual([]);
+      cli.clock.set('2026-12-21T08:00:00.000Z');
+      expect(names(await followups('--overdue'))).toEqual(['Ada']);
+    } finally {
+      process.env.TZ = 'Europe/Berlin';
+    }
+  });
+
+  it('orders all-day and timed follow-ups, given with any offset, by when they fall due', async () => {
+    cli.clock.set('2026-12-01T10:00:00.000Z');
+    await scheduleFollowUps({
+      Late: '2026-12-20T18:00+01:00',
+      AllDay: '2026-12-20',
+      Early: '2026-12-20T09:00+05:00',
+      Evening: '2026-12-19T23:30+01:00',
+    });
+    const all = await followups();
+    expect(names(all)).toEqual(['Evening', 'AllDay', 'Early', 'Late']);
+    expect(due(all)).toEqual({
+      Evening: '2026-12-19T22:30:00.000Z',
+      AllDay: '2026-12-20',
+      Early: '2026-12-20T04:00:00.000Z',
+      Late: '2026-12-20T17:00:00.000Z',
+    });
+    expect(names(await followups('--until', '2026-12-20T06:00+01:00'))).toEqual(['Evening', 'AllDay', 'Early']);
   });
 });

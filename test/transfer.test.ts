@@ -34,7 +34,7 @@ function seedTrickyData(target: TestCli): void {
   const product = sql.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)');
   product.run('p-1', 'Audit, "deep"', 'line one\nline two\r\nline three', 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
   product.run('p-2', 'Ünïcödé 🚀', '', 0, '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z');
-  product.run('p-3', '=SUM(A1:A2)', null, 1, '2026-01-04T00:00:00Z', '2026-01-04T00:00:00+02:00');
+  product.run('p-3', '=SUM(A1:A2)', null, 1, '2026-01-04T00:00:00.000Z', '2026-01-03T22:00:00.000Z');
   const customer = sql.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z');
   customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z');
@@ -73,16 +73,16 @@ describe('export', () => {
   });
 
   it('quotes a value holding a lone CR, so the round trip keeps it in one row, and exports a BLOB as csv-stringify does', async () => {
-    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-cr', 'Old Mac', 'a\rb\r', 1, '2026-01-01', '2026-01-01');
+    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-cr', 'Old Mac', 'a\rb\r', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
     // The audit triggers refuse a BLOB (JSON cannot hold one); a file from before them may have one.
     cli.db.sqlite.exec('DROP TRIGGER products_audit_insert');
-    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-blob', 'Blob', Buffer.from('hi'), 0, '2026-01-01', '2026-01-01');
+    cli.db.sqlite.prepare('INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)').run('p-blob', 'Blob', Buffer.from('hi'), 0, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
     const first = path.join(dir, 'first');
     expect((await cli.run(['export', '--dir', first])).code).toBe(0);
     expect(read(path.join(first, 'products.csv'))).toBe(
       'id,name,description,is_active,created_at,updated_at\n' +
-        'p-cr,Old Mac,"a\rb\r",1,2026-01-01,2026-01-01\n' +
-        'p-blob,Blob,"{""type"":""Buffer"",""data"":[104,105]}",0,2026-01-01,2026-01-01\n',
+        'p-cr,Old Mac,"a\rb\r",1,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z\n' +
+        'p-blob,Blob,"{""type"":""Buffer"",""data"":[104,105]}",0,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z\n',
     );
     const restored = new TestCli();
     try {
@@ -184,6 +184,30 @@ describe('import of crm files', () => {
       { id: 'c-1', name: 'Ada King', email: 'ada@example.com', updated_at: '2026-05-05T05:05:05.000Z' },
       { id: 'c-2', name: 'Bob The Builder', email: null, updated_at: '2026-06-01T00:00:00.000Z' },
     ]);
+  });
+
+  it('stores every ISO form of a timestamp in the canonical UTC form, and a follow-up day as that day', async () => {
+    await cli.json(['customer', 'add', 'Ada']);
+    const ada = cli.db.sqlite.prepare(`SELECT id FROM customers`).get() as { id: string };
+    const file = write(
+      'interactions.csv',
+      'id,customer_id,type,channel,note,follow_up_date,created_at\n' +
+        `i-1,${ada.id},Call,phone,n,2026-12-01T09:00+05:00,2026-11-01T10:00:00+02:00\n` +
+        `i-2,${ada.id},Call,phone,n,2026-12-20,2026-11-02T10:00Z\n` +
+        `i-3,${ada.id},Call,phone,n,2026-12-21T08:30:15.5Z,2026-11-03T10:00:00\n`,
+    );
+    expect((await cli.run(['import', 'interactions', file])).code).toBe(0);
+    expect(cli.db.sqlite.prepare(`SELECT id, follow_up_date, created_at FROM customer_interactions ORDER BY id`).all()).toEqual([
+      { id: 'i-1', follow_up_date: '2026-12-01T04:00:00.000Z', created_at: '2026-11-01T08:00:00.000Z' },
+      { id: 'i-2', follow_up_date: '2026-12-20', created_at: '2026-11-02T10:00:00.000Z' },
+      { id: 'i-3', follow_up_date: '2026-12-21T08:30:15.500Z', created_at: '2026-11-03T10:00:00.000Z' },
+    ]);
+    const products = write('products.csv', 'name,created_at,updated_at\nAudit,2026-01-04,2026-01-04T00:00:00+02:00\n');
+    expect((await cli.run(['import', 'products', products])).code).toBe(0);
+    expect(cli.db.sqlite.prepare(`SELECT created_at, updated_at FROM products`).get()).toEqual({
+      created_at: '2026-01-04T00:00:00.000Z',
+      updated_at: '2026-01-03T22:00:00.000Z',
+    });
   });
 
   it('reports a fourth active product in the file as a bad row and writes nothing', async () => {

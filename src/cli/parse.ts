@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { UsageError } from '../domain/errors.js';
+import { DateRangeError, UsageError } from '../domain/errors.js';
 import { channelSchema, statusSchema } from '../domain/schemas.js';
 import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
 
@@ -38,4 +38,18 @@ export function promptCheck(schema: z.ZodType): (value: string) => true | string
     const result = schema.safeParse(value);
     return result.success || (result.error.issues[0]?.message ?? 'invalid value');
   };
+}
+
+/**
+ * Runs the parse of a date or duration option so that a value out of range says which
+ * option it was (the parsers in domain/time.ts do not know option names).
+ */
+export function checkDateOption(option: string, text: string | undefined, parse: (text: string) => unknown): void {
+  if (text === undefined) return;
+  try {
+    parse(text);
+  } catch (error) {
+    if (error instanceof DateRangeError) throw new UsageError(`${option} ${error.message}`);
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
+import { canonicalTimestamp, isAllDay } from '../domain/time.js';
 import { decodeBoolean, isIsoTimestamp } from './codec.js';
 import { TABLE_COLUMNS } from './columns.js';
 import { EXTERNAL_ID_FIELD, type ColumnMapping } from './headers.js';
@@ -140,12 +141,18 @@ export class RowReader {
     return id;
   }
 
-  private timestamp(record: readonly CsvCell[], field: string): string | null {
+  /**
+   * Stored in the one canonical UTC form whatever ISO form the file uses, so that times compare
+   * as text; a follow-up given as a date stays an all-day date. Canonical text (every export)
+   * is kept byte for byte.
+   */
+  private timestamp(record: readonly CsvCell[], field: string, allDay = false): string | null {
     const value = this.get(record, field);
-    if (value !== null && !isIsoTimestamp(value)) {
+    if (value === null) return null;
+    if (!isIsoTimestamp(value)) {
       throw new RowError({ column: field, reason: `invalid timestamp "${value}": expected ISO 8601 like 2026-11-25T10:00:00.000Z` });
     }
-    return value;
+    return allDay && isAllDay(value) ? value : canonicalTimestamp(value);
   }
 
   private flag(record: readonly CsvCell[], field: string): number | null {
@@ -257,7 +264,7 @@ export class RowReader {
       channel,
       // A restore keeps an empty note the database already held; a new row needs a real one.
       this.required(record, 'note', this.mapping.native),
-      this.timestamp(record, 'follow_up_date'),
+      this.timestamp(record, 'follow_up_date', true),
       this.timestamp(record, 'created_at'),
     ];
   }

@@ -35,6 +35,19 @@ export const EXPECTED_TRIGGERS = [
   'customer_external_ids_audit_insert',
   'customer_external_ids_audit_update',
   'customer_external_ids_audit_delete',
+  'products_insert_existing_id',
+  'products_insert_existing_name',
+  'products_update_onto_existing',
+  'customers_insert_existing_id',
+  'customers_update_onto_existing',
+  'customer_interactions_insert_existing_id',
+  'audit_log_insert_existing_id',
+  'customer_interactions_no_delete',
+  'products_timestamps_canonical_insert',
+  'products_timestamps_canonical_update',
+  'customers_timestamps_canonical_insert',
+  'customers_timestamps_canonical_update',
+  'customer_interactions_timestamps_canonical',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */

@@ -168,6 +168,12 @@ export const auditContext = sqliteTable(
     at: text('at'),
     mode: text('mode', { enum: ['row', 'summary'] }).notNull().default('row'),
     prune_before: text('prune_before'),
+    /**
+     * Lets this transaction delete interactions of customers that stay (crm archive --to
+     * moving them to the archive file); every other writer may delete an interaction only
+     * with its customer (drizzle/0007_raw_sql_rules.sql).
+     */
+    may_delete_interactions: integer('may_delete_interactions', { mode: 'boolean' }).notNull().default(false),
   },
   (table) => [
     check('audit_context_single_row', sql`${table.id} = 1`),

@@ -17,6 +17,16 @@ export class UsageError extends CrmError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A date or duration that is well-formed but lands outside the years every timestamp column
+ * can hold in its canonical form (four-digit years). The CLI names the option it came from.
+ */
+export class DateRangeError extends UsageError {
+  constructor(readonly input: string) {
+    super(`"${input}" is out of range: it must give a date between 0001-01-01 and 9999-12-31`);
+  }
+}
+
 /** A value that is well-formed on the command line but breaks a data rule. */
 export class ValidationError extends CrmError {}
 

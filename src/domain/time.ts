@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { DateRangeError, UsageError } from './errors.js';
 
 export type DurationUnit = 'd' | 'w' | 'm' | 'y';
 export interface Duration {
@@ -11,6 +11,17 @@ const DURATION_PATTERN = /^(\d+)\s*([dwmy])$/i;
 const RELATIVE_DATE_PATTERN = /^\+(\d+)\s*([dwmy])$/i;
 const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** The instants the canonical form YYYY-MM-DDTHH:MM:SS.sssZ can write (four-digit years). */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `date`, or a usage error when it is invalid or beyond the years 0001-9999. */
+function withinRange(date: Date, input: string): Date {
+  const time = date.getTime();
+  if (Number.isNaN(time) || time < EARLIEST || time > LATEST) throw new DateRangeError(input.trim());
+  return date;
+}
 
 export function parseDuration(text: string): Duration {
   const match = DURATION_PATTERN.exec(text.trim());
@@ -28,7 +39,10 @@ export function parseDuration(text: string): Duration {
  * (6m before 31 August is 28/29 February, clamped like every calendar app does).
  */
 export function instantBefore(now: Date, duration: Duration): Date {
-  const result = new Date(now.getTime());
+  return withinRange(shiftBack(new Date(now.getTime()), duration), duration.text);
+}
+
+function shiftBack(result: Date, duration: Duration): Date {
   switch (duration.unit) {
     case 'd':
       result.setUTCDate(result.getUTCDate() - duration.amount);
@@ -79,6 +93,17 @@ function addLocalMonths(date: Date, months: number): Date {
  * inputs resolve to local midnight.
  */
 export function parseDateInput(text: string, now: Date): Date {
+  return withinRange(parseAnyDateInput(text, now), text);
+}
+
+/** Local midnight of a calendar day; Date's constructor would read years 0-99 as 1900-1999. */
+function localDay(year: number, monthIndex: number, day: number): Date {
+  const date = new Date(2000, monthIndex, day);
+  date.setFullYear(year, monthIndex, day);
+  return date;
+}
+
+function parseAnyDateInput(text: string, now: Date): Date {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
   if (lower === 'today') return startOfLocalDay(now);
@@ -100,7 +125,7 @@ export function parseDateInput(text: string, now: Date): Date {
   }
   const dateOnly = ISO_DATE_PATTERN.exec(trimmed);
   if (dateOnly && isCalendarDay(dateOnly)) {
-    return new Date(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]));
+    return localDay(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]));
   }
   const dateTime = ISO_DATE_TIME_PATTERN.exec(trimmed);
   // JavaScript reads 2026-02-30T10:00 as 2 March instead of refusing it.
@@ -125,16 +150,60 @@ function isCalendarDay([, year, month, day]: RegExpExecArray): boolean {
  */
 export function endOfDateInput(text: string, now: Date): Date {
   const date = parseDateInput(text, now);
-  if (ISO_DATE_TIME_PATTERN.test(text.trim())) return new Date(date.getTime() + 1);
-  return addLocalDays(date, 1);
+  const end = ISO_DATE_TIME_PATTERN.test(text.trim()) ? new Date(date.getTime() + 1) : addLocalDays(date, 1);
+  // Past 9999-12-31 the ISO form gains a sign and no longer sorts as text; nothing is stored there.
+  return new Date(Math.min(end.getTime(), LATEST));
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** `YYYY-MM-DD` of the local calendar day: follow-ups are stored as local midnight in UTC. */
+/** `YYYY-MM-DD` of the local calendar day that contains `instant`. */
 export function formatLocalDay(instant: string | Date): string {
   const date = new Date(instant);
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${String(date.getFullYear()).padStart(4, '0')}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The one form every timestamp column stores: what toISOString writes, always in UTC. */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A follow-up typed as a day (2026-12-20, tomorrow, +3d) is stored as that calendar day,
+ * `YYYY-MM-DD`, and means that day wherever the user is; one typed with a time is an instant.
+ */
+export function isAllDay(followUp: string): boolean {
+  return CALENDAR_DAY.test(followUp);
+}
+
+/**
+ * The canonical UTC form of an ISO 8601 date or date-time (already checked to be one) as it
+ * arrives in a CSV file: with an offset, `Z`, or none (read as UTC, as SQLite reads it),
+ * with or without seconds; a date alone is its UTC midnight. Canonical text is returned as is.
+ */
+export function canonicalTimestamp(iso: string): string {
+  if (CANONICAL_TIMESTAMP.test(iso)) return iso;
+  if (CALENDAR_DAY.test(iso)) return `${iso}T00:00:00.000Z`;
+  const text = iso.replace(' ', 'T');
+  return new Date(HAS_ZONE.test(text) ? text : `${text}Z`).toISOString();
+}
+
+/** What a --follow-up the user typed is stored as: a calendar day, or a canonical instant. */
+export function followUpFromInput(text: string, now: Date): string {
+  const date = parseDateInput(text, now);
+  return ISO_DATE_TIME_PATTERN.test(text.trim()) ? date.toISOString() : formatLocalDay(date);
+}
+
+/** When a stored follow-up falls due: an all-day one at the start of its local day. */
+export function followUpInstant(followUp: string): Date {
+  if (!isAllDay(followUp)) return new Date(followUp);
+  const [year, month, day] = followUp.split('-').map(Number);
+  return localDay(year!, month! - 1, day!);
+}
+
+/** A stored follow-up for people: its day, in the local time zone for an instant. */
+export function formatFollowUp(followUp: string): string {
+  return isAllDay(followUp) ? followUp : formatLocalDay(followUp);
 }
 
 /** `YYYY-MM-DD HH:MM` in local time, for terminal tables. */
@@ -151,7 +220,8 @@ export function parseInstantOrAgo(text: string, now: Date): Date {
   if (DURATION_PATTERN.test(text.trim())) return instantBefore(now, parseDuration(text));
   try {
     return parseDateInput(text, now);
-  } catch {
+  } catch (error) {
+    if (error instanceof DateRangeError) throw error;
     throw new UsageError(
       `invalid date "${text}": use YYYY-MM-DD, an ISO date-time, today, or a duration ago like 90d, 6m, 1y`,
     );

@@ -10,8 +10,13 @@ export interface PipelineFilter {
 }
 
 export interface FollowUpFilter {
-  /** Exclusive upper bound on `follow_up_date` (ISO string); none means every pending one. */
-  dueBefore?: string;
+  /** Which follow-ups are due by then; none means every pending one. */
+  due?: {
+    /** Exclusive upper bound for follow-ups stored as instants (canonical ISO string). */
+    before: string;
+    /** Last calendar day included for all-day follow-ups (`YYYY-MM-DD`). */
+    lastDay: string;
+  };
   owner?: string;
 }
 
@@ -62,7 +67,13 @@ export class ReportRepository {
       isNotNull(customerInteractions.follow_up_date),
       latestOfItsCustomer,
     ];
-    if (filter.dueBefore) conditions.push(lt(customerInteractions.follow_up_date, filter.dueBefore));
+    if (filter.due) {
+      // All-day follow-ups are dates, the rest canonical instants: each is compared with its own kind.
+      const followUp = customerInteractions.follow_up_date;
+      conditions.push(
+        sql`((length(${followUp}) = 10 AND ${followUp} <= ${filter.due.lastDay}) OR (length(${followUp}) > 10 AND ${followUp} < ${filter.due.before}))`,
+      );
+    }
     if (filter.owner) conditions.push(equalsIgnoringCase(customers.owner, filter.owner));
     return this.orm
       .select({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CrmDatabase } from '../db/connection.js';
 import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
-import { parseDateInput } from '../domain/time.js';
+import { followUpFromInput } from '../domain/time.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import { InteractionRepository } from '../repositories/interactions.js';
 import type { CustomerService } from './customers.js';
@@ -26,7 +26,7 @@ export class InteractionService {
 
   log(request: InteractionLogRequest): { interaction: Interaction; customer: Customer } {
     const now = this.clock.now();
-    const followUp = request.followUp === undefined ? null : parseDateInput(request.followUp, now).toISOString();
+    const followUp = request.followUp === undefined ? null : followUpFromInput(request.followUp, now);
     return writeTx(this.db, () => {
       const customer = this.customers.resolve(request.customer);
       const valid = validate(interactionInputSchema, {

@@ -1,5 +1,12 @@
 import type { CrmDatabase } from '../db/connection.js';
-import { addLocalDays, endOfDateInput, startOfLocalDay } from '../domain/time.js';
+import {
+  addLocalDays,
+  endOfDateInput,
+  followUpInstant,
+  formatLocalDay,
+  isAllDay,
+  startOfLocalDay,
+} from '../domain/time.js';
 import type { Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
 import { ReportRepository, type FollowUpRow } from '../repositories/reports.js';
@@ -76,16 +83,28 @@ export class ReportService {
     };
   }
 
-  /** Pending follow-ups in the window, soonest first; those due before today are overdue. */
+  /**
+   * Pending follow-ups in the window, soonest first; those due before today are overdue.
+   * An all-day follow-up (a date) is due at the start of its day in the local time zone.
+   */
   followups(request: FollowUpRequest = {}): FollowUp[] {
     const now = this.clock.now();
     const startOfToday = startOfLocalDay(now);
     const overdueBefore = startOfToday.toISOString();
+    const today = formatLocalDay(now);
+    const bound = this.dueBefore(request, now, startOfToday);
     const rows = this.reports.pendingFollowUps({
-      dueBefore: this.dueBefore(request, now, startOfToday)?.toISOString(),
+      due: bound && { before: bound.toISOString(), lastDay: formatLocalDay(new Date(bound.getTime() - 1)) },
       owner: request.owner?.trim() || undefined,
     });
-    return rows.map((row) => ({ ...row, overdue: row.follow_up_date < overdueBefore }));
+    const due = new Map(rows.map((row) => [row, followUpInstant(row.follow_up_date).getTime()]));
+    // Stable: rows due at the same instant keep the repository's order (stored value, name, id).
+    return rows
+      .sort((a, b) => due.get(a)! - due.get(b)!)
+      .map((row) => ({
+        ...row,
+        overdue: isAllDay(row.follow_up_date) ? row.follow_up_date < today : row.follow_up_date < overdueBefore,
+      }));
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { instantBefore, parseDuration } from '../../../domain/time.js';
 import type { MoveResult } from '../../../services/archive.js';
+import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 
 export interface ArchiveOptions {
@@ -44,6 +46,9 @@ export function registerArchive(program: Command, session: Session): void {
 }
 
 export function runArchive(session: Session, options: ArchiveOptions): void {
+  const reachBack = (text: string) => instantBefore(session.ctx.clock.now(), parseDuration(text));
+  checkDateOption('--older-than', options.olderThan, reachBack);
+  checkDateOption('--interactions-older-than', options.interactionsOlderThan, reachBack);
   const result = session.services.archive.moveToArchive({
     to: path.resolve(session.ctx.cwd, options.to),
     olderThan: options.olderThan,

@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { formatLocalDay } from '../../../domain/time.js';
+import { formatLocalDay, instantBefore, parseDuration } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import { CUSTOMER_STATUSES } from '../../../domain/vocabulary.js';
 import { shortId } from '../../../domain/ids.js';
 import { chooseFormat, type Column } from '../../output.js';
+import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderArchiveChange } from './archive-view.js';
 
@@ -66,6 +67,7 @@ export function runCustomerArchive(session: Session, options: CustomerArchiveOpt
   }
   if (options.status === undefined) throw new UsageError('--older-than needs --status (the stage to archive from)');
   if (options.olderThan === undefined) throw new UsageError('--status needs --older-than (e.g. --older-than 90d)');
+  checkDateOption('--older-than', options.olderThan, (text) => instantBefore(session.ctx.clock.now(), parseDuration(text)));
   runStaleArchive(session, { ...options, status: options.status, olderThan: options.olderThan });
 }
 

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { parseInstantOrAgo } from '../../../domain/time.js';
+import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 
 export interface DbPruneAuditOptions {
@@ -29,6 +31,7 @@ Examples:
 }
 
 export async function runDbPruneAudit(session: Session, options: DbPruneAuditOptions): Promise<void> {
+  checkDateOption('--before', options.before, (text) => parseInstantOrAgo(text, session.ctx.clock.now()));
   const audit = session.services.audit;
   const plan = audit.planPrune(options.before);
   if (plan.count === 0) {

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
-import { formatLocalDay } from '../../../domain/time.js';
+import { endOfDateInput, formatFollowUp } from '../../../domain/time.js';
 import type { FollowUp, FollowUpWindow } from '../../../services/reports.js';
 import { chooseFormat, FORMATS, type Column } from '../../output.js';
+import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 
 export interface FollowupsOptions {
@@ -39,7 +40,7 @@ const followUpColumns: ReadonlyArray<Column<FollowUp>> = [
     header: 'follow_up_date',
     label: 'due',
     value: (f) => f.follow_up_date,
-    display: (f, paint) => (f.overdue ? paint.red(`${formatLocalDay(f.follow_up_date)} overdue`) : formatLocalDay(f.follow_up_date)),
+    display: (f, paint) => (f.overdue ? paint.red(`${formatFollowUp(f.follow_up_date)} overdue`) : formatFollowUp(f.follow_up_date)),
   },
   { header: 'customer_name', label: 'customer', value: (f) => f.customer_name },
   { header: 'phone', value: (f) => f.phone },
@@ -69,6 +70,7 @@ export function registerFollowups(program: Command, session: Session): void {
 }
 
 export function runFollowups(session: Session, options: FollowupsOptions): void {
+  checkDateOption('--until', options.until, (text) => endOfDateInput(text, session.ctx.clock.now()));
   const format = chooseFormat(options, session.stdoutIsTTY);
   const window: FollowUpWindow | undefined = options.overdue
     ? 'overdue'

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
 import { interactionInputSchema, validate } from '../../../domain/schemas.js';
-import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
+import { formatFollowUp, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
-import { parseChannel, promptCheck } from '../../parse.js';
+import { checkDateOption, parseChannel, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderInteraction } from './view.js';
 
@@ -48,7 +49,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   // Everything that can be wrong with the command line is found before the note is typed,
   // so a typo never throws away a note someone just wrote.
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
-  if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
+  checkDateOption('--follow-up', options.followUp, (text) => parseDateInput(text, session.ctx.clock.now()));
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
   const target = session.services.customers.resolve(options.customer);
   const prompter = session.prompter;
@@ -65,6 +66,8 @@ export async function runInteractionLog(session: Session, options: InteractionLo
     `--type: say what kind of interaction, e.g. --type "Intro call"`,
     () => prompter.input({ message: 'Type (e.g. Intro call):', validate: promptCheck(interactionInputSchema.shape.type) }),
   );
+  const followUpText =
+    options.followUp ?? (isInteractive(session, options) ? await askForFollowUp(session) : undefined);
   const notePrompted = options.note === undefined;
   const note =
     options.note === '-'
@@ -82,16 +85,45 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       channel,
       type,
       note,
-      followUp: options.followUp,
+      followUp: followUpText,
     });
     renderInteraction(session, interaction, customer.name, options.json);
-    const followUp = interaction.follow_up_date ? `; follow up on ${formatLocalDay(interaction.follow_up_date)}` : '';
+    const followUp = interaction.follow_up_date ? `; follow up on ${formatFollowUp(interaction.follow_up_date)}` : '';
     session.success(`logged ${interaction.channel} "${interaction.type}" with "${customer.name}"${followUp}`);
-    if (customer.is_archived) session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
+    if (customer.is_archived && interaction.follow_up_date) {
+      session.warn(
+        `"${customer.name}" is archived: "crm followups" does not list their follow-up until "customer restore" brings them back`,
+      );
+    } else if (customer.is_archived) {
+      session.warn(`"${customer.name}" is archived; "customer restore" brings them back into lists`);
+    }
   } catch (error) {
     if (notePrompted && note.trim()) session.info(`your note was not saved; here it is:\n${note}`);
     throw error;
   }
+}
+
+/** A log that asks for anything it was not given asks for the (optional) follow-up too. */
+function isInteractive(session: Session, options: InteractionLogOptions): boolean {
+  return session.canPrompt && (options.channel === undefined || options.type === undefined || options.note === undefined);
+}
+
+/** Empty means no follow-up; anything else must parse as --follow-up does, or is asked again. */
+async function askForFollowUp(session: Session): Promise<string | undefined> {
+  const answer = await session.prompter.input({
+    message: 'Follow up on (YYYY-MM-DD, tomorrow, +3d, +2w; empty for none):',
+    validate: (value) => {
+      if (value.trim() === '') return true;
+      try {
+        parseDateInput(value, session.ctx.clock.now());
+        return true;
+      } catch (error) {
+        if (error instanceof UsageError) return error.message;
+        throw error;
+      }
+    },
+  });
+  return answer.trim() === '' ? undefined : answer.trim();
 }
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */

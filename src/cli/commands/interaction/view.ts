@@ -1,4 +1,4 @@
-import { formatLocalDay, formatLocalMinute } from '../../../domain/time.js';
+import { formatFollowUp, formatLocalMinute } from '../../../domain/time.js';
 import type { Interaction } from '../../../domain/types.js';
 import { shortId } from '../../../domain/ids.js';
 import { type Column } from '../../output.js';
@@ -17,7 +17,7 @@ export const interactionColumns: ReadonlyArray<Column<Interaction>> = [
   {
     header: 'follow_up_date',
     value: (i) => i.follow_up_date,
-    display: (i) => (i.follow_up_date ? formatLocalDay(i.follow_up_date) : ''),
+    display: (i) => (i.follow_up_date ? formatFollowUp(i.follow_up_date) : ''),
   },
 ];
 
@@ -33,7 +33,7 @@ export function renderInteraction(session: Session, interaction: Interaction, cu
     ['channel', interaction.channel],
     ['type', interaction.type],
     ['note', interaction.note],
-    ['follow_up_date', interaction.follow_up_date ? formatLocalDay(interaction.follow_up_date) : null],
+    ['follow_up_date', interaction.follow_up_date ? formatFollowUp(interaction.follow_up_date) : null],
     ['created_at', interaction.created_at],
   ]);
 }
