@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { UsageError } from '../../../domain/errors.js';
+import { refuseDatabaseFile } from '../../../services/index.js';
 import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
@@ -57,7 +58,9 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   try {
     if (options.table !== undefined) {
       const table = parseTableName(options.table);
-      const file = options.out === undefined ? undefined : new FileOutput(path.resolve(session.ctx.cwd, options.out));
+      const out = options.out === undefined ? undefined : path.resolve(session.ctx.cwd, options.out);
+      if (out !== undefined) refuseDatabaseFile(out, session.databasePath, 'the export');
+      const file = out === undefined ? undefined : new FileOutput(out);
       if (file) outputs.push(file);
       const [result] = await session.services.transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
       await file?.commit();
@@ -67,6 +70,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     }
     const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
+    for (const table of RESTORE_ORDER) refuseDatabaseFile(path.join(dir, fileNameFor(table)), session.databasePath, 'the export');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const targets = RESTORE_ORDER.map((table) => {
       const file = new FileOutput(path.join(dir, fileNameFor(table)));

@@ -11,6 +11,7 @@ import {
   type ImportResult,
   type ImportSource,
 } from '../../../services/transfer.js';
+import { refuseDatabaseFile } from '../../../services/index.js';
 import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
@@ -85,6 +86,7 @@ export function registerImport(program: Command, session: Session): void {
 }
 
 export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
+  for (const file of rejectsFiles(session, options)) refuseDatabaseFile(file, session.databasePath, 'rejected rows');
   if (options.rejects !== undefined && options.dir === undefined) {
     // Checked before importing: a rejects file that cannot be written after the commit would lose them.
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
@@ -150,12 +152,23 @@ function openFile(table: ImportSource['table'], file: string, label: string): Im
   return { table, label, input: fs.createReadStream(file), size: fs.statSync(file).size };
 }
 
+/** Every file --rejects may write: the file itself, or one per table in the --rejects folder with --dir. */
+function rejectsFiles(session: Session, options: ImportCommandOptions): string[] {
+  if (options.rejects === undefined) return [];
+  const target = path.resolve(session.ctx.cwd, options.rejects);
+  return options.dir === undefined ? [target] : RESTORE_ORDER.map((table) => rejectsFileIn(target, table));
+}
+
+function rejectsFileIn(folder: string, table: ImportFileResult['table']): string {
+  return path.join(folder, `${table}.rejects.csv`);
+}
+
 function openRejects(session: Session, options: ImportCommandOptions, file: ImportFileResult, opened: FileOutput[]): FileOutput['stream'] {
   const target = path.resolve(session.ctx.cwd, options.rejects!);
   let destination = target;
   if (options.dir !== undefined) {
     fs.mkdirSync(target, { recursive: true, mode: 0o700 });
-    destination = path.join(target, `${file.table}.rejects.csv`);
+    destination = rejectsFileIn(target, file.table);
   }
   const output = new FileOutput(destination);
   opened.push(output);
