@@ -121,7 +121,7 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openDatabase: database ? () => database : (file) => openDatabase(file),
+    openDatabase: database ? () => database : (file, open) => openDatabase(file, open),
     database,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
   };

@@ -19,8 +19,11 @@ export interface Context {
   cwd: string;
   clock: Clock;
   prompter: Prompter;
-  /** Opens the database file once the path is known (after `--db` is parsed). */
-  openDatabase: (path: string) => CrmDatabase;
+  /**
+   * Opens the database file once the path is known (after `--db` is parsed); creates a
+   * missing one only when `create` is set (commands that write).
+   */
+  openDatabase: (path: string, options: { create: boolean }) => CrmDatabase;
   /** A database opened by the caller; used instead of resolving a path, and not closed. */
   database?: CrmDatabase;
   /**
@@ -49,7 +52,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path) => openDatabase(path),
+    openDatabase: (path, options) => openDatabase(path, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

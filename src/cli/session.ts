@@ -22,6 +22,7 @@ export class Session {
   private database: CrmDatabase | undefined;
   private servicesInstance: Services | undefined;
   private rendererInstance: Renderer | undefined;
+  private createsDatabase = false;
 
   private readonly stdoutWatch: OutputWatch;
 
@@ -57,8 +58,17 @@ export class Session {
 
   get db(): CrmDatabase {
     if (this.ctx.database) return this.identified(this.ctx.database);
-    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath));
+    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath, { create: this.createsDatabase }));
     return this.database;
+  }
+
+  /**
+   * Only the commands that write a record (add, import, db init, db migrate) create a missing
+   * database file; they say so before their first use of the database. Any other command on
+   * a missing file fails naming the path, so a mistyped --db never shows an empty database.
+   */
+  allowCreatingDatabase(): void {
+    this.createsDatabase = true;
   }
 
   /** The audit log names whoever runs this command, stamped with the command's clock. */

@@ -92,6 +92,8 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
   }
+  // A dry run writes nothing, so it creates no database either.
+  if (!options.dryRun) session.allowCreatingDatabase();
   const sources = openSources(session, options);
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
