@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
 import { openDatabase, type CrmDatabase } from '../services/index.js';
+import type { OpenFileStream } from './file-output.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -41,6 +42,8 @@ export interface Context {
 export interface ContextHooks {
   /** After each commit of an `archive --to` batch: in the archive file, then in the main one. */
   onArchiveStep?: (step: MoveStep) => void;
+  /** Opens each file `export` writes, so a test can make a write fail as a full disk does. */
+  openFileStream?: OpenFileStream;
 }
 
 export function processContext(): Context {

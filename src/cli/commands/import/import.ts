@@ -29,12 +29,15 @@ export interface ImportCommandOptions {
   skipInvalid?: boolean;
   rejects?: string;
   dryRun?: boolean;
+  partial?: boolean;
   json?: boolean;
 }
 
 const HELP = `
 Restore a crm export with --dir (products, customers, then interactions, all in one
-transaction), or import one table from a file or - (stdin). Rows with an id are upserted
+transaction), or import one table from a file or - (stdin). --dir needs all three files;
+with --partial it restores the tables whose files are present and leaves the others as
+they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
 
 Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
@@ -77,6 +80,7 @@ export function registerImport(program: Command, session: Session): void {
     .option('--audit <mode>', `audit entries: rows (one per row), summary (one for the import), auto (rows up to ${AUDIT_ROWS_LIMIT.toLocaleString('en-US')})`, 'auto')
     .option('--skip-invalid', 'import the valid rows and reject the others instead of aborting')
     .option('--rejects <file>', 'write rejected rows with a reason column here (implies --skip-invalid; a folder with --dir)')
+    .option('--partial', 'with --dir: restore the files present even if some of the three are missing')
     .option('--dry-run', 'check everything and report what would change, writing nothing')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', HELP)
@@ -138,8 +142,17 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
     if (found.length === 0) {
       throw new NotFoundError(`${options.dir} has none of ${RESTORE_ORDER.map(fileNameFor).join(', ')}`);
     }
+    // A folder missing a file is most likely an export that failed half-way: restoring it
+    // as if it were whole would report success on part of the data.
+    const missing = RESTORE_ORDER.filter((table) => !found.includes(table)).map(fileNameFor);
+    if (missing.length > 0 && !options.partial) {
+      throw new NotFoundError(
+        `${options.dir} lacks ${missing.join(' and ')}, so it is not a complete export; nothing was imported (--partial restores only the files present)`,
+      );
+    }
     return found.map((table) => openFile(table, path.join(dir, fileNameFor(table)), path.join(options.dir!, fileNameFor(table))));
   }
+  if (options.partial) throw new UsageError('--partial goes with --dir');
   if (options.table === undefined) throw new UsageError('missing table and file (or --dir DIR): crm import customers contacts.csv');
   const table = parseTableName(options.table);
   if (options.file === undefined) throw new UsageError(`missing file: crm import ${table} FILE (or - for stdin)`);
