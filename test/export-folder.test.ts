@@ -133,3 +133,42 @@ describe('import --dir needs all three files', () => {
     expect(result).toMatchObject({ code: 2, stderr: 'error: --partial goes with --dir\n' });
   });
 });
+
+describe('an existing output file is replaced only when the user says so', () => {
+  let out: string;
+  beforeEach(() => {
+    out = path.join(dir, 'customers.csv');
+    fs.writeFileSync(out, 'my own notes');
+  });
+
+  it('export --out refuses without --force when nobody can be asked, and leaves the file', async () => {
+    const result = await cli.run(['export', 'customers', '--out', out]);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `error: ${out} already exists; pass --force to replace it\n` });
+    expect(tree()).toEqual({ 'customers.csv': 'my own notes' });
+  });
+
+  it('export --out --force replaces it', async () => {
+    expect((await cli.run(['export', 'customers', '--out', out, '--force'])).code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toContain('Ada Lovelace');
+  });
+
+  it('on a terminal, export --out asks, and a no keeps the file', async () => {
+    const declined = await cli.run(['export', 'customers', '--out', out], { tty: true, env: { NO_COLOR: '1' }, answers: [false] });
+    expect(declined).toMatchObject({ code: 1, stderr: `error: cancelled; ${out} was left as it was\n` });
+    expect(declined.prompter.asked).toEqual([`${out} already exists. Replace it?`]);
+    expect(tree()).toEqual({ 'customers.csv': 'my own notes' });
+    const accepted = await cli.run(['export', 'customers', '--out', out], { tty: true, answers: [true] });
+    expect(accepted.code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toContain('Ada Lovelace');
+  });
+
+  it('backup asks on a terminal the same way', async () => {
+    const copy = path.join(dir, 'copy.db');
+    fs.writeFileSync(copy, 'not yet a backup');
+    const declined = await cli.run(['backup', copy], { tty: true, env: { NO_COLOR: '1' }, answers: [false] });
+    expect(declined).toMatchObject({ code: 1, stderr: `error: cancelled; ${copy} was left as it was\n` });
+    expect(fs.readFileSync(copy, 'utf8')).toBe('not yet a backup');
+    expect((await cli.run(['backup', copy], { tty: true, answers: [true] })).code).toBe(0);
+    expect(fs.readFileSync(copy).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+});

@@ -13,6 +13,7 @@ export interface ExportCommandOptions {
   dir?: string;
   out?: string;
   spreadsheetSafe?: boolean;
+  force?: boolean;
 }
 
 const HELP = `
@@ -43,6 +44,7 @@ export function registerExport(program: Command, session: Session): void {
     .argument('[table]', 'products, customers or customer_interactions (also: interactions)')
     .option('--dir <dir>', 'folder for the three files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
+    .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
     .addHelpText('after', HELP)
     .action((table: string | undefined, options: Omit<ExportCommandOptions, 'table'>) => runExport(session, { table, ...options }));
@@ -63,7 +65,10 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   if (options.table !== undefined) {
     const table = parseTableName(options.table);
     const out = options.out === undefined ? undefined : path.resolve(session.ctx.cwd, options.out);
-    if (out !== undefined) refuseDatabaseFile(out, session.databasePath, 'the export');
+    if (out !== undefined) {
+      refuseDatabaseFile(out, session.databasePath, 'the export');
+      await session.mayReplace(out, options.out!, options.force);
+    }
     const file = out === undefined ? undefined : new FileOutput(out, openStream);
     try {
       const [result] = await transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
