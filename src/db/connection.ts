@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   CrmError,
@@ -16,6 +15,7 @@ import {
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
+import { createScratchFolder } from './scratch.js';
 import * as schema from './schema.js';
 
 export type Drizzle = BetterSQLite3Database<typeof schema>;
@@ -193,9 +193,6 @@ function synchronous<T>(work: () => T): () => T {
   };
 }
 
-/** The prefix of the folders crm keeps scratch files in, in the OS temp folder (see scratch.ts). */
-export const READ_ONLY_COPY_PREFIX = 'crm-readonly';
-
 function writable(target: string): boolean {
   try {
     fs.accessSync(target, fs.constants.W_OK);
@@ -234,7 +231,7 @@ function openFile(file: string, timeout: number): OpenedFile {
     const code = (error as { code?: string }).code ?? '';
     if (writable(path.dirname(file)) || !(code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY'))) throw error;
   }
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `${READ_ONLY_COPY_PREFIX}-${process.pid}-`));
+  const folder = createScratchFolder('readonly');
   const release = () => fs.rmSync(folder, { recursive: true, force: true });
   try {
     const copy = path.join(folder, 'database.db');
