@@ -172,3 +172,16 @@ describe('an existing output file is replaced only when the user says so', () =>
     expect(fs.readFileSync(copy).subarray(0, 15).toString()).toBe('SQLite format 3');
   });
 });
+
+it('a full disk while writing the --rejects file of an import: one line saying the import itself was committed', async () => {
+  const csv = path.join(dir, 'leads.csv');
+  fs.writeFileSync(csv, 'name,status\nGrace Hopper,lead\nBad Row,nonsense\n');
+  const rejects = path.join(dir, 'rejects.csv');
+  const result = await cli.run(['import', 'customers', csv, '--rejects', rejects], { hooks: { openFileStream: diskFullOn('.rejects.csv.partial') } });
+  expect(result).toMatchObject({
+    code: 1,
+    stderr: `error: cannot write ${rejects}: no space left on device; the import was committed, but without this file of rejected rows\n`,
+  });
+  expect((await cli.json(['customer', 'list'])).map((customer: { name: string }) => customer.name).sort()).toEqual(['Ada Lovelace', 'Grace Hopper']);
+  expect(fs.readdirSync(dir)).toEqual(['leads.csv']);
+});

@@ -42,7 +42,7 @@ export interface Context {
 export interface ContextHooks {
   /** After each commit of an `archive --to` batch: in the archive file, then in the main one. */
   onArchiveStep?: (step: MoveStep) => void;
-  /** Opens each file `export` writes, so a test can make a write fail as a full disk does. */
+  /** Opens each file `export` and `import --rejects` write, so a test can fail a write as a full disk does. */
   openFileStream?: OpenFileStream;
 }
 

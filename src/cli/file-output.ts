@@ -44,9 +44,11 @@ export class FileOutput {
   private readonly watched: WatchedStream;
   private readonly partial: string;
 
+  /** `consequence` completes the one-line error on a write failure: what it means for the user. */
   constructor(
     readonly file: string,
     open: OpenFileStream = openFileStream,
+    private readonly consequence = 'nothing was written',
   ) {
     const folder = path.dirname(file);
     if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new NotFoundError(`no folder ${folder} to write ${path.basename(file)} in`);
@@ -59,9 +61,9 @@ export class FileOutput {
   }
 
   /** The write error of this file, if any, as one line naming it (not the temporary name). */
-  failure(error: unknown): FileWriteError | undefined {
-    const cause = this.watched.failure ?? (isFileSystemError(error) ? error : undefined);
-    return cause && new FileWriteError(this.file, cause, 'nothing was written');
+  get failure(): FileWriteError | undefined {
+    const cause = this.watched.failure;
+    return cause && new FileWriteError(this.file, cause, this.consequence);
   }
 
   async commit(): Promise<void> {
@@ -69,7 +71,7 @@ export class FileOutput {
       await this.watched.close();
       fs.renameSync(this.partial, this.file);
     } catch (error) {
-      throw this.failure(error) ?? error;
+      throw new FileWriteError(this.file, error, this.consequence);
     }
   }
 
@@ -77,11 +79,6 @@ export class FileOutput {
     this.stream.destroy();
     fs.rmSync(this.partial, { force: true });
   }
-}
-
-function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'EPIPE';
 }
 
 /**
@@ -125,7 +122,7 @@ export class FolderOutput {
   }
 
   /** The first file that failed, as one line naming where it was going. */
-  failure(error: unknown): FileWriteError | undefined {
+  get failure(): FileWriteError | undefined {
     for (const [name, file] of this.files) {
       if (file.failure) return new FileWriteError(path.join(this.folder, name), file.failure, 'nothing was exported');
     }

@@ -79,7 +79,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
       progress.stop();
       file?.abort();
       // A closed pipe (`| head`) included: the entry point ends that one quietly, as for every command.
-      throw file?.failure(error) ?? error;
+      throw file?.failure ?? error;
     }
     return;
   }
@@ -97,6 +97,6 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   } catch (error) {
     progress.stop();
     folder.abort();
-    throw folder.failure(error) ?? error;
+    throw folder.failure ?? error;
   }
 }

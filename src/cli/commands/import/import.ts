@@ -119,7 +119,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     for (const file of rejectFiles) await file.commit();
   } catch (error) {
     for (const file of rejectFiles) file.abort();
-    throw error;
+    throw rejectFiles.map((file) => file.failure).find(Boolean) ?? error;
   } finally {
     progress.stop();
     for (const source of sources) {
@@ -185,7 +185,8 @@ function openRejects(session: Session, options: ImportCommandOptions, file: Impo
     fs.mkdirSync(target, { recursive: true, mode: 0o700 });
     destination = rejectsFileIn(target, file.table);
   }
-  const output = new FileOutput(destination);
+  // The rejects are written after the import commits: a failure here loses only this file.
+  const output = new FileOutput(destination, session.ctx.hooks?.openFileStream, 'the import was committed, but without this file of rejected rows');
   opened.push(output);
   return output.stream;
 }
