@@ -501,7 +501,7 @@ describe('archive --to FILE', () => {
     const result = await cli.run(['archive', '--to', mainPath]);
     expect(result).toMatchObject({
       code: 2,
-      stderr: `error: the archive must be another file than the database itself (${mainPath})\n`,
+      stderr: `error: refusing to write the archive to ${mainPath}: it is the database ${mainPath}; nothing was written\n`,
     });
     expect(cli.snapshot()).toEqual(before);
   });

@@ -67,7 +67,7 @@ describe('opening a file', () => {
 
 describe('a folder that cannot be created', () => {
   it('is one line naming the folder, without hanging (Node\'s recursive mkdir loops forever under /proc)', async () => {
-    const result = await startCrm(['--db', '/proc/nope/x.db', 'product', 'list']).exit(15_000);
+    const result = await startCrm(['--db', '/proc/nope/x.db', 'product', 'add', 'Audit']).exit(15_000);
     expect(result).toMatchObject({
       code: 1,
       signal: null,
@@ -79,16 +79,16 @@ describe('a folder that cannot be created', () => {
   it('names the file standing where a folder is needed, and creates nothing', async () => {
     const file = path.join(dir, 'notes.txt');
     fs.writeFileSync(file, 'keep me');
-    const below = await runCli(['--db', path.join(file, 'sub', 'crm.db'), 'product', 'list']);
+    const below = await runCli(['--db', path.join(file, 'sub', 'crm.db'), 'product', 'add', 'Audit']);
     expect(below).toMatchObject({ code: 1, stdout: '', stderr: `error: cannot create folder ${path.join(file, 'sub')}: ${file} is a file\n` });
-    const beside = await runCli(['--db', path.join(file, 'crm.db'), 'product', 'list']);
+    const beside = await runCli(['--db', path.join(file, 'crm.db'), 'product', 'add', 'Audit']);
     expect(beside).toMatchObject({ code: 1, stderr: `error: cannot create folder ${file}: a file has that name\n` });
     expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
     expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
   });
 
   it('reports a file that cannot be created in an existing folder', async () => {
-    const result = await runCli(['--db', '/proc/crm.db', 'product', 'list']);
+    const result = await runCli(['--db', '/proc/crm.db', 'db', 'init']);
     expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'error: cannot create file /proc/crm.db: no such file or directory\n' });
   });
 });

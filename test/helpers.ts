@@ -6,7 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
 import type { Clock } from '../src/domain/types.js';
-import type { Context, InputStream } from '../src/cli/context.js';
+import type { Context, ContextHooks, InputStream } from '../src/cli/context.js';
 import { run } from '../src/cli/main.js';
 import type { Choice, Prompter } from '../src/cli/prompter.js';
 
@@ -89,6 +89,8 @@ export interface RunOptions {
   stdout?: BufferStream;
   stderr?: BufferStream;
   cwd?: string;
+  /** Fixed points where the test takes over (see ContextHooks). */
+  hooks?: ContextHooks;
 }
 
 export interface RunResult {
@@ -124,9 +126,10 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openDatabase: database ? () => database : (file) => openDatabase(file),
+    openDatabase: database ? () => database : (file, open) => openDatabase(file, open),
     database,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
+    hooks: options.hooks,
   };
   const code = await run(argv, ctx);
   return { code, stdout: stdout.text, stderr: stderr.text, prompter };

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
 import { openDatabase, type CrmDatabase } from '../services/index.js';
+import type { OpenFileStream } from './file-output.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -19,8 +20,11 @@ export interface Context {
   cwd: string;
   clock: Clock;
   prompter: Prompter;
-  /** Opens the database file once the path is known (after `--db` is parsed). */
-  openDatabase: (path: string) => CrmDatabase;
+  /**
+   * Opens the database file once the path is known (after `--db` is parsed); creates a
+   * missing one only when `create` is set (commands that write).
+   */
+  openDatabase: (path: string, options: { create: boolean }) => CrmDatabase;
   /** A database opened by the caller; used instead of resolving a path, and not closed. */
   database?: CrmDatabase;
   /**
@@ -38,6 +42,8 @@ export interface Context {
 export interface ContextHooks {
   /** After each commit of an `archive --to` batch: in the archive file, then in the main one. */
   onArchiveStep?: (step: MoveStep) => void;
+  /** Opens each file `export` and `import --rejects` write, so a test can fail a write as a full disk does. */
+  openFileStream?: OpenFileStream;
 }
 
 export function processContext(): Context {
@@ -49,7 +55,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path) => openDatabase(path),
+    openDatabase: (path, options) => openDatabase(path, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

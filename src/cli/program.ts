@@ -16,7 +16,8 @@ import type { Session } from './session.js';
 
 const ROOT_HELP = `
 Data lives in one SQLite file: --db PATH, else $CRM_DB, else
-$XDG_DATA_HOME/crm/crm.db (~/.local/share/crm/crm.db).
+$XDG_DATA_HOME/crm/crm.db (~/.local/share/crm/crm.db). It is created by
+crm db init or the first add or import; other commands never create it.
 
 Records are named by a <ref>: a full id, a unique id prefix (4+ characters),
 or a unique case-insensitive name.

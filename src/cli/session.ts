@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import fs from 'node:fs';
 import os from 'node:os';
-import { AbortedError, UsageError } from '../domain/errors.js';
+import { AbortedError, ConflictError, UsageError } from '../domain/errors.js';
 import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
@@ -22,6 +23,7 @@ export class Session {
   private database: CrmDatabase | undefined;
   private servicesInstance: Services | undefined;
   private rendererInstance: Renderer | undefined;
+  private createsDatabase = false;
 
   private readonly stdoutWatch: OutputWatch;
 
@@ -57,8 +59,17 @@ export class Session {
 
   get db(): CrmDatabase {
     if (this.ctx.database) return this.identified(this.ctx.database);
-    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath));
+    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath, { create: this.createsDatabase }));
     return this.database;
+  }
+
+  /**
+   * Only the commands that write a record (add, import, db init, db migrate) create a missing
+   * database file; they say so before their first use of the database. Any other command on
+   * a missing file fails naming the path, so a mistyped --db never shows an empty database.
+   */
+  allowCreatingDatabase(): void {
+    this.createsDatabase = true;
   }
 
   /** The audit log names whoever runs this command, stamped with the command's clock. */
@@ -143,6 +154,19 @@ export class Session {
     }
     const ok = await this.prompter.confirm({ message: question, default: false });
     if (!ok) throw new AbortedError('cancelled; nothing was changed');
+  }
+
+  /**
+   * Whether an existing output file may be replaced: --force says yes; on a terminal the
+   * user is asked; anywhere else the command refuses (exit 1) with the hint. `file` is
+   * absolute, `shown` is how the user typed it.
+   */
+  async mayReplace(file: string, shown: string, force: boolean | undefined): Promise<boolean> {
+    if (force || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return Boolean(force);
+    if (!this.canPrompt) throw new ConflictError(`${shown} already exists; pass --force to replace it`);
+    const ok = await this.prompter.confirm({ message: `${shown} already exists. Replace it?`, default: false });
+    if (!ok) throw new AbortedError(`cancelled; ${shown} was left as it was`);
+    return true;
   }
 
   /** A value the command needs: asked for on a terminal, a usage error elsewhere. */

@@ -6,6 +6,8 @@ import path from 'node:path';
 import {
   CrmError,
   fileSystemReason,
+  MissingDatabaseError,
+  ReadOnlyDatabaseError,
   SchemaTooNewError,
   UncreatablePathError,
   UnopenableDatabaseError,
@@ -13,6 +15,7 @@ import {
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
+import { createScratchFolder } from './scratch.js';
 import * as schema from './schema.js';
 
 export type Drizzle = BetterSQLite3Database<typeof schema>;
@@ -69,6 +72,11 @@ export interface OpenOptions {
    * unless a test needs to replay a migration history of its own.
    */
   migrationsFolder?: string;
+  /**
+   * Whether a missing file is created (with its folder). Only commands that write ask for it;
+   * for the others a missing file is a MissingDatabaseError. Default: true.
+   */
+  create?: boolean;
 }
 
 export interface MigrationSet {
@@ -185,6 +193,57 @@ function synchronous<T>(work: () => T): () => T {
   };
 }
 
+function writable(target: string): boolean {
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface OpenedFile {
+  sqlite: Database.Database;
+  readOnly: boolean;
+  /** Removes what opening left behind (the private copy of a read-only WAL database). */
+  release: () => void;
+}
+
+/**
+ * A file that cannot be written (its permissions, its folder's, a read-only mount) is opened
+ * read-only, so reading commands work and a write fails with a plain "read-only" error.
+ * A WAL database needs its -shm index: SQLite can create one beside a read-only file, but not
+ * in a read-only folder, and this build of SQLite has no `immutable` URI. There, the file and
+ * its write-ahead log are copied into a private temp folder and the copy is read: the same
+ * content, as nobody can write the original meanwhile.
+ */
+function openFile(file: string, timeout: number): OpenedFile {
+  const nothingToRelease = () => {};
+  if (file === ':memory:' || (writable(file) && writable(path.dirname(file)))) {
+    return { sqlite: new Database(file, { timeout }), readOnly: false, release: nothingToRelease };
+  }
+  const direct = new Database(file, { readonly: true, fileMustExist: true, timeout });
+  try {
+    direct.prepare('SELECT count(*) FROM sqlite_master').get();
+    return { sqlite: direct, readOnly: true, release: nothingToRelease };
+  } catch (error) {
+    direct.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (writable(path.dirname(file)) || !(code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY'))) throw error;
+  }
+  const folder = createScratchFolder('readonly');
+  const release = () => fs.rmSync(folder, { recursive: true, force: true });
+  try {
+    const copy = path.join(folder, 'database.db');
+    fs.copyFileSync(file, copy);
+    if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+    return { sqlite: new Database(copy, { readonly: true, fileMustExist: true, timeout }), readOnly: true, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): CrmDatabase {
   try {
     return openAndMigrate(file, options);
@@ -197,11 +256,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): CrmDataba
 
 function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
   const inMemory = file === ':memory:';
-  if (!inMemory) createPrivateFile(file);
+  if (!inMemory) {
+    if (options.create === false && !fs.existsSync(file)) throw new MissingDatabaseError(file);
+    createPrivateFile(file);
+  }
   const migrations = knownMigrations(options.migrationsFolder);
-  const sqlite = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const { sqlite, readOnly, release } = openFile(file, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
-    if (!inMemory) sqlite.pragma('journal_mode = WAL');
+    if (!inMemory && !readOnly) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     // A table with triggers gives every write statement a statement journal; kept in a temp
@@ -211,7 +273,8 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     sqlite.function('crm_fold', { deterministic: true }, (value: unknown) =>
       typeof value === 'string' ? foldCase(value) : value,
     );
-    const appliedMigrations = applyPendingMigrations(sqlite, file, migrations);
+    if (readOnly) refuseReadOnlyUpgrade(sqlite, file, migrations);
+    const appliedMigrations = readOnly ? [] : applyPendingMigrations(sqlite, file, migrations);
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
     let writeInstant: Date | undefined;
@@ -223,7 +286,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       // the delete is refused, or rows are logged one by one).
       if (sqlite.inTransaction) return sqlite.transaction(work)();
       try {
-        return sqlite
+        return readOnlyRefused(file, () => sqlite
           .transaction(() => {
             auditStatements ??= {
               fill: sqlite.prepare(
@@ -243,7 +306,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
             auditStatements.empty.run();
             return result;
           })
-          .immediate();
+          .immediate());
       } finally {
         writeInstant = undefined;
       }
@@ -262,11 +325,41 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       get writeInstant() {
         return writeInstant && new Date(writeInstant.getTime());
       },
-      close: () => sqlite.close(),
+      close: () => {
+        sqlite.close();
+        release();
+      },
     };
   } catch (error) {
     sqlite.close();
+    release();
     throw error;
+  }
+}
+
+/** A write refused because the file cannot be written, in plain words. */
+function readOnlyRefused<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_READONLY')) throw new ReadOnlyDatabaseError(file);
+    throw error;
+  }
+}
+
+/** Reading an old schema with a newer program would give wrong answers; upgrading needs a write. */
+function refuseReadOnlyUpgrade(sqlite: Database.Database, file: string, migrations: MigrationSet): void {
+  const { pending } = migrationState(sqlite, migrations);
+  const applied = readApplied(sqlite);
+  const latestKnown = migrations.metas.at(-1)?.folderMillis ?? 0;
+  if (applied.length > 0 && Number(applied.at(-1)!.created_at) > latestKnown) {
+    throw new SchemaTooNewError(`${file} was written by a newer version of crm; upgrade crm to open it`);
+  }
+  if (pending.length > 0) {
+    throw new ReadOnlyDatabaseError(
+      file,
+      `it needs ${pending.length} schema migration(s) first; make it writable and run \`crm db migrate\``,
+    );
   }
 }
 

@@ -70,6 +70,31 @@ export class UnopenableDatabaseError extends CrmError {
   }
 }
 
+/** A path as the user can paste it back into a shell. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * No database file at the path, for a command that does not create one: a mistyped --db
+ * must not silently become an empty database that "has no customers".
+ */
+export class MissingDatabaseError extends CrmError {
+  constructor(readonly file: string) {
+    super(`no database at ${file} (create one with \`crm db init --db ${shellWord(file)}\`, or add a record)`);
+  }
+}
+
+/** A write to a database whose file or folder cannot be written (permissions, read-only mount). */
+export class ReadOnlyDatabaseError extends CrmError {
+  constructor(
+    readonly file: string,
+    why = 'the file or its folder cannot be written; nothing was changed',
+  ) {
+    super(`database ${file} is read-only: ${why}`);
+  }
+}
+
 /** A folder or file crm has to create (the database, its folder, an archive) cannot be made there. */
 export class UncreatablePathError extends CrmError {
   constructor(

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TABLE_COLUMNS } from '../csv/columns.js';
 import { stagedWidth, type SqlValue, type StagedValues } from '../csv/rows.js';
+import { createScratchFolder } from '../db/scratch.js';
 import type { TableName } from '../domain/vocabulary.js';
 
 /**
@@ -45,11 +45,12 @@ export class TransferRepository {
    * The staged rows go to a file of their own rather than TEMP because connections keep TEMP
    * in memory (temp_store = MEMORY, for the audit triggers' statement journals): staged in
    * TEMP, a 1M-customer restore peaked at 1.45 GB. The file is deleted afterwards; a process
-   * killed meanwhile leaves it in the OS temp folder, never in the database.
+   * killed meanwhile leaves it in the OS temp folder (never in the database), and the next
+   * import removes it, knowing from the pid in the folder's name that its owner is gone.
    */
   async withStaging<T>(work: () => Promise<T>): Promise<T> {
     const main = this.sqlite.pragma('main.cache_size', { simple: true }) as number;
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-import-'));
+    const folder = createScratchFolder('import');
     this.sqlite.prepare(`ATTACH DATABASE ? AS ${STAGING_SCHEMA}`).run(path.join(folder, 'staging.db'));
     try {
       this.sqlite.pragma('main.cache_size = -32768');

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type CrmDatabase } from '../db/connection.js';
-import { UncreatablePathError, UnopenableDatabaseError, UsageError, ValidationError } from '../domain/errors.js';
+import { databaseFileNames, refuseDatabaseFile } from '../db/database-files.js';
+import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../domain/errors.js';
 import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
@@ -82,17 +82,6 @@ const DEFAULT_BATCH_SIZE = 200;
 const BUSY_ATTEMPTS = 6;
 
 
-/** Two names for one file (symlinks, `./`) must not pass for two files. */
-function sameFile(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
-  try {
-    const [statA, statB] = [fs.statSync(a), fs.statSync(b)];
-    return statA.dev === statB.dev && statA.ino === statB.ino;
-  } catch {
-    return false;
-  }
-}
-
 /** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
 export class ArchiveService {
   private readonly stale: StaleCustomerRepository;
@@ -147,9 +136,10 @@ export class ArchiveService {
     const customersBefore = request.olderThan === undefined ? null : this.cutoff(request.olderThan);
     const interactionsBefore =
       request.interactionsOlderThan === undefined ? null : this.cutoff(request.interactionsOlderThan);
-    if (sameFile(request.to, this.db.path)) {
-      throw new UsageError(`the archive must be another file than the database itself (${this.db.path})`);
-    }
+    // The archive is a database too: none of its files may be one of the main database's.
+    const [archiveFile, ...archiveCompanions] = databaseFileNames(request.to);
+    refuseDatabaseFile(archiveFile!, this.db.path, 'the archive');
+    for (const companion of archiveCompanions) refuseDatabaseFile(companion, this.db.path, "the archive's companion file");
     const source = new ArchiveSourceRepository(this.db.sqlite);
     const result: MoveResult = {
       to: request.to,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/connection.js';
+import { refuseDatabaseFile } from '../db/database-files.js';
 import { ConflictError, CrmError, NotFoundError, UsageError } from '../domain/errors.js';
 
 export interface BackupResult {
@@ -26,9 +27,7 @@ export class BackupService {
    */
   async backup(destination: string, options: { force?: boolean } = {}): Promise<BackupResult> {
     const target = path.resolve(destination);
-    if (this.db.path !== ':memory:' && path.resolve(this.db.path) === target) {
-      throw new UsageError('the backup file cannot be the database itself');
-    }
+    refuseDatabaseFile(target, this.db.path, 'the backup');
     if (fs.existsSync(target)) {
       if (fs.statSync(target).isDirectory()) throw new UsageError(`${destination} is a folder; give a file name for the copy`);
       if (!options.force) throw new ConflictError(`${destination} already exists; pass --force to replace it`);

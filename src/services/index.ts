@@ -13,6 +13,7 @@ import { TransferService } from './transfer.js';
 // What the CLI needs of the database layer, so that it depends on services alone.
 export { openDatabase, type CrmDatabase } from '../db/connection.js';
 export { resolveDatabasePath } from '../db/location.js';
+export { refuseDatabaseFile } from '../db/database-files.js';
 
 /**
  * The clock the services read: inside a write, that write's one instant (db.writeInstant),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { refuseDatabaseFile } from '../../../services/index.js';
 import type { Session } from '../../session.js';
 
 export interface BackupOptions {
@@ -23,12 +24,16 @@ export function registerBackup(program: Command, session: Session): void {
     .command('backup')
     .description('write a consistent copy of the database file, safe while others write')
     .argument('<file>', 'where to write the copy')
-    .option('-f, --force', 'replace the file if it exists')
+    .option('-f, --force', 'replace the file if it exists (on a terminal you are asked)')
     .addHelpText('after', HELP)
     .action((file: string, options: Omit<BackupOptions, 'file'>) => runBackup(session, { file, ...options }));
 }
 
 export async function runBackup(session: Session, options: BackupOptions): Promise<void> {
-  const result = await session.services.backup.backup(path.resolve(session.ctx.cwd, options.file), { force: options.force });
+  const target = path.resolve(session.ctx.cwd, options.file);
+  // Before asking whether to replace it: the database itself is never offered.
+  refuseDatabaseFile(target, session.databasePath, 'the backup');
+  const force = await session.mayReplace(target, options.file, options.force);
+  const result = await session.services.backup.backup(target, { force });
   session.success(`backed up to ${options.file} (${Math.ceil(result.bytes / 1024)} KiB, integrity and foreign keys checked)`);
 }

@@ -49,6 +49,7 @@ Examples:
 }
 
 export async function runCustomerAdd(session: Session, options: CustomerAddOptions): Promise<void> {
+  session.allowCreatingDatabase();
   const request =
     options.name === undefined
       ? await askForCustomer(session, options)

@@ -17,6 +17,7 @@ export function registerDbMigrate(db: Command, session: Session): void {
 }
 
 export function runDbMigrate(session: Session, options: DbMigrateOptions): void {
+  session.allowCreatingDatabase();
   const report = session.services.database.migrate();
   if (options.json) session.out.json(report);
   const version = `schema version ${report.schema.applied.length} of ${report.schema.known}`;

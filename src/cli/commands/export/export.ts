@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { UsageError } from '../../../domain/errors.js';
-import { FileOutput } from '../../file-output.js';
+import { refuseDatabaseFile } from '../../../services/index.js';
+import { FileOutput, FolderOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
 
@@ -12,11 +13,15 @@ export interface ExportCommandOptions {
   dir?: string;
   out?: string;
   spreadsheetSafe?: boolean;
+  force?: boolean;
 }
 
 const HELP = `
 Without a table, writes products.csv, customers.csv and customer_interactions.csv into
---dir (default: the current folder), all three from one consistent snapshot.
+--dir (default: the current folder), all three from one consistent snapshot. All or
+nothing: the files are written aside and moved in together at the end; if anything fails
+(a full disk), the folder keeps its previous files and nothing half-written is left.
+Other files in the folder are left alone.
 
 The files are lossless: header = column names, NULL is an empty field, an empty string
 is "", booleans are 1/0, timestamps are stored ISO 8601 text. Importing them into an
@@ -39,6 +44,7 @@ export function registerExport(program: Command, session: Session): void {
     .argument('[table]', 'products, customers or customer_interactions (also: interactions)')
     .option('--dir <dir>', 'folder for the three files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
+    .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
     .addHelpText('after', HELP)
     .action((table: string | undefined, options: Omit<ExportCommandOptions, 'table'>) => runExport(session, { table, ...options }));
@@ -51,37 +57,46 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   if (options.table === undefined && options.out !== undefined) {
     throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all three');
   }
+  // Opened before any file is: a missing database leaves nothing behind, not even briefly.
+  const transfer = session.services.transfer;
+  const openStream = session.ctx.hooks?.openFileStream;
   const progress = progressDisplay(session);
   const exportOptions = { spreadsheetSafe: options.spreadsheetSafe, onProgress: progress.onProgress };
-  const outputs: FileOutput[] = [];
-  try {
-    if (options.table !== undefined) {
-      const table = parseTableName(options.table);
-      const file = options.out === undefined ? undefined : new FileOutput(path.resolve(session.ctx.cwd, options.out));
-      if (file) outputs.push(file);
-      const [result] = await session.services.transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
+  if (options.table !== undefined) {
+    const table = parseTableName(options.table);
+    const out = options.out === undefined ? undefined : path.resolve(session.ctx.cwd, options.out);
+    if (out !== undefined) {
+      refuseDatabaseFile(out, session.databasePath, 'the export');
+      await session.mayReplace(out, options.out!, options.force);
+    }
+    const file = out === undefined ? undefined : new FileOutput(out, openStream);
+    try {
+      const [result] = await transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
       await file?.commit();
       progress.stop();
       if (file) session.success(`exported ${result!.rows} ${table} row(s) to ${options.out}`);
-      return;
+    } catch (error) {
+      progress.stop();
+      file?.abort();
+      // A closed pipe (`| head`) included: the entry point ends that one quietly, as for every command.
+      throw file?.failure ?? error;
     }
-    const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const targets = RESTORE_ORDER.map((table) => {
-      const file = new FileOutput(path.join(dir, fileNameFor(table)));
-      outputs.push(file);
-      return { table, output: file.stream };
-    });
-    const results = await session.services.transfer.export(targets, exportOptions);
-    for (const file of outputs) await file.commit();
+    return;
+  }
+  const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
+  for (const table of RESTORE_ORDER) refuseDatabaseFile(path.join(dir, fileNameFor(table)), session.databasePath, 'the export');
+  const folder = new FolderOutput(dir, RESTORE_ORDER.map(fileNameFor), openStream);
+  try {
+    const targets = RESTORE_ORDER.map((table) => ({ table, output: folder.stream(fileNameFor(table)) }));
+    const results = await transfer.export(targets, exportOptions);
+    await folder.commit();
     progress.stop();
     const counts = results.map(({ table, rows }) => `${rows} ${table}`).join(', ');
     session.success(`exported ${counts} to ${options.dir ?? '.'}`);
   } catch (error) {
     progress.stop();
-    for (const file of outputs) file.abort();
-    // A closed pipe (`| head`) included: the entry point ends that one quietly, as for every command.
-    throw error;
+    folder.abort();
+    throw folder.failure ?? error;
   }
 }

@@ -12,6 +12,7 @@ import {
   type ImportResult,
   type ImportSource,
 } from '../../../services/transfer.js';
+import { refuseDatabaseFile } from '../../../services/index.js';
 import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
@@ -30,12 +31,15 @@ export interface ImportCommandOptions {
   rejects?: string;
   dryRun?: boolean;
   encoding?: string;
+  partial?: boolean;
   json?: boolean;
 }
 
 const HELP = `
 Restore a crm export with --dir (products, customers, then interactions, all in one
-transaction), or import one table from a file or - (stdin). Rows with an id are upserted
+transaction), or import one table from a file or - (stdin). --dir needs all three files;
+with --partial it restores the tables whose files are present and leaves the others as
+they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
 
 Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
@@ -80,6 +84,7 @@ export function registerImport(program: Command, session: Session): void {
     .option('--audit <mode>', `audit entries: rows (one per row), summary (one for the import), auto (rows up to ${AUDIT_ROWS_LIMIT.toLocaleString('en-US')})`, 'auto')
     .option('--skip-invalid', 'import the valid rows and reject the others instead of aborting')
     .option('--rejects <file>', 'write rejected rows with a reason column here (implies --skip-invalid; a folder with --dir)')
+    .option('--partial', 'with --dir: restore the files present even if some of the three are missing')
     .option('--dry-run', 'check everything and report what would change, writing nothing')
     .option('--encoding <encoding>', `the file's encoding: ${INPUT_ENCODINGS.join(', ')} (a UTF-16 byte order mark is detected)`, 'utf8')
     .option('--json', 'print the summary as JSON')
@@ -90,12 +95,15 @@ export function registerImport(program: Command, session: Session): void {
 }
 
 export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
+  for (const file of rejectsFiles(session, options)) refuseDatabaseFile(file, session.databasePath, 'rejected rows');
   if (options.rejects !== undefined && options.dir === undefined) {
     // Checked before importing: a rejects file that cannot be written after the commit would lose them.
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
   }
   const encoding = parseEncoding(options.encoding ?? 'utf8');
+  // A dry run writes nothing, so it creates no database either.
+  if (!options.dryRun) session.allowCreatingDatabase();
   const sources = openSources(session, options);
   const progress = progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
@@ -118,7 +126,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     for (const file of rejectFiles) await file.commit();
   } catch (error) {
     for (const file of rejectFiles) file.abort();
-    throw error;
+    throw rejectFiles.map((file) => file.failure).find(Boolean) ?? error;
   } finally {
     progress.stop();
     for (const source of sources) {
@@ -141,8 +149,17 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
     if (found.length === 0) {
       throw new NotFoundError(`${options.dir} has none of ${RESTORE_ORDER.map(fileNameFor).join(', ')}`);
     }
+    // A folder missing a file is most likely an export that failed half-way: restoring it
+    // as if it were whole would report success on part of the data.
+    const missing = RESTORE_ORDER.filter((table) => !found.includes(table)).map(fileNameFor);
+    if (missing.length > 0 && !options.partial) {
+      throw new NotFoundError(
+        `${options.dir} lacks ${missing.join(' and ')}, so it is not a complete export; nothing was imported (--partial restores only the files present)`,
+      );
+    }
     return found.map((table) => openFile(table, path.join(dir, fileNameFor(table)), path.join(options.dir!, fileNameFor(table))));
   }
+  if (options.partial) throw new UsageError('--partial goes with --dir');
   if (options.table === undefined) throw new UsageError('missing table and file (or --dir DIR): crm import customers contacts.csv');
   const table = parseTableName(options.table);
   if (options.file === undefined) throw new UsageError(`missing file: crm import ${table} FILE (or - for stdin)`);
@@ -157,14 +174,26 @@ function openFile(table: ImportSource['table'], file: string, label: string): Im
   return { table, label, input: fs.createReadStream(file), size: fs.statSync(file).size };
 }
 
+/** Every file --rejects may write: the file itself, or one per table in the --rejects folder with --dir. */
+function rejectsFiles(session: Session, options: ImportCommandOptions): string[] {
+  if (options.rejects === undefined) return [];
+  const target = path.resolve(session.ctx.cwd, options.rejects);
+  return options.dir === undefined ? [target] : RESTORE_ORDER.map((table) => rejectsFileIn(target, table));
+}
+
+function rejectsFileIn(folder: string, table: ImportFileResult['table']): string {
+  return path.join(folder, `${table}.rejects.csv`);
+}
+
 function openRejects(session: Session, options: ImportCommandOptions, file: ImportFileResult, opened: FileOutput[]): FileOutput['stream'] {
   const target = path.resolve(session.ctx.cwd, options.rejects!);
   let destination = target;
   if (options.dir !== undefined) {
     fs.mkdirSync(target, { recursive: true, mode: 0o700 });
-    destination = path.join(target, `${file.table}.rejects.csv`);
+    destination = rejectsFileIn(target, file.table);
   }
-  const output = new FileOutput(destination);
+  // The rejects are written after the import commits: a failure here loses only this file.
+  const output = new FileOutput(destination, session.ctx.hooks?.openFileStream, 'the import was committed, but without this file of rejected rows');
   opened.push(output);
   return output.stream;
 }

@@ -25,6 +25,7 @@ export function registerProductAdd(product: Command, session: Session): void {
 }
 
 export function runProductAdd(session: Session, options: ProductAddOptions): void {
+  session.allowCreatingDatabase();
   const product = session.services.products.add({
     name: options.name,
     description: options.description,
