@@ -486,7 +486,7 @@ describe('bulk restore', () => {
       }));
       stage.append(rows);
       const writer = new TableWriter(sqlite, 'customer_interactions', new Set(['id', 'customer_id', 'type', 'channel', 'note', 'created_at']), false);
-      expect(cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3))).toBe(7);
+      expect(cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3))).toEqual({ inserted: 7 });
       stage.drop();
     });
     expect(cli.db.sqlite.prepare('SELECT id FROM customer_interactions ORDER BY rowid').pluck().all()).toEqual(

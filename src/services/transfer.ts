@@ -403,17 +403,18 @@ export class TransferService {
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
-    // Restoring an export into a database without those ids: one statement does it all.
-    if (table !== 'products' && stage.everyRowHasId()) {
-      const inserted = writer.bulkInsert(stage, now);
-      if (inserted !== undefined) {
-        file.inserted += inserted;
-        options.onProgress?.({ phase: 'write', label: file.label, done: inserted, total });
-        return;
-      }
-    }
+    // Restoring an export into a database without those ids: a few statements do it all.
+    let resumeAfter = 0;
     let done = 0;
-    for (const { line, values, raw } of stage.rows()) {
+    if (table !== 'products' && stage.everyRowHasId()) {
+      const { inserted, stoppedAfter } = writer.bulkInsert(stage, now);
+      file.inserted += inserted;
+      done = inserted;
+      options.onProgress?.({ phase: 'write', label: file.label, done, total });
+      if (stoppedAfter === undefined) return;
+      resumeAfter = stoppedAfter;
+    }
+    for (const { line, values, raw } of stage.rows(resumeAfter)) {
       const row: Record<string, SqlValue> = { now };
       columns.forEach((column, index) => (row[column] = values[index] ?? null));
       try {
