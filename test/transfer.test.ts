@@ -510,12 +510,53 @@ describe('bulk restore', () => {
       }));
       stage.append(rows);
       const writer = new TableWriter(sqlite, 'customer_interactions', new Set(['id', 'customer_id', 'type', 'channel', 'note', 'created_at']), false);
-      expect(cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3))).toBe(7);
+      expect(cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3))).toEqual({ inserted: 7 });
       stage.drop();
     });
     expect(cli.db.sqlite.prepare('SELECT id FROM customer_interactions ORDER BY rowid').pluck().all()).toEqual(
       Array.from({ length: 7 }, (_, index) => `i-${index}`),
     );
+  });
+});
+
+describe('bulk restore stopped by a refused slice', () => {
+  it('keeps the slices before it, undoes that slice and says where the row-by-row path resumes', async () => {
+    const sqlite = cli.db.sqlite;
+    let result: unknown;
+    await new TransferRepository(sqlite).withStaging(async () => {
+      const stage = new StagingTable(sqlite, 'customer_interactions', 1);
+      sqlite.prepare(`INSERT INTO customers (id, name) VALUES ('c-1', 'Ada')`).run();
+      const rows = Array.from({ length: 7 }, (_, index) => ({
+        line: index + 2,
+        values: [`i-${index}`, index === 4 ? 'c-missing' : 'c-1', 'Call', 'phone', `note ${index}`, null, '2026-01-01T00:00:00.000Z'],
+        raw: null,
+      }));
+      stage.append(rows);
+      const writer = new TableWriter(sqlite, 'customer_interactions', new Set(['id', 'customer_id', 'type', 'channel', 'note', 'created_at']), false);
+      result = cli.db.write(() => writer.bulkInsert(stage, '2026-11-25T10:00:00.000Z', 3));
+      expect([...stage.rows(3)].map((row) => row.values[0])).toEqual(['i-3', 'i-4', 'i-5', 'i-6']);
+      stage.drop();
+    });
+    expect(result).toEqual({ inserted: 3, stoppedAfter: 3 });
+    expect(sqlite.prepare('SELECT id FROM customer_interactions ORDER BY rowid').pluck().all()).toEqual(['i-0', 'i-1', 'i-2']);
+  });
+
+  it('imports an export whose later rows exist already: new rows inserted, existing ones unchanged, in file order', async () => {
+    const dir = tempDir();
+    try {
+      const customers = Array.from({ length: 12 }, (_, index) => `c-${String(index).padStart(2, '0')},Customer ${index},,,,lead,,,0,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z`);
+      const header = 'id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at';
+      fs.writeFileSync(path.join(dir, 'late.csv'), `${header}\n${customers.slice(9).join('\n')}\n`);
+      fs.writeFileSync(path.join(dir, 'all.csv'), `${header}\n${customers.join('\n')}\n`);
+      const transfer = new TransferService(cli.db, cli.clock);
+      const source = (name: string) => [{ table: 'customers' as const, label: name, input: fs.createReadStream(path.join(dir, name)) }];
+      await transfer.import(source('late.csv'));
+      const result = await transfer.import(source('all.csv'));
+      expect(result.files[0]).toMatchObject({ rows: 12, inserted: 9, unchanged: 3, rejected: 0 });
+      expect(cli.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(12);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

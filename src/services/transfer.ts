@@ -435,16 +435,17 @@ export class TransferService {
     const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
-    // Restoring an export into a database without those ids: one statement does it all.
-    if (table !== 'products' && stage.everyRowHasId()) {
-      const inserted = writer.bulkInsert(stage, now);
-      if (inserted !== undefined) {
-        file.inserted += inserted;
-        options.onProgress?.({ phase: 'write', label: file.label, done: inserted, total });
-        return;
-      }
-    }
+    // Restoring an export into a database without those ids: a few statements do it all.
+    let resumeAfter = 0;
     let done = 0;
+    if (table !== 'products' && stage.everyRowHasId()) {
+      const { inserted, stoppedAfter } = writer.bulkInsert(stage, now);
+      file.inserted += inserted;
+      done = inserted;
+      options.onProgress?.({ phase: 'write', label: file.label, done, total });
+      if (stoppedAfter === undefined) return;
+      resumeAfter = stoppedAfter;
+    }
     // The active-product limit is about the end state: a row activating a product before a
     // later row deactivates another is retried once every other row is written.
     const refusedActivations: Array<{ line: number; raw: string | null; row: Record<string, SqlValue> }> = [];
@@ -475,7 +476,7 @@ export class TransferService {
         rejectLog.add({ source, line, ...problem, raw });
       }
     };
-    for (const { line, values, raw } of stage.rows()) {
+    for (const { line, values, raw } of stage.rows(resumeAfter)) {
       const row: Record<string, SqlValue> = { now };
       columns.forEach((column, index) => (row[column] = values[index] ?? null));
       writeRow(line, raw, row, values[columns.length] === 1, (values[columns.length + 1] as string | null) ?? null, table !== 'products');
