@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
-import { openDatabase, type CrmDatabase } from '../services/index.js';
+import type { CrmDatabase } from '../services/index.js';
+import { loadedServices } from './layers.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -49,7 +50,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path) => openDatabase(path),
+    openDatabase: (path) => loadedServices().openDatabase(path),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.js';
-import { CUSTOMER_STATUSES, INTERACTION_CHANNELS } from './vocabulary.js';
+import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, invalidChannelMessage, invalidStatusMessage } from './vocabulary.js';
 
 const requiredText = (field: string) =>
   z
@@ -30,14 +30,9 @@ const optionalEmail = optionalText.refine((value) => value === null || EMAIL_PAT
   error: (issue) => `invalid email "${String(issue.input)}": expected an address like name@example.com`,
 });
 
-export const statusSchema = z.enum(CUSTOMER_STATUSES, {
-  error: (issue) => `invalid status "${String(issue.input)}": use one of ${CUSTOMER_STATUSES.join(', ')}`,
-});
+export const statusSchema = z.enum(CUSTOMER_STATUSES, { error: (issue) => invalidStatusMessage(issue.input) });
 
-export const channelSchema = z.enum(INTERACTION_CHANNELS, {
-  error: (issue) =>
-    `invalid channel "${String(issue.input)}": use one of ${INTERACTION_CHANNELS.join(', ')}`,
-});
+export const channelSchema = z.enum(INTERACTION_CHANNELS, { error: (issue) => invalidChannelMessage(issue.input) });
 
 export const productInputSchema = z.object({
   name: singleLineText('product name'),

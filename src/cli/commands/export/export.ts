@@ -51,7 +51,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   if (options.table === undefined && options.out !== undefined) {
     throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all three');
   }
-  const progress = progressDisplay(session);
+  const progress = await progressDisplay(session);
   const exportOptions = { spreadsheetSafe: options.spreadsheetSafe, onProgress: progress.onProgress };
   const outputs: FileOutput[] = [];
   try {
@@ -59,7 +59,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
       const table = parseTableName(options.table);
       const file = options.out === undefined ? undefined : new FileOutput(path.resolve(session.ctx.cwd, options.out));
       if (file) outputs.push(file);
-      const [result] = await session.services.transfer.export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
+      const [result] = await (await session.services.transfer()).export([{ table, output: file?.stream ?? session.ctx.stdout }], exportOptions);
       await file?.commit();
       progress.stop();
       if (file) session.success(`exported ${result!.rows} ${table} row(s) to ${options.out}`);
@@ -73,7 +73,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
       outputs.push(file);
       return { table, output: file.stream };
     });
-    const results = await session.services.transfer.export(targets, exportOptions);
+    const results = await (await session.services.transfer()).export(targets, exportOptions);
     for (const file of outputs) await file.commit();
     progress.stop();
     const counts = results.map(({ table, rows }) => `${rows} ${table}`).join(', ');

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
-import {
-  AUDIT_ROWS_LIMIT,
-  type AuditMode,
-  type DuplicatePolicy,
-  type ImportFileResult,
-  type ImportResult,
-  type ImportSource,
+import { AUDIT_ROWS_LIMIT } from '../../../services/transfer-limits.js';
+import type {
+  AuditMode,
+  DuplicatePolicy,
+  ImportFileResult,
+  ImportResult,
+  ImportSource,
 } from '../../../services/transfer.js';
 import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
@@ -91,11 +91,11 @@ export async function runImport(session: Session, options: ImportCommandOptions)
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} for --rejects`);
   }
   const sources = openSources(session, options);
-  const progress = progressDisplay(session);
+  const progress = await progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
   let result: ImportResult;
   try {
-    result = await session.services.transfer.import(sources, {
+    result = await (await session.services.transfer()).import(sources, {
       map: options.map,
       status: options.status,
       owner: options.owner,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatLocalDay, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
@@ -47,6 +46,7 @@ Examples:
 export async function runInteractionLog(session: Session, options: InteractionLogOptions): Promise<void> {
   // Everything that can be wrong with the command line is found before the note is typed,
   // so a typo never throws away a note someone just wrote.
+  const { interactionInputSchema, validate } = await import('../../../domain/schemas.js');
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
   if (options.followUp !== undefined) parseDateInput(options.followUp, session.ctx.clock.now());
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
@@ -71,7 +71,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       ? await readAll(session.ctx.stdin)
       : (options.note ??
         (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin`, () =>
-          askForNote(session),
+          askForNote(session, promptCheck(interactionInputSchema.shape.note)),
         )));
 
   try {
@@ -95,11 +95,11 @@ export async function runInteractionLog(session: Session, options: InteractionLo
 }
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
-function askForNote(session: Session): Promise<string> {
+function askForNote(session: Session, checkNote: (value: string) => true | string): Promise<string> {
   const { env } = session.ctx;
   const { prompter } = session;
   if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
-  return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
+  return prompter.input({ message: 'Note:', validate: checkNote });
 }
 
 async function readAll(stream: InputStream): Promise<string> {
