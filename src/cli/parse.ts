@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { UsageError } from '../domain/errors.js';
 import {
   CUSTOMER_STATUSES,
@@ -40,7 +40,7 @@ export function parsePositiveInteger(text: string, option: string): number {
 }
 
 /** For prompt `validate` hooks: `true`, or the schema's message so the prompt asks again. */
-export function promptCheck(schema: z.ZodType): (value: string) => true | string {
+export function promptCheck(schema: ZodMiniType): (value: string) => true | string {
   return (value) => {
     const result = schema.safeParse(value);
     return result.success || (result.error.issues[0]?.message ?? 'invalid value');
