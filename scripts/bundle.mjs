@@ -27,5 +27,9 @@ await build({
   // CommonJS dependencies (commander, cli-table3) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __crmCreateRequire } from 'node:module'; const require = __crmCreateRequire(import.meta.url);" },
   legalComments: 'none',
+  // A third less to parse on every start (about 7% less CPU per command, npm run bench:startup).
+  // Names are kept, so a CRM_DEBUG stack trace still names its functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
