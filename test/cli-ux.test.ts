@@ -35,7 +35,12 @@ describe('prompts with colour turned off', () => {
     };
     await cli.run(['customer', 'add', 'Ada Lovelace']);
     const running = run([...flags, 'customer', 'delete', 'ada lovelace'], ctx);
-    setTimeout(() => stdin.write('y\n'), 20);
+    // Answered once the question is on screen: inquirer is loaded with the first prompt, and
+    // a keystroke sent before it listens is lost.
+    for (let waited = 0; !stderr.text.includes('Delete customer') && waited < 10_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stdin.write('y\n');
     const code = await running;
     return { code, stderr: stderr.text };
   }

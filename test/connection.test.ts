@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BUSY_TIMEOUT_MS, knownMigrations, openDatabase } from '../src/db/connection.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MIGRATIONS_FOLDER, knownMigrations, openDatabase } from '../src/db/connection.js';
 import { resolveDatabasePath } from '../src/db/location.js';
 import { SchemaTooNewError } from '../src/domain/errors.js';
 import { runCli, startCrm, tempDir } from './helpers.js';
@@ -62,6 +62,18 @@ describe('opening a file', () => {
     });
     expect(second.sqlite.pragma('user_version', { simple: true })).toBe(knownMigrations().metas.length);
     second.close();
+  });
+
+  it('reads no migration file to open an up-to-date file: the journal says all it needs', () => {
+    const file = path.join(dir, 'crm.db');
+    openDatabase(file).close();
+    const journalOnly = path.join(dir, 'journal-only');
+    fs.mkdirSync(path.join(journalOnly, 'meta'), { recursive: true });
+    fs.copyFileSync(path.join(DEFAULT_MIGRATIONS_FOLDER, 'meta', '_journal.json'), path.join(journalOnly, 'meta', '_journal.json'));
+    const reopened = openDatabase(file, { migrationsFolder: journalOnly });
+    expect(reopened.appliedMigrations).toEqual([]);
+    expect(reopened.sqlite.prepare('SELECT count(*) AS n FROM products').get()).toEqual({ n: 0 });
+    reopened.close();
   });
 });
 

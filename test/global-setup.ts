@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const builtEntry = path.join(root, 'dist', 'src', 'cli', 'main.js');
+// The bundle is written last by `npm run build` (after tsc's dist/src/), so its age is the build's.
+const builtEntry = path.join(root, 'dist', 'bundle', 'crm.js');
 
 function newestSourceChange(): number {
   const sources = fs
@@ -14,11 +15,11 @@ function newestSourceChange(): number {
 }
 
 /**
- * Tests that spawn `bin/crm.js` run the compiled JavaScript, so build once before the run
+ * Tests that spawn `bin/crm.js` run the bundle (and fixtures the compiled dist/src/), so build once before the run
  * when dist/ is missing or older than src/ (`npm test` has just built, so it skips this).
  */
 export default function buildIfStale(): void {
   const built = fs.existsSync(builtEntry) ? fs.statSync(builtEntry).mtimeMs : 0;
   if (built >= newestSourceChange()) return;
-  execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }

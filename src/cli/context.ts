@@ -1,8 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
-import { openDatabase, type CrmDatabase } from '../services/index.js';
+import type { CrmDatabase } from '../services/index.js';
 import type { OpenFileStream } from './file-output.js';
+import { loadedServices } from './layers.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -55,7 +56,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path, options) => openDatabase(path, options),
+    openDatabase: (path, options) => loadedServices().openDatabase(path, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

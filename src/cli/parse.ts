@@ -1,27 +1,34 @@
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { DateRangeError, UsageError } from '../domain/errors.js';
-import { channelSchema, statusSchema } from '../domain/schemas.js';
-import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
+import {
+  CUSTOMER_STATUSES,
+  INTERACTION_CHANNELS,
+  invalidChannelMessage,
+  invalidStatusMessage,
+  type CustomerStatus,
+  type InteractionChannel,
+} from '../domain/vocabulary.js';
 
 /**
  * Values typed on the command line are checked here, before any work, so that a malformed
  * one is a usage error (exit 2) with the same wording the services use for stored data.
+ * A plain lookup rather than the zod schemas, which list commands would otherwise load.
  */
-function parseWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
+function parseChoice<T extends string>(choices: readonly T[], text: string, invalid: (typed: string) => string): T {
   // "Closed Won" and "closed-won" mean closed_won: nobody should have to remember the underscore.
-  const result = schema.safeParse(text.trim().toLowerCase().replace(/[\s-]+/g, '_'));
-  if (result.success) return result.data;
-  // Reparsed as typed so that the message quotes what the user wrote, not the normalised form.
-  const asTyped = schema.safeParse(text);
-  throw new UsageError((asTyped.success ? undefined : asTyped.error.issues[0]?.message) ?? `invalid value "${text}"`);
+  const normalised = text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const choice = choices.find((value) => value === normalised);
+  // The message quotes what the user wrote, not the normalised form.
+  if (choice === undefined) throw new UsageError(invalid(text));
+  return choice;
 }
 
 export function parseStatus(text: string): CustomerStatus {
-  return parseWith(statusSchema, text);
+  return parseChoice(CUSTOMER_STATUSES, text, invalidStatusMessage);
 }
 
 export function parseChannel(text: string): InteractionChannel {
-  return parseWith(channelSchema, text);
+  return parseChoice(INTERACTION_CHANNELS, text, invalidChannelMessage);
 }
 
 export function parsePositiveInteger(text: string, option: string): number {
@@ -33,7 +40,7 @@ export function parsePositiveInteger(text: string, option: string): number {
 }
 
 /** For prompt `validate` hooks: `true`, or the schema's message so the prompt asks again. */
-export function promptCheck(schema: z.ZodType): (value: string) => true | string {
+export function promptCheck(schema: ZodMiniType): (value: string) => true | string {
   return (value) => {
     const result = schema.safeParse(value);
     return result.success || (result.error.issues[0]?.message ?? 'invalid value');

@@ -62,7 +62,10 @@ export function buildProgram(session: Session): Command {
     .option('--no-color', 'disable colour (also: NO_COLOR)')
     .option('--no-input', 'never prompt; a missing value is an error instead')
     .addHelpText('after', ROOT_HELP)
-    .hook('preAction', () => session.setGlobals(program.opts()));
+    .hook('preAction', async () => {
+      session.setGlobals(program.opts());
+      await session.prepare();
+    });
 
   registerProductCommands(program, session);
   registerCustomerCommands(program, session);

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { TransferProgress } from '../services/transfer.js';
 import type { Session } from './session.js';
 
@@ -14,11 +14,15 @@ const PHASE_WORDS: Record<TransferProgress['phase'], string> = {
   export: 'exporting',
 };
 
-/** A progress bar on stderr when it is a terminal; nothing at all otherwise (logs stay clean). */
-export function progressDisplay(session: Session): ProgressDisplay {
+/**
+ * A progress bar on stderr when it is a terminal; nothing at all otherwise (logs stay clean).
+ * cli-progress is loaded only then.
+ */
+export async function progressDisplay(session: Session): Promise<ProgressDisplay> {
   const stderr = session.ctx.stderr;
   if (!stderr.isTTY) return { stop: () => {} };
-  let bar: cliProgress.SingleBar | undefined;
+  const { default: cliProgress } = await import('cli-progress');
+  let bar: SingleBar | undefined;
   let current = '';
   const stop = () => {
     bar?.stop();

@@ -1,4 +1,3 @@
-import { confirm, editor, input, select } from '@inquirer/prompts';
 import type { Readable, Writable } from 'node:stream';
 
 export interface Choice<T> {
@@ -40,15 +39,18 @@ const PLAIN_THEME = {
   },
 };
 
+/** Loaded with the first question: most commands never ask one, and inquirer is slow to load. */
+const inquirer = () => import('@inquirer/prompts');
+
 /** Prompts are drawn on stderr so that stdout carries only the command's result. */
 export function inquirerPrompter(stdin: Readable, stderr: Writable, color = true): Prompter {
   const streams = { input: stdin, output: stderr };
   const theme = color ? {} : { theme: PLAIN_THEME };
   return {
-    input: (question) => input({ ...question, ...theme }, streams),
-    select: (question) => select({ ...question, ...theme }, streams),
-    confirm: (question) => confirm({ ...question, ...theme }, streams),
-    editor: (question) => editor({ ...question, ...theme }, streams),
+    input: async (question) => (await inquirer()).input({ ...question, ...theme }, streams),
+    select: async (question) => (await inquirer()).select({ ...question, ...theme }, streams),
+    confirm: async (question) => (await inquirer()).confirm({ ...question, ...theme }, streams),
+    editor: async (question) => (await inquirer()).editor({ ...question, ...theme }, streams),
     plain: () => inquirerPrompter(stdin, stderr, false),
   };
 }

@@ -2,9 +2,10 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import fs from 'node:fs';
 import os from 'node:os';
 import { AbortedError, ConflictError, UsageError } from '../domain/errors.js';
-import { resolveDatabasePath, Services, type CrmDatabase } from '../services/index.js';
+import type { CrmDatabase, Services } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
+import { loadedServices, loadServices } from './layers.js';
 import type { Prompter } from './prompter.js';
 import { Renderer } from './output.js';
 
@@ -43,6 +44,11 @@ export class Session {
     return this.stdoutWatch.otherFailure;
   }
 
+  /** Loads what a command's action needs before it runs; never done for --help or --version. */
+  async prepare(): Promise<void> {
+    await loadServices();
+  }
+
   setGlobals(globals: GlobalOptions): void {
     // An empty --db (often an unset shell variable: --db "$FILE") must not quietly fall back
     // to another file. An empty CRM_DB, by contrast, means unset, as is usual for variables.
@@ -54,7 +60,12 @@ export class Session {
 
   get databasePath(): string {
     if (this.ctx.database) return this.ctx.database.path;
-    return resolveDatabasePath(this.globals.db, this.ctx.env, this.ctx.cwd);
+    return loadedServices().resolveDatabasePath(this.globals.db, this.ctx.env, this.ctx.cwd);
+  }
+
+  /** Refuses, before anything is written, an output path that is this database or one of its companion files. */
+  refuseDatabaseFile(target: string, what: string): void {
+    loadedServices().refuseDatabaseFile(target, this.databasePath, what);
   }
 
   get db(): CrmDatabase {
@@ -90,7 +101,7 @@ export class Session {
   }
 
   get services(): Services {
-    this.servicesInstance ??= new Services(this.db, this.ctx.clock);
+    this.servicesInstance ??= new (loadedServices().Services)(this.db, this.ctx.clock);
     return this.servicesInstance;
   }
 

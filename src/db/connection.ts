@@ -82,6 +82,12 @@ export interface OpenOptions {
 export interface MigrationSet {
   readonly folder: string;
   readonly tags: readonly string[];
+  /** When drizzle-kit generated each migration (drizzle's folderMillis), read from the journal alone. */
+  readonly generatedAt: readonly number[];
+  /**
+   * Each migration's statements and hash. Reading and hashing every file costs each command
+   * a few milliseconds, so it is done only when a migration is applied or a status reported.
+   */
   readonly metas: readonly MigrationMeta[];
 }
 
@@ -104,11 +110,16 @@ export function knownMigrations(folder: string = DEFAULT_MIGRATIONS_FOLDER): Mig
   if (!set) {
     const journal = JSON.parse(
       fs.readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8'),
-    ) as { entries: Array<{ tag: string }> };
+    ) as { entries: Array<{ tag: string; when: number }> };
+    let metas: MigrationMeta[] | undefined;
     set = {
       folder,
       tags: journal.entries.map((entry) => entry.tag),
-      metas: readMigrationFiles({ migrationsFolder: folder }),
+      generatedAt: journal.entries.map((entry) => entry.when),
+      get metas() {
+        metas ??= readMigrationFiles({ migrationsFolder: folder });
+        return metas;
+      },
     };
     migrationSets.set(folder, set);
   }
@@ -383,10 +394,10 @@ export function migrationState(sqlite: Database.Database, migrations: MigrationS
   const appliedAt = new Set(readApplied(sqlite).map((row) => Number(row.created_at)));
   const applied: string[] = [];
   const pending: string[] = [];
-  migrations.metas.forEach((meta, index) => {
-    (appliedAt.has(meta.folderMillis) ? applied : pending).push(migrations.tags[index]!);
+  migrations.generatedAt.forEach((generatedAt, index) => {
+    (appliedAt.has(generatedAt) ? applied : pending).push(migrations.tags[index]!);
   });
-  return { applied, pending, known: migrations.metas.length };
+  return { applied, pending, known: migrations.tags.length };
 }
 
 /**
@@ -406,17 +417,19 @@ export function applyPendingMigrations(
   file: string,
   migrations: MigrationSet,
 ): string[] {
-  const { tags, metas } = migrations;
-  const latestKnown = metas.at(-1)?.folderMillis ?? 0;
+  const { tags, generatedAt } = migrations;
+  const latestKnown = generatedAt.at(-1) ?? 0;
+  // Only the journal's timestamps are compared here: an up-to-date file, the usual case, costs
+  // one small query and never reads the migration files themselves.
   const pendingIn = (applied: AppliedMigrationRow[]) => {
     const newest = applied.at(-1);
     if (newest && Number(newest.created_at) > latestKnown) {
       throw new SchemaTooNewError(
-        `${file} was written by a newer version of crm (schema migration ${applied.length}, this program knows ${metas.length}); upgrade crm to open it`,
+        `${file} was written by a newer version of crm (schema migration ${applied.length}, this program knows ${tags.length}); upgrade crm to open it`,
       );
     }
     const last = newest ? Number(newest.created_at) : -1;
-    return metas.flatMap((meta, index) => (meta.folderMillis > last ? [{ meta, tag: tags[index]! }] : []));
+    return generatedAt.flatMap((when, index) => (when > last ? [{ meta: migrations.metas[index]!, tag: tags[index]! }] : []));
   };
 
   if (pendingIn(readApplied(sqlite)).length === 0) return [];
@@ -460,7 +473,7 @@ export function applyPendingMigrations(
         );
       }
       // Mirrors the schema version where the plain sqlite3 shell can see it.
-      sqlite.pragma(`user_version = ${metas.length}`);
+      sqlite.pragma(`user_version = ${tags.length}`);
       sqlite.exec('COMMIT');
       return pending.map(({ tag }) => tag);
     } catch (error) {

@@ -9,8 +9,15 @@ export const CUSTOMER_STATUSES = [
 ] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
+/** One wording for a bad status, whether the command line or a service finds it. */
+export const invalidStatusMessage = (input: unknown): string =>
+  `invalid status "${String(input)}": use one of ${CUSTOMER_STATUSES.join(', ')}`;
+
 export const INTERACTION_CHANNELS = ['phone', 'email', 'meeting', 'chat', 'other'] as const;
 export type InteractionChannel = (typeof INTERACTION_CHANNELS)[number];
+
+export const invalidChannelMessage = (input: unknown): string =>
+  `invalid channel "${String(input)}": use one of ${INTERACTION_CHANNELS.join(', ')}`;
 
 export const MAX_ACTIVE_PRODUCTS = 3;
 

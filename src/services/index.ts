@@ -8,7 +8,7 @@ import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
-import { TransferService } from './transfer.js';
+import type { TransferService } from './transfer.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
 export { openDatabase, type CrmDatabase } from '../db/connection.js';
@@ -33,14 +33,16 @@ export class Services {
   readonly reports: ReportService;
   readonly archive: ArchiveService;
   readonly database: DatabaseService;
-  readonly transfer: TransferService;
   readonly backup: BackupService;
+  private readonly stamping: Clock;
+  private transferService: TransferService | undefined;
 
   constructor(
     readonly db: CrmDatabase,
     readonly clock: Clock,
   ) {
     const stamping = writeAwareClock(db, clock);
+    this.stamping = stamping;
     this.products = new ProductService(db, stamping);
     this.customers = new CustomerService(db, stamping, this.products);
     this.interactions = new InteractionService(db, stamping, this.customers);
@@ -48,7 +50,13 @@ export class Services {
     this.reports = new ReportService(db, stamping, this.products);
     this.archive = new ArchiveService(db, stamping);
     this.database = new DatabaseService(db);
-    this.transfer = new TransferService(db, stamping);
     this.backup = new BackupService(db);
+  }
+
+  /** Import and export: loaded on first use, since they bring the CSV libraries no other command needs. */
+  async transfer(): Promise<TransferService> {
+    const { TransferService } = await import('./transfer.js');
+    this.transferService ??= new TransferService(this.db, this.stamping);
+    return this.transferService;
   }
 }

@@ -24,6 +24,7 @@ import {
   TransferRepository,
 } from '../repositories/transfer.js';
 import { isForeignKeyViolation, withSqliteErrors, writeTx } from './sqlite-errors.js';
+import { AUDIT_ROWS_LIMIT } from './transfer-limits.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
 export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
@@ -32,13 +33,7 @@ export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
 export const AUDIT_MODES = ['rows', 'summary', 'auto'] as const;
 export type AuditMode = (typeof AUDIT_MODES)[number];
 
-/**
- * Up to this many rows to write, `--audit auto` keeps one audit entry per row; above it, one
- * summary entry. Per-row entries made bulk inserts ×2.7-3.5 slower (npm run bench:audit) and
- * the 1M-customer `crm import` ×1.25-1.59 with a 2.5 GB peak (npm run bench): a second or
- * two and a few MB at this size, but minutes and gigabytes on a million-row restore.
- */
-export const AUDIT_ROWS_LIMIT = 10_000;
+export { AUDIT_ROWS_LIMIT };
 
 /** How many bad rows an error report lists before it only counts. */
 export const REPORTED_PROBLEMS = 20;

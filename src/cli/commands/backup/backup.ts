@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { refuseDatabaseFile } from '../../../services/index.js';
 import type { Session } from '../../session.js';
 
 export interface BackupOptions {
@@ -32,7 +31,7 @@ export function registerBackup(program: Command, session: Session): void {
 export async function runBackup(session: Session, options: BackupOptions): Promise<void> {
   const target = path.resolve(session.ctx.cwd, options.file);
   // Before asking whether to replace it: the database itself is never offered.
-  refuseDatabaseFile(target, session.databasePath, 'the backup');
+  session.refuseDatabaseFile(target, 'the backup');
   const force = await session.mayReplace(target, options.file, options.force);
   const result = await session.services.backup.backup(target, { force });
   session.success(`backed up to ${options.file} (${Math.ceil(result.bytes / 1024)} KiB, integrity and foreign keys checked)`);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { customerInputSchema, validate } from '../../../domain/schemas.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../../../domain/vocabulary.js';
 import type { CustomerAddRequest } from '../../../services/customers.js';
 import { shortId } from '../../../domain/ids.js';
@@ -76,6 +75,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
   if (!session.canPrompt) {
     throw new UsageError(`missing customer name: give it as the first argument (${session.whyNoPrompt('prompt')})`);
   }
+  const { customerInputSchema, validate } = await import('../../../domain/schemas.js');
   // Flags are checked first so that a typo there does not throw away the answers typed below.
   const given = fromOptions(session, options);
   if (given.email !== undefined) validate(customerInputSchema.shape.email, given.email);

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { UsageError } from '../../../domain/errors.js';
-import { refuseDatabaseFile } from '../../../services/index.js';
 import { FileOutput, FolderOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
@@ -58,15 +57,15 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all three');
   }
   // Opened before any file is: a missing database leaves nothing behind, not even briefly.
-  const transfer = session.services.transfer;
+  const transfer = await session.services.transfer();
   const openStream = session.ctx.hooks?.openFileStream;
-  const progress = progressDisplay(session);
+  const progress = await progressDisplay(session);
   const exportOptions = { spreadsheetSafe: options.spreadsheetSafe, onProgress: progress.onProgress };
   if (options.table !== undefined) {
     const table = parseTableName(options.table);
     const out = options.out === undefined ? undefined : path.resolve(session.ctx.cwd, options.out);
     if (out !== undefined) {
-      refuseDatabaseFile(out, session.databasePath, 'the export');
+      session.refuseDatabaseFile(out, 'the export');
       await session.mayReplace(out, options.out!, options.force);
     }
     const file = out === undefined ? undefined : new FileOutput(out, openStream);
@@ -85,7 +84,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   }
   const dir = path.resolve(session.ctx.cwd, options.dir ?? '.');
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`${options.dir} is a file, not a folder`);
-  for (const table of RESTORE_ORDER) refuseDatabaseFile(path.join(dir, fileNameFor(table)), session.databasePath, 'the export');
+  for (const table of RESTORE_ORDER) session.refuseDatabaseFile(path.join(dir, fileNameFor(table)), 'the export');
   const folder = new FolderOutput(dir, RESTORE_ORDER.map(fileNameFor), openStream);
   try {
     const targets = RESTORE_ORDER.map((table) => ({ table, output: folder.stream(fileNameFor(table)) }));

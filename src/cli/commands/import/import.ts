@@ -4,15 +4,14 @@ import path from 'node:path';
 import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
-import {
-  AUDIT_ROWS_LIMIT,
-  type AuditMode,
-  type DuplicatePolicy,
-  type ImportFileResult,
-  type ImportResult,
-  type ImportSource,
+import { AUDIT_ROWS_LIMIT } from '../../../services/transfer-limits.js';
+import type {
+  AuditMode,
+  DuplicatePolicy,
+  ImportFileResult,
+  ImportResult,
+  ImportSource,
 } from '../../../services/transfer.js';
-import { refuseDatabaseFile } from '../../../services/index.js';
 import { FileOutput } from '../../file-output.js';
 import { progressDisplay } from '../../progress.js';
 import type { Session } from '../../session.js';
@@ -95,7 +94,7 @@ export function registerImport(program: Command, session: Session): void {
 }
 
 export async function runImport(session: Session, options: ImportCommandOptions): Promise<void> {
-  for (const file of rejectsFiles(session, options)) refuseDatabaseFile(file, session.databasePath, 'rejected rows');
+  for (const file of rejectsFiles(session, options)) session.refuseDatabaseFile(file, 'rejected rows');
   if (options.rejects !== undefined && options.dir === undefined) {
     // Checked before importing: a rejects file that cannot be written after the commit would lose them.
     const folder = path.dirname(path.resolve(session.ctx.cwd, options.rejects));
@@ -105,11 +104,11 @@ export async function runImport(session: Session, options: ImportCommandOptions)
   // A dry run writes nothing, so it creates no database either.
   if (!options.dryRun) session.allowCreatingDatabase();
   const sources = openSources(session, options);
-  const progress = progressDisplay(session);
+  const progress = await progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
   let result: ImportResult;
   try {
-    result = await session.services.transfer.import(sources, {
+    result = await (await session.services.transfer()).import(sources, {
       map: options.map,
       status: options.status,
       owner: options.owner,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { interactionInputSchema, validate } from '../../../domain/schemas.js';
 import { formatFollowUp, parseDateInput } from '../../../domain/time.js';
 import { INTERACTION_CHANNELS, type InteractionChannel } from '../../../domain/vocabulary.js';
 import type { InputStream } from '../../context.js';
@@ -48,6 +47,7 @@ Examples:
 export async function runInteractionLog(session: Session, options: InteractionLogOptions): Promise<void> {
   // Everything that can be wrong with the command line is found before the note is typed,
   // so a typo never throws away a note someone just wrote.
+  const { interactionInputSchema, validate } = await import('../../../domain/schemas.js');
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
   checkDateOption('--follow-up', options.followUp, (text) => parseDateInput(text, session.ctx.clock.now()));
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
@@ -74,7 +74,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
       ? await readAll(session.ctx.stdin)
       : (options.note ??
         (await session.require(undefined, `--note: give --note TEXT, or --note - to read it from stdin`, () =>
-          askForNote(session),
+          askForNote(session, promptCheck(interactionInputSchema.shape.note)),
         )));
 
   try {
@@ -127,11 +127,11 @@ async function askForFollowUp(session: Session): Promise<string | undefined> {
 }
 
 /** Long notes are easier in an editor, but only when the user has chosen one. */
-function askForNote(session: Session): Promise<string> {
+function askForNote(session: Session, checkNote: (value: string) => true | string): Promise<string> {
   const { env } = session.ctx;
   const { prompter } = session;
   if (env.VISUAL || env.EDITOR) return prompter.editor({ message: 'Note (opens your editor):' });
-  return prompter.input({ message: 'Note:', validate: promptCheck(interactionInputSchema.shape.note) });
+  return prompter.input({ message: 'Note:', validate: checkNote });
 }
 
 async function readAll(stream: InputStream): Promise<string> {

@@ -1,0 +1,35 @@
+/**
+ * Bundles the program into dist/bundle/ (run by `npm run build`, after tsc has type-checked it).
+ * Loading one file instead of a few hundred modules is most of what makes `crm --version`
+ * start in about the time of `node -e 0`. Code reached only through `await import()`
+ * (prompts, CSV, the database layer) goes into chunks of its own, loaded when a command needs it.
+ */
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const outdir = path.join(root, 'dist', 'bundle');
+
+fs.rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { crm: 'src/cli/entry.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native addons and the PostgreSQL driver stay ordinary packages, loaded from node_modules.
+  external: ['better-sqlite3', 'pg', 'pg-copy-streams'],
+  // CommonJS dependencies (commander, cli-table3) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __crmCreateRequire } from 'node:module'; const require = __crmCreateRequire(import.meta.url);" },
+  legalComments: 'none',
+  // A third less to parse on every start (about 7% less CPU per command, npm run bench:startup).
+  // Names are kept, so a CRM_DEBUG stack trace still names its functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { childEnv, CRM_BIN, FIXTURES, tempDir } from './helpers.js';
+
+/**
+ * Start-up time is measured by `npm run bench:startup`, never here; these tests guard what it
+ * depends on: a command loads only the packages it uses.
+ */
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `node --import record-imports.mjs SCRIPT ARGS` and returns the packages it loaded. */
+function packagesLoaded(script: string, args: string[]): string[] {
+  const log = path.join(dir, 'imports.log');
+  fs.writeFileSync(log, '');
+  const result = spawnSync(process.execPath, ['--import', path.join(FIXTURES, 'record-imports.mjs'), script, ...args], {
+    env: childEnv({ CRM_DB: path.join(dir, 'crm.db'), CRM_TEST_IMPORT_LOG: log }),
+    encoding: 'utf8',
+  });
+  expect(result.stderr).not.toMatch(/error|warning/);
+  expect(result.status).toBe(0);
+  const packages = fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .flatMap((url) => [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].slice(-1).map((match) => match[1]!));
+  return [...new Set(packages)].sort();
+}
+
+const unbundled = path.join(FIXTURES, 'crm-unbundled.mjs');
+const DATABASE = ['drizzle-orm', 'better-sqlite3'];
+const PROMPTS = ['@inquirer/prompts'];
+const CSV_IMPORT = ['csv-parse', 'cli-progress'];
+const VALIDATION = ['zod'];
+
+describe('what a command loads', () => {
+  it.each([['--version'], ['--help'], ['customer', '--help'], ['help', 'import']].map((args) => [args.join(' '), args]))(
+    'crm %s loads neither the database layer, prompts, CSV nor validation',
+    (_command, args) => {
+      const loaded = packagesLoaded(unbundled, args);
+      expect(loaded).toContain('commander');
+      for (const name of [...DATABASE, ...PROMPTS, ...CSV_IMPORT, ...VALIDATION]) expect(loaded).not.toContain(name);
+    },
+  );
+
+  it.each([['product', 'list'], ['customer', 'list', '--status', 'lead'], ['pipeline']].map((args) => [args.join(' '), args]))(
+    'crm %s loads the database layer, but no prompts or CSV import',
+    (_command, args) => {
+      const loaded = packagesLoaded(unbundled, args);
+      expect(loaded).toEqual(expect.arrayContaining(DATABASE));
+      for (const name of [...PROMPTS, ...CSV_IMPORT]) expect(loaded).not.toContain(name);
+    },
+  );
+
+  it('crm customer add with every value given validates, but loads no prompts', () => {
+    const loaded = packagesLoaded(unbundled, ['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']);
+    expect(loaded).toEqual(expect.arrayContaining([...DATABASE, ...VALIDATION]));
+    for (const name of [...PROMPTS, ...CSV_IMPORT]) expect(loaded).not.toContain(name);
+  });
+
+  it('the bundled binary opens no database for --version', () => {
+    // The bundle holds the JavaScript packages; the SQLite driver, a native addon, stays a package.
+    const loaded = packagesLoaded(CRM_BIN, ['--version']);
+    expect(loaded).not.toContain('better-sqlite3');
+    expect(packagesLoaded(CRM_BIN, ['product', 'list'])).toContain('better-sqlite3');
+  });
+});
