@@ -76,8 +76,12 @@ export class ReportService {
     };
   }
 
-  /** Pending follow-ups in the window, soonest first; those due before today are overdue. */
-  followups(request: FollowUpRequest = {}): FollowUp[] {
+  /**
+   * Pending follow-ups in the window, soonest first; those due before today are overdue.
+   * Read as the caller iterates (a large window need not fit in memory); iterate it to the
+   * end, or stop with `return`/`break`, before the next query.
+   */
+  followups(request: FollowUpRequest = {}): IterableIterator<FollowUp> {
     const now = this.clock.now();
     const startOfToday = startOfLocalDay(now);
     const overdueBefore = startOfToday.toISOString();
@@ -85,7 +89,7 @@ export class ReportService {
       dueBefore: this.dueBefore(request, now, startOfToday)?.toISOString(),
       owner: request.owner?.trim() || undefined,
     });
-    return rows.map((row) => ({ ...row, overdue: row.follow_up_date < overdueBefore }));
+    return markOverdue(rows, overdueBefore);
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {
@@ -101,4 +105,8 @@ export class ReportService {
         return undefined;
     }
   }
+}
+
+function* markOverdue(rows: Iterable<FollowUpRow>, overdueBefore: string): IterableIterator<FollowUp> {
+  for (const row of rows) yield { ...row, overdue: row.follow_up_date < overdueBefore };
 }
