@@ -96,7 +96,7 @@ describe('db check', () => {
     ]);
     const report = JSON.parse((await crm(['db', 'check', '--json'])).stdout);
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(7);
+    expect(report.checks).toHaveLength(9);
   });
 
   it('colours the verdicts only on a terminal without NO_COLOR', async () => {

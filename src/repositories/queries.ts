@@ -85,13 +85,16 @@ export function customerListSql(shape: CustomerFilterShape, sort: CustomerSort):
   return `${arm(0)} UNION ALL ${arm(1)} ORDER BY ${ORDER[sort].bare} LIMIT @limit OFFSET @offset`;
 }
 
-/** How many customers match; read from customers_pipeline_idx alone. */
+/**
+ * How many customers match; read from customers_pipeline_idx alone. `+c.product_id`: the
+ * product's own index would fetch every row of a product from the table.
+ */
 export function customerCountSql(shape: CustomerFilterShape): string {
   const conditions: string[] = [];
   if (shape.archived !== 'include') conditions.push(`c.is_archived = ${shape.archived === 'only' ? 1 : 0}`);
   else conditions.push('c.is_archived IN (0, 1)');
   if (shape.status) conditions.push('c.status = @status');
-  if (shape.product) conditions.push('c.product_id = @productId');
+  if (shape.product) conditions.push('+c.product_id = @productId');
   if (shape.owner) conditions.push('crm_fold(c.owner) = crm_fold(@owner)');
   return `SELECT count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')}`;
 }
@@ -117,6 +120,8 @@ export function pipelineSql(shape: { product?: boolean; owner?: boolean }): stri
  * Pending follow-ups, soonest first: customer_activity holds each customer's latest
  * interaction's follow-up date (kept by triggers), so this walks its follow-up index and
  * stops at @dueBefore. Ties on the date are ordered by name (a small sort per date).
+ * CROSS JOIN is SQLite's way to fix the join order: otherwise it may start from the
+ * customers (is_archived = 0 looks selective to it) and read every one of them.
  */
 export function followUpsSql(shape: { dueBefore?: boolean; owner?: boolean }): string {
   const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
@@ -125,8 +130,8 @@ export function followUpsSql(shape: { dueBefore?: boolean; owner?: boolean }): s
   return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
       i.type, i.channel, i.note, a.follow_up_date, i.created_at
     FROM customer_activity AS a
-    JOIN customers AS c ON c.id = a.customer_id
-    JOIN customer_interactions AS i ON i.id = a.last_interaction_id
+    CROSS JOIN customers AS c ON c.id = a.customer_id
+    CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id
     WHERE ${conditions.join(' AND ')}
     ORDER BY a.follow_up_date, c.name, c.id`;
 }
