@@ -128,7 +128,7 @@ describe('query plans', () => {
       const lines = expectIndexed(followUpsSql(shape));
       expect(lines[0]).toMatch(
         shape.dueBefore
-          ? /^SEARCH a USING INDEX customer_activity_follow_up_idx \(follow_up_date<\?\)$/
+          ? /^SEARCH a USING INDEX customer_activity_follow_up_idx \((follow_up_date>\? AND )?follow_up_date<\?\)$/
           : /^(SCAN a USING INDEX customer_activity_follow_up_idx|SEARCH a USING INDEX customer_activity_follow_up_idx \(follow_up_date>\?\))$/,
       );
       expect(lines.some((line) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)$/.test(line))).toBe(true);
