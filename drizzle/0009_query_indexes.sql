@@ -107,3 +107,6 @@ CREATE INDEX `customers_status_rank_idx` ON `customers` (`is_archived`, (CASE `s
 --> statement-breakpoint
 -- Counts (the pipeline, a list's total) read this index alone, without the table.
 CREATE INDEX `customers_pipeline_idx` ON `customers` (`is_archived`, `status`, `product_id`, `owner`);
+--> statement-breakpoint
+-- The distinct owners, one seek each (DISTINCT_OWNERS in src/repositories/queries.ts).
+CREATE INDEX `customers_owner_idx` ON `customers` (`owner`);

@@ -58,6 +58,7 @@ export const EXPECTED_INDEXES = [
   'customers_name_idx',
   'customers_status_rank_idx',
   'customers_pipeline_idx',
+  'customers_owner_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

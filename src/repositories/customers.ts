@@ -15,6 +15,7 @@ import {
   type CustomerFilterShape,
   type CustomerSort,
 } from './queries.js';
+import { ownersMatching } from './owners.js';
 
 export type { ArchivedScope, CustomerSort } from './queries.js';
 
@@ -65,11 +66,11 @@ export class CustomerRepository {
     };
   }
 
-  private static parameters(filter: CustomerFilter): Record<string, string> {
+  private parameters(filter: CustomerFilter): Record<string, string> {
     const parameters: Record<string, string> = {};
     if (filter.status) parameters.status = filter.status;
     if (filter.productId) parameters.productId = filter.productId;
-    if (filter.owner) parameters.owner = filter.owner;
+    if (filter.owner) parameters.owners = ownersMatching(this.sqlite, filter.owner);
     return parameters;
   }
 
@@ -77,7 +78,7 @@ export class CustomerRepository {
   list(filter: CustomerFilter, page: CustomerPage = {}): CustomerWithProduct[] {
     const text = customerListSql(CustomerRepository.shape(filter), page.sort ?? 'created');
     const rows = this.prepared(text).all({
-      ...CustomerRepository.parameters(filter),
+      ...this.parameters(filter),
       limit: page.limit ?? -1,
       offset: page.offset ?? 0,
     }) as RawCustomer[];
@@ -85,7 +86,7 @@ export class CustomerRepository {
   }
 
   count(filter: CustomerFilter): number {
-    const row = this.prepared(customerCountSql(CustomerRepository.shape(filter))).get(CustomerRepository.parameters(filter));
+    const row = this.prepared(customerCountSql(CustomerRepository.shape(filter))).get(this.parameters(filter));
     return (row as { n: number }).n;
   }
 

@@ -41,6 +41,20 @@ export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_COLUMNS} FROM customer_name_
 
 export const CUSTOMER_WITH_PRODUCT = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c ${PRODUCT_JOIN} WHERE c.id = @id`;
 
+/**
+ * Each distinct owner once, by one seek per owner on customers_owner_idx (a skip scan):
+ * the repositories fold these few values in JavaScript and filter on the exact ones that
+ * match (`@owners`), so no query folds an owner per row.
+ */
+export const DISTINCT_OWNERS = `WITH RECURSIVE owners(owner) AS (
+    SELECT min(owner) FROM customers
+    UNION ALL
+    SELECT (SELECT min(c.owner) FROM customers AS c WHERE c.owner > owners.owner) FROM owners WHERE owners.owner IS NOT NULL)
+  SELECT owner FROM owners WHERE owner IS NOT NULL`;
+
+/** `+`: the owner's index would fetch every customer of that owner from the table. */
+const OWNER_MATCHES = '+c.owner IN (SELECT value FROM json_each(@owners))';
+
 /** Which filters a list or count has; each combination is one SQL text. */
 export interface CustomerFilterShape {
   archived: ArchivedScope;
@@ -58,7 +72,7 @@ function listConditions(shape: CustomerFilterShape, archived: 0 | 1): string {
   const conditions = [`c.is_archived = ${archived}`];
   if (shape.status) conditions.push('+c.status = @status');
   if (shape.product) conditions.push('+c.product_id = @productId');
-  if (shape.owner) conditions.push('crm_fold(c.owner) = crm_fold(@owner)');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
   return conditions.join(' AND ');
 }
 
@@ -95,7 +109,7 @@ export function customerCountSql(shape: CustomerFilterShape): string {
   else conditions.push('c.is_archived IN (0, 1)');
   if (shape.status) conditions.push('c.status = @status');
   if (shape.product) conditions.push('+c.product_id = @productId');
-  if (shape.owner) conditions.push('crm_fold(c.owner) = crm_fold(@owner)');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
   return `SELECT count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')}`;
 }
 
@@ -112,7 +126,7 @@ export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c 
 export function pipelineSql(shape: { product?: boolean; owner?: boolean }): string {
   const conditions = ['c.is_archived = 0'];
   if (shape.product) conditions.push('c.product_id = @productId');
-  if (shape.owner) conditions.push('crm_fold(c.owner) = crm_fold(@owner)');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
   return `SELECT c.status AS status, count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status`;
 }
 
@@ -126,7 +140,7 @@ export function pipelineSql(shape: { product?: boolean; owner?: boolean }): stri
 export function followUpsSql(shape: { dueBefore?: boolean; owner?: boolean }): string {
   const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
   if (shape.dueBefore) conditions.push('a.follow_up_date < @dueBefore');
-  if (shape.owner) conditions.push('crm_fold(c.owner) = crm_fold(@owner)');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
   return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
       i.type, i.channel, i.note, a.follow_up_date, i.created_at
     FROM customer_activity AS a

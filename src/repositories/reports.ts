@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Drizzle } from '../db/connection.js';
 import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
+import { ownersMatching } from './owners.js';
 import { followUpsSql, pipelineSql } from './queries.js';
 
 export interface PipelineFilter {
@@ -41,7 +42,7 @@ export class ReportRepository {
   countByStatus(filter: PipelineFilter): Map<CustomerStatus, number> {
     const rows = this.sqlite
       .prepare(pipelineSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
-      .all(parameters(filter)) as Array<{ status: CustomerStatus; n: number }>;
+      .all(this.parameters(filter)) as Array<{ status: CustomerStatus; n: number }>;
     return new Map(rows.map((row) => [row.status, row.n]));
   }
 
@@ -55,11 +56,15 @@ export class ReportRepository {
     const statement = this.sqlite.prepare(
       followUpsSql({ dueBefore: filter.dueBefore !== undefined, owner: Boolean(filter.owner) }),
     );
-    return statement.iterate(parameters(filter)) as IterableIterator<FollowUpRow>;
+    return statement.iterate(this.parameters(filter)) as IterableIterator<FollowUpRow>;
+  }
+
+  /** The filter's given values, as the named parameters of its SQL. */
+  private parameters(filter: PipelineFilter | FollowUpFilter): Record<string, unknown> {
+    const { owner, ...rest } = filter;
+    const given = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+    return owner === undefined ? given : { ...given, owners: ownersMatching(this.sqlite, owner) };
   }
 }
 
-/** The filter's given values, as the named parameters of its SQL. */
-function parameters(filter: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
-}
+
