@@ -353,16 +353,16 @@ describe('a file made before the audit log existed', () => {
     try {
       const made = openDatabase(file);
       // Wind the file back to its state before migration 0002 (the audit log) and everything after
-      // (IF EXISTS: a later migration may re-create a trigger of an earlier one).
+      // (IF EXISTS: a later migration may re-create a trigger of an earlier one). Its tables go
+      // too, the audit log's among them.
       const later = knownMigrations();
       const createdLater = later.metas
         .slice(2)
         .flatMap((meta) => meta.sql)
-        .flatMap((statement) => [...statement.matchAll(/CREATE (?:UNIQUE )?(TRIGGER|INDEX) `?(\w+)`?/g)])
+        .flatMap((statement) => [...statement.matchAll(/CREATE (?:UNIQUE )?(TRIGGER|INDEX|TABLE) `?(\w+)`?/g)])
         .map(([, type, name]) => `DROP ${type} IF EXISTS ${name};`);
       made.sqlite.exec(`
         ${createdLater.join('\n')}
-        DROP TABLE audit_log; DROP TABLE audit_context;
         DELETE FROM __drizzle_migrations
           WHERE rowid NOT IN (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT 2);
         INSERT INTO customers (id, name) VALUES ('c1', 'Before the audit log');`);
