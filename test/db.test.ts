@@ -91,6 +91,8 @@ describe('db check', () => {
       'ok triggers',
       'ok indexes',
       'ok migrations',
+      'ok customer_activity',
+      'ok customer_name_folds',
       'ok foreign_keys',
       'ok journal_mode',
     ]);
