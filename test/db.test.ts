@@ -94,12 +94,14 @@ describe('db check', () => {
       'ok triggers',
       'ok indexes',
       'ok migrations',
+      'ok customer_activity',
+      'ok customer_name_folds',
       'ok foreign_keys',
       'ok journal_mode',
     ]);
     const report = JSON.parse((await crm(['db', 'check', '--json'])).stdout);
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(7);
+    expect(report.checks).toHaveLength(9);
   });
 
   it('colours the verdicts only on a terminal without NO_COLOR', async () => {

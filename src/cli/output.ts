@@ -108,6 +108,36 @@ export class Renderer {
     }
   }
 
+  /**
+   * Like `list`, for rows read as they are written (a report that may be large): csv, tsv
+   * and json go out row by row, with output identical to `list`'s, so memory does not grow
+   * with the rows. A terminal table needs every row for its column widths.
+   */
+  stream<Row>(rows: Iterable<Row>, allColumns: ReadonlyArray<Column<Row>>, format: Format, toJson: (row: Row) => unknown): void {
+    switch (format) {
+      case 'table':
+        this.list([...rows], allColumns, format, () => []);
+        return;
+      case 'json': {
+        let first = true;
+        for (const row of rows) {
+          const item = JSON.stringify(toJson(row), null, 2).replace(/\n/g, '\n  ');
+          this.write(`${first ? '[\n' : ',\n'}  ${item}`);
+          first = false;
+        }
+        this.line(first ? '[]' : '\n]');
+        return;
+      }
+      case 'csv':
+        this.write(stringify([allColumns.map((c) => c.header)]));
+        for (const row of rows) this.write(stringify([allColumns.map((c) => plain(c.value(row)))]));
+        return;
+      case 'tsv':
+        this.line(allColumns.map((c) => c.header).join('\t'));
+        for (const row of rows) this.line(allColumns.map((c) => tsvCell(c.value(row))).join('\t'));
+    }
+  }
+
   /** One record as aligned `field  value` lines (a terminal view that also greps well). */
   record(fields: ReadonlyArray<[string, unknown]>): void {
     const width = Math.max(...fields.map(([label]) => label.length));

@@ -16,9 +16,11 @@ import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { presentExpectedObjects } from './expected.js';
 import { createScratchFolder } from './scratch.js';
+import { fillNameFolds } from './name-folds.js';
 import * as schema from './schema.js';
 
-export type Drizzle = BetterSQLite3Database<typeof schema>;
+/** With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts). */
+export type Drizzle = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 /** Who the audit log names for writes made through this connection, and their clock. */
 export interface AuditWriter {
@@ -313,6 +315,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
               settings.pruneBefore ?? null,
             );
             const result = work();
+            fillNameFolds(sqlite);
             // Emptied before commit, so writers outside crm never inherit this actor or permit.
             auditStatements.empty.run();
             return result;
@@ -466,6 +469,7 @@ export function applyPendingMigrations(
         }
         record.run(meta.hash, meta.folderMillis);
       }
+      fillNameFolds(sqlite);
       const violations = sqlite.pragma('foreign_key_check') as unknown[];
       if (violations.length > 0) {
         throw new CrmError(

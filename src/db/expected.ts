@@ -48,6 +48,12 @@ export const EXPECTED_TRIGGERS = [
   'customers_timestamps_canonical_insert',
   'customers_timestamps_canonical_update',
   'customer_interactions_timestamps_canonical',
+  'customer_activity_on_insert',
+  'customer_activity_on_delete',
+  'customer_activity_on_customer_change',
+  'customer_name_folds_on_insert',
+  'customer_name_folds_on_update',
+  'customer_name_folds_on_delete',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
@@ -66,6 +72,14 @@ export const EXPECTED_INDEXES = [
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
   'customer_external_ids_customer_id_idx',
+  'customer_activity_follow_up_idx',
+  'customer_name_folds_fold_idx',
+  'customers_created_idx',
+  'customers_updated_idx',
+  'customers_name_idx',
+  'customers_status_rank_idx',
+  'customers_pipeline_idx',
+  'customers_owner_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

@@ -28,13 +28,12 @@ export class AuditRepository {
 
   /** Entries of these customers and of their interactions, oldest first (uses audit_log_customer_idx). */
   forCustomers(customerIds: readonly string[]): AuditEntry[] {
-    return this.orm
-      .select()
-      .from(auditLog)
-      .where(inArray(customerKey, [...customerIds]))
-      .orderBy(asc(auditLog.id))
-      .all()
-      .map(toAuditEntry);
+    return this.forCustomersQuery(customerIds).all().map(toAuditEntry);
+  }
+
+  /** The query of `forCustomers`, for test/query-plans.test.ts to EXPLAIN. */
+  forCustomersQuery(customerIds: readonly string[]) {
+    return this.orm.select().from(auditLog).where(inArray(customerKey, [...customerIds])).orderBy(asc(auditLog.id));
   }
 
   /** Entries with from < id <= to, oldest first, optionally of one table. */

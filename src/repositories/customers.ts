@@ -1,12 +1,23 @@
-import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Drizzle } from '../db/connection.js';
-import { customers, products, type NewCustomerRow } from '../db/schema.js';
+import type Database from 'better-sqlite3';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { foldCase, type Drizzle } from '../db/connection.js';
+import { customers, type NewCustomerRow } from '../db/schema.js';
 import type { Customer } from '../domain/types.js';
-import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
-import { containsText, equalsIgnoringCase, startsWith } from './sql-helpers.js';
+import type { CustomerStatus } from '../domain/vocabulary.js';
+import {
+  CUSTOMER_SEARCH,
+  CUSTOMER_WITH_PRODUCT,
+  CUSTOMERS_BY_ID_RANGE,
+  CUSTOMERS_BY_NAME,
+  customerCountSql,
+  customerListSql,
+  type ArchivedScope,
+  type CustomerFilterShape,
+  type CustomerSort,
+} from './queries.js';
+import { ownersMatching } from './owners.js';
 
-export type ArchivedScope = 'exclude' | 'only' | 'include';
-export type CustomerSort = 'name' | 'created' | 'updated' | 'status';
+export type { ArchivedScope, CustomerSort } from './queries.js';
 
 export interface CustomerFilter {
   status?: CustomerStatus;
@@ -23,33 +34,55 @@ export interface CustomerPage {
 
 export type CustomerWithProduct = Customer & { product_name: string | null };
 
-export class CustomerRepository {
-  constructor(private readonly orm: Drizzle) {}
+export interface SearchPage {
+  limit: number;
+  offset: number;
+}
 
-  private where(filter: CustomerFilter): SQL | undefined {
-    const conditions: SQL[] = [];
-    const archived = filter.archived ?? 'exclude';
-    if (archived !== 'include') conditions.push(eq(customers.is_archived, archived === 'only'));
-    if (filter.status) conditions.push(eq(customers.status, filter.status));
-    if (filter.productId) conditions.push(eq(customers.product_id, filter.productId));
-    if (filter.owner) conditions.push(equalsIgnoringCase(customers.owner, filter.owner));
-    return and(...conditions);
+export class CustomerRepository {
+  private readonly sqlite: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly orm: Drizzle) {
+    this.sqlite = orm.$client;
+  }
+
+  /** Each SQL text is prepared once per connection. */
+  private prepared(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.sqlite.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private static shape(filter: CustomerFilter): CustomerFilterShape {
+    return {
+      archived: filter.archived ?? 'exclude',
+      status: Boolean(filter.status),
+      product: Boolean(filter.productId),
+      owner: Boolean(filter.owner),
+    };
+  }
+
+  private parameters(filter: CustomerFilter): Record<string, string> {
+    const parameters: Record<string, string> = {};
+    if (filter.status) parameters.status = filter.status;
+    if (filter.productId) parameters.productId = filter.productId;
+    if (filter.owner) parameters.owners = ownersMatching(this.sqlite, filter.owner);
+    return parameters;
   }
 
   /** Rows carry the product's name so that lists can show it without a query per row. */
   list(filter: CustomerFilter, page: CustomerPage = {}): CustomerWithProduct[] {
-    const order = {
-      // Newest first is the default view; id breaks ties so pages never overlap.
-      created: [desc(customers.created_at), desc(customers.id)],
-      updated: [desc(customers.updated_at), desc(customers.id)],
-      name: [asc(nameOrder()), asc(customers.id)],
-      status: [asc(statusRank()), desc(customers.created_at), desc(customers.id)],
-    }[page.sort ?? 'created'];
-    const query = this.withProductName()
-      .where(this.where(filter))
-      .orderBy(...order);
-    const rows = page.limit === undefined ? query.all() : query.limit(page.limit).offset(page.offset ?? 0).all();
-    return rows.map(flattenProductName);
+    const text = customerListSql(CustomerRepository.shape(filter), page.sort ?? 'created');
+    const rows = this.prepared(text).all({
+      ...this.parameters(filter),
+      limit: page.limit ?? -1,
+      offset: page.offset ?? 0,
+    }) as RawCustomer[];
+    return rows.map(toCustomerWithProduct);
   }
 
   /** The first customer with this e-mail ignoring ASCII case, as the import dedupes (customers_email_lower_idx). */
@@ -64,24 +97,14 @@ export class CustomerRepository {
   }
 
   count(filter: CustomerFilter): number {
-    return this.orm.select({ n: count() }).from(customers).where(this.where(filter)).get()?.n ?? 0;
+    const row = this.prepared(customerCountSql(CustomerRepository.shape(filter))).get(this.parameters(filter));
+    return (row as { n: number }).n;
   }
 
-  search(text: string): CustomerWithProduct[] {
-    return this.withProductName()
-      .where(
-        and(
-          eq(customers.is_archived, false),
-          or(
-            containsText(customers.name, text),
-            containsText(customers.email, text),
-            containsText(customers.phone, text),
-          ),
-        ),
-      )
-      .orderBy(asc(nameOrder()), asc(customers.id))
-      .all()
-      .map(flattenProductName);
+  /** A page of the customers (not archived) whose name, email or phone contains the text. */
+  search(text: string, page: SearchPage): CustomerWithProduct[] {
+    const rows = this.prepared(CUSTOMER_SEARCH).all({ fold: foldCase(text), ...page }) as RawCustomer[];
+    return rows.map(toCustomerWithProduct);
   }
 
   get(id: string): Customer | undefined {
@@ -89,23 +112,26 @@ export class CustomerRepository {
   }
 
   getWithProduct(id: string): CustomerWithProduct | undefined {
-    const row = this.withProductName().where(eq(customers.id, id)).get();
-    return row ? flattenProductName(row) : undefined;
+    const row = this.prepared(CUSTOMER_WITH_PRODUCT).get({ id }) as RawCustomer | undefined;
+    return row ? toCustomerWithProduct(row) : undefined;
   }
 
-  private withProductName() {
-    return this.orm
-      .select({ customer: customers, product_name: products.name })
-      .from(customers)
-      .leftJoin(products, eq(customers.product_id, products.id));
-  }
-
+  /**
+   * Ids are lower-case hex, but LIKE used to match a prefix in any case, and an id written
+   * with the sqlite3 shell may be upper-case: the prefix as typed and in both cases.
+   */
   findByIdPrefix(prefix: string, limit: number): Customer[] {
-    return this.orm.select().from(customers).where(startsWith(customers.id, prefix)).limit(limit).all();
+    const found = new Map<string, Customer>();
+    for (const variant of new Set([prefix, prefix.toLowerCase(), prefix.toUpperCase()])) {
+      for (const row of this.prepared(CUSTOMERS_BY_ID_RANGE).all({ prefix: variant, limit }) as RawCustomer[]) {
+        found.set(row.id, toCustomer(row));
+      }
+    }
+    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, limit);
   }
 
   findByName(name: string): Customer[] {
-    return this.orm.select().from(customers).where(equalsIgnoringCase(customers.name, name)).all();
+    return (this.prepared(CUSTOMERS_BY_NAME).all({ fold: foldCase(name) }) as RawCustomer[]).map(toCustomer);
   }
 
   insert(row: NewCustomerRow): Customer {
@@ -139,17 +165,19 @@ export class CustomerRepository {
   }
 }
 
-function flattenProductName(row: { customer: Customer; product_name: string | null }): CustomerWithProduct {
-  return { ...row.customer, product_name: row.product_name };
+/** A customer as SQLite returns it: the archived flag is 0 or 1. */
+type RawCustomer = Omit<Customer, 'is_archived'> & {
+  is_archived: number | boolean;
+  product_name?: string | null;
+  /** Only in lists sorted by status. */
+  status_rank?: number;
+};
+
+function toCustomer(row: RawCustomer): Customer {
+  const { product_name: _productName, status_rank: _statusRank, ...customer } = row;
+  return { ...customer, is_archived: Boolean(row.is_archived) };
 }
 
-/** People expect "bob" between "Ada" and "Cy", not after every capitalised name. */
-function nameOrder(): SQL {
-  return sql`${customers.name} COLLATE NOCASE`;
-}
-
-/** Sorts by pipeline order rather than alphabetically. */
-function statusRank(): SQL {
-  const cases = CUSTOMER_STATUSES.map((status, index) => sql`WHEN ${status} THEN ${index}`);
-  return sql`CASE ${customers.status} ${sql.join(cases, sql` `)} END`;
+function toCustomerWithProduct(row: RawCustomer): CustomerWithProduct {
+  return { ...toCustomer(row), product_name: row.product_name ?? null };
 }

@@ -1,19 +1,15 @@
-import { count, desc, eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import type { Drizzle } from '../db/connection.js';
 import { customerInteractions, type NewInteractionRow } from '../db/schema.js';
 import type { Interaction } from '../domain/types.js';
+import { INTERACTIONS_OF_CUSTOMER } from './queries.js';
 
 /** No update method on purpose: interactions are an audit trail (a trigger refuses updates too). */
 export class InteractionRepository {
   constructor(private readonly orm: Drizzle) {}
 
   listForCustomer(customerId: string): Interaction[] {
-    return this.orm
-      .select()
-      .from(customerInteractions)
-      .where(eq(customerInteractions.customer_id, customerId))
-      .orderBy(desc(customerInteractions.created_at), desc(customerInteractions.id))
-      .all();
+    return this.orm.$client.prepare(INTERACTIONS_OF_CUSTOMER).all({ customerId }) as Interaction[];
   }
 
   countForCustomer(customerId: string): number {

@@ -1,8 +1,8 @@
-import { and, asc, count, eq, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { Drizzle } from '../db/connection.js';
-import { customerInteractions, customers } from '../db/schema.js';
 import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
-import { equalsIgnoringCase } from './sql-helpers.js';
+import { ownersMatching } from './owners.js';
+import { followUpsSql, pipelineSql } from './queries.js';
 
 export interface PipelineFilter {
   productId?: string;
@@ -37,63 +37,42 @@ export interface FollowUpRow {
 }
 
 export class ReportRepository {
-  constructor(private readonly orm: Drizzle) {}
+  private readonly sqlite: Database.Database;
+
+  constructor(orm: Drizzle) {
+    this.sqlite = orm.$client;
+  }
 
   /** Non-archived customers per status; statuses with nobody are absent. */
   countByStatus(filter: PipelineFilter): Map<CustomerStatus, number> {
-    const conditions: SQL[] = [eq(customers.is_archived, false)];
-    if (filter.productId) conditions.push(eq(customers.product_id, filter.productId));
-    if (filter.owner) conditions.push(equalsIgnoringCase(customers.owner, filter.owner));
-    const rows = this.orm
-      .select({ status: customers.status, n: count() })
-      .from(customers)
-      .where(and(...conditions))
-      .groupBy(customers.status)
-      .all();
+    const rows = this.sqlite
+      .prepare(pipelineSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
+      .all(this.parameters(filter)) as Array<{ status: CustomerStatus; n: number }>;
     return new Map(rows.map((row) => [row.status, row.n]));
   }
 
   /**
    * A follow-up is pending while the interaction that set it is still the customer's latest:
-   * logging anything newer for that customer settles it.
+   * logging anything newer for that customer settles it (customer_activity tracks that).
+   * Rows are read one at a time as the caller iterates, so memory does not grow with them;
+   * the connection runs no other statement until the iteration ends.
    */
-  pendingFollowUps(filter: FollowUpFilter): FollowUpRow[] {
-    const latestOfItsCustomer = sql`${customerInteractions.id} = (
-      SELECT latest.id FROM ${customerInteractions} AS latest
-      WHERE latest.customer_id = ${customerInteractions.customer_id}
-      ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1)`;
-    const conditions: SQL[] = [
-      eq(customers.is_archived, false),
-      isNotNull(customerInteractions.follow_up_date),
-      latestOfItsCustomer,
-    ];
-    if (filter.due) {
-      // All-day follow-ups are dates, the rest canonical instants: each is compared with its own kind.
-      const followUp = customerInteractions.follow_up_date;
-      conditions.push(
-        sql`((length(${followUp}) = 10 AND ${followUp} <= ${filter.due.lastDay}) OR (length(${followUp}) > 10 AND ${followUp} < ${filter.due.before}))`,
-      );
-    }
-    if (filter.owner) conditions.push(equalsIgnoringCase(customers.owner, filter.owner));
-    return this.orm
-      .select({
-        interaction_id: customerInteractions.id,
-        customer_id: customers.id,
-        customer_name: customers.name,
-        email: customers.email,
-        phone: customers.phone,
-        owner: customers.owner,
-        status: customers.status,
-        type: customerInteractions.type,
-        channel: customerInteractions.channel,
-        note: customerInteractions.note,
-        follow_up_date: sql<string>`${customerInteractions.follow_up_date}`,
-        created_at: customerInteractions.created_at,
-      })
-      .from(customerInteractions)
-      .innerJoin(customers, eq(customers.id, customerInteractions.customer_id))
-      .where(and(...conditions))
-      .orderBy(asc(customerInteractions.follow_up_date), asc(customers.name), asc(customers.id))
-      .all();
+  pendingFollowUps(filter: FollowUpFilter): IterableIterator<FollowUpRow> {
+    const statement = this.sqlite.prepare(followUpsSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
+    const { due, ...rest } = filter;
+    const window = due && {
+      before: due.before,
+      lastDay: due.lastDay,
+      // One index range holding both kinds: every day up to lastDay and every instant before `before`.
+      scanEnd: due.before > `${due.lastDay}Z` ? due.before : `${due.lastDay}Z`,
+    };
+    return statement.iterate({ ...this.parameters(rest), ...window }) as IterableIterator<FollowUpRow>;
+  }
+
+  /** The filter's given values, as the named parameters of its SQL. */
+  private parameters(filter: PipelineFilter | Omit<FollowUpFilter, 'due'>): Record<string, unknown> {
+    const { owner, ...rest } = filter;
+    const given = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+    return owner === undefined ? given : { ...given, owners: ownersMatching(this.sqlite, owner) };
   }
 }

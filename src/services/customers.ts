@@ -49,6 +49,23 @@ export interface CustomerListResult {
   limit: number | undefined;
 }
 
+/** Which page of search results to show; without `limit`, every match at once. */
+export interface SearchPaging {
+  limit?: number;
+  /** 1-based. */
+  page?: number;
+}
+
+/** No total: counting every match would read every customer, the page alone stops early. */
+export interface CustomerSearchResult {
+  customers: CustomerWithProduct[];
+  offset: number;
+  page: number;
+  limit: number | undefined;
+  /** Whether more customers match beyond this page. */
+  more: boolean;
+}
+
 export interface CustomerDetails {
   customer: CustomerWithProduct;
   interactions: Interaction[];
@@ -115,8 +132,14 @@ export class CustomerService {
     }))();
   }
 
-  search(text: string): CustomerWithProduct[] {
-    return this.customers.search(text);
+  search(text: string, paging: SearchPaging = {}): CustomerSearchResult {
+    const { limit } = paging;
+    const page = paging.page ?? 1;
+    const offset = limit === undefined ? 0 : (page - 1) * limit;
+    // One row past the page says whether there is a next one.
+    const found = this.customers.search(text, { limit: limit === undefined ? -1 : limit + 1, offset });
+    const more = limit !== undefined && found.length > limit;
+    return { customers: more ? found.slice(0, limit) : found, offset, page, limit, more };
   }
 
   show(ref: string): CustomerDetails {

@@ -49,6 +49,25 @@ function listProblems(problems: readonly string[]): string {
   return more > 0 ? `${shown}; and ${more} more` : shown;
 }
 
+/** Customer ids whose customer_activity row differs from their latest interaction, either way. */
+const ACTIVITY_DRIFT = `WITH latest AS (
+    SELECT customer_id, id, created_at, follow_up_date FROM (
+      SELECT customer_id, id, created_at, follow_up_date,
+        row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC) AS rank
+      FROM customer_interactions)
+    WHERE rank = 1),
+  recorded AS (SELECT customer_id, last_interaction_id, last_interaction_at, follow_up_date FROM customer_activity),
+  missing AS (SELECT * FROM latest EXCEPT SELECT * FROM recorded),
+  extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM latest)
+  SELECT customer_id FROM missing UNION SELECT customer_id FROM extra ORDER BY 1`;
+
+/** Customers without a fold row or with a stale fold, and fold rows of no customer. */
+const NAME_FOLD_DRIFT = `SELECT c.id FROM customers AS c LEFT JOIN customer_name_folds AS f ON f.customer_id = c.id
+    WHERE f.customer_id IS NULL OR (f.name_fold IS NOT NULL AND f.name_fold IS NOT crm_fold(c.name))
+  UNION
+  SELECT f.customer_id FROM customer_name_folds AS f WHERE NOT EXISTS (SELECT 1 FROM customers AS c WHERE c.id = f.customer_id)
+  ORDER BY 1`;
+
 /** Inspection and maintenance of the database file itself: `crm db status|migrate|check`. */
 export class DatabaseService {
   constructor(private readonly db: CrmDatabase) {}
@@ -94,6 +113,8 @@ export class DatabaseService {
       this.checkPresent('triggers', 'trigger', EXPECTED_TRIGGERS),
       this.checkPresent('indexes', 'index', EXPECTED_INDEXES),
       this.checkMigrations(),
+      this.checkActivity(),
+      this.checkNameFolds(),
       this.checkPragma('foreign_keys', 'foreign_keys', 1, 'ON'),
       this.checkPragma('journal_mode', 'journal_mode', 'wal', 'WAL'),
     ];
@@ -139,6 +160,42 @@ export class DatabaseService {
       ok: pending.length === 0,
       detail: pending.length ? `pending: ${pending.join(', ')}` : `${applied.length} of ${known} applied`,
     };
+  }
+
+  /** customer_activity against a recomputation from customer_interactions (drizzle/0009). */
+  private checkActivity(): CheckResult {
+    if (!this.hasTable('customer_activity')) return { name: 'customer_activity', ok: true, detail: 'not in this schema' };
+    const drifted = this.db.sqlite.prepare(ACTIVITY_DRIFT).pluck().all() as string[];
+    return {
+      name: 'customer_activity',
+      ok: drifted.length === 0,
+      detail: drifted.length
+        ? `${drifted.length} customer(s) whose latest interaction or pending follow-up is recorded wrong: ${listProblems(drifted)}`
+        : 'matches the interactions',
+    };
+  }
+
+  /**
+   * customer_name_folds against the names: a fold that differs is drift (refs by name would
+   * miss the customer); a NULL fold is a name written outside crm, still found by name, and
+   * folded by crm's next write.
+   */
+  private checkNameFolds(): CheckResult {
+    if (!this.hasTable('customer_name_folds')) return { name: 'customer_name_folds', ok: true, detail: 'not in this schema' };
+    const drifted = this.db.sqlite.prepare(NAME_FOLD_DRIFT).pluck().all() as string[];
+    const unfolded = (this.db.sqlite.prepare(`SELECT count(*) FROM customer_name_folds WHERE name_fold IS NULL`).pluck().get() as number);
+    const pending = unfolded ? `; ${unfolded} name(s) not folded yet (crm's next write folds them)` : '';
+    return {
+      name: 'customer_name_folds',
+      ok: drifted.length === 0,
+      detail: drifted.length
+        ? `${drifted.length} customer(s) whose folded name is missing or wrong: ${listProblems(drifted)}${pending}`
+        : `matches the names${pending}`,
+    };
+  }
+
+  private hasTable(name: string): boolean {
+    return Boolean(this.db.sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name));
   }
 
   private checkPragma(name: string, pragma: string, wanted: string | number, label: string): CheckResult {

@@ -86,8 +86,10 @@ export class ReportService {
   /**
    * Pending follow-ups in the window, soonest first; those due before today are overdue.
    * An all-day follow-up (a date) is due at the start of its day in the local time zone.
+   * Read as the caller iterates (a large window need not fit in memory); iterate it to the
+   * end, or stop with `return`/`break`, before the next query.
    */
-  followups(request: FollowUpRequest = {}): FollowUp[] {
+  followups(request: FollowUpRequest = {}): IterableIterator<FollowUp> {
     const now = this.clock.now();
     const startOfToday = startOfLocalDay(now);
     const overdueBefore = startOfToday.toISOString();
@@ -97,14 +99,7 @@ export class ReportService {
       due: bound && { before: bound.toISOString(), lastDay: formatLocalDay(new Date(bound.getTime() - 1)) },
       owner: request.owner?.trim() || undefined,
     });
-    const due = new Map(rows.map((row) => [row, followUpInstant(row.follow_up_date).getTime()]));
-    // Stable: rows due at the same instant keep the repository's order (stored value, name, id).
-    return rows
-      .sort((a, b) => due.get(a)! - due.get(b)!)
-      .map((row) => ({
-        ...row,
-        overdue: isAllDay(row.follow_up_date) ? row.follow_up_date < today : row.follow_up_date < overdueBefore,
-      }));
+    return markOverdue(inDueOrder(rows), { instant: overdueBefore, day: today });
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {
@@ -120,4 +115,33 @@ export class ReportService {
         return undefined;
     }
   }
+}
+
+function* markOverdue(rows: Iterable<FollowUpRow>, before: { instant: string; day: string }): IterableIterator<FollowUp> {
+  for (const row of rows) {
+    const value = row.follow_up_date;
+    yield { ...row, overdue: isAllDay(value) ? value < before.day : value < before.instant };
+  }
+}
+
+/**
+ * The repository returns follow-ups in stored-text order, where an all-day date sits at UTC
+ * midnight; it is due at local midnight, at most 14 hours earlier or 12 hours later. Rows are
+ * held back only until no later row can be due before them, so memory stays bounded by about
+ * a day of follow-ups. Rows due at the same instant keep the repository's order (value, name, id).
+ */
+const LARGEST_UTC_OFFSET_MS = 14 * 60 * 60 * 1000;
+
+function* inDueOrder(rows: Iterable<FollowUpRow>): IterableIterator<FollowUpRow> {
+  const held: Array<{ row: FollowUpRow; due: number }> = [];
+  for (const row of rows) {
+    const value = row.follow_up_date;
+    const textPosition = Date.parse(isAllDay(value) ? `${value}T00:00:00.000Z` : value);
+    while (held.length > 0 && held[0]!.due < textPosition - LARGEST_UTC_OFFSET_MS) yield held.shift()!.row;
+    const due = followUpInstant(value).getTime();
+    let at = held.length;
+    while (at > 0 && held[at - 1]!.due > due) at--;
+    held.splice(at, 0, { row, due });
+  }
+  for (const { row } of held) yield row;
 }

@@ -80,13 +80,24 @@ export function runFollowups(session: Session, options: FollowupsOptions): void 
         ? 'week'
         : undefined;
   const rows = session.services.reports.followups({ window, until: options.until, owner: options.owner });
-  if (format === 'table' && rows.length === 0) {
+  let count = 0;
+  let overdue = 0;
+  const counted = function* () {
+    for (const row of rows) {
+      count += 1;
+      if (row.overdue) overdue += 1;
+      yield row;
+    }
+  };
+  if (format !== 'table') {
+    session.out.stream(counted(), followUpColumns, format, (row) => row);
+    return;
+  }
+  const shown = [...counted()];
+  if (count === 0) {
     session.info('no pending follow-ups');
     return;
   }
-  session.out.list(rows, followUpColumns, format, () => rows);
-  if (format === 'table') {
-    const overdue = rows.filter((row) => row.overdue).length;
-    session.info(`${rows.length} follow-up${rows.length === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
-  }
+  session.out.list(shown, followUpColumns, format, () => shown);
+  session.info(`${count} follow-up${count === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
 }

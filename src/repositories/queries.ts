@@ -1,0 +1,162 @@
+import { CUSTOMER_STATUSES } from '../domain/vocabulary.js';
+
+/**
+ * The SQL of the daily reads, written out so that each one follows an index
+ * (drizzle/0009_query_indexes.sql) and so that test/query-plans.test.ts runs EXPLAIN QUERY
+ * PLAN on the very text the repositories prepare. Parameters are named (@name).
+ */
+
+export type ArchivedScope = 'exclude' | 'only' | 'include';
+export type CustomerSort = 'name' | 'created' | 'updated' | 'status';
+
+// Named with AS: the ORDER BY of a UNION ALL can name only result columns.
+const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at']
+  .map((column) => `c.${column} AS ${column}`)
+  .join(', ');
+const WITH_PRODUCT_NAME = `${CUSTOMER_COLUMNS}, p.name AS product_name`;
+const PRODUCT_JOIN = 'LEFT JOIN products AS p ON p.id = c.product_id';
+
+/**
+ * Pipeline order of statuses, literally: the same expression as customers_status_rank_idx,
+ * which SQLite uses only for an identical expression (bound parameters would not match).
+ */
+export const STATUS_RANK = `(CASE c.status ${CUSTOMER_STATUSES.map((status, rank) => `WHEN '${status}' THEN ${rank}`).join(' ')} END)`;
+
+/**
+ * A range on the primary key: `LIKE 'abcd%'` cannot use it. U+10FFFF sorts after every
+ * character that can follow the prefix (ids compare as UTF-8 bytes).
+ */
+export const CUSTOMERS_BY_ID_RANGE = `SELECT ${CUSTOMER_COLUMNS} FROM customers AS c
+  WHERE c.id >= @prefix AND c.id < @prefix || char(1114111) ORDER BY c.id LIMIT @limit`;
+
+/**
+ * Folded names come from customer_name_folds; names written since crm last wrote (by the
+ * sqlite3 shell, say) have no fold yet and are folded here, found by a seek to the NULLs.
+ */
+export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_COLUMNS} FROM customer_name_folds AS f JOIN customers AS c ON c.id = f.customer_id
+  WHERE f.name_fold = @fold
+  UNION ALL
+  SELECT ${CUSTOMER_COLUMNS} FROM customer_name_folds AS f JOIN customers AS c ON c.id = f.customer_id
+  WHERE f.name_fold IS NULL AND crm_fold(c.name) = @fold`;
+
+export const CUSTOMER_WITH_PRODUCT = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c ${PRODUCT_JOIN} WHERE c.id = @id`;
+
+/**
+ * Each distinct owner once, by one seek per owner on customers_owner_idx (a skip scan):
+ * the repositories fold these few values in JavaScript and filter on the exact ones that
+ * match (`@owners`), so no query folds an owner per row.
+ */
+export const DISTINCT_OWNERS = `WITH RECURSIVE owners(owner) AS (
+    SELECT min(owner) FROM customers
+    UNION ALL
+    SELECT (SELECT min(c.owner) FROM customers AS c WHERE c.owner > owners.owner) FROM owners WHERE owners.owner IS NOT NULL)
+  SELECT owner FROM owners WHERE owner IS NOT NULL`;
+
+/** `+`: the owner's index would fetch every customer of that owner from the table. */
+const OWNER_MATCHES = '+c.owner IN (SELECT value FROM json_each(@owners))';
+
+/** Which filters a list or count has; each combination is one SQL text. */
+export interface CustomerFilterShape {
+  archived: ArchivedScope;
+  status?: boolean;
+  product?: boolean;
+  owner?: boolean;
+}
+
+/**
+ * Filters other than the archived flag are written `+column`, which keeps SQLite from
+ * picking their index: none of them is selective (6 statuses, 3 products, a few owners), and
+ * walking the sort's index until the page is full beats sorting every match.
+ */
+function listConditions(shape: CustomerFilterShape, archived: 0 | 1): string {
+  const conditions = [`c.is_archived = ${archived}`];
+  if (shape.status) conditions.push('+c.status = @status');
+  if (shape.product) conditions.push('+c.product_id = @productId');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
+  return conditions.join(' AND ');
+}
+
+/** Newest first by default; id breaks ties so pages never overlap. */
+const ORDER: Record<CustomerSort, { prefixed: string; bare: string }> = {
+  created: { prefixed: 'c.created_at DESC, c.id DESC', bare: 'created_at DESC, id DESC' },
+  updated: { prefixed: 'c.updated_at DESC, c.id DESC', bare: 'updated_at DESC, id DESC' },
+  // People expect "bob" between "Ada" and "Cy", not after every capitalised name.
+  name: { prefixed: 'c.name COLLATE NOCASE, c.id', bare: 'name COLLATE NOCASE, id' },
+  status: { prefixed: `${STATUS_RANK}, c.created_at DESC, c.id DESC`, bare: 'status_rank, created_at DESC, id DESC' },
+};
+
+/**
+ * One page (@limit, @offset) of a customer list. Both archived and active customers: two
+ * walks of the sort's index, merged (SQLite's MERGE of a UNION ALL), not a sort of everyone.
+ */
+export function customerListSql(shape: CustomerFilterShape, sort: CustomerSort): string {
+  const rank = sort === 'status' ? `, ${STATUS_RANK} AS status_rank` : '';
+  const arm = (archived: 0 | 1) =>
+    `SELECT ${WITH_PRODUCT_NAME}${rank} FROM customers AS c ${PRODUCT_JOIN} WHERE ${listConditions(shape, archived)}`;
+  if (shape.archived !== 'include') {
+    return `${arm(shape.archived === 'only' ? 1 : 0)} ORDER BY ${ORDER[sort].prefixed} LIMIT @limit OFFSET @offset`;
+  }
+  return `${arm(0)} UNION ALL ${arm(1)} ORDER BY ${ORDER[sort].bare} LIMIT @limit OFFSET @offset`;
+}
+
+/**
+ * How many customers match; read from customers_pipeline_idx alone. `+c.product_id`: the
+ * product's own index would fetch every row of a product from the table.
+ */
+export function customerCountSql(shape: CustomerFilterShape): string {
+  const conditions: string[] = [];
+  if (shape.archived !== 'include') conditions.push(`c.is_archived = ${shape.archived === 'only' ? 1 : 0}`);
+  else conditions.push('c.is_archived IN (0, 1)');
+  if (shape.status) conditions.push('c.status = @status');
+  if (shape.product) conditions.push('+c.product_id = @productId');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
+  return `SELECT count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * Customers not archived whose name, email or phone contains @fold (already folded), in
+ * name order: the name index is walked and the walk stops once the page is full.
+ */
+export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c ${PRODUCT_JOIN}
+  WHERE c.is_archived = 0
+    AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
+  ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
+
+/** Customers not archived per status, from customers_pipeline_idx alone. */
+export function pipelineSql(shape: { product?: boolean; owner?: boolean }): string {
+  const conditions = ['c.is_archived = 0'];
+  if (shape.product) conditions.push('c.product_id = @productId');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
+  return `SELECT c.status AS status, count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status`;
+}
+
+/**
+ * Pending follow-ups, soonest first: customer_activity holds each customer's latest
+ * interaction's follow-up date (kept by triggers), so this walks its follow-up index and
+ * stops at @scanEnd. Ties on the date are ordered by name (a small sort per date).
+ * CROSS JOIN is SQLite's way to fix the join order: otherwise it may start from the
+ * customers (is_archived = 0 looks selective to it) and read every one of them.
+ */
+export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string {
+  const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
+  // All-day follow-ups are dates, the rest canonical instants: each is compared with its own
+  // kind, inside one range of the index that covers both.
+  if (shape.due) {
+    conditions.push(
+      'a.follow_up_date < @scanEnd',
+      '((length(a.follow_up_date) = 10 AND a.follow_up_date <= @lastDay) OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @before))',
+    );
+  }
+  if (shape.owner) conditions.push(OWNER_MATCHES);
+  return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
+      i.type, i.channel, i.note, a.follow_up_date, i.created_at
+    FROM customer_activity AS a
+    CROSS JOIN customers AS c ON c.id = a.customer_id
+    CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id
+    WHERE ${conditions.join(' AND ')}
+    ORDER BY a.follow_up_date, c.name, c.id`;
+}
+
+/** A customer's interactions, newest first. */
+export const INTERACTIONS_OF_CUSTOMER = `SELECT i.id, i.customer_id, i.type, i.channel, i.note, i.follow_up_date, i.created_at
+  FROM customer_interactions AS i WHERE i.customer_id = @customerId ORDER BY i.created_at DESC, i.id DESC`;

@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { foldCase, openDatabase } from '../src/db/connection.js';
+import { Services } from '../src/services/index.js';
+import { FIXED_NOW, tempDir, TestCli } from './helpers.js';
+
+/**
+ * customer_activity and customer_name_folds (drizzle/0009_query_indexes.sql): kept right by
+ * triggers for every writer, checked by `db check`, and what the reads answer from.
+ */
+let cli: TestCli;
+let services: Services;
+beforeEach(() => {
+  cli = new TestCli();
+  services = new Services(cli.db, cli.clock);
+});
+afterEach(() => cli.close());
+
+type Activity = { customer_id: string; last_interaction_id: string; last_interaction_at: string; follow_up_date: string | null };
+
+function activity(): Activity[] {
+  return cli.db.sqlite.prepare('SELECT * FROM customer_activity ORDER BY customer_id').all() as Activity[];
+}
+
+function folds(): Array<{ customer_id: string; name_fold: string | null }> {
+  return cli.db.sqlite.prepare('SELECT customer_id, name_fold FROM customer_name_folds ORDER BY customer_id').all() as Array<{
+    customer_id: string;
+    name_fold: string | null;
+  }>;
+}
+
+async function check(): Promise<Record<string, { ok: boolean; detail: string }>> {
+  const result = await cli.run(['db', 'check', '--json']);
+  const report = JSON.parse(result.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
+  return Object.fromEntries(report.checks.map(({ name, ok, detail }) => [name, { ok, detail }]));
+}
+
+const sql = (text: string) => cli.db.sqlite.exec(text);
+
+describe('customer_activity', () => {
+  beforeEach(() => {
+    sql(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada'), ('c2', 'Bob');`);
+  });
+
+  it("follows each customer's latest interaction and its follow-up, for writes from the plain shell", () => {
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-12-01T09:00:00.000Z', '2026-11-01T00:00:00.000Z')`);
+    expect(activity()).toEqual([
+      { customer_id: 'c1', last_interaction_id: 'i1', last_interaction_at: '2026-11-01T00:00:00.000Z', follow_up_date: '2026-12-01T09:00:00.000Z' },
+    ]);
+    // An older interaction logged late changes nothing; a newer one settles the follow-up.
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, created_at) VALUES
+      ('i0', 'c1', 'Call', 'phone', 'zero', '2026-10-01T00:00:00.000Z')`);
+    expect(activity()[0]!.last_interaction_id).toBe('i1');
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, created_at) VALUES
+      ('i2', 'c1', 'Mail', 'email', 'two', '2026-11-02T00:00:00.000Z')`);
+    expect(activity()).toEqual([
+      { customer_id: 'c1', last_interaction_id: 'i2', last_interaction_at: '2026-11-02T00:00:00.000Z', follow_up_date: null },
+    ]);
+    // The shell can neither delete an interaction nor replace one (0007), so the row stays right.
+    expect(() => sql(`DELETE FROM customer_interactions WHERE id = 'i2'`)).toThrow(/immutable/);
+    expect(() =>
+      sql(`INSERT OR REPLACE INTO customer_interactions (id, customer_id, type, channel, note, created_at) VALUES
+        ('i2', 'c1', 'Call', 'phone', 'two again', '2026-09-01T00:00:00.000Z')`),
+    ).toThrow();
+    expect(activity()[0]).toMatchObject({ last_interaction_id: 'i2', follow_up_date: null });
+  });
+
+  it("moves with a customer's new id and goes with a deleted customer, foreign keys on or off", () => {
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-12-01T09:00:00.000Z'), ('i2', 'c2', 'Call', 'phone', 'two', NULL)`);
+    sql(`UPDATE customers SET id = 'c9' WHERE id = 'c1'`);
+    expect(activity().map((row) => [row.customer_id, row.last_interaction_id])).toEqual([['c2', 'i2'], ['c9', 'i1']]);
+    cli.db.sqlite.pragma('foreign_keys = OFF');
+    sql(`UPDATE customers SET id = 'c8' WHERE id = 'c9'`);
+    sql(`DELETE FROM customers WHERE id = 'c2'`);
+    cli.db.sqlite.pragma('foreign_keys = ON');
+    expect(activity().map((row) => [row.customer_id, row.last_interaction_id])).toEqual([['c8', 'i1']]);
+    services.customers.delete('c8');
+    expect(activity()).toEqual([]);
+  });
+
+  it('is what followups report: the latest interaction of each customer, not an earlier one', async () => {
+    cli.clock.set('2026-11-20T10:00:00.000Z');
+    services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'settled', followUp: '2026-11-22' });
+    cli.clock.set('2026-11-21T10:00:00.000Z');
+    services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'pending', followUp: '2026-11-24' });
+    services.interactions.log({ customer: 'c2', type: 'Call', channel: 'phone', note: 'none' });
+    cli.clock.set(FIXED_NOW);
+    const rows = await cli.json(['followups']);
+    expect(rows.map((row: { note: string; overdue: boolean }) => [row.note, row.overdue])).toEqual([['pending', true]]);
+  });
+
+  it('db check reports a row that no longer matches the interactions, in one line', async () => {
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i1', 'c1', 'Call', 'phone', 'one')`);
+    expect((await check()).customer_activity).toEqual({ ok: true, detail: 'matches the interactions' });
+    sql(`UPDATE customer_activity SET follow_up_date = '2030-01-01' WHERE customer_id = 'c1';
+      INSERT INTO customer_activity VALUES ('c2', 'gone', '2026-01-01', NULL)`);
+    const result = await cli.run(['db', 'check']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^FAIL +customer_activity +2 customer\(s\) whose latest interaction or pending follow-up is recorded wrong: c1; c2$/m,
+    );
+  });
+});
+
+describe('customer_name_folds', () => {
+  it('holds the Unicode fold of every name crm writes, and a name written elsewhere is found before crm folds it', async () => {
+    const ada = services.customers.add({ name: 'ZOË Straße' });
+    expect(folds()).toEqual([{ customer_id: ada.id, name_fold: foldCase('ZOË Straße') }]);
+    expect(services.customers.resolve('zoë strasse').id).toBe(ada.id);
+
+    // A rename from the plain shell: no fold until crm writes again, found by its new name meanwhile.
+    sql(`UPDATE customers SET name = 'Ørjan Åberg' WHERE id = '${ada.id}'`);
+    expect(folds()).toEqual([{ customer_id: ada.id, name_fold: null }]);
+    expect(services.customers.resolve('ØRJAN åberg').id).toBe(ada.id);
+    expect(() => services.customers.resolve('zoë strasse')).toThrow(/no customer matches/);
+    expect((await check()).customer_name_folds).toEqual({ ok: true, detail: "matches the names; 1 name(s) not folded yet (crm's next write folds them)" });
+
+    services.customers.add({ name: 'Someone Else' });
+    expect(folds().find((row) => row.customer_id === ada.id)!.name_fold).toBe(foldCase('Ørjan Åberg'));
+    expect((await check()).customer_name_folds).toEqual({ ok: true, detail: 'matches the names' });
+  });
+
+  it('db check reports a fold that is wrong or missing', async () => {
+    const ada = services.customers.add({ name: 'Ada' });
+    sql(`UPDATE customer_name_folds SET name_fold = 'bob' WHERE customer_id = '${ada.id}'`);
+    const result = await cli.run(['db', 'check']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^FAIL +customer_name_folds +1 customer\\(s\\) whose folded name is missing or wrong: ${ada.id}$`, 'm'));
+  });
+
+  it('is filled for customers an import adds, so they are found by name at once', async () => {
+    const dir = tempDir();
+    try {
+      const csv = path.join(dir, 'customers.csv');
+      fs.writeFileSync(csv, 'name,email\nÉlodie Dubois,elodie@example.com\nSøren Kierkegaard,\n');
+      const imported = await cli.run(['import', 'customers', csv]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(folds().map((row) => row.name_fold).sort()).toEqual(['søren kierkegaard', 'élodie dubois']);
+      expect(services.customers.resolve('ÉLODIE DUBOIS').email).toBe('elodie@example.com');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('refs by id prefix', () => {
+  it('find an id by a prefix in either case, and take % and _ literally', () => {
+    sql(`INSERT INTO customers (id, name) VALUES ('abcd1234-0000-4000-8000-000000000001', 'Ada'), ('ABCE1234-0000-4000-8000-000000000002', 'Bob'), ('ab%d0000', 'Cy')`);
+    expect(services.customers.resolve('ABCD12').name).toBe('Ada');
+    expect(services.customers.resolve('abce12').name).toBe('Bob');
+    expect(services.customers.resolve('ab%d').name).toBe('Cy');
+    expect(() => services.customers.resolve('ab_d')).toThrow(/no customer matches/);
+  });
+});
+
+describe('customer search pages', () => {
+  beforeEach(() => {
+    for (const name of ['Smith A', 'Smith B', 'Smith C', 'Smithson', 'Jones']) services.customers.add({ name });
+  });
+
+  it('shows a page at a time in name order, with a footer saying more match', async () => {
+    const first = await cli.run(['customer', 'search', 'smith', '--limit', '2']);
+    expect(first.stdout.split('\n').slice(1, -1).map((line) => line.split('\t')[1])).toEqual(['Smith A', 'Smith B']);
+    expect(first.stderr).toBe('showing 1–2; more match: --page 2 for the next, --all for everything\n');
+    const last = await cli.run(['customer', 'search', 'smith', '--limit', '2', '--page', '2']);
+    expect(last.stdout.split('\n').slice(1, -1).map((line) => line.split('\t')[1])).toEqual(['Smith C', 'Smithson']);
+    expect(last.stderr).toBe('showing 3–4\n');
+    const past = await cli.run(['customer', 'search', 'smith', '--limit', '2', '--page', '4']);
+    expect(past.stderr).toBe('page 4 is past the end: no more customers contain "smith"\n');
+    expect((await cli.json(['customer', 'search', 'smith', '--all'])).length).toBe(4);
+  });
+
+  it('shows 20 by default', async () => {
+    for (let n = 0; n < 20; n++) services.customers.add({ name: `Smith ${String(n).padStart(2, '0')}` });
+    const result = await cli.run(['customer', 'search', 'smith']);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(21);
+    expect(result.stderr).toBe('showing 1–20; more match: --page 2 for the next, --all for everything\n');
+  });
+});
+
+describe('followups output', () => {
+  it('prints JSON, CSV and TSV row by row exactly as a whole list would be printed', async () => {
+    sql(`INSERT INTO customers (id, name, email) VALUES ('c1', 'Ada', 'ada@example.com'), ('c2', 'Bob "B"', NULL)`);
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'line one\nline, two', '2026-11-24T09:00:00.000Z', '2026-11-01T00:00:00.000Z'),
+      ('i2', 'c2', 'Mail', 'email', 'tab\there', '2026-11-30T09:00:00.000Z', '2026-11-02T00:00:00.000Z')`);
+    const json = await cli.run(['followups', '--json']);
+    const parsed = JSON.parse(json.stdout) as unknown[];
+    expect(json.stdout).toBe(`${JSON.stringify(parsed, null, 2)}\n`);
+    expect(parsed).toHaveLength(2);
+    const csv = await cli.run(['followups', '--format', 'csv']);
+    expect(csv.stdout).toBe(
+      'follow_up_date,customer_name,phone,email,note\n2026-11-24T09:00:00.000Z,Ada,,ada@example.com,"line one\nline, two"\n2026-11-30T09:00:00.000Z,"Bob ""B""",,,tab\there\n',
+    );
+    const tsv = await cli.run(['followups']);
+    expect(tsv.stdout).toBe(
+      'follow_up_date\tcustomer_name\tphone\temail\tnote\n2026-11-24T09:00:00.000Z\tAda\t\tada@example.com\tline one\\nline, two\n2026-11-30T09:00:00.000Z\tBob "B"\t\t\ttab\\there\n',
+    );
+  });
+});
+
+describe('archive --to', () => {
+  it('leaves customer_activity right in both files after interactions move', async () => {
+    const dir = tempDir('crm-archive-');
+    try {
+      const mainPath = path.join(dir, 'crm.db');
+      const archivePath = path.join(dir, 'archive.db');
+      const main = new TestCli(mainPath);
+      const mainServices = new Services(main.db, main.clock);
+      const ada = mainServices.customers.add({ name: 'Ada' });
+      main.clock.set('2024-01-01T00:00:00.000Z');
+      mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'old' });
+      main.clock.set(FIXED_NOW);
+      mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'new', followUp: '2026-12-01' });
+      const moved = await main.run(['archive', '--to', archivePath, '--interactions-older-than', '1y', '--json']);
+      expect(moved.code, moved.stderr).toBe(0);
+      for (const file of [mainPath, archivePath]) {
+        const db = file === mainPath ? main.db : openDatabase(file);
+        const result = new Services(db, main.clock).database.check();
+        expect(result.checks.filter((c) => c.name === 'customer_activity' || c.name === 'customer_name_folds').every((c) => c.ok)).toBe(true);
+        if (db !== main.db) db.close();
+      }
+      expect((await main.json(['followups'])).map((row: { note: string }) => row.note)).toEqual(['new']);
+      main.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
