@@ -34,7 +34,11 @@ export class TestClock implements Clock {
 
 export class BufferStream extends Writable {
   private chunks: string[] = [];
-  constructor(readonly isTTY = false) {
+  constructor(
+    readonly isTTY = false,
+    /** The terminal's width, as process.stdout.columns reports it; undefined when unknown. */
+    readonly columns?: number,
+  ) {
     super();
   }
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
@@ -86,6 +90,8 @@ export interface RunOptions {
   stdout?: BufferStream;
   stderr?: BufferStream;
   cwd?: string;
+  /** The width of the terminal stdout is (with `tty`); unknown by default. */
+  columns?: number;
 }
 
 export interface RunResult {
@@ -106,7 +112,7 @@ export interface CliRunOptions extends RunOptions {
 
 /** One in-process CLI invocation with buffered IO. */
 export async function runCli(argv: string[], options: CliRunOptions = {}): Promise<RunResult> {
-  const stdout = options.stdout ?? new BufferStream(options.tty ?? false);
+  const stdout = options.stdout ?? new BufferStream(options.tty ?? false, options.columns);
   const stderr = options.stderr ?? new BufferStream(options.tty ?? false);
   const stdin = new PassThrough() as PassThrough & InputStream;
   stdin.isTTY = options.tty ?? false;

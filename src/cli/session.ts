@@ -5,7 +5,7 @@ import { resolveDatabasePath, Services, type CrmDatabase } from '../services/ind
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import type { Prompter } from './prompter.js';
-import { Renderer } from './output.js';
+import { Renderer, tableWidth } from './output.js';
 
 export interface GlobalOptions {
   db?: string;
@@ -89,7 +89,12 @@ export class Session {
   }
 
   get out(): Renderer {
-    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.stdoutWatch, this.colorFor(this.ctx.stdout));
+    this.rendererInstance ??= new Renderer(
+      this.ctx.stdout,
+      this.stdoutWatch,
+      this.colorFor(this.ctx.stdout),
+      tableWidth(this.ctx.stdout, this.ctx.env),
+    );
     return this.rendererInstance;
   }
 

@@ -7,6 +7,7 @@ import { customerColumns, customerJson } from './view.js';
 export interface CustomerSearchOptions {
   text: string;
   json?: boolean;
+  wide?: boolean;
   format?: string;
 }
 
@@ -18,6 +19,7 @@ export function registerCustomerSearch(customer: Command, session: Session): voi
     .argument('<text>', 'text to look for')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', '\nExamples:\n  $ crm customer search lovelace\n  $ crm customer search @example.com --json\n  $ crm customer search "555 01"')
     .action((text: string, options: Omit<CustomerSearchOptions, 'text'>) =>
       runCustomerSearch(session, { text, ...options }),
@@ -29,6 +31,6 @@ export function runCustomerSearch(session: Session, options: CustomerSearchOptio
   if (!text) throw new UsageError('nothing to search for: give some text (use "customer list" to see everyone)');
   const format = chooseFormat(options, session.stdoutIsTTY);
   const customers = session.services.customers.search(text);
-  session.out.list(customers, customerColumns({ archived: false }), format, () => customers.map(customerJson));
+  session.out.list(customers, customerColumns({ archived: false }), format, () => customers.map(customerJson), { wide: options.wide });
   if (customers.length === 0) session.info(`no customer's name, email or phone contains "${text}"`);
 }

@@ -12,6 +12,7 @@ export interface FollowupsOptions {
   owner?: string;
   format?: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 const HELP = `
@@ -64,6 +65,7 @@ export function registerFollowups(program: Command, session: Session): void {
     .option('--owner <owner>', 'only customers of this owner (case-insensitive)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', HELP)
     .action((options: FollowupsOptions) => runFollowups(session, options));
 }
@@ -82,7 +84,7 @@ export function runFollowups(session: Session, options: FollowupsOptions): void 
     session.info('no pending follow-ups');
     return;
   }
-  session.out.list(rows, followUpColumns, format, () => rows);
+  session.out.list(rows, followUpColumns, format, () => rows, { wide: options.wide });
   if (format === 'table') {
     const overdue = rows.filter((row) => row.overdue).length;
     session.info(`${rows.length} follow-up${rows.length === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
