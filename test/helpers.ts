@@ -127,7 +127,7 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openDatabase: database ? () => database : (file) => openDatabase(file),
+    openDatabase: database ? () => database : (file, openOptions) => openDatabase(file, openOptions),
     database,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
   };

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
-import { openDatabase, type CrmDatabase } from '../services/index.js';
+import { openDatabase, type CrmDatabase, type OpenOptions } from '../services/index.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
 export type InputStream = Readable & { isTTY?: boolean };
@@ -20,7 +20,7 @@ export interface Context {
   clock: Clock;
   prompter: Prompter;
   /** Opens the database file once the path is known (after `--db` is parsed). */
-  openDatabase: (path: string) => CrmDatabase;
+  openDatabase: (path: string, options?: Pick<OpenOptions, 'busyTimeoutMs'>) => CrmDatabase;
   /** A database opened by the caller; used instead of resolving a path, and not closed. */
   database?: CrmDatabase;
   /**
@@ -49,7 +49,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path) => openDatabase(path),
+    openDatabase: (path, options) => openDatabase(path, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());
