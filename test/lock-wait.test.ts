@@ -9,7 +9,7 @@ import { childEnv, CRM_BIN, FIXTURES, runCli, spawnCrm, startCrm, startNode, tem
 
 const NOTICE = 'waiting for another crm write to finish…';
 /** Well past the 10 s a writer used to wait before failing with "the database is busy". */
-const LONG_HOLD_MS = 15_000;
+const LONG_HOLD_MS = 18_000;
 
 let dir: string;
 let file: string;
@@ -54,14 +54,13 @@ describe('a write while another process holds the write lock', () => {
       const holder = holdWriteLock(LONG_HOLD_MS);
       try {
         await holder.waitForLine('locked', { timeoutMs: 30_000 });
+        const piped = startCrm(['--db', file, 'customer', 'add', 'Piped']);
+        const onTerminal = crmOnTerminal(['--db', file, 'customer', 'add', 'Typed']);
 
         const list = spawnCrm(['--db', file, 'customer', 'list']);
         expect(list.code).toBe(0);
         // The reader finished while the lock was still held.
         expect(holder.child.exitCode).toBe(null);
-
-        const piped = startCrm(['--db', file, 'customer', 'add', 'Piped']);
-        const onTerminal = crmOnTerminal(['--db', file, 'customer', 'add', 'Typed']);
 
         const pipedExit = await piped.exit(120_000);
         expect(pipedExit.code, pipedExit.stderr).toBe(0);
