@@ -230,7 +230,7 @@ describe('customer list', () => {
 
   it('draws a table on a terminal', async () => {
     await cli.run(['customer', 'add', 'Ada Lovelace', '--status', 'closed_won']);
-    const { stdout } = await cli.run(['customer', 'list'], { tty: true, env: { NO_COLOR: '1' } });
+    const { stdout } = await cli.run(['customer', 'list'], { tty: true, columns: 120, env: { NO_COLOR: '1' } });
     expect(stdout).toContain('│ Ada Lovelace');
     expect(stdout).toContain('│ closed_won');
     expect(stdout).toContain('│ 2026-11-25 ');

@@ -34,7 +34,11 @@ export class TestClock implements Clock {
 
 export class BufferStream extends Writable {
   private chunks: string[] = [];
-  constructor(readonly isTTY = false) {
+  constructor(
+    readonly isTTY = false,
+    /** The terminal's width, as process.stdout.columns reports it; undefined when unknown. */
+    readonly columns?: number,
+  ) {
     super();
   }
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
@@ -91,6 +95,8 @@ export interface RunOptions {
   cwd?: string;
   /** Fixed points where the test takes over (see ContextHooks). */
   hooks?: ContextHooks;
+  /** The width of the terminal stdout is (with `tty`); unknown by default. */
+  columns?: number;
 }
 
 export interface RunResult {
@@ -111,7 +117,7 @@ export interface CliRunOptions extends RunOptions {
 
 /** One in-process CLI invocation with buffered IO. */
 export async function runCli(argv: string[], options: CliRunOptions = {}): Promise<RunResult> {
-  const stdout = options.stdout ?? new BufferStream(options.tty ?? false);
+  const stdout = options.stdout ?? new BufferStream(options.tty ?? false, options.columns);
   const stderr = options.stderr ?? new BufferStream(options.tty ?? false);
   const stdin = new PassThrough() as PassThrough & InputStream;
   stdin.isTTY = options.tty ?? false;
@@ -126,7 +132,7 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openDatabase: database ? () => database : (file, open) => openDatabase(file, open),
+    openDatabase: database ? () => database : (file, openOptions) => openDatabase(file, openOptions),
     database,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
     hooks: options.hooks,

@@ -266,7 +266,7 @@ describe('interaction list', () => {
   });
 
   it('draws a table on a terminal with local days and minutes', async () => {
-    const { stdout } = await cli.run(['interaction', 'list', 'ada'], { tty: true, env: plain });
+    const { stdout } = await cli.run(['interaction', 'list', 'ada'], { tty: true, columns: 120, env: plain });
     expect(stdout).toContain('│ 2026-11-26 10:00 │ email');
     expect(stdout).toContain('│ 2026-12-01 ');
   });

@@ -119,7 +119,7 @@ describe('followups', () => {
   });
 
   it('draws a table on a terminal with local days, overdue marked and a count on stderr', async () => {
-    const { stdout, stderr } = await cli.run(['followups', '--week'], { tty: true, env: { NO_COLOR: '1' } });
+    const { stdout, stderr } = await cli.run(['followups', '--week'], { tty: true, columns: 160, env: { NO_COLOR: '1' } });
     expect(stdout).toContain('2026-11-20 overdue');
     expect(stdout).toContain('│ 2026-11-28 ');
     expect(stdout).toContain('Check the contract…');

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
-import type { CrmDatabase } from '../services/index.js';
+import type { CrmDatabase, OpenOptions } from '../services/index.js';
 import type { OpenFileStream } from './file-output.js';
 import { loadedServices } from './layers.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
@@ -25,7 +25,7 @@ export interface Context {
    * Opens the database file once the path is known (after `--db` is parsed); creates a
    * missing one only when `create` is set (commands that write).
    */
-  openDatabase: (path: string, options: { create: boolean }) => CrmDatabase;
+  openDatabase: (path: string, options: Pick<OpenOptions, 'create' | 'busyTimeoutMs'>) => CrmDatabase;
   /** A database opened by the caller; used instead of resolving a path, and not closed. */
   database?: CrmDatabase;
   /**

@@ -1,9 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../domain/errors.js';
 import { ReaderGoneError, type OutputWatch } from './closed-output.js';
 import type { OutputStream } from './context.js';
+import { renderTable } from './table.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -19,6 +19,24 @@ export interface Column<Row> {
   value: (row: Row) => unknown;
   /** Value for the terminal table, when it should differ (short ids, colour). */
   display?: (row: Row, paint: ChalkInstance) => string;
+  /** Long text (notes) wraps onto a few lines in the terminal table rather than being cut. */
+  wrap?: boolean;
+}
+
+export interface ListOptions {
+  /** Terminal table only: every cell in full, however wide the table gets. */
+  wide?: boolean;
+}
+
+/** Table width when neither the terminal nor COLUMNS says. */
+export const DEFAULT_TABLE_WIDTH = 80;
+
+/** Columns a table may take: the terminal's width, else COLUMNS (as `ls` reads it), else 80. */
+export function tableWidth(stdout: OutputStream, env: Record<string, string | undefined>): number {
+  for (const candidate of [stdout.columns, Number(env.COLUMNS || undefined)]) {
+    if (candidate !== undefined && Number.isInteger(candidate) && candidate > 0) return candidate;
+  }
+  return DEFAULT_TABLE_WIDTH;
 }
 
 export interface FormatOptions {
@@ -60,6 +78,8 @@ export class Renderer {
     private readonly stdout: OutputStream,
     private readonly watch: OutputWatch,
     color: boolean,
+    /** Columns a terminal table may take (see tableWidth). */
+    private readonly width: number,
   ) {
     this.paint = new Chalk({ level: color ? 1 : 0 });
   }
@@ -78,7 +98,17 @@ export class Renderer {
     this.line(JSON.stringify(value, null, 2));
   }
 
-  list<Row>(rows: readonly Row[], allColumns: ReadonlyArray<Column<Row>>, format: Format, jsonRows: () => unknown[]): void {
+  /**
+   * Rows in the chosen format. Only the terminal table is fitted to the width (cells cut with
+   * "…", notes wrapped onto a few lines) unless `wide`; csv, tsv and json are always in full.
+   */
+  list<Row>(
+    rows: readonly Row[],
+    allColumns: ReadonlyArray<Column<Row>>,
+    format: Format,
+    jsonRows: () => unknown[],
+    options: ListOptions = {},
+  ): void {
     const columns = format === 'table' ? allColumns.filter((column) => !column.machineOnly) : allColumns;
     switch (format) {
       case 'json':
@@ -94,16 +124,12 @@ export class Renderer {
         for (const row of rows) this.line(columns.map((c) => tsvCell(c.value(row))).join('\t'));
         return;
       case 'table': {
-        const table = new Table({
-          head: columns.map((c) => this.paint.bold(c.label ?? c.header)),
-          // Compact: a rule under the header only, as gh does; rows stay one line each.
-          style: { head: [], border: [], compact: true },
-          wordWrap: true,
-        });
-        for (const row of rows) {
-          table.push(columns.map((c) => (c.display ? c.display(row, this.paint) : plain(c.value(row)))));
-        }
-        this.line(table.toString());
+        const lines = renderTable(
+          columns.map((c) => ({ label: c.label ?? c.header, wrap: c.wrap })),
+          rows.map((row) => columns.map((c) => (c.display ? c.display(row, this.paint) : plain(c.value(row))))),
+          { width: options.wide ? undefined : this.width, paint: this.paint },
+        );
+        this.line(lines.join('\n'));
       }
     }
   }

@@ -23,12 +23,15 @@ Records are named by a <ref>: a full id, a unique id prefix (4+ characters),
 or a unique case-insensitive name.
 
 Output is a table on a terminal and tab-separated values with a header when
-piped; lists take --format table|json|csv|tsv and --json.
+piped; lists take --format table|json|csv|tsv and --json. Tables fit the
+terminal (long cells end in "…"); --wide prints every cell in full.
 
 Environment:
-  CRM_DB      database file (overridden by --db)
-  CRM_OWNER   default --owner for new customers
-  NO_COLOR    disable colour
+  CRM_DB            database file (overridden by --db)
+  CRM_OWNER         default --owner for new customers
+  CRM_BUSY_TIMEOUT  seconds a write waits for another process's write (default 600)
+  COLUMNS           table width when stdout is not a terminal (default 80)
+  NO_COLOR          disable colour
 
 Exit status:
   0  success

@@ -7,7 +7,7 @@ import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
 import type { Prompter } from './prompter.js';
-import { Renderer } from './output.js';
+import { Renderer, tableWidth } from './output.js';
 
 export interface GlobalOptions {
   db?: string;
@@ -70,7 +70,9 @@ export class Session {
 
   get db(): CrmDatabase {
     if (this.ctx.database) return this.identified(this.ctx.database);
-    this.database ??= this.identified(this.ctx.openDatabase(this.databasePath, { create: this.createsDatabase }));
+    this.database ??= this.identified(
+      this.ctx.openDatabase(this.databasePath, { create: this.createsDatabase, busyTimeoutMs: this.busyTimeoutMs }),
+    );
     return this.database;
   }
 
@@ -83,10 +85,33 @@ export class Session {
     this.createsDatabase = true;
   }
 
-  /** The audit log names whoever runs this command, stamped with the command's clock. */
+  /**
+   * The audit log names whoever runs this command, stamped with the command's clock. A person
+   * at a terminal is told when a write waits for another process's (an import's) lock.
+   */
   private identified(db: CrmDatabase): CrmDatabase {
     db.identifyWriter({ actor: this.actor, clock: this.ctx.clock });
+    db.onLockWait(this.ctx.stderr.isTTY ? () => this.noticeLockWait() : undefined);
     return db;
+  }
+
+  private lockWaitNoticed = false;
+
+  private noticeLockWait(): void {
+    if (this.lockWaitNoticed) return;
+    this.lockWaitNoticed = true;
+    this.info(this.errPaint.dim('waiting for another crm write to finish…'));
+  }
+
+  /** CRM_BUSY_TIMEOUT, in seconds: how long a write waits for another process's lock. */
+  private get busyTimeoutMs(): number | undefined {
+    const setting = this.ctx.env.CRM_BUSY_TIMEOUT;
+    if (setting === undefined || setting.trim() === '') return undefined;
+    const seconds = Number(setting);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new UsageError(`CRM_BUSY_TIMEOUT must be a number of seconds, like 600; it is "${setting}"`);
+    }
+    return Math.round(seconds * 1000);
   }
 
   /** CRM_OWNER, else the OS user: who the audit log records for this command's writes. */
@@ -111,7 +136,12 @@ export class Session {
   }
 
   get out(): Renderer {
-    this.rendererInstance ??= new Renderer(this.ctx.stdout, this.stdoutWatch, this.colorFor(this.ctx.stdout));
+    this.rendererInstance ??= new Renderer(
+      this.ctx.stdout,
+      this.stdoutWatch,
+      this.colorFor(this.ctx.stdout),
+      tableWidth(this.ctx.stdout, this.ctx.env),
+    );
     return this.rendererInstance;
   }
 

@@ -58,6 +58,11 @@ export interface CrmDatabase {
   writeAudited<T>(settings: AuditSettings, work: () => T): T;
   identifyWriter(writer: AuditWriter): void;
   /**
+   * Called once a write has waited LOCK_NOTICE_AFTER_MS for another process's lock and goes
+   * on waiting (up to the busy timeout), so a person can be told why nothing happens.
+   */
+  onLockWait(listener: (() => void) | undefined): void;
+  /**
    * Inside a write transaction, the one instant it is stamped with: read once from the
    * writer's clock when the transaction begins, and recorded as the time of its audit
    * entries. Undefined outside a write, or when the writer gave no clock.
@@ -67,7 +72,10 @@ export interface CrmDatabase {
 }
 
 export interface OpenOptions {
-  /** Milliseconds a writer waits for another process's lock before giving up. */
+  /**
+   * Milliseconds a writer waits for another process's write lock before giving up: long
+   * enough for another process's whole import, so a cron job never fails because of one.
+   */
   busyTimeoutMs?: number;
   /**
    * Folder of drizzle-kit migrations (with meta/_journal.json). The program's own `drizzle/`
@@ -102,7 +110,10 @@ export interface MigrationState {
 }
 
 export const MIGRATIONS_TABLE = '__drizzle_migrations';
-export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+/** 10 minutes: a 300k-row import holds the write lock for minutes on a small machine. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10 * 60_000;
+/** How long a writer waits for the lock before onLockWait is told it is waiting. */
+export const LOCK_NOTICE_AFTER_MS = 1_000;
 export const DEFAULT_MIGRATIONS_FOLDER = path.join(projectRoot, 'drizzle');
 
 const migrationSets = new Map<string, MigrationSet>();
@@ -267,6 +278,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): CrmDataba
   }
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
   const inMemory = file === ':memory:';
   if (!inMemory) {
@@ -274,7 +290,8 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     createPrivateFile(file);
   }
   const migrations = knownMigrations(options.migrationsFolder);
-  const { sqlite, readOnly, release } = openFile(file, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const { sqlite, readOnly, release } = openFile(file, busyTimeoutMs);
   try {
     if (!inMemory && !readOnly) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -292,35 +309,61 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     let writer: AuditWriter = { actor: '' };
     let writeInstant: Date | undefined;
     let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
+    let lockWaitListener: (() => void) | undefined;
+    /**
+     * BEGIN IMMEDIATE, waiting for another process's write lock: quietly at first, then, once
+     * the listener has been told, for the rest of the busy timeout.
+     */
+    const immediately = <T>(transaction: Database.Transaction<() => T>, began: () => boolean): T => {
+      const quietly = Math.min(LOCK_NOTICE_AFTER_MS, busyTimeoutMs);
+      if (!lockWaitListener || quietly === busyTimeoutMs) return transaction.immediate();
+      sqlite.pragma(`busy_timeout = ${quietly}`);
+      try {
+        return transaction.immediate();
+      } catch (error) {
+        // Only a lock that was never taken is worth the wait; anything later is the work's own error.
+        if (began() || !isBusy(error)) throw error;
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+      lockWaitListener();
+      sqlite.pragma(`busy_timeout = ${busyTimeoutMs - quietly}`);
+      try {
+        return transaction.immediate();
+      } finally {
+        sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+    };
     const writeAudited = <T>(settings: AuditSettings, asked: () => T): T => {
       const work = synchronous(asked);
       // A nested write is a savepoint of the outer one, whose audit context already applies
       // (so a prune or summary asked for inside another write falls back to the safe side:
       // the delete is refused, or rows are logged one by one).
       if (sqlite.inTransaction) return sqlite.transaction(work)();
+      let began = false;
       try {
-        return readOnlyRefused(file, () => sqlite
-          .transaction(() => {
-            auditStatements ??= {
-              fill: sqlite.prepare(
-                `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
-              ),
-              empty: sqlite.prepare(`DELETE FROM audit_context`),
-            };
-            writeInstant = writer.clock?.now();
-            auditStatements.fill.run(
-              writer.actor,
-              writeInstant?.toISOString() ?? null,
-              settings.mode ?? 'row',
-              settings.pruneBefore ?? null,
-            );
-            const result = work();
-            fillNameFolds(sqlite);
-            // Emptied before commit, so writers outside crm never inherit this actor or permit.
-            auditStatements.empty.run();
-            return result;
-          })
-          .immediate());
+        const transaction = sqlite.transaction(() => {
+          began = true;
+          auditStatements ??= {
+            fill: sqlite.prepare(
+              `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
+            ),
+            empty: sqlite.prepare(`DELETE FROM audit_context`),
+          };
+          writeInstant = writer.clock?.now();
+          auditStatements.fill.run(
+            writer.actor,
+            writeInstant?.toISOString() ?? null,
+            settings.mode ?? 'row',
+            settings.pruneBefore ?? null,
+          );
+          const result = work();
+          fillNameFolds(sqlite);
+          // Emptied before commit, so writers outside crm never inherit this actor or permit.
+          auditStatements.empty.run();
+          return result;
+        });
+        return readOnlyRefused(file, () => immediately(transaction, () => began));
       } finally {
         writeInstant = undefined;
       }
@@ -335,6 +378,9 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       writeAudited,
       identifyWriter: (next) => {
         writer = next;
+      },
+      onLockWait: (listener) => {
+        lockWaitListener = listener;
       },
       get writeInstant() {
         return writeInstant && new Date(writeInstant.getTime());

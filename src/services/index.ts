@@ -11,7 +11,7 @@ import { ReportService } from './reports.js';
 import type { TransferService } from './transfer.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
-export { openDatabase, type CrmDatabase } from '../db/connection.js';
+export { openDatabase, type CrmDatabase, type OpenOptions } from '../db/connection.js';
 export { resolveDatabasePath } from '../db/location.js';
 export { refuseDatabaseFile } from '../db/database-files.js';
 

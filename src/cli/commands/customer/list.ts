@@ -20,6 +20,7 @@ export interface CustomerListOptions {
   page?: string;
   all?: boolean;
   json?: boolean;
+  wide?: boolean;
   format?: string;
 }
 
@@ -39,6 +40,7 @@ export function registerCustomerList(customer: Command, session: Session): void 
     .addOption(new Option('--all', 'every matching customer, no paging').conflicts('limit'))
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText(
       'after',
       `
@@ -67,7 +69,7 @@ export function runCustomerList(session: Session, options: CustomerListOptions):
     { sort: options.sort, limit, page },
   );
   const { customers } = result;
-  session.out.list(customers, customerColumns({ archived: archived !== 'exclude' }), format, () => customers.map(customerJson));
+  session.out.list(customers, customerColumns({ archived: archived !== 'exclude' }), format, () => customers.map(customerJson), { wide: options.wide });
   const footer = pageFooter(result);
   if (footer) session.info(footer);
 }

@@ -13,6 +13,7 @@ export interface CustomerSearchOptions {
   page?: string;
   all?: boolean;
   json?: boolean;
+  wide?: boolean;
   format?: string;
 }
 
@@ -29,6 +30,7 @@ export function registerCustomerSearch(customer: Command, session: Session): voi
     .addOption(new Option('--all', 'every matching customer, no paging').conflicts('limit'))
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText(
       'after',
       `
@@ -53,7 +55,7 @@ export function runCustomerSearch(session: Session, options: CustomerSearchOptio
   const page = options.page === undefined ? 1 : parsePositiveInteger(options.page, '--page');
   const result = session.services.customers.search(text, { limit, page });
   const { customers } = result;
-  session.out.list(customers, customerColumns({ archived: false }), format, () => customers.map(customerJson));
+  session.out.list(customers, customerColumns({ archived: false }), format, () => customers.map(customerJson), { wide: options.wide });
   const footer = searchFooter(text, result);
   if (footer) session.info(footer);
 }

@@ -6,6 +6,7 @@ import { customerJson, renderCustomer } from './view.js';
 export interface CustomerShowOptions {
   ref: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 export function registerCustomerShow(customer: Command, session: Session): void {
@@ -14,6 +15,7 @@ export function registerCustomerShow(customer: Command, session: Session): void 
     .description('show a customer, their product and their interaction history (newest first)')
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
     .option('--json', 'print JSON: the customer with product_name and an interactions array')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', '\nExamples:\n  $ crm customer show "ada lovelace"\n  $ crm customer show 3f2a --json')
     .action((ref: string, options: Omit<CustomerShowOptions, 'ref'>) =>
       runCustomerShow(session, { ref, ...options }),
@@ -33,5 +35,5 @@ export function runCustomerShow(session: Session, options: CustomerShowOptions):
     return;
   }
   session.out.line(session.out.paint.bold(`interactions (${interactions.length}, newest first)`));
-  session.out.list(interactions, interactionColumns, 'table', () => interactions);
+  session.out.list(interactions, interactionColumns, 'table', () => interactions, { wide: options.wide });
 }

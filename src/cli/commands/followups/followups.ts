@@ -13,6 +13,7 @@ export interface FollowupsOptions {
   owner?: string;
   format?: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 const HELP = `
@@ -65,6 +66,7 @@ export function registerFollowups(program: Command, session: Session): void {
     .option('--owner <owner>', 'only customers of this owner (case-insensitive)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', HELP)
     .action((options: FollowupsOptions) => runFollowups(session, options));
 }
@@ -98,6 +100,6 @@ export function runFollowups(session: Session, options: FollowupsOptions): void 
     session.info('no pending follow-ups');
     return;
   }
-  session.out.list(shown, followUpColumns, format, () => shown);
+  session.out.list(shown, followUpColumns, format, () => shown, { wide: options.wide });
   session.info(`${count} follow-up${count === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
 }

@@ -6,6 +6,7 @@ import { interactionColumns } from './view.js';
 export interface InteractionListOptions {
   customer: string;
   json?: boolean;
+  wide?: boolean;
   format?: string;
 }
 
@@ -17,6 +18,7 @@ export function registerInteractionList(interaction: Command, session: Session):
     .argument('<customer-ref>', 'the customer: id, id prefix (4+ characters) or name')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', '\nExamples:\n  $ crm interaction list "ada lovelace"\n  $ crm interaction list 3f2a --format csv > ada-history.csv')
     .action((customer: string, options: Omit<InteractionListOptions, 'customer'>) =>
       runInteractionList(session, { customer, ...options }),
@@ -26,6 +28,6 @@ export function registerInteractionList(interaction: Command, session: Session):
 export function runInteractionList(session: Session, options: InteractionListOptions): void {
   const format = chooseFormat(options, session.stdoutIsTTY);
   const { customer, interactions } = session.services.interactions.list(options.customer);
-  session.out.list(interactions, interactionColumns, format, () => interactions);
+  session.out.list(interactions, interactionColumns, format, () => interactions, { wide: options.wide });
   if (interactions.length === 0) session.info(`no interactions logged with "${customer.name}" yet`);
 }

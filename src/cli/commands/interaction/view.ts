@@ -13,9 +13,10 @@ export const interactionColumns: ReadonlyArray<Column<Interaction>> = [
   },
   { header: 'channel', value: (i) => i.channel },
   { header: 'type', value: (i) => i.type },
-  { header: 'note', value: (i) => i.note },
+  { header: 'note', value: (i) => i.note, wrap: true },
   {
     header: 'follow_up_date',
+    label: 'follow-up',
     value: (i) => i.follow_up_date,
     display: (i) => (i.follow_up_date ? formatFollowUp(i.follow_up_date) : ''),
   },

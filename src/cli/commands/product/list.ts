@@ -7,6 +7,7 @@ export interface ProductListOptions {
   active?: boolean;
   inactive?: boolean;
   json?: boolean;
+  wide?: boolean;
   format?: string;
 }
 
@@ -19,6 +20,7 @@ export function registerProductList(product: Command, session: Session): void {
     .option('--inactive', 'only inactive products')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
+    .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', '\nExamples:\n  $ crm product list --active\n  $ crm product list --format csv > products.csv')
     .action((options: ProductListOptions) => runProductList(session, options));
 }
@@ -27,5 +29,5 @@ export function runProductList(session: Session, options: ProductListOptions): v
   const format = chooseFormat(options, session.stdoutIsTTY);
   const active = options.active ? true : options.inactive ? false : undefined;
   const products = session.services.products.list({ active });
-  session.out.list(products, productColumns, format, () => products);
+  session.out.list(products, productColumns, format, () => products, { wide: options.wide });
 }
