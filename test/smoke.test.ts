@@ -60,6 +60,7 @@ describe('the built crm binary', () => {
   });
 
   it('colours its output on a terminal, and not with NO_COLOR', () => {
+    expect(spawnCrm(['db', 'init'], { env }).code).toBe(0);
     // `script` gives the child a pseudo-terminal, so colour is decided as on a user's screen.
     const onTerminal = (extraEnv: Record<string, string>) => {
       const result = spawnSync('script', ['-qec', `"${process.execPath}" "${CRM_BIN}" db check`, '/dev/null'], {

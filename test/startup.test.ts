@@ -12,6 +12,12 @@ import { childEnv, CRM_BIN, FIXTURES, tempDir } from './helpers.js';
 let dir: string;
 beforeEach(() => {
   dir = tempDir();
+  // Reading commands never create a database, so the ones measured here get an existing one.
+  const init = spawnSync(process.execPath, [CRM_BIN, 'db', 'init'], {
+    env: childEnv({ CRM_DB: path.join(dir, 'crm.db') }),
+    encoding: 'utf8',
+  });
+  expect(init.status, init.stderr).toBe(0);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

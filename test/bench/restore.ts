@@ -37,7 +37,7 @@ function removeDatabase(file: string): void {
 /** A new file with crm's schema and every trigger, made by crm itself. */
 export function freshDatabase(file: string): void {
   removeDatabase(file);
-  const result = spawnSync(process.execPath, [CRM, '--db', file, 'product', 'list'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CRM, '--db', file, 'db', 'init'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`cannot create ${file}: ${result.stderr}`);
 }
 
@@ -77,9 +77,18 @@ export function shellRestoreScript(inputDir: string, tables: readonly TableName[
 export async function runShellScript(file: string, script: string, scriptFile: string): Promise<ProcessMeasure> {
   fs.writeFileSync(scriptFile, script);
   const stderrFile = `${scriptFile}.stderr`;
-  const measured = await measureProcess('/bin/sh', ['-c', `exec "$0" -bail "$1" ".read '$2'" 2>"$3"`, SQLITE3, file, scriptFile, stderrFile]);
-  const stderr = fs.readFileSync(stderrFile, 'utf8').trim();
-  if (stderr) throw new UnequalWorkError(`the sqlite3 reference reported errors, so it did not load every row:\n${stderr.split('\n').slice(0, 5).join('\n')}`);
+  const stderrText = () => (fs.existsSync(stderrFile) ? fs.readFileSync(stderrFile, 'utf8').trim() : '');
+  const refused = (what: string, detail: string) =>
+    new UnequalWorkError(`the sqlite3 reference ${what}, so it did not load every row:\n${detail.split('\n').slice(0, 5).join('\n')}`);
+  let measured: ProcessMeasure;
+  try {
+    measured = await measureProcess('/bin/sh', ['-c', `exec "$0" -bail "$1" ".read '$2'" 2>"$3"`, SQLITE3, file, scriptFile, stderrFile]);
+  } catch (error) {
+    // -bail stops at the first statement the rules refuse: a reference that stopped did other work.
+    throw refused('stopped', stderrText() || (error as Error).message);
+  }
+  const stderr = stderrText();
+  if (stderr) throw refused('reported errors', stderr);
   return measured;
 }
 
