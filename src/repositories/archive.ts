@@ -8,6 +8,14 @@ import type { CustomerStatus } from '../domain/vocabulary.js';
 /** Rows exactly as SQLite stores them (0/1 booleans), so copying them loses nothing. */
 export type RawRow = Record<string, unknown>;
 
+/** Exported for the test that checks these batch queries never sort or rescan the table. */
+export const ARCHIVE_STALE_BATCH = `UPDATE customers SET is_archived = 1, updated_at = @at
+  WHERE rowid IN (
+    SELECT rowid FROM customers INDEXED BY customers_status_idx
+    WHERE status = @status AND rowid > @after AND is_archived = 0 AND updated_at < @updatedBefore
+    ORDER BY rowid LIMIT @limit)
+  RETURNING rowid AS position, id`;
+
 /**
  * Soft-archiving (the `is_archived` flag) of customers left untouched in one status.
  *
@@ -23,14 +31,7 @@ export class StaleCustomerRepository {
     private readonly orm: Drizzle,
     sqlite: Database.Database,
   ) {
-    this.archiveNext = sqlite.prepare(
-      `UPDATE customers SET is_archived = 1, updated_at = @at
-       WHERE rowid IN (
-         SELECT rowid FROM customers INDEXED BY customers_status_idx
-         WHERE status = @status AND rowid > @after AND is_archived = 0 AND updated_at < @updatedBefore
-         ORDER BY rowid LIMIT @limit)
-       RETURNING rowid AS position, id`,
-    );
+    this.archiveNext = sqlite.prepare(ARCHIVE_STALE_BATCH);
   }
 
   private stale(status: CustomerStatus, updatedBefore: string): SQL {
@@ -114,6 +115,25 @@ function positioned(rows: RawRow[], after: number): Positioned {
   return { rows, next };
 }
 
+/**
+ * From a rowid cursor (customers_is_archived_idx holds the archived ones in rowid order), so
+ * each batch reads the rows after the last one instead of rescanning and sorting every
+ * archived customer. Exported for the query-plan test.
+ */
+export const MOVABLE_CUSTOMERS_BATCH = `SELECT rowid AS ${POSITION}, * ${MOVABLE_CUSTOMERS}
+  AND rowid > @after ORDER BY rowid LIMIT @limit`;
+
+/**
+ * A walk of the interactions in rowid order from the cursor, each looking up its customer
+ * (CROSS JOIN keeps that order): through the created_at index, or from the customers' side,
+ * each batch would sort every old interaction again.
+ */
+export const MOVABLE_INTERACTIONS_BATCH = `SELECT i.rowid AS ${POSITION}, i.* ${MOVABLE_INTERACTIONS.replace(
+  'customer_interactions AS i JOIN',
+  'customer_interactions AS i NOT INDEXED CROSS JOIN',
+)}
+  AND i.rowid > @after ORDER BY i.rowid LIMIT @limit`;
+
 /** The main file's side of a move to the archive: what is due, and deleting it once copied. */
 export class ArchiveSourceRepository {
   // Prepared once: a move runs these for every batch.
@@ -132,23 +152,13 @@ export class ArchiveSourceRepository {
 
   constructor(sqlite: Database.Database) {
     this.statements = {
-      // From a rowid cursor (customers_is_archived_idx holds the archived ones in rowid
-      // order), so each batch reads the rows after the last one instead of rescanning and
-      // sorting every archived customer.
-      movableCustomers: sqlite.prepare(
-        `SELECT rowid AS ${POSITION}, * ${MOVABLE_CUSTOMERS} AND rowid > @after ORDER BY rowid LIMIT @limit`,
-      ),
+      movableCustomers: sqlite.prepare(MOVABLE_CUSTOMERS_BATCH),
       countMovableCustomers: sqlite.prepare(
         `SELECT count(*) AS customers,
            (SELECT count(*) FROM customer_interactions WHERE customer_id IN (SELECT id ${MOVABLE_CUSTOMERS})) AS interactions
          ${MOVABLE_CUSTOMERS}`,
       ),
-      // A walk of the table in rowid order from the cursor: through the created_at index,
-      // each batch would sort every old interaction again.
-      movableInteractions: sqlite.prepare(
-        `SELECT i.rowid AS ${POSITION}, i.* ${MOVABLE_INTERACTIONS.replace('customer_interactions AS i', 'customer_interactions AS i NOT INDEXED')}
-           AND i.rowid > @after ORDER BY i.rowid LIMIT @limit`,
-      ),
+      movableInteractions: sqlite.prepare(MOVABLE_INTERACTIONS_BATCH),
       countMovableInteractions: sqlite.prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`),
       interactionsOf: sqlite.prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`),
       customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
