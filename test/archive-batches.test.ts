@@ -77,6 +77,13 @@ describe('archive jobs batch by time', () => {
     expect(writes()).toBe(4);
   });
 
+  it('customer archive still works on a file that lost the status index (db check reports it)', () => {
+    seed(cli.db, 10, 'stale');
+    cli.db.sqlite.exec('DROP INDEX customers_status_idx');
+    const result = new ArchiveService(cli.db, cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+    expect(result.count).toBe(10);
+  });
+
   it('archive --to sizes its batches by time too, and moves every row once', () => {
     seed(cli.db, 1000, 'archived');
     const to = path.join(tempDir(), 'archive.db');
