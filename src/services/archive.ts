@@ -65,16 +65,61 @@ export interface MoveResult {
 interface MoveBatch {
   customers: RawRow[];
   interactions: RawRow[];
+  /** The rowid cursor the next batch reads from. */
+  next: number;
   deleteMoved: () => void;
 }
 
 export interface ArchiveServiceOptions {
-  /** Rows per write transaction: small enough that other writers never wait long. */
+  /** A fixed number of rows per write transaction (tests); by default batches are sized by time. */
   batchSize?: number;
+  /** How long one write transaction should hold the lock; see TimedBatches. */
+  batchMs?: number;
   openArchive?: (file: string) => CrmDatabase;
 }
 
-const DEFAULT_BATCH_SIZE = 200;
+/**
+ * Long enough that the per-transaction cost (BEGIN, commit, the audit context) is noise,
+ * short enough that `crm customer add` in another process waits well under a second.
+ */
+const DEFAULT_BATCH_MS = 150;
+const FIRST_BATCH_ROWS = 200;
+const MIN_BATCH_ROWS = 50;
+/** Bounds the rows a batch holds in memory (a move reads them into JS) whatever the speed. */
+const MAX_BATCH_ROWS = 20_000;
+
+/**
+ * Batch sizes chosen by time, not by a fixed count: a fixed count is either too small on a
+ * fast disk (the job spends its time committing) or too long on a slow or loaded one (other
+ * writers wait). Each batch's duration, measured while the lock is held (not while waiting
+ * for it), scales the next one toward the target; it at most doubles per batch.
+ */
+class TimedBatches {
+  private rows: number;
+
+  constructor(
+    private readonly targetMs: number,
+    private readonly fixedRows: number | undefined,
+  ) {
+    this.rows = fixedRows ?? FIRST_BATCH_ROWS;
+  }
+
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Runs one batch of `size` rows (called inside the write transaction) and resizes the next. */
+  timed<T>(work: (size: number) => T): T {
+    const started = performance.now();
+    const result = work(this.rows);
+    if (this.fixedRows === undefined) {
+      const elapsed = Math.max(performance.now() - started, 1);
+      const scaled = Math.round((this.rows * this.targetMs) / elapsed);
+      this.rows = Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.min(scaled, this.rows * 2)));
+    }
+    return result;
+  }
+}
 /**
  * Each attempt already waits the connection's busy timeout for the lock; a nightly job
  * should outlast an import holding it longer than that rather than fail.
@@ -85,7 +130,8 @@ const BUSY_ATTEMPTS = 6;
 /** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
 export class ArchiveService {
   private readonly stale: StaleCustomerRepository;
-  private readonly batchSize: number;
+  private readonly batchSize: number | undefined;
+  private readonly batchMs: number;
   private readonly openArchive: (file: string) => CrmDatabase;
 
   constructor(
@@ -93,8 +139,9 @@ export class ArchiveService {
     private readonly clock: Clock,
     options: ArchiveServiceOptions = {},
   ) {
-    this.stale = new StaleCustomerRepository(db.orm);
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.stale = new StaleCustomerRepository(db.orm, db.sqlite);
+    this.batchSize = options.batchSize;
+    this.batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
     this.openArchive = options.openArchive ?? ((file) => openDatabase(file));
   }
 
@@ -105,8 +152,9 @@ export class ArchiveService {
 
   /**
    * The cron form: archives every non-archived customer in `status` last updated strictly
-   * before now minus the duration. Batched short transactions, so an interactive session or
-   * an import writing the same file waits at most one batch.
+   * before now minus the duration. Set-based batches in short transactions sized by time, so
+   * an interactive session or an import writing the same file waits at most one batch. The
+   * audit triggers log each customer as for any update.
    */
   archiveStale(request: StaleArchiveRequest): StaleArchiveResult {
     const status = validate(statusSchema, request.status);
@@ -117,10 +165,18 @@ export class ArchiveService {
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
     const ids: string[] = [];
+    const batches = new TimedBatches(this.batchMs, this.batchSize);
+    let after = 0;
     for (;;) {
-      const batch = this.write(() => this.stale.archiveBatch(status, cutoff, nowIso(this.clock), this.batchSize));
-      ids.push(...batch);
-      if (batch.length < this.batchSize) break;
+      const { batch, limit } = this.write(() =>
+        batches.timed((limit) => ({
+          batch: this.stale.archiveBatch(status, cutoff, nowIso(this.clock), after, limit),
+          limit,
+        })),
+      );
+      for (const id of batch.ids) ids.push(id);
+      after = batch.next;
+      if (batch.ids.length < limit) break;
     }
     return { ...base, count: ids.length, ids, customers: [] };
   }
@@ -160,34 +216,42 @@ export class ArchiveService {
     const archive = this.openArchiveFile(request.to);
     try {
       const target = new ArchiveTargetRepository(archive.sqlite);
-      const move = (pick: () => MoveBatch) => this.moveBatch(source, archive, target, pick, request.onStep);
+      const batches = new TimedBatches(this.batchMs, this.batchSize);
+      const move = (pick: (limit: number) => MoveBatch) =>
+        this.moveBatch(source, archive, target, batches, pick, request.onStep);
+      let after = 0;
       for (;;) {
-        const batch = move(() => {
-          const customers = source.movableCustomers(customersBefore, this.batchSize);
-          const ids = customers.map((c) => c.id as string);
+        const batch = move((limit) => {
+          const picked = source.movableCustomers(customersBefore, after, limit);
+          const ids = picked.rows.map((c) => c.id as string);
           return {
-            customers,
+            customers: picked.rows,
             interactions: ids.length ? source.interactionsOf(ids) : [],
+            next: picked.next,
             deleteMoved: () => source.deleteCustomers(ids),
           };
         });
         if (batch.customers.length === 0) break;
+        after = batch.next;
         result.customers += batch.customers.length;
         result.customer_interactions += batch.interactions.length;
       }
+      after = 0;
       while (interactionsBefore) {
-        const batch = move(() => {
-          const interactions = source.movableInteractions(interactionsBefore, customersBefore, this.batchSize);
-          const owners = [...new Set(interactions.map((i) => i.customer_id as string))];
+        const batch = move((limit) => {
+          const picked = source.movableInteractions(interactionsBefore, customersBefore, after, limit);
+          const owners = [...new Set(picked.rows.map((i) => i.customer_id as string))];
           return {
             // The archive's foreign key needs the customer: a copy of its row goes along,
             // while the customer itself stays in the main file.
             customers: owners.length ? source.customers(owners) : [],
-            interactions,
-            deleteMoved: () => source.deleteInteractions(interactions.map((i) => i.id as string)),
+            interactions: picked.rows,
+            next: picked.next,
+            deleteMoved: () => source.deleteInteractions(picked.rows.map((i) => i.id as string)),
           };
         });
         if (batch.interactions.length === 0) break;
+        after = batch.next;
         result.interactions += batch.interactions.length;
       }
       return result;
@@ -198,30 +262,34 @@ export class ArchiveService {
 
   /**
    * One batch: picked and deleted under the main file's write lock, copied and committed in
-   * the archive in between. An empty pick writes nothing anywhere.
+   * the archive in between. An empty pick writes nothing anywhere. Timed as a whole, since
+   * the main file's lock is held throughout.
    */
   private moveBatch(
     source: ArchiveSourceRepository,
     archive: CrmDatabase,
     target: ArchiveTargetRepository,
-    pick: () => MoveBatch,
+    batches: TimedBatches,
+    pick: (limit: number) => MoveBatch,
     onStep: ((step: MoveStep) => void) | undefined,
   ): MoveBatch {
-    const batch = this.write(() => {
-      const picked = pick();
-      if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
-      const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
-      archive.write(() =>
-        target.copy({
-          products: productIds.size ? source.products([...productIds] as string[]) : [],
-          customers: picked.customers,
-          interactions: picked.interactions,
-        }),
-      );
-      onStep?.('archive-commit');
-      picked.deleteMoved();
-      return picked;
-    });
+    const batch = this.write(() =>
+      batches.timed((limit) => {
+        const picked = pick(limit);
+        if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
+        const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
+        archive.write(() =>
+          target.copy({
+            products: productIds.size ? source.products([...productIds] as string[]) : [],
+            customers: picked.customers,
+            interactions: picked.interactions,
+          }),
+        );
+        onStep?.('archive-commit');
+        picked.deleteMoved();
+        return picked;
+      }),
+    );
     if (batch.customers.length > 0 || batch.interactions.length > 0) onStep?.('main-commit');
     return batch;
   }

@@ -1,0 +1,324 @@
+/**
+ * `npm run bench:archive`: the two cron jobs on a database of BENCH_CUSTOMERS customers
+ * (default 1,000,000) with 3 interactions each, ~10% closed_lost customers untouched for
+ * years and ~15% archived; crm (the real binary, spawned) side by side with the plain SQL
+ * that makes the same change in the sqlite3 shell, each on its own copy of the file:
+ *   - `crm customer archive --status closed_lost --older-than 90d` vs one UPDATE;
+ *   - `crm archive --to FILE` vs INSERT ... SELECT into the ATTACHed archive and one DELETE.
+ * The resulting tables (and the number of audit entries) must be the same, else it aborts.
+ * While crm runs, another process runs `crm customer add` in a loop; the longest add is
+ * printed next to an add on the idle file. The shell's statements are timed one by one
+ * (.timer), to show where the plain SQL spends its time.
+ */
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDatabase } from '../../src/db/connection.js';
+import { projectRoot } from '../../src/project-root.js';
+
+const SQLITE3 = '/usr/bin/sqlite3';
+const TIME = '/usr/bin/time';
+const CRM = path.join(projectRoot, 'bin', 'crm.js');
+const DIR = path.join(projectRoot, '.bench', 'archive');
+const CONCURRENT_NAME = 'Concurrent add';
+/** crm's instantBefore counts calendar days; the generated rows are years away from the cutoff either way. */
+const CUTOFF = new Date(Date.now() - 90 * 86_400_000).toISOString();
+
+interface Measure {
+  seconds: number;
+  peakRssKb: number;
+  stdout: string;
+}
+
+function scale(): number {
+  const text = process.env.BENCH_CUSTOMERS ?? '1000000';
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 100) {
+    console.error(`BENCH_CUSTOMERS must be a whole number of at least 100, not ${text}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const ID = (kind: number, counter: string) =>
+  `printf('%08x-%04x-4%03x-8000-%012x', (${counter} * 2654435761) % 4294967296, ${counter} % 65536, ${kind}, ${counter})`;
+
+/**
+ * Built in SQL in one pass. Rowids follow the counter while ids are scattered, as with
+ * random UUIDs. The audit triggers are idle while it fills (summary mode): the jobs, not
+ * the set-up, are measured.
+ */
+function generate(file: string, customers: number): void {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+  openDatabase(file).close();
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.transaction(() => {
+      db.exec(`INSERT INTO audit_context (id, actor, at, mode) VALUES (1, 'bench', NULL, 'summary')`);
+      db.exec(`INSERT INTO products (id, name, description, is_active, created_at, updated_at)
+        VALUES ${[0, 1, 2].map((p) => `('00000000-0000-4000-8000-00000000000${p}', 'Product ${p}', 'Offer ${p}', 1, '2019-01-01T00:00:00.000Z', '2019-01-01T00:00:00.000Z')`).join(', ')}`);
+      db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${customers})
+        INSERT INTO customers (id, name, email, phone, product_id, status, acquisition_source, owner, is_archived, created_at, updated_at)
+        SELECT ${ID(2, 'i')}, 'Customer ' || i, 'c' || i || '@example.com', NULL,
+          CASE WHEN i % 4 = 0 THEN NULL ELSE '00000000-0000-4000-8000-00000000000' || (i % 3) END,
+          CASE WHEN i % 20 < 2 THEN 'closed_lost'
+               WHEN i % 20 < 5 THEN CASE i % 2 WHEN 0 THEN 'closed_won' ELSE 'closed_lost' END
+               ELSE json_extract('["lead","qualified","proposal","negotiation","closed_won","closed_lost"]', '$[' || (i % 6) || ']') END,
+          CASE i % 5 WHEN 0 THEN 'referral' ELSE 'website' END, 'owner' || (i % 7),
+          CASE WHEN i % 20 BETWEEN 2 AND 4 THEN 1 ELSE 0 END,
+          strftime('%Y-%m-%dT%H:%M:%fZ', '2019-01-01', '+' || (i % 86400) || ' seconds'),
+          CASE WHEN i % 20 < 2 THEN strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01', '+' || (i % 86400) || ' seconds')
+               WHEN i % 20 < 5 THEN strftime('%Y-%m-%dT%H:%M:%fZ', '2021-01-01', '+' || (i % 86400) || ' seconds')
+               ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (i % 30) || ' days') END
+        FROM n`);
+      db.exec(`WITH RECURSIVE n(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM n WHERE j < ${customers * 3 - 1})
+        INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at)
+        SELECT ${ID(3, 'j')}, ${ID(2, '(j / 3 + 1)')}, 'call',
+          json_extract('["phone","email","meeting","chat","other"]', '$[' || (j % 5) || ']'), 'Note ' || j,
+          CASE WHEN j % 9 = 0 THEN '2027-01-01' END,
+          strftime('%Y-%m-%dT%H:%M:%fZ', '2019-06-01', '+' || (j % 86400) || ' seconds')
+        FROM n`);
+      db.exec(`DELETE FROM audit_context`);
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+function copy(from: string, to: string): void {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${to}${suffix}`, { force: true });
+  fs.copyFileSync(from, to);
+}
+
+/** Runs a command, measuring wall time and peak RSS (VmHWM, through /usr/bin/time -f %M). */
+async function measure(command: string, args: readonly string[], input?: string): Promise<Measure> {
+  const timeFile = path.join(DIR, 'cmd.time');
+  const started = process.hrtime.bigint();
+  const child = spawn(TIME, ['-f', '%M', '-o', timeFile, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(input ?? '');
+  const [code] = (await once(child, 'exit')) as [number];
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr}`);
+  const peakRssKb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1));
+  return { seconds, peakRssKb, stdout };
+}
+
+function addOnce(file: string, index: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [CRM, '--db', file, 'customer', 'add', `${CONCURRENT_NAME} ${index}`], {
+    stdio: 'ignore',
+  });
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`crm customer add exited ${code}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  });
+}
+
+/** Runs `crm customer add` again and again until `job` settles; the longest one, in ms. */
+async function whileAdding<T>(file: string, job: Promise<T>): Promise<{ result: T; longestAddMs: number; adds: number }> {
+  let done = false;
+  const settled = job.finally(() => (done = true));
+  let longestAddMs = 0;
+  let adds = 0;
+  const loop = (async () => {
+    while (!done) {
+      longestAddMs = Math.max(longestAddMs, await addOnce(file, adds));
+      adds += 1;
+    }
+  })();
+  const result = await settled;
+  await loop;
+  return { result, longestAddMs, adds };
+}
+
+/** What both tools must agree on: every row of the data tables, and how many audit entries of each kind. */
+function checksum(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const hash = createHash('sha256');
+    const tables: Array<[string, string]> = [
+      ['products', 'SELECT id, name, is_active FROM products ORDER BY id'],
+      ['customers', `SELECT id, name, status, product_id, is_archived FROM customers WHERE name NOT LIKE '${CONCURRENT_NAME}%' ORDER BY id`],
+      ['customer_interactions', 'SELECT id, customer_id, note, created_at FROM customer_interactions ORDER BY id'],
+      [
+        'audit_log',
+        `SELECT table_name, action, count(*) FROM audit_log
+         WHERE NOT (action = 'insert' AND table_name = 'customers' AND json_extract(new_values, '$.name') LIKE '${CONCURRENT_NAME}%')
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+      ],
+    ];
+    for (const [table, sql] of tables) {
+      hash.update(`${table}\n`);
+      for (const row of db.prepare(sql).raw().iterate()) hash.update(`${JSON.stringify(row)}\n`);
+    }
+    return hash.digest('hex').slice(0, 16);
+  } finally {
+    db.close();
+  }
+}
+
+function count(file: string, sql: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+const SOFT_SQL = `.timer on
+UPDATE customers SET is_archived = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  WHERE status = 'closed_lost' AND is_archived = 0 AND updated_at < '${CUTOFF}';
+`;
+
+const moveSql = (archive: string) => `.timer on
+ATTACH '${archive}' AS arch;
+BEGIN IMMEDIATE;
+INSERT INTO arch.products (id, name, description, is_active, created_at, updated_at)
+  SELECT id, name, description, 0, created_at, updated_at FROM main.products
+  WHERE id IN (SELECT product_id FROM main.customers WHERE is_archived = 1);
+INSERT INTO arch.customers SELECT * FROM main.customers WHERE is_archived = 1;
+INSERT INTO arch.customer_interactions SELECT i.* FROM main.customer_interactions AS i
+  JOIN main.customers AS c ON c.id = i.customer_id WHERE c.is_archived = 1;
+DELETE FROM main.customers WHERE is_archived = 1;
+COMMIT;
+`;
+
+interface Line {
+  job: string;
+  tool: string;
+  rows: number;
+  measure: Measure;
+  checksum: string;
+  note: string;
+}
+
+function print(lines: readonly Line[]): void {
+  const rows = lines.map((line) => {
+    const reference = lines.find((other) => other.job === line.job && other.tool === 'sqlite3')!;
+    const ratio = reference.measure.seconds / line.measure.seconds;
+    return [
+      line.job,
+      line.tool,
+      String(line.rows),
+      line.measure.seconds.toFixed(2),
+      Math.round(line.rows / line.measure.seconds).toLocaleString('en-US'),
+      line.tool === 'sqlite3' ? '1.00' : ratio.toFixed(2),
+      line.tool === 'sqlite3' ? '' : '>= 0.50',
+      `${(line.measure.peakRssKb / 1024).toFixed(0)} MB`,
+      line.checksum,
+      line.note,
+    ];
+  });
+  const header = ['job', 'tool', 'rows', 'seconds', 'rows/s', 'vs sqlite3', 'target', 'peak RSS', 'checksum', 'note'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+}
+
+async function main(): Promise<void> {
+  const customers = scale();
+  fs.mkdirSync(DIR, { recursive: true });
+  const template = path.join(DIR, `template-${customers}.db`);
+  const emptyArchive = path.join(DIR, 'empty-archive.db');
+  const started = Date.now();
+  // Kept between runs (.bench/ is ignored by git): at 1M rows it takes minutes to build.
+  if (!fs.existsSync(template) || process.env.BENCH_REGENERATE) generate(template, customers);
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${emptyArchive}${suffix}`, { force: true });
+  openDatabase(emptyArchive).close();
+  console.error(`database of ${customers} customers, ${customers * 3} interactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const idle = path.join(DIR, 'idle.db');
+  copy(template, idle);
+  const idleAdds: number[] = [];
+  for (let i = 0; i < 3; i++) idleAdds.push(await addOnce(idle, i));
+  const idleAddMs = Math.min(...idleAdds);
+
+  const lines: Line[] = [];
+  const soft = 'customer archive --status closed_lost --older-than 90d';
+  const dueSoft = count(template, `SELECT count(*) FROM customers WHERE status = 'closed_lost' AND is_archived = 0 AND updated_at < '${CUTOFF}'`);
+  {
+    const ref = path.join(DIR, 'soft-ref.db');
+    copy(template, ref);
+    const measured = await measure(SQLITE3, [ref], SOFT_SQL);
+    lines.push({ job: soft, tool: 'sqlite3', rows: dueSoft, measure: measured, checksum: checksum(ref), note: measured.stdout.trim().replaceAll('\n', '; ') });
+    const file = path.join(DIR, 'soft-crm.db');
+    copy(template, file);
+    const alone = await measure(process.execPath, [CRM, '--db', file, ...soft.split(' ')]);
+    lines.push({ job: soft, tool: 'crm', rows: dueSoft, measure: alone, checksum: checksum(file), note: 'alone' });
+    copy(template, file);
+    const run = await whileAdding(file, measure(process.execPath, [CRM, '--db', file, ...soft.split(' ')]));
+    lines.push({
+      job: soft,
+      tool: 'crm + adds',
+      rows: dueSoft,
+      measure: run.result,
+      checksum: checksum(file),
+      note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
+    });
+  }
+
+  const move = 'archive --to FILE';
+  const movedCustomers = count(template, `SELECT count(*) FROM customers WHERE is_archived = 1`);
+  const movedRows =
+    movedCustomers +
+    count(template, `SELECT count(*) FROM customer_interactions WHERE customer_id IN (SELECT id FROM customers WHERE is_archived = 1)`);
+  {
+    const ref = path.join(DIR, 'move-ref.db');
+    const refArchive = path.join(DIR, 'move-ref-archive.db');
+    copy(template, ref);
+    copy(emptyArchive, refArchive);
+    const measured = await measure(SQLITE3, [ref], moveSql(refArchive));
+    const timings = measured.stdout.trim().split('\n').map((line) => /real ([\d.]+)/.exec(line)?.[1]).filter(Boolean);
+    lines.push({
+      job: move,
+      tool: 'sqlite3',
+      rows: movedRows,
+      measure: measured,
+      checksum: `${checksum(ref)}+${checksum(refArchive)}`,
+      note: `statements (s): copy products ${timings[2]}, customers ${timings[3]}, interactions ${timings[4]}; delete ${timings[5]}; commit ${timings[6]}`,
+    });
+    const file = path.join(DIR, 'move-crm.db');
+    const archive = path.join(DIR, 'move-crm-archive.db');
+    const fresh = () => {
+      copy(template, file);
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${archive}${suffix}`, { force: true });
+    };
+    fresh();
+    const alone = await measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive]);
+    lines.push({ job: move, tool: 'crm', rows: movedRows, measure: alone, checksum: `${checksum(file)}+${checksum(archive)}`, note: 'alone' });
+    fresh();
+    const run = await whileAdding(file, measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive]));
+    lines.push({
+      job: move,
+      tool: 'crm + adds',
+      rows: movedRows,
+      measure: run.result,
+      checksum: `${checksum(file)}+${checksum(archive)}`,
+      note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
+    });
+  }
+
+  console.log(`${customers} customers, ${customers * 3} interactions; rows = customers archived, or customers + interactions moved`);
+  print(lines);
+  for (const job of [soft, move]) {
+    const [reference, ...crm] = lines.filter((line) => line.job === job);
+    for (const run of crm) {
+      if (reference!.checksum !== run.checksum) {
+        console.error(`ABORT: ${job}: ${run.tool} and sqlite3 left different tables (${run.checksum} vs ${reference!.checksum})`);
+        process.exit(1);
+      }
+    }
+  }
+}
+
+await main();
