@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFileStream } from '../src/cli/file-output.js';
 import { TestCli, tempDir } from './helpers.js';
 
-const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv'];
+const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv'];
 
 let cli: TestCli;
 let dir: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { fileNameFor, OPTIONAL_IN_FOLDER, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
 import { AUDIT_ROWS_LIMIT } from '../../../services/transfer-limits.js';
@@ -150,7 +150,7 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
     }
     // A folder missing a file is most likely an export that failed half-way: restoring it
     // as if it were whole would report success on part of the data.
-    const missing = RESTORE_ORDER.filter((table) => !found.includes(table)).map(fileNameFor);
+    const missing = RESTORE_ORDER.filter((table) => !found.includes(table) && !OPTIONAL_IN_FOLDER.has(table)).map(fileNameFor);
     if (missing.length > 0 && !options.partial) {
       throw new NotFoundError(
         `${options.dir} lacks ${missing.join(' and ')}, so it is not a complete export; nothing was imported (--partial restores only the files present)`,
