@@ -65,6 +65,8 @@ export interface MoveResult {
 interface MoveBatch {
   customers: RawRow[];
   interactions: RawRow[];
+  /** Only those of customers that move whole: a customer that stays keeps its own. */
+  externalIds: RawRow[];
   deleteMoved: () => void;
 }
 
@@ -168,6 +170,7 @@ export class ArchiveService {
           return {
             customers,
             interactions: ids.length ? source.interactionsOf(ids) : [],
+            externalIds: ids.length ? source.externalIdsOf(ids) : [],
             deleteMoved: () => source.deleteCustomers(ids),
           };
         });
@@ -184,6 +187,7 @@ export class ArchiveService {
             // while the customer itself stays in the main file.
             customers: owners.length ? source.customers(owners) : [],
             interactions,
+            externalIds: [],
             deleteMoved: () => source.deleteInteractions(interactions.map((i) => i.id as string)),
           };
         });
@@ -216,6 +220,7 @@ export class ArchiveService {
           products: productIds.size ? source.products([...productIds] as string[]) : [],
           customers: picked.customers,
           interactions: picked.interactions,
+          externalIds: picked.externalIds,
         }),
       );
       onStep?.('archive-commit');
