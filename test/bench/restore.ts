@@ -37,7 +37,7 @@ function removeDatabase(file: string): void {
 /** A new file with crm's schema and every trigger, made by crm itself. */
 export function freshDatabase(file: string): void {
   removeDatabase(file);
-  const result = spawnSync(process.execPath, [CRM, '--db', file, 'product', 'list'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CRM, '--db', file, 'db', 'init'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`cannot create ${file}: ${result.stderr}`);
 }
 
