@@ -82,7 +82,7 @@ describe('export --dir is all or nothing', () => {
     expect(tree()).toEqual(before);
   });
 
-  it('replaces the three files of an earlier export and leaves other files alone', async () => {
+  it('replaces the four files of an earlier export and leaves other files alone', async () => {
     expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     await cli.run(['customer', 'add', 'Grace Hopper']);
