@@ -332,6 +332,19 @@ describe('archive --to FILE', () => {
     expect(services.customers.resolve(recentGone.id).is_archived).toBe(true);
   });
 
+  it("moves a customer's external ids with it, and leaves those of customers that stay", async () => {
+    const { oldGone, active } = seed();
+    const link = cli.db.sqlite.prepare('INSERT INTO customer_external_ids (source, external_id, customer_id, created_at) VALUES (?, ?, ?, ?)');
+    link.run('hubspot', '1', oldGone.id, '2024-01-02T00:00:00.000Z');
+    link.run('linkedin', 'https://www.linkedin.com/in/old', oldGone.id, '2024-01-03T00:00:00.000Z');
+    link.run('hubspot', '2', active.id, '2024-01-04T00:00:00.000Z');
+    const externalIds = (db: CrmDatabase) => db.sqlite.prepare('SELECT * FROM customer_external_ids ORDER BY source, external_id').all();
+    const moving = externalIds(cli.db).filter((row) => (row as { customer_id: string }).customer_id === oldGone.id);
+    expect((await cli.run(['archive', '--to', archivePath, '--older-than', '1y', '--interactions-older-than', '1y'])).code).toBe(0);
+    expect(externalIds(cli.db)).toMatchObject([{ source: 'hubspot', external_id: '2', customer_id: active.id }]);
+    withArchive((archive) => expect(externalIds(archive)).toEqual(moving));
+  });
+
   it('leaves an archive file that the CLI reads with --db: customer list --archived shows the moved rows', async () => {
     const { oldGone } = seed();
     await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);

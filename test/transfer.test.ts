@@ -7,7 +7,7 @@ import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
-const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv'];
+const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv'];
 
 let cli: TestCli;
 let dir: string;
@@ -43,6 +43,10 @@ function seedTrickyData(target: TestCli): void {
   interaction.run('i-1', 'c-1', 'Call', 'phone', 'Said "yes", then\n"no"', '2026-03-01', '2026-02-05T10:00:00.000Z');
   interaction.run('i-2', 'c-1', 'Mail', 'email', '', null, '2026-02-06T10:00:00.000Z');
   interaction.run('i-3', 'c-2', 'Visit', 'meeting', ',', '2026-03-02T09:30:00.000Z', '2026-02-07T10:00:00.000Z');
+  const externalId = sql.prepare('INSERT INTO customer_external_ids VALUES (?, ?, ?, ?)');
+  externalId.run('linkedin', 'https://www.linkedin.com/in/bob-"builder",x', 'c-2', '2026-02-08T10:00:00.000Z');
+  externalId.run('hubspot', '101', 'c-1', '2026-02-08T11:00:00.000Z');
+  externalId.run('hubspot', '102', 'c-2', '2026-02-08T12:00:00.000Z');
   // What crm's next write would do first: fold the names written outside it (customer_name_folds).
   target.db.write(() => undefined);
 }
@@ -65,8 +69,8 @@ describe('export', () => {
       expect((await restored.run(['export', '--dir', second])).code).toBe(0);
       expect(tableFiles(second)).toEqual(tableFiles(first));
       const rows = (target: TestCli) => {
-        const { products, customers, customer_interactions } = target.snapshot();
-        return { products, customers, customer_interactions };
+        const { products, customers, customer_interactions, customer_external_ids } = target.snapshot();
+        return { products, customers, customer_interactions, customer_external_ids };
       };
       expect(rows(restored)).toEqual(rows(cli));
     } finally {
@@ -132,8 +136,83 @@ describe('export', () => {
     expect((await cli.run(['export', '--out', 'x.csv'])).code).toBe(2);
     expect(await cli.run(['export', 'deals'])).toMatchObject({
       code: 2,
-      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions\n',
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids\n',
     });
+  });
+});
+
+describe('external ids in export and import', () => {
+  const HEADER = 'source,external_id,customer_id,created_at\n';
+  const externalIds = (target: TestCli) =>
+    target.db.sqlite.prepare('SELECT source, external_id, customer_id, created_at FROM customer_external_ids ORDER BY rowid').all();
+
+  it('export --dir writes customer_external_ids.csv, and a restore keeps a HubSpot re-import from duplicating', async () => {
+    const hubspot = path.join(FIXTURES, 'hubspot-contacts.csv');
+    expect((await cli.run(['import', 'customers', hubspot])).code).toBe(0);
+    const backup = path.join(dir, 'backup');
+    expect((await cli.run(['export', '--dir', backup])).code).toBe(0);
+    expect(read(path.join(backup, 'customer_external_ids.csv')).startsWith(HEADER)).toBe(true);
+    const restored = new TestCli();
+    try {
+      expect((await restored.run(['import', '--dir', backup])).code).toBe(0);
+      expect(externalIds(restored)).toEqual(externalIds(cli));
+      const customers = restored.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get();
+      const again = await restored.run(['import', 'customers', hubspot]);
+      expect(again.code).toBe(0);
+      expect(restored.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(customers);
+    } finally {
+      restored.close();
+    }
+  });
+
+  it('export and import customer_external_ids work per table; re-running changes nothing, a moved id follows the file', async () => {
+    seedTrickyData(cli);
+    const exported = await cli.run(['export', 'customer_external_ids']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe(
+      HEADER +
+        'linkedin,"https://www.linkedin.com/in/bob-""builder"",x",c-2,2026-02-08T10:00:00.000Z\n' +
+        'hubspot,101,c-1,2026-02-08T11:00:00.000Z\nhubspot,102,c-2,2026-02-08T12:00:00.000Z\n',
+    );
+    const file = write('ids.csv', exported.stdout);
+    cli.db.sqlite.exec('DELETE FROM customer_external_ids');
+    const first = await cli.run(['import', 'customer_external_ids', file]);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stderr).toContain(': 3 new, 0 updated, 0 unchanged');
+    const before = cli.snapshot();
+    const again = await cli.run(['import', 'external_ids', file]);
+    expect(again.stderr).toContain(': 0 new, 0 updated, 3 unchanged');
+    expect(cli.snapshot()).toEqual(before);
+    const moved = write('moved.csv', HEADER + 'hubspot,101,c-3,2026-02-08T11:00:00.000Z\n');
+    expect((await cli.run(['import', 'customer_external_ids', moved])).stderr).toContain(': 0 new, 1 updated, 0 unchanged');
+    expect(cli.db.sqlite.prepare("SELECT customer_id FROM customer_external_ids WHERE external_id = '101'").pluck().get()).toBe('c-3');
+  });
+
+  it('refuses an external id naming no customer, or without a source, and imports nothing', async () => {
+    seedTrickyData(cli);
+    const file = write('ids.csv', HEADER + 'hubspot,201,c-1,\nhubspot,202,nobody,\n,203,c-1,\n');
+    const before = cli.snapshot();
+    const result = await cli.run(['import', 'customer_external_ids', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 3, customer_id: no customer with id "nobody"');
+    expect(result.stderr).toContain('line 4, source: source is required');
+    expect(cli.snapshot()).toEqual(before);
+  });
+
+  it('import --dir restores an older export folder that has only the three data files', async () => {
+    seedTrickyData(cli);
+    expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
+    fs.rmSync(path.join(dir, 'customer_external_ids.csv'));
+    const restored = new TestCli();
+    try {
+      const result = await restored.run(['import', '--dir', dir]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).not.toContain('customer_external_ids');
+      expect(restored.db.sqlite.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(3);
+      expect(externalIds(restored)).toEqual([]);
+    } finally {
+      restored.close();
+    }
   });
 });
 
@@ -262,6 +341,7 @@ describe('import of crm files', () => {
         ['products', 3, 0],
         ['customers', 3, 0],
         ['customer_interactions', 3, 1],
+        ['customer_external_ids', 3, 0],
       ]);
       expect(skipped.problems).toEqual([{ label: file, line: 6, column: 'customer_id', reason: 'no customer with id "c-404"' }]);
       expect(fs.readdirSync(rejects)).toEqual(['customer_interactions.rejects.csv']);
@@ -463,12 +543,13 @@ describe('audit of imports', () => {
       expect((await target.run(['import', '--dir', dir, '--audit', 'summary'], { env: { CRM_OWNER: 'ops' } })).code).toBe(0);
       const entries = target.db.sqlite.prepare('SELECT table_name, action, actor, new_values FROM audit_log').all() as Array<Record<string, string>>;
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ table_name: 'products,customers,customer_interactions', action: 'import', actor: 'ops' });
+      expect(entries[0]).toMatchObject({ table_name: 'products,customers,customer_interactions,customer_external_ids', action: 'import', actor: 'ops' });
       const files = JSON.parse(entries[0]!.new_values!).files as Array<{ table: string; inserted: number }>;
       expect(files.map(({ table, inserted }) => [table, inserted])).toEqual([
         ['products', 3],
         ['customers', 3],
         ['customer_interactions', 3],
+        ['customer_external_ids', 3],
       ]);
     } finally {
       target.close();

@@ -98,7 +98,7 @@ describe('crm watch (in-process)', () => {
     const table = await cli.run(['watch', '--table', 'deals']);
     expect(table).toMatchObject({
       code: 2,
-      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions\n',
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids\n',
     });
     const interval = await cli.run(['watch', '--interval', 'fast']);
     expect(interval).toMatchObject({

@@ -22,10 +22,20 @@ export const TABLE_COLUMNS = {
     'updated_at',
   ],
   customer_interactions: ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'],
+  customer_external_ids: ['source', 'external_id', 'customer_id', 'created_at'],
 } as const satisfies Record<TableName, readonly string[]>;
 
-/** Dependency order: a customer may name a product, an interaction names a customer. */
-export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions'];
+/**
+ * Dependency order: a customer may name a product, an interaction and an external id name a
+ * customer. External ids come last so a folder's first three files keep their order.
+ */
+export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions', 'customer_external_ids'];
+
+/**
+ * Files an export folder may lack and still be whole: exports made before external ids were
+ * exported have only the other three.
+ */
+export const OPTIONAL_IN_FOLDER: ReadonlySet<TableName> = new Set(['customer_external_ids']);
 
 export function fileNameFor(table: TableName): string {
   return `${table}.csv`;
@@ -40,9 +50,13 @@ const TABLE_ALIASES: Record<string, TableName> = {
   interactions: 'customer_interactions',
   customer_interaction: 'customer_interactions',
   customer_interactions: 'customer_interactions',
+  external_id: 'customer_external_ids',
+  external_ids: 'customer_external_ids',
+  customer_external_id: 'customer_external_ids',
+  customer_external_ids: 'customer_external_ids',
 };
 
-/** `products`, `customers`, `customer_interactions`, plus the singular and short forms. */
+/** `products`, `customers`, `customer_interactions`, `customer_external_ids`, plus the singular and short forms. */
 export function parseTableName(text: string): TableName {
   const table = TABLE_ALIASES[text.trim().toLowerCase().replace(/[\s-]+/g, '_')];
   if (!table) {

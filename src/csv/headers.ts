@@ -239,7 +239,12 @@ export function assertUsableMapping(table: TableName, mapping: ColumnMapping): v
     }
     return;
   }
-  const required = table === 'products' ? ['name'] : ['customer_id', 'type', 'channel', 'note'];
+  const required =
+    table === 'products'
+      ? ['name']
+      : table === 'customer_external_ids'
+        ? ['source', 'external_id', 'customer_id']
+        : ['customer_id', 'type', 'channel', 'note'];
   const missing = required.filter((field) => !has(field));
   if (missing.length > 0) {
     throw new ValidationError(`${table} file lacks column(s) ${missing.join(', ')} (columns: ${found})`);

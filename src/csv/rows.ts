@@ -96,6 +96,8 @@ export class RowReader {
         return this.customer(record);
       case 'customer_interactions':
         return this.interaction(record);
+      case 'customer_external_ids':
+        return this.externalIdRow(record);
     }
   }
 
@@ -265,6 +267,16 @@ export class RowReader {
       // A restore keeps an empty note the database already held; a new row needs a real one.
       this.required(record, 'note', this.mapping.native),
       this.timestamp(record, 'follow_up_date', true),
+      this.timestamp(record, 'created_at'),
+    ];
+  }
+
+  /** Kept as the tool wrote it (no trimming in a crm export): it is matched byte for byte on re-import. */
+  private externalIdRow(record: readonly CsvCell[]): StagedValues {
+    return [
+      this.required(record, 'source'),
+      this.required(record, 'external_id'),
+      this.required(record, 'customer_id'),
       this.timestamp(record, 'created_at'),
     ];
   }

@@ -52,6 +52,7 @@ const TABLE_ALIASES: Record<string, TableName> = {
   customer: 'customers',
   interaction: 'customer_interactions',
   interactions: 'customer_interactions',
+  external_ids: 'customer_external_ids',
 };
 
 export function parseTableName(text: string): TableName {

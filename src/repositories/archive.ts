@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
 import type { Drizzle } from '../db/connection.js';
-import { customerInteractions, customers, products } from '../db/schema.js';
+import { customerExternalIds, customerInteractions, customers, products } from '../db/schema.js';
 import type { Customer } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
 
@@ -79,6 +79,7 @@ const columnNames = (table: Parameters<typeof getTableColumns>[0]) =>
 const PRODUCT_COLUMNS = columnNames(products);
 const CUSTOMER_COLUMNS = columnNames(customers);
 const INTERACTION_COLUMNS = columnNames(customerInteractions);
+const EXTERNAL_ID_COLUMNS = columnNames(customerExternalIds);
 
 /** `IN` over a JSON array: one bound parameter whatever the batch size. */
 const IN_IDS = `IN (SELECT value FROM json_each(?))`;
@@ -145,6 +146,7 @@ export class ArchiveSourceRepository {
     | 'movableInteractions'
     | 'countMovableInteractions'
     | 'interactionsOf'
+    | 'externalIdsOf'
     | 'customers'
     | 'products'
     | 'deleteCustomers'
@@ -164,6 +166,7 @@ export class ArchiveSourceRepository {
       movableInteractions: sqlite.prepare(MOVABLE_INTERACTIONS_BATCH),
       countMovableInteractions: sqlite.prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`),
       interactionsOf: sqlite.prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`),
+      externalIdsOf: sqlite.prepare(`SELECT * FROM customer_external_ids WHERE customer_id ${IN_IDS} ORDER BY rowid`),
       customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
       products: sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`),
       deleteCustomers: sqlite.prepare(`DELETE FROM customers WHERE id ${IN_IDS}`),
@@ -200,6 +203,10 @@ export class ArchiveSourceRepository {
     return this.statements.interactionsOf.all(JSON.stringify(customerIds)) as RawRow[];
   }
 
+  externalIdsOf(customerIds: readonly string[]): RawRow[] {
+    return this.statements.externalIdsOf.all(JSON.stringify(customerIds)) as RawRow[];
+  }
+
   customers(ids: readonly string[]): RawRow[] {
     return this.statements.customers.all(JSON.stringify(ids)) as RawRow[];
   }
@@ -208,7 +215,7 @@ export class ArchiveSourceRepository {
     return this.statements.products.all(JSON.stringify(ids)) as RawRow[];
   }
 
-  /** Their interactions go with them (ON DELETE CASCADE). */
+  /** Their interactions and external ids go with them (ON DELETE CASCADE). */
   deleteCustomers(ids: readonly string[]): number {
     return this.statements.deleteCustomers.run(JSON.stringify(ids)).changes;
   }
@@ -235,13 +242,18 @@ export class ArchiveSourceRepository {
  * An upsert that rewrites a row only when something differs: an identical re-copy (the
  * rerun after a crash) is then a true no-op, and the `updated_at` trigger never fires on it.
  */
-function upsertSql(table: string, columns: readonly string[], overrides: Record<string, string> = {}): string {
+function upsertSql(
+  table: string,
+  columns: readonly string[],
+  overrides: Record<string, string> = {},
+  key: readonly string[] = ['id'],
+): string {
   const values = columns.map((column) => overrides[column] ?? `@${column}`);
-  const updatable = columns.filter((column) => column !== 'id');
+  const updatable = columns.filter((column) => !key.includes(column));
   const assignments = updatable.map((column) => `${column} = excluded.${column}`).join(', ');
   const differs = updatable.map((column) => `${table}.${column} IS NOT excluded.${column}`).join(' OR ');
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values.join(', ')})
-    ON CONFLICT (id) DO UPDATE SET ${assignments} WHERE ${differs}`;
+    ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${assignments} WHERE ${differs}`;
 }
 
 /** The archive file's side: copies keyed by id, so copying twice changes nothing. */
@@ -249,6 +261,7 @@ export class ArchiveTargetRepository {
   private readonly upsertProduct: Database.Statement;
   private readonly upsertCustomer: Database.Statement;
   private readonly insertInteraction: Database.Statement;
+  private readonly upsertExternalId: Database.Statement;
 
   constructor(sqlite: Database.Database) {
     // Only the move writes the archive file while it runs, and closing it checkpoints the
@@ -274,12 +287,15 @@ export class ArchiveTargetRepository {
       `INSERT INTO customer_interactions (${INTERACTION_COLUMNS.join(', ')})
        VALUES (${INTERACTION_COLUMNS.map((column) => `@${column}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
     );
+    // The tool's id names one customer per file: in the archive, the one that moved last.
+    this.upsertExternalId = sqlite.prepare(upsertSql('customer_external_ids', EXTERNAL_ID_COLUMNS, {}, ['source', 'external_id']));
   }
 
   /** Parents first, for the foreign keys. */
-  copy(rows: { products: RawRow[]; customers: RawRow[]; interactions: RawRow[] }): void {
+  copy(rows: { products: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[] }): void {
     for (const row of rows.products) this.upsertProduct.run(row);
     for (const row of rows.customers) this.upsertCustomer.run(row);
     for (const row of rows.interactions) this.insertInteraction.run(row);
+    for (const row of rows.externalIds) this.upsertExternalId.run(row);
   }
 }

@@ -270,15 +270,25 @@ export class TableWriter {
       }
     };
     const columnList = columns.map((c) => `"${c}"`).join(', ');
+    // An external id is keyed by the tool and its id, every other table by its own id.
+    const key = table === 'customer_external_ids' ? ['source', 'external_id'] : ['id'];
+    const byKey = key.map((c) => `"${c}" = @${c}`).join(' AND ');
     this.insertStatement = sqlite.prepare(
-      `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(id) DO NOTHING`,
+      `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(${key.join(', ')}) DO NOTHING`,
     );
     const fromStage = columns.map((column, index) => insertValue(column).replace(`@${column}`, `c${index}`)).join(', ');
     this.bulkInsertSql = (stage: string) =>
       `INSERT INTO "${table}" (${columnList}) SELECT ${fromStage} FROM ${stage} WHERE rowid > @after AND rowid <= @upTo ORDER BY rowid`;
-    this.existing = sqlite.prepare(`SELECT * FROM "${table}" WHERE id = ?`);
-    const updatable = columns.filter((c) => c !== 'id' && c !== 'updated_at' && presentColumns.has(c));
-    if (table !== 'customer_interactions') {
+    this.existing = sqlite.prepare(`SELECT * FROM "${table}" WHERE ${byKey}`);
+    const updatable = columns.filter((c) => !key.includes(c) && c !== 'updated_at' && presentColumns.has(c));
+    if (table === 'customer_external_ids') {
+      // The file says which customer the tool's id names (a restore, or a contact merged in
+      // the tool): follow it, but leave a row that already says so untouched.
+      const next = (c: string) => `coalesce(@${c}, "${c}")`;
+      const differs = updatable.map((c) => `"${c}" IS NOT ${next(c)}`).join(' OR ');
+      const assignments = updatable.map((c) => `"${c}" = ${next(c)}`).join(', ');
+      this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments} WHERE ${byKey} AND (${differs})`);
+    } else if (table !== 'customer_interactions') {
       // An unchanged row is not touched at all, so re-running an import fires no trigger
       // and leaves updated_at (and any audit trail) as it was.
       const next = (c: string) => (emptyKeepsValue || NOT_NULL_COLUMNS.has(c) ? `coalesce(@${c}, "${c}")` : `@${c}`);
@@ -332,8 +342,9 @@ export class TableWriter {
     return this.updateStatement.run(row).changes === 1;
   }
 
-  get(id: string): Record<string, SqlValue> | undefined {
-    return this.existing.get(id) as Record<string, SqlValue> | undefined;
+  /** The stored row with the given row's key. */
+  get(row: Record<string, SqlValue>): Record<string, SqlValue> | undefined {
+    return this.existing.get(row) as Record<string, SqlValue> | undefined;
   }
 }
 

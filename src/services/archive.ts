@@ -67,6 +67,8 @@ interface MoveBatch {
   interactions: RawRow[];
   /** The rowid cursor the next batch reads from. */
   next: number;
+  /** Only those of customers that move whole: a customer that stays keeps its own. */
+  externalIds: RawRow[];
   deleteMoved: () => void;
 }
 
@@ -228,6 +230,7 @@ export class ArchiveService {
             customers: picked.rows,
             interactions: ids.length ? source.interactionsOf(ids) : [],
             next: picked.next,
+            externalIds: ids.length ? source.externalIdsOf(ids) : [],
             deleteMoved: () => source.deleteCustomers(ids),
           };
         });
@@ -246,6 +249,7 @@ export class ArchiveService {
             // while the customer itself stays in the main file.
             customers: owners.length ? source.customers(owners) : [],
             interactions: picked.rows,
+            externalIds: [],
             next: picked.next,
             deleteMoved: () => source.deleteInteractions(picked.rows.map((i) => i.id as string)),
           };
@@ -283,6 +287,7 @@ export class ArchiveService {
             products: productIds.size ? source.products([...productIds] as string[]) : [],
             customers: picked.customers,
             interactions: picked.interactions,
+            externalIds: picked.externalIds,
           }),
         );
         onStep?.('archive-commit');

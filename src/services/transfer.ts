@@ -458,7 +458,9 @@ export class TransferService {
             ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate, externalIds && { ...externalIds, id: externalId })
             : table === 'products'
               ? this.writeProduct(writer, productNames!, row, onDuplicate)
-              : this.writeInteraction(writer, row, present);
+              : table === 'customer_external_ids'
+                ? this.upsert(writer, row)
+                : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
         if (!finalAttempt && isActiveProductLimit(error)) {
@@ -496,7 +498,7 @@ export class TransferService {
     }
     // Checked before inserting: the limit trigger fires BEFORE INSERT, even for an id that
     // exists and would be left alone, so re-importing 3 active products was refused.
-    if (row.id !== null && writer.get(row.id as string)) return writer.update(row) ? 'updated' : 'unchanged';
+    if (row.id !== null && writer.get(row)) return writer.update(row) ? 'updated' : 'unchanged';
     return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
   }
 
@@ -536,7 +538,7 @@ export class TransferService {
   private writeInteraction(writer: TableWriter, row: Record<string, SqlValue>, present: ReadonlySet<string>): 'inserted' | 'unchanged' {
     const id = row.id ?? randomUUID();
     if (writer.insert({ ...row, id })) return 'inserted';
-    const existing = writer.get(id as string)!;
+    const existing = writer.get({ id })!;
     const differing = TABLE_COLUMNS.customer_interactions.find(
       (column) => column !== 'id' && present.has(column) && row[column] !== null && existing[column] !== row[column],
     );

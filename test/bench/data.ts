@@ -95,6 +95,9 @@ function note(random: Random): string {
   return text.slice(0, 200);
 }
 
+/** Customers per external id: a few came from another tool. */
+const EXTERNAL_ID_EVERY = 5;
+
 /** The rows of one table, in the order an export lists them (insertion order). */
 export function* datasetRows(table: TableName, shape: DatasetShape): Generator<SqlValue[]> {
   const seed = shape.seed ?? 20_261_202;
@@ -138,6 +141,16 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
   // Interactions name customers by id: regenerate the customers' ids (cheap) and keep them.
   const customers: string[] = new Array(shape.customers);
   for (let index = 0; index < shape.customers; index++) customers[index] = uuid4(customerIds);
+  if (table === 'customer_external_ids') {
+    // One customer in EXTERNAL_ID_EVERY came from HubSpot, the next one from LinkedIn.
+    for (let index = 0; index < shape.customers; index += EXTERNAL_ID_EVERY) {
+      const created = new Date(EPOCH + index * 60_000).toISOString();
+      yield index % (2 * EXTERNAL_ID_EVERY) === 0
+        ? ['hubspot', String(100_000 + index), customers[index]!, created]
+        : ['linkedin', `https://www.linkedin.com/in/contact-${index}`, customers[index]!, created];
+    }
+    return;
+  }
   const interactionIds = ids(0x4444);
   const random = new Random(seed ^ 0x5555);
   const count = Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
@@ -158,6 +171,7 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
 export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'products') return PRODUCTS;
   if (table === 'customers') return shape.customers;
+  if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
 }
 

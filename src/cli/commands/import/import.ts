@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileNameFor, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
+import { fileNameFor, OPTIONAL_IN_FOLDER, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
 import { AUDIT_ROWS_LIMIT } from '../../../services/transfer-limits.js';
@@ -35,9 +35,10 @@ export interface ImportCommandOptions {
 }
 
 const HELP = `
-Restore a crm export with --dir (products, customers, then interactions, all in one
-transaction), or import one table from a file or - (stdin). --dir needs all three files;
-with --partial it restores the tables whose files are present and leaves the others as
+Restore a crm export with --dir (products, customers, then interactions and external ids,
+all in one transaction), or import one table from a file or - (stdin). --dir needs
+products.csv, customers.csv and customer_interactions.csv; customer_external_ids.csv is
+optional (older exports lack it). With --partial it restores the tables whose files are present and leaves the others as
 they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
 
@@ -72,9 +73,9 @@ export function registerImport(program: Command, session: Session): void {
   program
     .command('import')
     .description('import CSV: restore a crm export folder, or one table from a file or stdin')
-    .argument('[table]', 'products, customers or customer_interactions (also: interactions)')
+    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids)')
     .argument('[file]', 'CSV file, or - for stdin')
-    .option('--dir <dir>', 'restore products.csv, customers.csv and customer_interactions.csv from a folder')
+    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and customer_external_ids.csv if present) from a folder')
     .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
     .option('--status <status>', 'status for customers whose row has none')
     .option('--owner <owner>', 'owner for customers whose row has none (default for new rows: $CRM_OWNER)')
@@ -150,7 +151,7 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
     }
     // A folder missing a file is most likely an export that failed half-way: restoring it
     // as if it were whole would report success on part of the data.
-    const missing = RESTORE_ORDER.filter((table) => !found.includes(table)).map(fileNameFor);
+    const missing = RESTORE_ORDER.filter((table) => !found.includes(table) && !OPTIONAL_IN_FOLDER.has(table)).map(fileNameFor);
     if (missing.length > 0 && !options.partial) {
       throw new NotFoundError(
         `${options.dir} lacks ${missing.join(' and ')}, so it is not a complete export; nothing was imported (--partial restores only the files present)`,
