@@ -146,6 +146,22 @@ describe('where the file is', () => {
     }
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+
+  it('refuses a PostgreSQL URL until team mode reaches the CLI, instead of making a folder named "postgres:"', async () => {
+    for (const [flags, env] of [
+      [['--db', 'postgres://alice@crm.example.com/agency'], {}],
+      [[], { CRM_DB: 'postgresql://alice:secret@crm.example.com/agency' }],
+    ] as Array<[string[], Record<string, string>]>) {
+      for (const argv of [['customer', 'add', 'Ada'], ['customer', 'list']]) {
+        const result = await runCli([...flags, ...argv], { env, cwd: dir });
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/^error: team mode is not in this version of the CLI yet: .*\n$/);
+        expect(result.stderr).not.toContain('secret');
+      }
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('a file written by a newer crm', () => {

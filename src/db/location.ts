@@ -1,6 +1,7 @@
 import envPaths from 'env-paths';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError } from '../domain/errors.js';
 
 export const DEFAULT_DB_FILENAME = 'crm.db';
 
@@ -30,6 +31,17 @@ export function resolveDatabasePath(
   platform: NodeJS.Platform = process.platform,
 ): string {
   const chosen = explicitPath || env.CRM_DB;
+  if (chosen && isPostgresUrl(chosen)) {
+    // A URL is never a file path: taken as one, it made a folder named "postgres:".
+    throw new UsageError(
+      'team mode is not in this version of the CLI yet: crm cannot open a PostgreSQL URL (see "Team mode" in the README); give a database file',
+    );
+  }
   if (chosen) return chosen === ':memory:' ? chosen : path.resolve(cwd, chosen);
   return path.join(dataDirectory(env, platform), DEFAULT_DB_FILENAME);
+}
+
+/** A postgres:// or postgresql:// URL, which names a team database on a server, never a file. */
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(text);
 }

@@ -15,9 +15,7 @@ import { ServerError } from '../../domain/errors.js';
  * meanings, and reads ~/.pgpass through a deprecated path that prints a warning on stderr.
  */
 
-export function isPostgresUrl(text: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(text);
-}
+export { isPostgresUrl } from '../location.js';
 
 /** The parts of a URL that pg needs, plus what libpq's defaults and environment decide. */
 export interface PgTarget {
