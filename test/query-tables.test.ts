@@ -295,6 +295,33 @@ describe('followups output', () => {
 });
 
 describe('archive --to', () => {
+  it('leaves customer_counts right in both files after archived customers move', async () => {
+    const dir = tempDir('crm-archive-');
+    try {
+      const mainPath = path.join(dir, 'crm.db');
+      const archivePath = path.join(dir, 'archive.db');
+      const main = new TestCli(mainPath);
+      const mainServices = new Services(main.db, main.clock);
+      const moving = ['Ada', 'Bob'].map((name) => mainServices.customers.add({ name, status: 'closed_lost', owner: 'Grace' }));
+      mainServices.customers.add({ name: 'Cy', status: 'closed_lost', owner: 'Grace' });
+      mainServices.customers.setArchived(moving.map((customer) => customer.id), true);
+      const moved = await main.run(['archive', '--to', archivePath, '--json']);
+      expect(moved.code, moved.stderr).toBe(0);
+      const countsOf = (db: { sqlite: import('better-sqlite3').Database }) =>
+        db.sqlite.prepare('SELECT is_archived, status, owner, n FROM customer_counts ORDER BY is_archived').all();
+      expect(countsOf(main.db)).toEqual([{ is_archived: 0, status: 'closed_lost', owner: 'Grace', n: 1 }]);
+      const archive = openDatabase(archivePath);
+      expect(countsOf(archive)).toEqual([{ is_archived: 1, status: 'closed_lost', owner: 'Grace', n: 2 }]);
+      for (const db of [main.db, archive]) {
+        expect(new Services(db, main.clock).database.check().checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
+      }
+      archive.close();
+      main.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves customer_activity right in both files after interactions move', async () => {
     const dir = tempDir('crm-archive-');
     try {
