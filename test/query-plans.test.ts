@@ -62,7 +62,9 @@ function fullScans(lines: string[]): string[] {
 
 /** The tables (by alias) a plan reads, json_each aside: `SEARCH k USING ...` reads k. */
 function readTables(lines: string[]): string[] {
-  const tables = lines.map((line) => /^(?:SCAN|SEARCH) (\w+)/.exec(line)?.[1]).filter((table) => table !== undefined && table !== 'json_each');
+  const tables = lines
+    .map((line) => /^(?:SCAN|SEARCH) (\w+)/.exec(line)?.[1])
+    .filter((table): table is string => table !== undefined && table !== 'json_each');
   return [...new Set(tables)];
 }
 
