@@ -105,6 +105,98 @@ describe('customer_activity', () => {
   });
 });
 
+type CountRow = { status: string; product_id: string | null; owner: string | null; is_archived: number; n: number };
+
+const COUNT_KEY = 'is_archived, status, product_id, owner';
+
+/** customer_counts as stored, and as a recount of the customers says it should be. */
+function counts(): { stored: CountRow[]; recounted: CountRow[] } {
+  return {
+    stored: cli.db.sqlite.prepare(`SELECT status, product_id, owner, is_archived, n FROM customer_counts ORDER BY ${COUNT_KEY}`).all() as CountRow[],
+    recounted: cli.db.sqlite
+      .prepare(`SELECT status, product_id, owner, is_archived, count(*) AS n FROM customers GROUP BY ${COUNT_KEY} ORDER BY ${COUNT_KEY}`)
+      .all() as CountRow[],
+  };
+}
+
+function expectCountsRight(): CountRow[] {
+  const { stored, recounted } = counts();
+  expect(stored).toEqual(recounted);
+  return stored;
+}
+
+describe('customer_counts', () => {
+  beforeEach(() => {
+    sql(`INSERT INTO products (id, name) VALUES ('p1', 'Audit'), ('p2', 'Payroll');
+      INSERT INTO customers (id, name, status, product_id, owner) VALUES
+        ('c1', 'Ada', 'lead', 'p1', 'Grace'), ('c2', 'Bob', 'lead', 'p1', 'Grace'), ('c3', 'Cy', 'lead', NULL, NULL),
+        ('c4', 'Di', 'qualified', 'p2', ''), ('c5', 'Ed', 'qualified', NULL, '0');`);
+  });
+
+  it('counts customers per status, product, owner and archived flag, NULL kept apart from every text', () => {
+    expect(expectCountsRight()).toEqual([
+      { is_archived: 0, status: 'lead', product_id: null, owner: null, n: 1 },
+      { is_archived: 0, status: 'lead', product_id: 'p1', owner: 'Grace', n: 2 },
+      { is_archived: 0, status: 'qualified', product_id: null, owner: '0', n: 1 },
+      { is_archived: 0, status: 'qualified', product_id: 'p2', owner: '', n: 1 },
+    ]);
+  });
+
+  it('follows every write of the plain shell, foreign keys on or off, and leaves no empty group', () => {
+    sql(`UPDATE customers SET status = 'proposal' WHERE id = 'c1';
+      UPDATE customers SET owner = NULL WHERE id = 'c2';
+      UPDATE customers SET product_id = 'p2', owner = 'Grace' WHERE id = 'c3';
+      UPDATE customers SET is_archived = 1 WHERE id = 'c4';
+      UPDATE customers SET id = 'c9', name = 'Ed E' WHERE id = 'c5';`);
+    expectCountsRight();
+    sql(`DELETE FROM products WHERE id = 'p1'`);
+    sql(`DELETE FROM customers WHERE id = 'c9'`);
+    expectCountsRight();
+    cli.db.sqlite.pragma('foreign_keys = OFF');
+    sql(`DELETE FROM products WHERE id = 'p2'`);
+    sql(`DELETE FROM customers WHERE id = 'c2'`);
+    sql(`INSERT INTO customers (id, name, status, owner) VALUES ('c6', 'Fay', 'negotiation', 'grace')`);
+    cli.db.sqlite.pragma('foreign_keys = ON');
+    expect(expectCountsRight().every((row) => row.n > 0)).toBe(true);
+    sql(`DELETE FROM customers`);
+    expect(counts().stored).toEqual([]);
+  });
+
+  it('stays right through crm itself, and is what pipeline and the list total report', async () => {
+    const fay = services.customers.add({ name: 'Fay', status: 'proposal', product: 'Audit', owner: 'GRACE' });
+    services.customers.edit(fay.id, { owner: 'grace', product: 'Payroll' });
+    services.customers.move(fay.id, 'closed_won');
+    services.customers.setArchived(['c1', 'c3'], true);
+    services.customers.delete('c4');
+    expectCountsRight();
+    const pipeline = await cli.json(['pipeline', '--owner', 'grace']);
+    const byStatus = Object.fromEntries(pipeline.stages.map((stage: { status: string; count: number }) => [stage.status, stage.count]));
+    expect(byStatus).toMatchObject({ lead: 1, closed_won: 1, qualified: 0 });
+    const listed = await cli.run(['customer', 'list', '--owner', 'GRACE', '--include-archived', '-n', '1']);
+    expect(listed.stderr).toMatch(/of 3\b/);
+  });
+
+  it('is not audited and leaves the customers untouched', () => {
+    const before = cli.db.sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get();
+    const updatedAt = cli.db.sqlite.prepare(`SELECT updated_at FROM customers WHERE id = 'c3'`).pluck().get();
+    sql(`UPDATE customer_counts SET n = n`);
+    expect(cli.db.sqlite.prepare('SELECT count(*) FROM audit_log').pluck().get()).toBe(before);
+    expect(cli.db.sqlite.prepare(`SELECT updated_at FROM customers WHERE id = 'c3'`).pluck().get()).toBe(updatedAt);
+    expect(cli.db.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE table_name = 'customer_counts'`).pluck().get()).toBe(0);
+  });
+
+  it('db check reports a count that no longer matches the customers, in one line', async () => {
+    expect((await check()).customer_counts).toEqual({ ok: true, detail: 'matches the customers' });
+    sql(`UPDATE customer_counts SET n = 5 WHERE status = 'lead' AND product_id = 'p1';
+      DELETE FROM customer_counts WHERE owner = '';`);
+    const result = await cli.run(['db', 'check']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^FAIL +customer_counts +2 group\(s\) counted wrong: active lead, product p1, owner Grace: 5 counted, 2 customers; active qualified, product p2, owner "": 0 counted, 1 customers$/m,
+    );
+  });
+});
+
 describe('customer_name_folds', () => {
   it('holds the Unicode fold of every name crm writes, and a name written elsewhere is found before crm folds it', async () => {
     const ada = services.customers.add({ name: 'ZOË Straße' });
@@ -203,6 +295,33 @@ describe('followups output', () => {
 });
 
 describe('archive --to', () => {
+  it('leaves customer_counts right in both files after archived customers move', async () => {
+    const dir = tempDir('crm-archive-');
+    try {
+      const mainPath = path.join(dir, 'crm.db');
+      const archivePath = path.join(dir, 'archive.db');
+      const main = new TestCli(mainPath);
+      const mainServices = new Services(main.db, main.clock);
+      const moving = ['Ada', 'Bob'].map((name) => mainServices.customers.add({ name, status: 'closed_lost', owner: 'Grace' }));
+      mainServices.customers.add({ name: 'Cy', status: 'closed_lost', owner: 'Grace' });
+      mainServices.customers.setArchived(moving.map((customer) => customer.id), true);
+      const moved = await main.run(['archive', '--to', archivePath, '--json']);
+      expect(moved.code, moved.stderr).toBe(0);
+      const countsOf = (db: { sqlite: import('better-sqlite3').Database }) =>
+        db.sqlite.prepare('SELECT is_archived, status, owner, n FROM customer_counts ORDER BY is_archived').all();
+      expect(countsOf(main.db)).toEqual([{ is_archived: 0, status: 'closed_lost', owner: 'Grace', n: 1 }]);
+      const archive = openDatabase(archivePath);
+      expect(countsOf(archive)).toEqual([{ is_archived: 1, status: 'closed_lost', owner: 'Grace', n: 2 }]);
+      for (const db of [main.db, archive]) {
+        expect(new Services(db, main.clock).database.check().checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
+      }
+      archive.close();
+      main.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves customer_activity right in both files after interactions move', async () => {
     const dir = tempDir('crm-archive-');
     try {

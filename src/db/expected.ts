@@ -54,6 +54,9 @@ export const EXPECTED_TRIGGERS = [
   'customer_name_folds_on_insert',
   'customer_name_folds_on_update',
   'customer_name_folds_on_delete',
+  'customer_counts_on_insert',
+  'customer_counts_on_delete',
+  'customer_counts_on_update',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
@@ -80,6 +83,7 @@ export const EXPECTED_INDEXES = [
   'customers_status_rank_idx',
   'customers_pipeline_idx',
   'customers_owner_idx',
+  'customer_counts_key_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

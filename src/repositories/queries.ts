@@ -99,18 +99,21 @@ export function customerListSql(shape: CustomerFilterShape, sort: CustomerSort):
   return `${arm(0)} UNION ALL ${arm(1)} ORDER BY ${ORDER[sort].bare} LIMIT @limit OFFSET @offset`;
 }
 
+/** `+`: the key's index would be walked once per matching owner for a table of a few rows. */
+const COUNTED_OWNER_MATCHES = '+k.owner IN (SELECT value FROM json_each(@owners))';
+
 /**
- * How many customers match; read from customers_pipeline_idx alone. `+c.product_id`: the
- * product's own index would fetch every row of a product from the table.
+ * How many customers match, as a sum over customer_counts (drizzle/0010): every filter a
+ * count takes is a column of its key, so this reads a few rows whatever the customers.
  */
 export function customerCountSql(shape: CustomerFilterShape): string {
   const conditions: string[] = [];
-  if (shape.archived !== 'include') conditions.push(`c.is_archived = ${shape.archived === 'only' ? 1 : 0}`);
-  else conditions.push('c.is_archived IN (0, 1)');
-  if (shape.status) conditions.push('c.status = @status');
-  if (shape.product) conditions.push('+c.product_id = @productId');
-  if (shape.owner) conditions.push(OWNER_MATCHES);
-  return `SELECT count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')}`;
+  if (shape.archived !== 'include') conditions.push(`k.is_archived = ${shape.archived === 'only' ? 1 : 0}`);
+  else conditions.push('k.is_archived IN (0, 1)');
+  if (shape.status) conditions.push('k.status = @status');
+  if (shape.product) conditions.push('k.product_id = @productId');
+  if (shape.owner) conditions.push(COUNTED_OWNER_MATCHES);
+  return `SELECT coalesce(sum(k.n), 0) AS n FROM customer_counts AS k WHERE ${conditions.join(' AND ')}`;
 }
 
 /**
@@ -122,12 +125,12 @@ export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c 
     AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
   ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
 
-/** Customers not archived per status, from customers_pipeline_idx alone. */
+/** Customers not archived per status, summed over customer_counts (drizzle/0010). */
 export function pipelineSql(shape: { product?: boolean; owner?: boolean }): string {
-  const conditions = ['c.is_archived = 0'];
-  if (shape.product) conditions.push('c.product_id = @productId');
-  if (shape.owner) conditions.push(OWNER_MATCHES);
-  return `SELECT c.status AS status, count(*) AS n FROM customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status`;
+  const conditions = ['k.is_archived = 0'];
+  if (shape.product) conditions.push('k.product_id = @productId');
+  if (shape.owner) conditions.push(COUNTED_OWNER_MATCHES);
+  return `SELECT k.status AS status, sum(k.n) AS n FROM customer_counts AS k WHERE ${conditions.join(' AND ')} GROUP BY k.status`;
 }
 
 /**

@@ -61,6 +61,36 @@ const ACTIVITY_DRIFT = `WITH latest AS (
   extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM latest)
   SELECT customer_id FROM missing UNION SELECT customer_id FROM extra ORDER BY 1`;
 
+/**
+ * Groups of customer_counts that differ from a recount of the customers, either way (a
+ * missing group counts 0). `IS`: NULL product and owner are groups of their own.
+ */
+const COUNTS_DRIFT = `WITH actual AS (
+    SELECT is_archived, status, product_id, owner, count(*) AS n FROM customers GROUP BY is_archived, status, product_id, owner),
+  recorded AS (SELECT is_archived, status, product_id, owner, n FROM customer_counts),
+  missing AS (SELECT * FROM actual EXCEPT SELECT * FROM recorded),
+  extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM actual),
+  groups AS (SELECT is_archived, status, product_id, owner FROM missing UNION SELECT is_archived, status, product_id, owner FROM extra)
+  SELECT g.is_archived, g.status, g.product_id, g.owner,
+    coalesce((SELECT r.n FROM recorded AS r WHERE r.is_archived IS g.is_archived AND r.status IS g.status AND r.product_id IS g.product_id AND r.owner IS g.owner), 0) AS counted,
+    coalesce((SELECT a.n FROM actual AS a WHERE a.is_archived IS g.is_archived AND a.status IS g.status AND a.product_id IS g.product_id AND a.owner IS g.owner), 0) AS customers
+  FROM groups AS g ORDER BY g.is_archived, g.status, g.product_id, g.owner`;
+
+interface CountDrift {
+  is_archived: number;
+  status: string;
+  product_id: string | null;
+  owner: string | null;
+  counted: number;
+  customers: number;
+}
+
+/** `active lead, product p1, owner Grace: 5 counted, 2 customers`; an empty owner shows as "". */
+function describeCountDrift(drift: CountDrift): string {
+  const shown = (value: string | null) => (value === null ? 'none' : value === '' ? '""' : value);
+  return `${drift.is_archived ? 'archived' : 'active'} ${drift.status}, product ${shown(drift.product_id)}, owner ${shown(drift.owner)}: ${drift.counted} counted, ${drift.customers} customers`;
+}
+
 /** Customers without a fold row or with a stale fold, and fold rows of no customer. */
 const NAME_FOLD_DRIFT = `SELECT c.id FROM customers AS c LEFT JOIN customer_name_folds AS f ON f.customer_id = c.id
     WHERE f.customer_id IS NULL OR (f.name_fold IS NOT NULL AND f.name_fold IS NOT crm_fold(c.name))
@@ -115,6 +145,7 @@ export class DatabaseService {
       this.checkMigrations(),
       this.checkActivity(),
       this.checkNameFolds(),
+      this.checkCounts(),
       this.checkPragma('foreign_keys', 'foreign_keys', 1, 'ON'),
       this.checkPragma('journal_mode', 'journal_mode', 'wal', 'WAL'),
     ];
@@ -191,6 +222,19 @@ export class DatabaseService {
       detail: drifted.length
         ? `${drifted.length} customer(s) whose folded name is missing or wrong: ${listProblems(drifted)}${pending}`
         : `matches the names${pending}`,
+    };
+  }
+
+  /** customer_counts against a recount of the customers (drizzle/0010). */
+  private checkCounts(): CheckResult {
+    if (!this.hasTable('customer_counts')) return { name: 'customer_counts', ok: true, detail: 'not in this schema' };
+    const drifted = this.db.sqlite.prepare(COUNTS_DRIFT).all() as CountDrift[];
+    return {
+      name: 'customer_counts',
+      ok: drifted.length === 0,
+      detail: drifted.length
+        ? `${drifted.length} group(s) counted wrong: ${listProblems(drifted.map(describeCountDrift))}`
+        : 'matches the customers',
     };
   }
 

@@ -82,7 +82,7 @@ const INTERACTIONS_SQL = `INSERT INTO customer_interactions (customer_id, type, 
 
 /**
  * Generated with the file's triggers and secondary indexes dropped, then re-created, and the
- * derived tables filled the way migration 0009 fills them: row by row through every trigger
+ * derived tables filled the way migrations 0009 and 0010 fill them: row by row through every trigger
  * and index a 1M build took over an hour on a busy 2-core machine.
  */
 function build(file: string, customers: number): void {
@@ -109,10 +109,12 @@ function build(file: string, customers: number): void {
   process.stderr.write(', indexes and triggers');
   sqlite.transaction(() => {
     for (const object of schema.filter((o) => o.type === 'index')) sqlite.exec(object.sql);
-    const migration = fs.readFileSync(path.join(projectRoot, 'drizzle', '0009_query_indexes.sql'), 'utf8');
-    const backfill = migration
-      .split('--> statement-breakpoint')
-      .filter((statement) => statement.replace(/^--.*$/gm, '').trim().startsWith('INSERT INTO'));
+    const backfill = ['0009_query_indexes.sql', '0010_customer_counts.sql'].flatMap((migration) =>
+      fs
+        .readFileSync(path.join(projectRoot, 'drizzle', migration), 'utf8')
+        .split('--> statement-breakpoint')
+        .filter((statement) => statement.replace(/^--.*$/gm, '').trim().startsWith('INSERT INTO')),
+    );
     for (const statement of backfill) sqlite.exec(statement);
     for (const object of schema.filter((o) => o.type === 'trigger')) sqlite.exec(object.sql);
   })();
@@ -230,6 +232,14 @@ function commands(s: Subject): Command[] {
       argv: ['pipeline', '--owner', 'GRACE'],
       query: (x) => x.reports.pipeline({ owner: 'GRACE' }),
       sql: [`SELECT status, count(*) FROM customers WHERE is_archived = 0 AND owner = 'Grace' GROUP BY status`],
+    },
+    {
+      label: 'pipeline --product Retainer',
+      argv: ['pipeline', '--product', 'Retainer'],
+      query: (x) => x.reports.pipeline({ product: 'Retainer' }),
+      sql: [
+        `SELECT status, count(*) FROM customers WHERE is_archived = 0 AND product_id = (SELECT id FROM products WHERE name = 'Retainer') GROUP BY status`,
+      ],
     },
     {
       label: 'customer list --owner josé --sort updated',
