@@ -294,6 +294,18 @@ describe('followups output', () => {
   });
 });
 
+describe('followups read lazily', () => {
+  it('leaves no statement open when the result is dropped unread, so the next query runs', () => {
+    sql(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada')`);
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-11-24T09:00:00.000Z', '2026-11-01T00:00:00.000Z')`);
+    const unread = services.reports.followups({});
+    unread.return?.(undefined);
+    expect(services.customers.list({}).total).toBe(1);
+    expect([...services.reports.followups({})].map((row) => row.customer_name)).toEqual(['Ada']);
+  });
+});
+
 describe('archive --to', () => {
   it('leaves customer_counts right in both files after archived customers move', async () => {
     const dir = tempDir('crm-archive-');

@@ -275,3 +275,14 @@ describe('Europe/Berlin, an all-day follow-up in every output format', () => {
     expect(names(await followups('--until', '2026-12-20T06:00+01:00'))).toEqual(['Evening', 'AllDay', 'Early']);
   });
 });
+
+describe('Asia/Tokyo, a window that ends in the last hours of year 9999', () => {
+  inTimeZone('Asia/Tokyo', -540);
+
+  it('still lists all-day follow-ups: the last day of the window is never past 9999-12-31', async () => {
+    cli.clock.set('2026-12-01T10:00:00.000Z');
+    await scheduleFollowUps({ AllDay: '2026-12-20', Timed: '2026-12-21T09:00+09:00' });
+    // 20:00 UTC on 31 December 9999 is already 1 January 10000 in Tokyo.
+    expect(names(await followups('--until', '9999-12-31T20:00:00Z'))).toEqual(['AllDay', 'Timed']);
+  });
+});

@@ -95,11 +95,14 @@ export class ReportService {
     const overdueBefore = startOfToday.toISOString();
     const today = formatLocalDay(now);
     const bound = this.dueBefore(request, now, startOfToday);
-    const rows = this.reports.pendingFollowUps({
-      due: bound && { before: bound.toISOString(), lastDay: formatLocalDay(new Date(bound.getTime() - 1)) },
-      owner: request.owner?.trim() || undefined,
-    });
-    return markOverdue(inDueOrder(rows), { instant: overdueBefore, day: today });
+    const due = bound && { before: bound.toISOString(), lastDay: lastDayBefore(bound) };
+    const owner = request.owner?.trim() || undefined;
+    // A generator, so the query starts with the first row asked for: a caller that drops the
+    // result unread leaves no statement open on the connection.
+    const reports = this.reports;
+    return (function* () {
+      yield* markOverdue(inDueOrder(reports.pendingFollowUps({ due, owner })), { instant: overdueBefore, day: today });
+    })();
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {
@@ -117,6 +120,14 @@ export class ReportService {
   }
 }
 
+/** The local day of the last instant before `bound`, within the years a day can be stored in. */
+function lastDayBefore(bound: Date): string {
+  const day = formatLocalDay(new Date(bound.getTime() - 1));
+  // Year 10000 is a longer string that sorts before 9999 as text, so length decides first.
+  return day.length > LAST_STORABLE_DAY.length || day > LAST_STORABLE_DAY ? LAST_STORABLE_DAY : day;
+}
+const LAST_STORABLE_DAY = '9999-12-31';
+
 function* markOverdue(rows: Iterable<FollowUpRow>, before: { instant: string; day: string }): IterableIterator<FollowUp> {
   for (const row of rows) {
     const value = row.follow_up_date;
@@ -126,11 +137,12 @@ function* markOverdue(rows: Iterable<FollowUpRow>, before: { instant: string; da
 
 /**
  * The repository returns follow-ups in stored-text order, where an all-day date sits at UTC
- * midnight; it is due at local midnight, at most 14 hours earlier or 12 hours later. Rows are
+ * midnight; it is due at local midnight, at most 14 hours earlier or 12 hours later today (16
+ * hours allows for the historical offsets tz data still applies, such as Juneau's +15:02). Rows are
  * held back only until no later row can be due before them, so memory stays bounded by about
  * a day of follow-ups. Rows due at the same instant keep the repository's order (value, name, id).
  */
-const LARGEST_UTC_OFFSET_MS = 14 * 60 * 60 * 1000;
+const LARGEST_UTC_OFFSET_MS = 16 * 60 * 60 * 1000;
 
 function* inDueOrder(rows: Iterable<FollowUpRow>): IterableIterator<FollowUpRow> {
   const held: Array<{ row: FollowUpRow; due: number }> = [];
