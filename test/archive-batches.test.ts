@@ -6,7 +6,7 @@ import {
   ARCHIVE_STALE_BATCH,
   MOVABLE_CUSTOMERS_BATCH,
   MOVABLE_INTERACTIONS_BATCH,
-} from '../src/repositories/archive.js';
+} from '../src/repositories/sqlite/archive.js';
 import { ArchiveService } from '../src/services/archive.js';
 import { TestCli, tempDir } from './helpers.js';
 

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
+import { openStore } from '../src/repositories/open.js';
+import type { Store } from '../src/repositories/ports.js';
+import { SqliteStore } from '../src/repositories/sqlite/store.js';
 import type { Clock } from '../src/domain/types.js';
 import type { Context, ContextHooks, InputStream } from '../src/cli/context.js';
 import { run } from '../src/cli/main.js';
@@ -113,6 +116,20 @@ export interface CliRunOptions extends RunOptions {
    * path itself (--db, CRM_DB, data directory) and opens and closes the file like the binary.
    */
   database?: CrmDatabase;
+  /** The same, as a store of either backend (a PostgreSQL team database in team-mode tests). */
+  store?: Store;
+}
+
+const storesOfDatabases = new WeakMap<CrmDatabase, SqliteStore>();
+
+/** One store per test database, so its prepared statements are reused across runs. */
+export function sqliteStoreOf(database: CrmDatabase): SqliteStore {
+  let store = storesOfDatabases.get(database);
+  if (!store) {
+    store = new SqliteStore(database);
+    storesOfDatabases.set(database, store);
+  }
+  return store;
 }
 
 /** One in-process CLI invocation with buffered IO. */
@@ -123,7 +140,7 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
   stdin.isTTY = options.tty ?? false;
   stdin.end(options.stdin ?? '');
   const prompter = new ScriptedPrompter(options.answers);
-  const { database } = options;
+  const store = options.store ?? (options.database ? sqliteStoreOf(options.database) : undefined);
   const ctx: Context = {
     stdin,
     stdout,
@@ -132,8 +149,8 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openDatabase: database ? () => database : (file, openOptions) => openDatabase(file, openOptions),
-    database,
+    openStore: store ? async () => store : (location, openOptions) => openStore(location, openOptions),
+    store,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
     hooks: options.hooks,
   };
@@ -148,6 +165,10 @@ export class TestCli {
 
   constructor(dbPath = ':memory:') {
     this.db = openDatabase(dbPath);
+  }
+
+  get store(): SqliteStore {
+    return sqliteStoreOf(this.db);
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {

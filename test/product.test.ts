@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/domain/errors.js';
-import { translateSqliteError } from '../src/services/sqlite-errors.js';
+import { translateSqliteError } from '../src/repositories/sqlite/errors.js';
 import { TestCli } from './helpers.js';
 
 let cli: TestCli;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
-import { AuditRepository } from '../src/repositories/audit.js';
+import { AuditRepository } from '../src/repositories/sqlite/audit.js';
 import {
   CUSTOMER_SEARCH,
   CUSTOMER_WITH_PRODUCT,
@@ -14,7 +14,7 @@ import {
   pipelineSql,
   type ArchivedScope,
   type CustomerSort,
-} from '../src/repositories/queries.js';
+} from '../src/repositories/sqlite/queries.js';
 
 /**
  * The plans of the daily reads, EXPLAINed on the very SQL the repositories prepare: none may

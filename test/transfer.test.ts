@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StagingTable, TableWriter, TransferRepository } from '../src/repositories/transfer.js';
+import { StagingTable, TableWriter, TransferRepository } from '../src/repositories/sqlite/transfer.js';
 import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 

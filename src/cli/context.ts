@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
-import type { CrmDatabase, OpenOptions } from '../services/index.js';
+import type { Store, StoreOptions } from '../services/index.js';
 import type { OpenFileStream } from './file-output.js';
 import { loadedServices } from './layers.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
@@ -22,12 +22,12 @@ export interface Context {
   clock: Clock;
   prompter: Prompter;
   /**
-   * Opens the database file once the path is known (after `--db` is parsed); creates a
-   * missing one only when `create` is set (commands that write).
+   * Opens the database once its location is known (after `--db` is parsed): a file, created
+   * only when `create` is set (commands that write), or a team's server URL.
    */
-  openDatabase: (path: string, options: Pick<OpenOptions, 'create' | 'busyTimeoutMs'>) => CrmDatabase;
-  /** A database opened by the caller; used instead of resolving a path, and not closed. */
-  database?: CrmDatabase;
+  openStore: (location: string, options: StoreOptions) => Promise<Store>;
+  /** A database opened by the caller; used instead of resolving a location, and not closed. */
+  store?: Store;
   /**
    * Resolves on Ctrl-C or SIGTERM. Only long-running commands (`watch`) call it, because
    * listening for SIGINT stops Node's default of exiting on it.
@@ -56,7 +56,7 @@ export function processContext(): Context {
     cwd: process.cwd(),
     clock: systemClock,
     prompter: inquirerPrompter(process.stdin, process.stderr),
-    openDatabase: (path, options) => loadedServices().openDatabase(path, options),
+    openStore: (location, options) => loadedServices().openStore(location, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -25,7 +25,7 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
     if (isReaderGone(error) || (session.readerGone && !(error instanceof CrmError))) return EXIT_OK;
     return exitCodeFor(error, session);
   } finally {
-    session.close();
+    await session.close().catch(() => undefined);
   }
 }
 

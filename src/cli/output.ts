@@ -139,14 +139,22 @@ export class Renderer {
    * and json go out row by row, with output identical to `list`'s, so memory does not grow
    * with the rows. A terminal table needs every row for its column widths.
    */
-  stream<Row>(rows: Iterable<Row>, allColumns: ReadonlyArray<Column<Row>>, format: Format, toJson: (row: Row) => unknown): void {
+  async stream<Row>(
+    rows: AsyncIterable<Row>,
+    allColumns: ReadonlyArray<Column<Row>>,
+    format: Format,
+    toJson: (row: Row) => unknown,
+  ): Promise<void> {
     switch (format) {
-      case 'table':
-        this.list([...rows], allColumns, format, () => []);
+      case 'table': {
+        const all: Row[] = [];
+        for await (const row of rows) all.push(row);
+        this.list(all, allColumns, format, () => []);
         return;
+      }
       case 'json': {
         let first = true;
-        for (const row of rows) {
+        for await (const row of rows) {
           const item = JSON.stringify(toJson(row), null, 2).replace(/\n/g, '\n  ');
           this.write(`${first ? '[\n' : ',\n'}  ${item}`);
           first = false;
@@ -156,11 +164,11 @@ export class Renderer {
       }
       case 'csv':
         this.write(stringify([allColumns.map((c) => c.header)]));
-        for (const row of rows) this.write(stringify([allColumns.map((c) => plain(c.value(row)))]));
+        for await (const row of rows) this.write(stringify([allColumns.map((c) => plain(c.value(row)))]));
         return;
       case 'tsv':
         this.line(allColumns.map((c) => c.header).join('\t'));
-        for (const row of rows) this.line(allColumns.map((c) => tsvCell(c.value(row))).join('\t'));
+        for await (const row of rows) this.line(allColumns.map((c) => tsvCell(c.value(row))).join('\t'));
     }
   }
 

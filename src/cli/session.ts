@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import fs from 'node:fs';
 import os from 'node:os';
 import { AbortedError, ConflictError, UsageError } from '../domain/errors.js';
-import type { CrmDatabase, Services } from '../services/index.js';
+import type { Services, Store } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
@@ -21,8 +21,9 @@ export interface GlobalOptions {
  */
 export class Session {
   private globals: GlobalOptions = {};
-  private database: CrmDatabase | undefined;
-  private servicesInstance: Services | undefined;
+  private opened: Promise<Store> | undefined;
+  private openedStore: Store | undefined;
+  private servicesInstance: Promise<Services> | undefined;
   private rendererInstance: Renderer | undefined;
   private createsDatabase = false;
 
@@ -58,22 +59,33 @@ export class Session {
     this.globals = globals;
   }
 
+  /** The database file's path, or the team server's URL (--db, CRM_DB, else the data directory). */
   get databasePath(): string {
-    if (this.ctx.database) return this.ctx.database.path;
+    if (this.ctx.store) return this.ctx.store.location;
     return loadedServices().resolveDatabasePath(this.globals.db, this.ctx.env, this.ctx.cwd);
+  }
+
+  /** Whether the data is on a team's PostgreSQL server rather than in a file. */
+  get onServer(): boolean {
+    return (this.ctx.store?.backend ?? (loadedServices().isPostgresUrl(this.databasePath) ? 'postgres' : 'sqlite')) === 'postgres';
   }
 
   /** Refuses, before anything is written, an output path that is this database or one of its companion files. */
   refuseDatabaseFile(target: string, what: string): void {
+    if (this.onServer) return;
     loadedServices().refuseDatabaseFile(target, this.databasePath, what);
   }
 
-  get db(): CrmDatabase {
-    if (this.ctx.database) return this.identified(this.ctx.database);
-    this.database ??= this.identified(
-      this.ctx.openDatabase(this.databasePath, { create: this.createsDatabase, busyTimeoutMs: this.busyTimeoutMs }),
-    );
-    return this.database;
+  /** The database, opened on first use (a file, or a connection to the team's server). */
+  store(): Promise<Store> {
+    if (this.ctx.store) return Promise.resolve(this.identified(this.ctx.store));
+    this.opened ??= this.ctx
+      .openStore(this.databasePath, { create: this.createsDatabase, busyTimeoutMs: this.busyTimeoutMs })
+      .then((store) => {
+        this.openedStore = store;
+        return this.identified(store);
+      });
+    return this.opened;
   }
 
   /**
@@ -89,10 +101,10 @@ export class Session {
    * The audit log names whoever runs this command, stamped with the command's clock. A person
    * at a terminal is told when a write waits for another process's (an import's) lock.
    */
-  private identified(db: CrmDatabase): CrmDatabase {
-    db.identifyWriter({ actor: this.actor, clock: this.ctx.clock });
-    db.onLockWait(this.ctx.stderr.isTTY ? () => this.noticeLockWait() : undefined);
-    return db;
+  private identified(store: Store): Store {
+    store.identifyWriter({ actor: this.actor, clock: this.ctx.clock });
+    store.onLockWait(this.ctx.stderr.isTTY ? () => this.noticeLockWait() : undefined);
+    return store;
   }
 
   private lockWaitNoticed = false;
@@ -125,8 +137,8 @@ export class Session {
     }
   }
 
-  get services(): Services {
-    this.servicesInstance ??= new (loadedServices().Services)(this.db, this.ctx.clock);
+  services(): Promise<Services> {
+    this.servicesInstance ??= this.store().then((store) => new (loadedServices().Services)(store, this.ctx.clock));
     return this.servicesInstance;
   }
 
@@ -222,8 +234,10 @@ export class Session {
     return this.globals.input === false ? '--no-input was given' : `no terminal to ${verb} on`;
   }
 
-  close(): void {
-    this.database?.close();
-    this.database = undefined;
+  async close(): Promise<void> {
+    const store = this.openedStore;
+    this.openedStore = undefined;
+    this.opened = undefined;
+    await store?.close();
   }
 }

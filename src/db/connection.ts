@@ -56,6 +56,13 @@ export interface CrmDatabase {
   write<T>(work: () => T): T;
   /** `write` with audit settings; for src/db/audit.ts (bulk summaries, prunes). */
   writeAudited<T>(settings: AuditSettings, work: () => T): T;
+  /**
+   * `write` for work that awaits: BEGIN IMMEDIATE, the work, COMMIT, by hand on the one
+   * connection (better-sqlite3's transaction() commits when the function returns). Nothing
+   * else runs on the connection meanwhile: a crm process runs one command. A write inside a
+   * write (sync or async) is a savepoint of the outer one.
+   */
+  writeAsync<T>(work: () => Promise<T>, settings?: AuditSettings): Promise<T>;
   identifyWriter(writer: AuditWriter): void;
   /**
    * Called once a write has waited LOCK_NOTICE_AFTER_MS for another process's lock and goes
@@ -314,12 +321,12 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
      * BEGIN IMMEDIATE, waiting for another process's write lock: quietly at first, then, once
      * the listener has been told, for the rest of the busy timeout.
      */
-    const immediately = <T>(transaction: Database.Transaction<() => T>, began: () => boolean): T => {
+    const immediately = <T>(begin: () => T, began: () => boolean): T => {
       const quietly = Math.min(LOCK_NOTICE_AFTER_MS, busyTimeoutMs);
-      if (!lockWaitListener || quietly === busyTimeoutMs) return transaction.immediate();
+      if (!lockWaitListener || quietly === busyTimeoutMs) return begin();
       sqlite.pragma(`busy_timeout = ${quietly}`);
       try {
-        return transaction.immediate();
+        return begin();
       } catch (error) {
         // Only a lock that was never taken is worth the wait; anything later is the work's own error.
         if (began() || !isBusy(error)) throw error;
@@ -329,7 +336,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       lockWaitListener();
       sqlite.pragma(`busy_timeout = ${busyTimeoutMs - quietly}`);
       try {
-        return transaction.immediate();
+        return begin();
       } finally {
         sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
       }
@@ -363,7 +370,47 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
           auditStatements.empty.run();
           return result;
         });
-        return readOnlyRefused(file, () => immediately(transaction, () => began));
+        return readOnlyRefused(file, () => immediately(() => transaction.immediate(), () => began));
+      } finally {
+        writeInstant = undefined;
+      }
+    };
+    let savepoints = 0;
+    const writeAsync = async <T>(work: () => Promise<T>, settings: AuditSettings = {}): Promise<T> => {
+      if (sqlite.inTransaction) {
+        const name = `crm_nested_${++savepoints}`;
+        sqlite.exec(`SAVEPOINT ${name}`);
+        try {
+          const result = await work();
+          sqlite.exec(`RELEASE ${name}`);
+          return result;
+        } catch (error) {
+          if (sqlite.inTransaction) sqlite.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+          throw error;
+        }
+      }
+      let began = false;
+      try {
+        readOnlyRefused(file, () => immediately(() => sqlite.exec('BEGIN IMMEDIATE'), () => false));
+        began = true;
+        auditStatements ??= {
+          fill: sqlite.prepare(
+            `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
+          ),
+          empty: sqlite.prepare(`DELETE FROM audit_context`),
+        };
+        writeInstant = writer.clock?.now();
+        readOnlyRefused(file, () =>
+          auditStatements!.fill.run(writer.actor, writeInstant?.toISOString() ?? null, settings.mode ?? 'row', settings.pruneBefore ?? null),
+        );
+        const result = await work();
+        fillNameFolds(sqlite);
+        auditStatements.empty.run();
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (began && sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
       } finally {
         writeInstant = undefined;
       }
@@ -376,6 +423,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       appliedMigrations,
       write: (work) => writeAudited({}, work),
       writeAudited,
+      writeAsync,
       identifyWriter: (next) => {
         writer = next;
       },

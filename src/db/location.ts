@@ -1,7 +1,6 @@
 import envPaths from 'env-paths';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../domain/errors.js';
 
 export const DEFAULT_DB_FILENAME = 'crm.db';
 
@@ -31,12 +30,8 @@ export function resolveDatabasePath(
   platform: NodeJS.Platform = process.platform,
 ): string {
   const chosen = explicitPath || env.CRM_DB;
-  if (chosen && isPostgresUrl(chosen)) {
-    // A URL is never a file path: taken as one, it made a folder named "postgres:".
-    throw new UsageError(
-      'team mode is not in this version of the CLI yet: crm cannot open a PostgreSQL URL (see "Team mode" in the README); give a database file',
-    );
-  }
+  // A URL is never a file path: taken as one, it made a folder named "postgres:".
+  if (chosen && isPostgresUrl(chosen)) return chosen;
   if (chosen) return chosen === ':memory:' ? chosen : path.resolve(cwd, chosen);
   return path.join(dataDirectory(env, platform), DEFAULT_DB_FILENAME);
 }

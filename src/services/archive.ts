@@ -11,8 +11,8 @@ import {
   ArchiveTargetRepository,
   StaleCustomerRepository,
   type RawRow,
-} from '../repositories/archive.js';
-import { writeTx } from './sqlite-errors.js';
+} from '../repositories/sqlite/archive.js';
+import { writeTx } from '../repositories/sqlite/errors.js';
 
 export interface StaleArchiveRequest {
   status: string;

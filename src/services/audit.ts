@@ -1,14 +1,11 @@
-import { pruneAuditLog } from '../db/audit.js';
-import type { CrmDatabase } from '../db/connection.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { NotFoundError, UsageError } from '../domain/errors.js';
 import { parseInstantOrAgo } from '../domain/time.js';
 import { nowIso, type Clock } from '../domain/types.js';
 import type { TableName } from '../domain/vocabulary.js';
-import { AuditRepository, type AuditedCustomer } from '../repositories/audit.js';
+import type { AuditedCustomer, AuditRepository, Store } from '../repositories/ports.js';
 import type { CustomerService } from './customers.js';
 import { resolveRef, type RefSource } from './refs.js';
-import { withSqliteErrors } from './sqlite-errors.js';
 
 export interface CustomerHistory {
   customer: AuditedCustomer & { deleted: boolean };
@@ -40,11 +37,11 @@ export class AuditService {
   private readonly deletedCustomers: RefSource<AuditedCustomer>;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly customers: CustomerService,
   ) {
-    this.audit = new AuditRepository(db.orm);
+    this.audit = store.repositories.audit;
     const audit = this.audit;
     this.deletedCustomers = {
       get: (id) => audit.auditedCustomer(id),
@@ -57,10 +54,10 @@ export class AuditService {
    * A customer's audit entries and those of its interactions, oldest first. A customer that
    * has been deleted is found in the log itself (by id, id prefix or last known name).
    */
-  history(ref: string): CustomerHistory {
-    const customer = this.resolveCustomer(ref);
+  async history(ref: string): Promise<CustomerHistory> {
+    const customer = await this.resolveCustomer(ref);
     const ids = new Set([customer.id]);
-    let entries = this.audit.forCustomers([...ids]);
+    let entries = await this.audit.forCustomers([...ids]);
     // A raw `UPDATE customers SET id = ...` leaves the earlier entries under the old id.
     for (;;) {
       const earlierIds = entries
@@ -69,22 +66,22 @@ export class AuditService {
         .filter((id): id is string => typeof id === 'string' && !ids.has(id));
       if (earlierIds.length === 0) break;
       for (const id of earlierIds) ids.add(id);
-      entries = this.audit.forCustomers([...ids]);
+      entries = await this.audit.forCustomers([...ids]);
     }
     return { customer, entries };
   }
 
-  private resolveCustomer(ref: string): CustomerHistory['customer'] {
+  private async resolveCustomer(ref: string): Promise<CustomerHistory['customer']> {
     try {
-      const { id, name } = this.customers.resolve(ref);
+      const { id, name } = await this.customers.resolve(ref);
       return { id, name, deleted: false };
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       try {
         // The log knows every name a customer ever had, so a former name can lead to a
         // customer that is still here under its new one.
-        const logged = resolveRef('customer', this.deletedCustomers, ref);
-        const live = this.customers.find(logged.id);
+        const logged = await resolveRef('customer', this.deletedCustomers, ref);
+        const live = await this.customers.find(logged.id);
         return live ? { id: live.id, name: live.name, deleted: false } : { ...logged, deleted: true };
       } catch (fallbackError) {
         // "No customer matches": the live lookup's message says it best.
@@ -96,64 +93,61 @@ export class AuditService {
 
   /**
    * Calls `onEntry` for every entry recorded after the watch starts, by any process, until
-   * stopped. Idle cost: one `PRAGMA data_version` per interval, which reads no table; the
-   * log is queried only after another connection has committed.
+   * stopped. The log is read only after the store says another connection has committed
+   * (SQLite: `PRAGMA data_version`, which reads no table; PostgreSQL: a notification), and
+   * read through the same rules as any query, so a member sees only their team's entries.
    */
-  watch(options: WatchOptions, onEntry: (entry: AuditEntry) => void): AuditWatch {
-    let version = this.audit.dataVersion();
-    let highWater = this.audit.latestId();
-    let timer: NodeJS.Timeout | undefined;
+  async watch(options: WatchOptions, onEntry: (entry: AuditEntry) => void): Promise<AuditWatch> {
+    const changes = await this.store.watchChanges();
+    let highWater = await this.audit.latestId();
     let stopped = false;
     let fail: (error: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => {
       fail = reject;
     });
-    const stop = () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-    const catchUp = () => {
-      const top = this.audit.latestId();
+    const catchUp = async () => {
+      const top = await this.audit.latestId();
       for (;;) {
-        const batch = this.audit.between(highWater, top, options.table, WATCH_BATCH);
+        const batch = await this.audit.between(highWater, top, options.table, WATCH_BATCH);
         for (const entry of batch) onEntry(entry);
         if (batch.length < WATCH_BATCH) break;
         highWater = batch.at(-1)!.id;
       }
       highWater = Math.max(highWater, top);
     };
-    const tick = () => {
-      if (stopped) return;
+    void (async () => {
       try {
-        const current = this.audit.dataVersion();
-        if (current !== version) {
-          version = current;
-          catchUp();
+        while (!stopped) {
+          if ((await changes.next(options.intervalMs)) && !stopped) await catchUp();
         }
       } catch (error) {
-        stop();
+        stopped = true;
         fail(error);
-        return;
+      } finally {
+        await changes.close().catch(() => undefined);
       }
-      if (!stopped) timer = setTimeout(tick, options.intervalMs);
+    })();
+    return {
+      stop: () => {
+        stopped = true;
+      },
+      failed,
     };
-    timer = setTimeout(tick, options.intervalMs);
-    return { stop, failed };
   }
 
   /**
    * Which entries `prune(before)` would delete. `before` is a date as users type it
    * (2026-01-31, today, ...) or a duration meaning that long ago (90d, 6m, 2y).
    */
-  planPrune(beforeText: string): PrunePlan {
+  async planPrune(beforeText: string): Promise<PrunePlan> {
     const iso = parseInstantOrAgo(beforeText, this.clock.now()).toISOString();
     this.assertNotFuture(iso, beforeText.trim());
-    return { before: iso, count: this.audit.countBefore(iso) };
+    return { before: iso, count: await this.audit.countBefore(iso) };
   }
 
-  prune(before: string): { before: string; deleted: number } {
+  async prune(before: string): Promise<{ before: string; deleted: number }> {
     this.assertNotFuture(before, before);
-    return { before, deleted: withSqliteErrors(() => pruneAuditLog(this.db, before)) };
+    return { before, deleted: await this.store.maintenance.pruneAudit(before) };
   }
 
   /**

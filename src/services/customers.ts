@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { CrmDatabase } from '../db/connection.js';
 import { ConflictError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import {
@@ -12,19 +11,19 @@ import {
 } from '../domain/schemas.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
-import {
+import type {
+  CustomerFilter,
   CustomerRepository,
-  type CustomerFilter,
-  type CustomerSort,
-  type CustomerWithProduct,
-} from '../repositories/customers.js';
-import { InteractionRepository } from '../repositories/interactions.js';
+  CustomerSort,
+  CustomerWithProduct,
+  InteractionRepository,
+  Store,
+} from '../repositories/ports.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
-import { writeTx } from './sqlite-errors.js';
 
 // The CLI names these through the service, never the repository.
-export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/customers.js';
+export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/ports.js';
 
 /** Filters as users give them: the product is a ref, resolved here. */
 export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
@@ -94,82 +93,83 @@ export class CustomerService {
   private readonly interactions: InteractionRepository;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly products: ProductService,
   ) {
-    this.customers = new CustomerRepository(db.orm);
-    this.interactions = new InteractionRepository(db.orm);
+    this.customers = store.repositories.customers;
+    this.interactions = store.repositories.interactions;
   }
 
-  resolve(ref: string): Customer {
+  resolve(ref: string): Promise<Customer> {
     return resolveRef('customer', this.customers, ref);
   }
 
   /** The customer with exactly this id, if it exists. */
-  find(id: string): Customer | undefined {
+  find(id: string): Promise<Customer | undefined> {
     return this.customers.get(id);
   }
 
-  private productIdFor(ref: string | null | undefined): string | null | undefined {
+  private async productIdFor(ref: string | null | undefined): Promise<string | null | undefined> {
     if (ref === undefined || ref === null) return ref;
-    return this.products.resolve(ref).id;
+    return (await this.products.resolve(ref)).id;
   }
 
-  list(query: CustomerQuery, paging: CustomerPaging = {}): CustomerListResult {
+  async list(query: CustomerQuery, paging: CustomerPaging = {}): Promise<CustomerListResult> {
     const { sort, limit } = paging;
     const page = paging.page ?? 1;
     const offset = limit === undefined ? 0 : (page - 1) * limit;
-    const filter: CustomerFilter = { ...query, productId: this.productIdFor(query.product) ?? undefined };
+    const filter: CustomerFilter = { ...query, productId: (await this.productIdFor(query.product)) ?? undefined };
     // One read transaction, so the total counts the same rows the page was taken from even
     // while another process writes.
-    return this.db.sqlite.transaction(() => ({
-      customers: this.customers.list(filter, { sort, limit, offset }),
-      total: this.customers.count(filter),
+    return this.store.read(async () => ({
+      customers: await this.customers.list(filter, { sort, limit, offset }),
+      total: await this.customers.count(filter),
       offset,
       page,
       limit,
-    }))();
+    }));
   }
 
-  search(text: string, paging: SearchPaging = {}): CustomerSearchResult {
+  async search(text: string, paging: SearchPaging = {}): Promise<CustomerSearchResult> {
     const { limit } = paging;
     const page = paging.page ?? 1;
     const offset = limit === undefined ? 0 : (page - 1) * limit;
     // One row past the page says whether there is a next one.
-    const found = this.customers.search(text, { limit: limit === undefined ? -1 : limit + 1, offset });
+    const found = await this.customers.search(text, { limit: limit === undefined ? -1 : limit + 1, offset });
     const more = limit !== undefined && found.length > limit;
     return { customers: more ? found.slice(0, limit) : found, offset, page, limit, more };
   }
 
-  show(ref: string): CustomerDetails {
-    const { id } = this.resolve(ref);
+  async show(ref: string): Promise<CustomerDetails> {
+    const { id } = await this.resolve(ref);
     return {
-      customer: this.customers.getWithProduct(id)!,
-      interactions: this.interactions.listForCustomer(id),
+      customer: (await this.customers.getWithProduct(id))!,
+      interactions: await this.interactions.listForCustomer(id),
     };
   }
 
-  add(request: CustomerAddRequest): AddedCustomer {
+  add(request: CustomerAddRequest): Promise<AddedCustomer> {
     const { product, force, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
-    return writeTx(this.db, () => {
+    return this.store.write(async () => {
       // Import dedupes by e-mail ignoring case; adding by hand the same person again is refused alike.
-      const sameEmailAs = valid.email === null ? undefined : this.customers.findByEmail(valid.email);
+      const sameEmailAs = valid.email === null ? undefined : await this.customers.findByEmail(valid.email);
       if (sameEmailAs && !force) {
         throw new ConflictError(
           `customer "${sameEmailAs.name}" (${shortId(sameEmailAs.id)}) already has the e-mail ${sameEmailAs.email}; use --force to add another customer with it`,
         );
       }
       const now = nowIso(this.clock);
-      const { id } = this.customers.insert({
+      const { id } = await this.customers.insert({
         id: randomUUID(),
         ...valid,
-        product_id: this.productIdFor(product) ?? null,
+        product_id: (await this.productIdFor(product)) ?? null,
+        is_archived: false,
         created_at: now,
         updated_at: now,
       });
-      return { ...this.customers.getWithProduct(id)!, ...(sameEmailAs && { sameEmailAs }) };
+      return { ...(await this.customers.getWithProduct(id))!, ...(sameEmailAs && { sameEmailAs }) };
     });
   }
 
@@ -177,63 +177,64 @@ export class CustomerService {
    * Only fields whose value actually differs are written, so an edit that repeats the
    * current values leaves `updated_at` alone and reports `changed: false`.
    */
-  edit(ref: string, request: CustomerEditRequest): { customer: CustomerWithProduct; changed: boolean } {
+  edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerWithProduct; changed: boolean }> {
     const { product, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
-    return writeTx(this.db, () => {
-      const customer = this.resolve(ref);
-      const requested: Partial<Customer> = { ...valid, product_id: this.productIdFor(product) };
+    return this.store.write(async () => {
+      const customer = await this.resolve(ref);
+      const requested: Partial<Customer> = { ...valid, product_id: await this.productIdFor(product) };
       const patch = Object.fromEntries(
         Object.entries(requested).filter(
           ([key, value]) => value !== undefined && value !== customer[key as keyof Customer],
         ),
       );
       const changed = Object.keys(patch).length > 0;
-      if (changed) this.customers.update(customer.id, { ...patch, updated_at: nowIso(this.clock) });
-      return { customer: this.customers.getWithProduct(customer.id)!, changed };
+      if (changed) await this.customers.update(customer.id, { ...patch, updated_at: nowIso(this.clock) });
+      return { customer: (await this.customers.getWithProduct(customer.id))!, changed };
     });
   }
 
-  move(ref: string, status: string): { customer: Customer; from: CustomerStatus } {
+  move(ref: string, status: string): Promise<{ customer: Customer; from: CustomerStatus }> {
     const next = validate(statusSchema, status);
-    return writeTx(this.db, () => {
-      const customer = this.resolve(ref);
+    return this.store.write(async () => {
+      const customer = await this.resolve(ref);
       if (customer.status === next) return { customer, from: customer.status };
       return {
-        customer: this.customers.update(customer.id, { status: next, updated_at: nowIso(this.clock) }),
+        customer: await this.customers.update(customer.id, { status: next, updated_at: nowIso(this.clock) }),
         from: customer.status,
       };
     });
   }
 
   /** Archives (or restores) each ref; all refs are resolved before anything changes. */
-  setArchived(refs: readonly string[], archived: boolean): BulkArchiveResult {
-    return writeTx(this.db, () => {
-      const targets = [...new Map(refs.map((ref) => this.resolve(ref)).map((c) => [c.id, c])).values()];
+  setArchived(refs: readonly string[], archived: boolean): Promise<BulkArchiveResult> {
+    return this.store.write(async () => {
+      const resolved: Customer[] = [];
+      for (const ref of refs) resolved.push(await this.resolve(ref));
+      const targets = [...new Map(resolved.map((c) => [c.id, c])).values()];
       const toChange = targets.filter((customer) => customer.is_archived !== archived);
-      this.customers.setArchived(
+      await this.customers.setArchived(
         toChange.map((customer) => customer.id),
         archived,
         nowIso(this.clock),
       );
-      return {
-        changed: toChange.map((customer) => this.customers.get(customer.id)!),
-        unchanged: targets.filter((customer) => customer.is_archived === archived),
-      };
+      const changed: Customer[] = [];
+      for (const customer of toChange) changed.push((await this.customers.get(customer.id))!);
+      return { changed, unchanged: targets.filter((customer) => customer.is_archived === archived) };
     });
   }
 
   /** What `delete(ref)` would remove, for the confirmation question. */
-  planDelete(ref: string): { customer: Customer; interactions: number } {
-    const customer = this.resolve(ref);
-    return { customer, interactions: this.interactions.countForCustomer(customer.id) };
+  async planDelete(ref: string): Promise<{ customer: Customer; interactions: number }> {
+    const customer = await this.resolve(ref);
+    return { customer, interactions: await this.interactions.countForCustomer(customer.id) };
   }
 
-  delete(ref: string): { customer: Customer; interactionsDeleted: number } {
-    return writeTx(this.db, () => {
-      const customer = this.resolve(ref);
-      const interactionsDeleted = this.interactions.countForCustomer(customer.id);
-      this.customers.delete(customer.id);
+  delete(ref: string): Promise<{ customer: Customer; interactionsDeleted: number }> {
+    return this.store.write(async () => {
+      const customer = await this.resolve(ref);
+      const interactionsDeleted = await this.interactions.countForCustomer(customer.id);
+      await this.customers.delete(customer.id);
       return { customer, interactionsDeleted };
     });
   }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CrmDatabase } from '../db/connection.js';
 import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
 import { followUpFromInput } from '../domain/time.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
-import { InteractionRepository } from '../repositories/interactions.js';
+import type { InteractionRepository, Store } from '../repositories/ports.js';
 import type { CustomerService } from './customers.js';
-import { writeTx } from './sqlite-errors.js';
 
 export type InteractionLogRequest = Omit<InteractionInput, 'customer_id' | 'follow_up_date'> & {
   customer: string;
@@ -17,18 +15,18 @@ export class InteractionService {
   private readonly interactions: InteractionRepository;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
     private readonly customers: CustomerService,
   ) {
-    this.interactions = new InteractionRepository(db.orm);
+    this.interactions = store.repositories.interactions;
   }
 
-  log(request: InteractionLogRequest): { interaction: Interaction; customer: Customer } {
+  log(request: InteractionLogRequest): Promise<{ interaction: Interaction; customer: Customer }> {
     const now = this.clock.now();
     const followUp = request.followUp === undefined ? null : followUpFromInput(request.followUp, now);
-    return writeTx(this.db, () => {
-      const customer = this.customers.resolve(request.customer);
+    return this.store.write(async () => {
+      const customer = await this.customers.resolve(request.customer);
       const valid = validate(interactionInputSchema, {
         customer_id: customer.id,
         type: request.type,
@@ -37,13 +35,13 @@ export class InteractionService {
         follow_up_date: followUp,
       });
       // Read again here: inside the write it is the write's instant, that of the audit entry.
-      const interaction = this.interactions.insert({ id: randomUUID(), ...valid, created_at: nowIso(this.clock) });
+      const interaction = await this.interactions.insert({ id: randomUUID(), ...valid, created_at: nowIso(this.clock) });
       return { interaction, customer };
     });
   }
 
-  list(customerRef: string): { customer: Customer; interactions: Interaction[] } {
-    const customer = this.customers.resolve(customerRef);
-    return { customer, interactions: this.interactions.listForCustomer(customer.id) };
+  async list(customerRef: string): Promise<{ customer: Customer; interactions: Interaction[] }> {
+    const customer = await this.customers.resolve(customerRef);
+    return { customer, interactions: await this.interactions.listForCustomer(customer.id) };
   }
 }

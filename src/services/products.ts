@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { CrmDatabase } from '../db/connection.js';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import {
@@ -11,10 +10,8 @@ import {
 } from '../domain/schemas.js';
 import { nowIso, type Clock, type Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
-import { CustomerRepository } from '../repositories/customers.js';
-import { ProductRepository } from '../repositories/products.js';
+import type { CustomerRepository, ProductRepository, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
-import { writeTx } from './sqlite-errors.js';
 
 export interface ProductDeletion {
   product: Product;
@@ -27,58 +24,58 @@ export class ProductService {
   private readonly customers: CustomerRepository;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
   ) {
-    this.products = new ProductRepository(db.orm);
-    this.customers = new CustomerRepository(db.orm);
+    this.products = store.repositories.products;
+    this.customers = store.repositories.customers;
   }
 
-  resolve(ref: string): Product {
+  resolve(ref: string): Promise<Product> {
     return resolveRef('product', this.products, ref);
   }
 
-  list(filter: { active?: boolean } = {}): Product[] {
+  list(filter: { active?: boolean } = {}): Promise<Product[]> {
     return this.products.list(filter);
   }
 
-  add(input: ProductInput): Product {
+  add(input: ProductInput): Promise<Product> {
     const valid = validate(productInputSchema, input);
-    return writeTx(this.db, () => {
-      this.assertNameFree(valid.name);
-      if (valid.is_active) this.assertActivationAllowed();
+    return this.store.write(async () => {
+      await this.assertNameFree(valid.name);
+      if (valid.is_active) await this.assertActivationAllowed();
       const now = nowIso(this.clock);
       return this.products.insert({ id: randomUUID(), ...valid, created_at: now, updated_at: now });
     });
   }
 
-  edit(ref: string, patch: ProductPatch): Product {
+  edit(ref: string, patch: ProductPatch): Promise<Product> {
     const valid = validate(productPatchSchema, patch);
-    return writeTx(this.db, () => {
-      const product = this.resolve(ref);
-      if (valid.name !== undefined) this.assertNameFree(valid.name, product.id);
+    return this.store.write(async () => {
+      const product = await this.resolve(ref);
+      if (valid.name !== undefined) await this.assertNameFree(valid.name, product.id);
       if (valid.name === undefined && valid.description === undefined) return product;
       return this.products.update(product.id, { ...valid, updated_at: nowIso(this.clock) });
     });
   }
 
-  setActive(ref: string, active: boolean): { product: Product; changed: boolean } {
-    return writeTx(this.db, () => {
-      const product = this.resolve(ref);
+  setActive(ref: string, active: boolean): Promise<{ product: Product; changed: boolean }> {
+    return this.store.write(async () => {
+      const product = await this.resolve(ref);
       if (product.is_active === active) return { product, changed: false };
-      if (active) this.assertActivationAllowed();
-      const updated = this.products.update(product.id, { is_active: active, updated_at: nowIso(this.clock) });
+      if (active) await this.assertActivationAllowed();
+      const updated = await this.products.update(product.id, { is_active: active, updated_at: nowIso(this.clock) });
       return { product: updated, changed: true };
     });
   }
 
-  delete(ref: string): ProductDeletion {
-    return writeTx(this.db, () => {
-      const product = this.resolve(ref);
+  delete(ref: string): Promise<ProductDeletion> {
+    return this.store.write(async () => {
+      const product = await this.resolve(ref);
       // Done here rather than left to the foreign key's SET NULL, so that the customers'
       // updated_at comes from the app's clock (the touch trigger leaves crm's writes alone).
-      const unlinkedCustomers = this.customers.unlinkProduct(product.id, nowIso(this.clock));
-      this.products.delete(product.id);
+      const unlinkedCustomers = await this.customers.unlinkProduct(product.id, nowIso(this.clock));
+      await this.products.delete(product.id);
       return { product, unlinkedCustomers };
     });
   }
@@ -87,8 +84,8 @@ export class ProductService {
    * Checked here, before the database trigger would refuse, so the message can name the
    * products that hold the slots; the trigger still guards writes from other routes.
    */
-  private assertActivationAllowed(): void {
-    const active = this.products.list({ active: true });
+  private async assertActivationAllowed(): Promise<void> {
+    const active = await this.products.list({ active: true });
     if (active.length >= MAX_ACTIVE_PRODUCTS) {
       const names = active.map((product) => product.name).join(', ');
       throw new RuleViolationError(
@@ -98,8 +95,8 @@ export class ProductService {
   }
 
   /** Names are refs, so two products with one name would make that name useless. */
-  private assertNameFree(name: string, exceptId?: string): void {
-    const clash = this.products.findByName(name).find((product) => product.id !== exceptId);
+  private async assertNameFree(name: string, exceptId?: string): Promise<void> {
+    const clash = (await this.products.findByName(name)).find((product) => product.id !== exceptId);
     if (clash) throw new ConflictError(`a product named "${clash.name}" already exists (${shortId(clash.id)})`);
   }
 }

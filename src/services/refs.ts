@@ -5,9 +5,9 @@ const CANDIDATE_LIMIT = 10;
 
 /** What a repository offers to find records by ref; the repositories implement it as is. */
 export interface RefSource<T extends { id: string; name: string }> {
-  get(id: string): T | undefined;
-  findByIdPrefix(prefix: string, limit: number): T[];
-  findByName(name: string): T[];
+  get(id: string): Promise<T | undefined>;
+  findByIdPrefix(prefix: string, limit: number): Promise<T[]>;
+  findByName(name: string): Promise<T[]>;
 }
 
 /**
@@ -15,20 +15,20 @@ export interface RefSource<T extends { id: string; name: string }> {
  * name that is unique. Prefix and name matches are pooled so that a ref that could mean
  * two different records is reported as ambiguous rather than silently picking one.
  */
-export function resolveRef<T extends { id: string; name: string }>(
+export async function resolveRef<T extends { id: string; name: string }>(
   kind: string,
   lookup: RefSource<T>,
   rawRef: string,
-): T {
+): Promise<T> {
   const ref = rawRef.trim();
   if (!ref) throw new NotFoundError(`no ${kind} given`);
-  const exact = lookup.get(ref) ?? lookup.get(ref.toLowerCase());
+  const exact = (await lookup.get(ref)) ?? (await lookup.get(ref.toLowerCase()));
   if (exact) return exact;
   const matches = new Map<string, T>();
   if (ref.length >= MIN_ID_PREFIX) {
-    for (const match of lookup.findByIdPrefix(ref, CANDIDATE_LIMIT)) matches.set(match.id, match);
+    for (const match of await lookup.findByIdPrefix(ref, CANDIDATE_LIMIT)) matches.set(match.id, match);
   }
-  for (const match of lookup.findByName(ref)) matches.set(match.id, match);
+  for (const match of await lookup.findByName(ref)) matches.set(match.id, match);
   const candidates = [...matches.values()];
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {

@@ -1,4 +1,3 @@
-import type { CrmDatabase } from '../db/connection.js';
 import {
   addLocalDays,
   endOfDateInput,
@@ -9,7 +8,7 @@ import {
 } from '../domain/time.js';
 import type { Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
-import { ReportRepository, type FollowUpRow } from '../repositories/reports.js';
+import type { FollowUpRow, ReportRepository, Store } from '../repositories/ports.js';
 import type { ProductService } from './products.js';
 
 export interface PipelineRequest {
@@ -55,17 +54,17 @@ export class ReportService {
   private readonly reports: ReportRepository;
 
   constructor(
-    db: CrmDatabase,
+    store: Store,
     private readonly clock: Clock,
     private readonly products: ProductService,
   ) {
-    this.reports = new ReportRepository(db.orm);
+    this.reports = store.repositories.reports;
   }
 
-  pipeline(request: PipelineRequest = {}): PipelineReport {
-    const productId = request.product === undefined ? null : this.products.resolve(request.product).id;
+  async pipeline(request: PipelineRequest = {}): Promise<PipelineReport> {
+    const productId = request.product === undefined ? null : (await this.products.resolve(request.product)).id;
     const owner = request.owner?.trim() || null;
-    const counts = this.reports.countByStatus({ productId: productId ?? undefined, owner: owner ?? undefined });
+    const counts = await this.reports.countByStatus({ productId: productId ?? undefined, owner: owner ?? undefined });
     const stages = CUSTOMER_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
     const total = stages.reduce((sum, stage) => sum + stage.count, 0);
     const won = counts.get('closed_won') ?? 0;
@@ -89,7 +88,7 @@ export class ReportService {
    * Read as the caller iterates (a large window need not fit in memory); iterate it to the
    * end, or stop with `return`/`break`, before the next query.
    */
-  followups(request: FollowUpRequest = {}): IterableIterator<FollowUp> {
+  followups(request: FollowUpRequest = {}): AsyncIterableIterator<FollowUp> {
     const now = this.clock.now();
     const startOfToday = startOfLocalDay(now);
     const overdueBefore = startOfToday.toISOString();
@@ -100,7 +99,7 @@ export class ReportService {
     // A generator, so the query starts with the first row asked for: a caller that drops the
     // result unread leaves no statement open on the connection.
     const reports = this.reports;
-    return (function* () {
+    return (async function* () {
       yield* markOverdue(inDueOrder(reports.pendingFollowUps({ due, owner })), { instant: overdueBefore, day: today });
     })();
   }
@@ -128,8 +127,11 @@ function lastDayBefore(bound: Date): string {
 }
 const LAST_STORABLE_DAY = '9999-12-31';
 
-function* markOverdue(rows: Iterable<FollowUpRow>, before: { instant: string; day: string }): IterableIterator<FollowUp> {
-  for (const row of rows) {
+async function* markOverdue(
+  rows: AsyncIterable<FollowUpRow>,
+  before: { instant: string; day: string },
+): AsyncIterableIterator<FollowUp> {
+  for await (const row of rows) {
     const value = row.follow_up_date;
     yield { ...row, overdue: isAllDay(value) ? value < before.day : value < before.instant };
   }
@@ -144,9 +146,9 @@ function* markOverdue(rows: Iterable<FollowUpRow>, before: { instant: string; da
  */
 const LARGEST_UTC_OFFSET_MS = 16 * 60 * 60 * 1000;
 
-function* inDueOrder(rows: Iterable<FollowUpRow>): IterableIterator<FollowUpRow> {
+async function* inDueOrder(rows: AsyncIterable<FollowUpRow>): AsyncIterableIterator<FollowUpRow> {
   const held: Array<{ row: FollowUpRow; due: number }> = [];
-  for (const row of rows) {
+  for await (const row of rows) {
     const value = row.follow_up_date;
     const textPosition = Date.parse(isAllDay(value) ? `${value}T00:00:00.000Z` : value);
     while (held.length > 0 && held[0]!.due < textPosition - LARGEST_UTC_OFFSET_MS) yield held.shift()!.row;

@@ -22,8 +22,8 @@ import {
   StagingTable,
   TableWriter,
   TransferRepository,
-} from '../repositories/transfer.js';
-import { isForeignKeyViolation, withSqliteErrors, writeTx } from './sqlite-errors.js';
+} from '../repositories/sqlite/transfer.js';
+import { isForeignKeyViolation, withSqliteErrors, writeTx } from '../repositories/sqlite/errors.js';
 import { AUDIT_ROWS_LIMIT } from './transfer-limits.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;

@@ -45,11 +45,11 @@ export function registerArchive(program: Command, session: Session): void {
     .action((options: ArchiveOptions) => runArchive(session, options));
 }
 
-export function runArchive(session: Session, options: ArchiveOptions): void {
+export async function runArchive(session: Session, options: ArchiveOptions): Promise<void> {
   const reachBack = (text: string) => instantBefore(session.ctx.clock.now(), parseDuration(text));
   checkDateOption('--older-than', options.olderThan, reachBack);
   checkDateOption('--interactions-older-than', options.interactionsOlderThan, reachBack);
-  const result = session.services.archive.moveToArchive({
+  const result = (await session.services()).archive.moveToArchive({
     to: path.resolve(session.ctx.cwd, options.to),
     olderThan: options.olderThan,
     interactionsOlderThan: options.interactionsOlderThan,

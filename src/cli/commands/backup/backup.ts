@@ -33,6 +33,6 @@ export async function runBackup(session: Session, options: BackupOptions): Promi
   // Before asking whether to replace it: the database itself is never offered.
   session.refuseDatabaseFile(target, 'the backup');
   const force = await session.mayReplace(target, options.file, options.force);
-  const result = await session.services.backup.backup(target, { force });
+  const result = await (await session.services()).backup.backup(target, { force });
   session.success(`backed up to ${options.file} (${Math.ceil(result.bytes / 1024)} KiB, integrity and foreign keys checked)`);
 }

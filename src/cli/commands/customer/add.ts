@@ -53,7 +53,7 @@ export async function runCustomerAdd(session: Session, options: CustomerAddOptio
     options.name === undefined
       ? await askForCustomer(session, options)
       : { name: options.name, ...fromOptions(session, options) };
-  const { sameEmailAs, ...customer } = session.services.customers.add({ ...request, force: options.force });
+  const { sameEmailAs, ...customer } = await (await session.services()).customers.add({ ...request, force: options.force });
   if (sameEmailAs) session.warn(`customer "${sameEmailAs.name}" (${shortId(sameEmailAs.id)}) has the same e-mail`);
   renderCustomer(session, customer, options.json);
   session.success(`added customer "${customer.name}" (${shortId(customer.id)})`);
@@ -79,7 +79,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
   // Flags are checked first so that a typo there does not throw away the answers typed below.
   const given = fromOptions(session, options);
   if (given.email !== undefined) validate(customerInputSchema.shape.email, given.email);
-  if (options.product !== undefined) session.services.products.resolve(options.product);
+  if (options.product !== undefined) await (await session.services()).products.resolve(options.product);
   const prompter = session.prompter;
   const text = (message: string, check?: (value: string) => true | string, fallback?: string) =>
     prompter.input({ message, ...(check && { validate: check }), ...(fallback && { default: fallback }) });
@@ -101,7 +101,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
 }
 
 async function askForProduct(session: Session): Promise<string | null> {
-  const active = session.services.products.list({ active: true });
+  const active = await (await session.services()).products.list({ active: true });
   if (active.length === 0) return null;
   const choice = await session.prompter.select<string | typeof NO_PRODUCT>({
     message: 'Product:',

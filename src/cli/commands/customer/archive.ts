@@ -51,7 +51,7 @@ export function registerCustomerArchive(customer: Command, session: Session): vo
     );
 }
 
-export function runCustomerArchive(session: Session, options: CustomerArchiveOptions): void {
+export async function runCustomerArchive(session: Session, options: CustomerArchiveOptions): Promise<void> {
   const cronForm = options.status !== undefined || options.olderThan !== undefined;
   if (cronForm && options.refs.length > 0) {
     throw new UsageError('give customer refs or --status with --older-than, not both');
@@ -61,14 +61,14 @@ export function runCustomerArchive(session: Session, options: CustomerArchiveOpt
     if (options.refs.length === 0) {
       throw new UsageError('missing customer ref (or --status S --older-than DURATION to archive stale customers)');
     }
-    const result = session.services.customers.setArchived(options.refs, true);
+    const result = await (await session.services()).customers.setArchived(options.refs, true);
     renderArchiveChange(session, result, 'archived', options.json);
     return;
   }
   if (options.status === undefined) throw new UsageError('--older-than needs --status (the stage to archive from)');
   if (options.olderThan === undefined) throw new UsageError('--status needs --older-than (e.g. --older-than 90d)');
   checkDateOption('--older-than', options.olderThan, (text) => instantBefore(session.ctx.clock.now(), parseDuration(text)));
-  runStaleArchive(session, { ...options, status: options.status, olderThan: options.olderThan });
+  await runStaleArchive(session, { ...options, status: options.status, olderThan: options.olderThan });
 }
 
 const staleColumns: ReadonlyArray<Column<Customer>> = [
@@ -79,11 +79,11 @@ const staleColumns: ReadonlyArray<Column<Customer>> = [
   { header: 'updated_at', value: (c) => c.updated_at, display: (c) => formatLocalDay(c.updated_at) },
 ];
 
-function runStaleArchive(
+async function runStaleArchive(
   session: Session,
   options: CustomerArchiveOptions & { status: string; olderThan: string },
-): void {
-  const result = session.services.archive.archiveStale({
+): Promise<void> {
+  const result = (await session.services()).archive.archiveStale({
     status: options.status,
     olderThan: options.olderThan,
     dryRun: options.dryRun,

@@ -27,15 +27,15 @@ function interactionCount(count: number): string {
 }
 
 export async function runCustomerDelete(session: Session, options: CustomerDeleteOptions): Promise<void> {
-  const customers = session.services.customers;
-  const target = customers.planDelete(options.ref);
+  const customers = (await session.services()).customers;
+  const target = await customers.planDelete(options.ref);
   const { name } = target.customer;
   await session.confirm(
     `deleting customer "${name}"`,
     `Delete customer "${name}" and ${interactionCount(target.interactions)}? This cannot be undone`,
     options.yes,
   );
-  const { customer, interactionsDeleted } = customers.delete(target.customer.id);
+  const { customer, interactionsDeleted } = await customers.delete(target.customer.id);
   if (options.json) session.out.json(customerJson(customer));
   session.success(`deleted customer "${customer.name}" and ${interactionCount(interactionsDeleted)}`);
 }

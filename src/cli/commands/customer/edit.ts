@@ -56,12 +56,12 @@ Examples:
     );
 }
 
-export function runCustomerEdit(session: Session, options: CustomerEditOptions): void {
+export async function runCustomerEdit(session: Session, options: CustomerEditOptions): Promise<void> {
   const { name, email, phone, product, source, owner } = options;
   if ([name, email, phone, product, source, owner].every((value) => value === undefined)) {
     throw new UsageError(`nothing to change: give ${EDITABLE}`);
   }
-  const { customer, changed } = session.services.customers.edit(options.ref, {
+  const { customer, changed } = await (await session.services()).customers.edit(options.ref, {
     name,
     email,
     phone,

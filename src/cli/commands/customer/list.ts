@@ -54,12 +54,12 @@ Examples:
     .action((options: CustomerListOptions) => runCustomerList(session, options));
 }
 
-export function runCustomerList(session: Session, options: CustomerListOptions): void {
+export async function runCustomerList(session: Session, options: CustomerListOptions): Promise<void> {
   const format = chooseFormat(options, session.stdoutIsTTY);
   const limit = options.all ? undefined : options.limit === undefined ? DEFAULT_PAGE_SIZE : parsePositiveInteger(options.limit, '--limit');
   const page = options.page === undefined ? 1 : parsePositiveInteger(options.page, '--page');
   const archived: ArchivedScope = options.archived ? 'only' : options.includeArchived ? 'include' : 'exclude';
-  const result = session.services.customers.list(
+  const result = await (await session.services()).customers.list(
     {
       status: options.status === undefined ? undefined : parseStatus(options.status),
       product: options.product,

@@ -23,9 +23,9 @@ export function registerCustomerMove(customer: Command, session: Session): void 
     );
 }
 
-export function runCustomerMove(session: Session, options: CustomerMoveOptions): void {
+export async function runCustomerMove(session: Session, options: CustomerMoveOptions): Promise<void> {
   const status = parseStatus(options.status);
-  const { customer, from } = session.services.customers.move(options.ref, status);
+  const { customer, from } = await (await session.services()).customers.move(options.ref, status);
   if (options.json) session.out.json(customerJson(customer));
   if (from === customer.status) session.info(`"${customer.name}" is already ${status}; nothing changed`);
   else session.success(`moved "${customer.name}" from ${from} to ${customer.status}`);

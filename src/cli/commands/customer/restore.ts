@@ -19,7 +19,7 @@ export function registerCustomerRestore(customer: Command, session: Session): vo
     );
 }
 
-export function runCustomerRestore(session: Session, options: CustomerRestoreOptions): void {
-  const result = session.services.customers.setArchived(options.refs, false);
+export async function runCustomerRestore(session: Session, options: CustomerRestoreOptions): Promise<void> {
+  const result = await (await session.services()).customers.setArchived(options.refs, false);
   renderArchiveChange(session, result, 'restored', options.json);
 }

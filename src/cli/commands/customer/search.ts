@@ -47,13 +47,13 @@ Examples:
     );
 }
 
-export function runCustomerSearch(session: Session, options: CustomerSearchOptions): void {
+export async function runCustomerSearch(session: Session, options: CustomerSearchOptions): Promise<void> {
   const text = options.text.trim();
   if (!text) throw new UsageError('nothing to search for: give some text (use "customer list" to see everyone)');
   const format = chooseFormat(options, session.stdoutIsTTY);
   const limit = options.all ? undefined : options.limit === undefined ? DEFAULT_PAGE_SIZE : parsePositiveInteger(options.limit, '--limit');
   const page = options.page === undefined ? 1 : parsePositiveInteger(options.page, '--page');
-  const result = session.services.customers.search(text, { limit, page });
+  const result = await (await session.services()).customers.search(text, { limit, page });
   const { customers } = result;
   session.out.list(customers, customerColumns({ archived: false }), format, () => customers.map(customerJson), { wide: options.wide });
   const footer = searchFooter(text, result);

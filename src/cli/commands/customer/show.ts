@@ -22,8 +22,8 @@ export function registerCustomerShow(customer: Command, session: Session): void 
     );
 }
 
-export function runCustomerShow(session: Session, options: CustomerShowOptions): void {
-  const { customer, interactions } = session.services.customers.show(options.ref);
+export async function runCustomerShow(session: Session, options: CustomerShowOptions): Promise<void> {
+  const { customer, interactions } = await (await session.services()).customers.show(options.ref);
   if (options.json) {
     session.out.json({ ...customerJson(customer), product_name: customer.product_name, interactions });
     return;

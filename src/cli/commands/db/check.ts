@@ -17,8 +17,8 @@ export function registerDbCheck(db: Command, session: Session): void {
     .action((options: DbCheckOptions) => runDbCheck(session, options));
 }
 
-export function runDbCheck(session: Session, options: DbCheckOptions): void {
-  const result = session.services.database.check();
+export async function runDbCheck(session: Session, options: DbCheckOptions): Promise<void> {
+  const result = (await session.services()).database.check();
   if (options.json) {
     session.out.json(result);
   } else {

@@ -25,11 +25,11 @@ Examples:
     .action((options: DbInitOptions) => runDbInit(session, options));
 }
 
-export function runDbInit(session: Session, options: DbInitOptions): void {
+export async function runDbInit(session: Session, options: DbInitOptions): Promise<void> {
   const file = session.databasePath;
   const existed = file !== ':memory:' && fs.existsSync(file);
   session.allowCreatingDatabase();
-  const report = session.services.database.migrate();
+  const report = (await session.services()).database.migrate();
   if (options.json) session.out.json({ path: file, created: !existed, ...report });
   const version = `schema version ${report.schema.applied.length} of ${report.schema.known}`;
   if (!existed) {

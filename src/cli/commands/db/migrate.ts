@@ -16,9 +16,9 @@ export function registerDbMigrate(db: Command, session: Session): void {
     .action((options: DbMigrateOptions) => runDbMigrate(session, options));
 }
 
-export function runDbMigrate(session: Session, options: DbMigrateOptions): void {
+export async function runDbMigrate(session: Session, options: DbMigrateOptions): Promise<void> {
   session.allowCreatingDatabase();
-  const report = session.services.database.migrate();
+  const report = (await session.services()).database.migrate();
   if (options.json) session.out.json(report);
   const version = `schema version ${report.schema.applied.length} of ${report.schema.known}`;
   if (report.applied.length === 0) {

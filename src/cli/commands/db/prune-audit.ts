@@ -32,8 +32,8 @@ Examples:
 
 export async function runDbPruneAudit(session: Session, options: DbPruneAuditOptions): Promise<void> {
   checkDateOption('--before', options.before, (text) => parseInstantOrAgo(text, session.ctx.clock.now()));
-  const audit = session.services.audit;
-  const plan = audit.planPrune(options.before);
+  const audit = (await session.services()).audit;
+  const plan = await audit.planPrune(options.before);
   if (plan.count === 0) {
     if (options.json) session.out.json({ before: plan.before, deleted: 0 });
     session.info(`no audit entries recorded before ${plan.before}; nothing to prune`);
@@ -44,7 +44,7 @@ export async function runDbPruneAudit(session: Session, options: DbPruneAuditOpt
     `Delete ${plan.count} audit entries recorded before ${plan.before}? This cannot be undone`,
     options.yes,
   );
-  const result = audit.prune(plan.before);
+  const result = await audit.prune(plan.before);
   if (options.json) session.out.json(result);
   session.success(`pruned ${result.deleted} audit entries recorded before ${result.before}`);
 }

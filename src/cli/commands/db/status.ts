@@ -32,8 +32,8 @@ function sizeLine(status: DatabaseStatus): string {
   return `${formatBytes(status.file_bytes)}${wal}`;
 }
 
-export function runDbStatus(session: Session, options: DbStatusOptions): void {
-  const status = session.services.database.status();
+export async function runDbStatus(session: Session, options: DbStatusOptions): Promise<void> {
+  const status = (await session.services()).database.status();
   if (options.json) {
     session.out.json(status);
     return;

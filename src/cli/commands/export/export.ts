@@ -57,7 +57,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all four');
   }
   // Opened before any file is: a missing database leaves nothing behind, not even briefly.
-  const transfer = await session.services.transfer();
+  const transfer = await (await session.services()).transfer();
   const openStream = session.ctx.hooks?.openFileStream;
   const progress = await progressDisplay(session);
   const exportOptions = { spreadsheetSafe: options.spreadsheetSafe, onProgress: progress.onProgress };

@@ -71,7 +71,7 @@ export function registerFollowups(program: Command, session: Session): void {
     .action((options: FollowupsOptions) => runFollowups(session, options));
 }
 
-export function runFollowups(session: Session, options: FollowupsOptions): void {
+export async function runFollowups(session: Session, options: FollowupsOptions): Promise<void> {
   checkDateOption('--until', options.until, (text) => endOfDateInput(text, session.ctx.clock.now()));
   const format = chooseFormat(options, session.stdoutIsTTY);
   const window: FollowUpWindow | undefined = options.overdue
@@ -81,21 +81,22 @@ export function runFollowups(session: Session, options: FollowupsOptions): void 
       : options.week
         ? 'week'
         : undefined;
-  const rows = session.services.reports.followups({ window, until: options.until, owner: options.owner });
+  const rows = (await session.services()).reports.followups({ window, until: options.until, owner: options.owner });
   let count = 0;
   let overdue = 0;
-  const counted = function* () {
-    for (const row of rows) {
+  const counted = async function* () {
+    for await (const row of rows) {
       count += 1;
       if (row.overdue) overdue += 1;
       yield row;
     }
   };
   if (format !== 'table') {
-    session.out.stream(counted(), followUpColumns, format, (row) => row);
+    await session.out.stream(counted(), followUpColumns, format, (row) => row);
     return;
   }
-  const shown = [...counted()];
+  const shown: FollowUp[] = [];
+  for await (const row of counted()) shown.push(row);
   if (count === 0) {
     session.info('no pending follow-ups');
     return;

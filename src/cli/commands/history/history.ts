@@ -27,8 +27,8 @@ Examples:
     .action((ref: string, options: Omit<HistoryOptions, 'ref'>) => runHistory(session, { ref, ...options }));
 }
 
-export function runHistory(session: Session, options: HistoryOptions): void {
-  const { customer, entries } = session.services.audit.history(options.ref);
+export async function runHistory(session: Session, options: HistoryOptions): Promise<void> {
+  const { customer, entries } = await (await session.services()).audit.history(options.ref);
   if (customer.deleted) session.info(`"${customer.name}" has been deleted; this is what the audit log kept`);
   if (options.json) {
     session.out.json(entries);

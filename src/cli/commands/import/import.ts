@@ -109,7 +109,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
   const rejectFiles: FileOutput[] = [];
   let result: ImportResult;
   try {
-    result = await (await session.services.transfer()).import(sources, {
+    result = await (await (await session.services()).transfer()).import(sources, {
       map: options.map,
       status: options.status,
       owner: options.owner,

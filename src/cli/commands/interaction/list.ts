@@ -25,9 +25,9 @@ export function registerInteractionList(interaction: Command, session: Session):
     );
 }
 
-export function runInteractionList(session: Session, options: InteractionListOptions): void {
+export async function runInteractionList(session: Session, options: InteractionListOptions): Promise<void> {
   const format = chooseFormat(options, session.stdoutIsTTY);
-  const { customer, interactions } = session.services.interactions.list(options.customer);
+  const { customer, interactions } = await (await session.services()).interactions.list(options.customer);
   session.out.list(interactions, interactionColumns, format, () => interactions, { wide: options.wide });
   if (interactions.length === 0) session.info(`no interactions logged with "${customer.name}" yet`);
 }

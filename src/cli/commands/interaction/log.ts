@@ -51,7 +51,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   const given = options.channel === undefined ? undefined : parseChannel(options.channel);
   checkDateOption('--follow-up', options.followUp, (text) => parseDateInput(text, session.ctx.clock.now()));
   if (options.type !== undefined) validate(interactionInputSchema.shape.type, options.type);
-  const target = session.services.customers.resolve(options.customer);
+  const target = await (await session.services()).customers.resolve(options.customer);
   const prompter = session.prompter;
 
   const channel: InteractionChannel =
@@ -80,7 +80,7 @@ export async function runInteractionLog(session: Session, options: InteractionLo
   try {
     // The customer as the write saw it: it may have been archived or renamed while the
     // user was typing the note.
-    const { interaction, customer } = session.services.interactions.log({
+    const { interaction, customer } = await (await session.services()).interactions.log({
       customer: target.id,
       channel,
       type,

@@ -43,9 +43,9 @@ export function registerPipeline(program: Command, session: Session): void {
     .action((options: PipelineOptions) => runPipeline(session, options));
 }
 
-export function runPipeline(session: Session, options: PipelineOptions): void {
+export async function runPipeline(session: Session, options: PipelineOptions): Promise<void> {
   const format = chooseFormat(options, session.stdoutIsTTY);
-  const report = session.services.reports.pipeline({ product: options.product, owner: options.owner });
+  const report = await (await session.services()).reports.pipeline({ product: options.product, owner: options.owner });
   if (format === 'json') session.out.json(report);
   else if (format === 'table') renderPipeline(session, report);
   else session.out.list(report.stages, stageColumns, format, () => report.stages);

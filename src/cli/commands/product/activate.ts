@@ -19,8 +19,8 @@ export function registerProductActivate(product: Command, session: Session): voi
     );
 }
 
-export function runProductActivate(session: Session, options: ProductActivateOptions): void {
-  const { product, changed } = session.services.products.setActive(options.ref, true);
+export async function runProductActivate(session: Session, options: ProductActivateOptions): Promise<void> {
+  const { product, changed } = await (await session.services()).products.setActive(options.ref, true);
   if (options.json) renderProduct(session, product, true);
   if (changed) session.success(`"${product.name}" is now active`);
   else session.info(`"${product.name}" was already active; nothing changed`);

@@ -24,9 +24,9 @@ export function registerProductAdd(product: Command, session: Session): void {
     );
 }
 
-export function runProductAdd(session: Session, options: ProductAddOptions): void {
+export async function runProductAdd(session: Session, options: ProductAddOptions): Promise<void> {
   session.allowCreatingDatabase();
-  const product = session.services.products.add({
+  const product = await (await session.services()).products.add({
     name: options.name,
     description: options.description,
     is_active: !options.inactive,

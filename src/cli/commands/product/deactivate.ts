@@ -19,8 +19,8 @@ export function registerProductDeactivate(product: Command, session: Session): v
     );
 }
 
-export function runProductDeactivate(session: Session, options: ProductDeactivateOptions): void {
-  const { product, changed } = session.services.products.setActive(options.ref, false);
+export async function runProductDeactivate(session: Session, options: ProductDeactivateOptions): Promise<void> {
+  const { product, changed } = await (await session.services()).products.setActive(options.ref, false);
   if (options.json) renderProduct(session, product, true);
   if (changed) session.success(`"${product.name}" is now inactive`);
   else session.info(`"${product.name}" was already inactive; nothing changed`);

@@ -22,10 +22,10 @@ export function registerProductDelete(product: Command, session: Session): void 
 }
 
 export async function runProductDelete(session: Session, options: ProductDeleteOptions): Promise<void> {
-  const products = session.services.products;
-  const target = products.resolve(options.ref);
+  const products = (await session.services()).products;
+  const target = await products.resolve(options.ref);
   await session.confirm(`deleting product "${target.name}"`, `Delete product "${target.name}"? Its customers will have no product`, options.yes);
-  const { product, unlinkedCustomers } = products.delete(target.id);
+  const { product, unlinkedCustomers } = await products.delete(target.id);
   if (options.json) session.out.json(product);
   session.success(
     `deleted product "${product.name}"${unlinkedCustomers ? `; ${unlinkedCustomers} customer(s) now have no product` : ''}`,

@@ -25,11 +25,11 @@ export function registerProductEdit(product: Command, session: Session): void {
     );
 }
 
-export function runProductEdit(session: Session, options: ProductEditOptions): void {
+export async function runProductEdit(session: Session, options: ProductEditOptions): Promise<void> {
   if (options.name === undefined && options.description === undefined) {
     throw new UsageError('nothing to change: give --name and/or --description');
   }
-  const product = session.services.products.edit(options.ref, {
+  const product = await (await session.services()).products.edit(options.ref, {
     name: options.name,
     description: options.description,
   });

@@ -25,9 +25,9 @@ export function registerProductList(product: Command, session: Session): void {
     .action((options: ProductListOptions) => runProductList(session, options));
 }
 
-export function runProductList(session: Session, options: ProductListOptions): void {
+export async function runProductList(session: Session, options: ProductListOptions): Promise<void> {
   const format = chooseFormat(options, session.stdoutIsTTY);
   const active = options.active ? true : options.inactive ? false : undefined;
-  const products = session.services.products.list({ active });
+  const products = await (await session.services()).products.list({ active });
   session.out.list(products, productColumns, format, () => products, { wide: options.wide });
 }

@@ -19,6 +19,6 @@ export function registerProductShow(product: Command, session: Session): void {
     );
 }
 
-export function runProductShow(session: Session, options: ProductShowOptions): void {
-  renderProduct(session, session.services.products.resolve(options.ref), options.json);
+export async function runProductShow(session: Session, options: ProductShowOptions): Promise<void> {
+  renderProduct(session, await (await session.services()).products.resolve(options.ref), options.json);
 }

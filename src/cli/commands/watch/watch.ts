@@ -57,7 +57,7 @@ export async function runWatch(session: Session, options: WatchCommandOptions): 
         const headline = entryHeadline(entry, paint);
         session.out.line(details.length > 0 ? `${headline}  ${details.join('; ')}` : headline);
       };
-  const watch = session.services.audit.watch({ table, intervalMs }, print);
+  const watch = await (await session.services()).audit.watch({ table, intervalMs }, print);
   // Also the signal, for a script or test driving watch, that changes from now on will show.
   session.info('watching for changes; Ctrl-C to stop');
   try {

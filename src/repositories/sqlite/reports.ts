@@ -1,42 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { Drizzle } from '../db/connection.js';
-import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
+import type { Drizzle } from '../../db/connection.js';
+import type { CustomerStatus } from '../../domain/vocabulary.js';
+import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository } from '../ports.js';
 import { ownersMatching } from './owners.js';
 import { followUpsSql, pipelineSql } from './queries.js';
 
-export interface PipelineFilter {
-  productId?: string;
-  owner?: string;
-}
-
-export interface FollowUpFilter {
-  /** Which follow-ups are due by then; none means every pending one. */
-  due?: {
-    /** Exclusive upper bound for follow-ups stored as instants (canonical ISO string). */
-    before: string;
-    /** Last calendar day included for all-day follow-ups (`YYYY-MM-DD`). */
-    lastDay: string;
-  };
-  owner?: string;
-}
-
-/** A pending follow-up: the interaction that set it, with the customer to contact. */
-export interface FollowUpRow {
-  interaction_id: string;
-  customer_id: string;
-  customer_name: string;
-  email: string | null;
-  phone: string | null;
-  owner: string | null;
-  status: CustomerStatus;
-  type: string;
-  channel: InteractionChannel;
-  note: string;
-  follow_up_date: string;
-  created_at: string;
-}
-
-export class ReportRepository {
+export class SqliteReportRepository implements ReportRepository {
   private readonly sqlite: Database.Database;
 
   constructor(orm: Drizzle) {
@@ -44,7 +13,7 @@ export class ReportRepository {
   }
 
   /** Non-archived customers per status; statuses with nobody are absent. */
-  countByStatus(filter: PipelineFilter): Map<CustomerStatus, number> {
+  async countByStatus(filter: PipelineFilter): Promise<Map<CustomerStatus, number>> {
     const rows = this.sqlite
       .prepare(pipelineSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
       .all(this.parameters(filter)) as Array<{ status: CustomerStatus; n: number }>;
@@ -57,7 +26,7 @@ export class ReportRepository {
    * Rows are read one at a time as the caller iterates, so memory does not grow with them;
    * the connection runs no other statement until the iteration ends.
    */
-  pendingFollowUps(filter: FollowUpFilter): IterableIterator<FollowUpRow> {
+  async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
     const statement = this.sqlite.prepare(followUpsSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
     const { due, ...rest } = filter;
     const window = due && {
@@ -66,7 +35,7 @@ export class ReportRepository {
       // One index range holding both kinds: every day up to lastDay and every instant before `before`.
       scanEnd: due.before > `${due.lastDay}Z` ? due.before : `${due.lastDay}Z`,
     };
-    return statement.iterate({ ...this.parameters(rest), ...window }) as IterableIterator<FollowUpRow>;
+    yield* statement.iterate({ ...this.parameters(rest), ...window }) as IterableIterator<FollowUpRow>;
   }
 
   /** The filter's given values, as the named parameters of its SQL. */

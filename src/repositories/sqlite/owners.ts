@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { foldCase } from '../db/connection.js';
+import { foldCase } from '../../db/connection.js';
 import { DISTINCT_OWNERS } from './queries.js';
 
 /**

@@ -1,6 +1,7 @@
-import type { CrmDatabase } from '../db/connection.js';
-import { PRODUCT_NAME_INDEX } from '../db/expected.js';
-import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import type { CrmDatabase } from '../../db/connection.js';
+import { PRODUCT_NAME_INDEX } from '../../db/expected.js';
+import type { WriteOptions } from '../ports.js';
+import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../../domain/errors.js';
 
 /**
  * The database enforces the rules too (for writes that do not come through the services,
@@ -60,20 +61,12 @@ export function withSqliteErrors<T>(work: () => T): T {
   }
 }
 
-function isBusy(error: unknown): boolean {
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-export interface WriteOptions {
-  /**
-   * Attempts while another process holds the write lock; each already waits the
-   * connection's busy timeout. More than one only for jobs that should outlast an import.
-   */
-  busyAttempts?: number;
-}
-
-/** Every service write: one crm write transaction (db.write), SQLite refusals as typed errors. */
+/** Every synchronous write of the SQLite bulk jobs: one crm write transaction (db.write), SQLite refusals as typed errors. */
 export function writeTx<T>(db: CrmDatabase, work: () => T, options: WriteOptions = {}): T {
   const attempts = options.busyAttempts ?? 1;
   return withSqliteErrors(() => {

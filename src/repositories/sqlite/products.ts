@@ -1,26 +1,23 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
-import type { Drizzle } from '../db/connection.js';
-import { products, type NewProductRow } from '../db/schema.js';
-import type { Product } from '../domain/types.js';
+import type { Drizzle } from '../../db/connection.js';
+import { products } from '../../db/schema.js';
+import type { Product } from '../../domain/types.js';
+import type { NewProduct, ProductFilter, ProductPatch, ProductRepository } from '../ports.js';
 import { equalsIgnoringCase, startsWith } from './sql-helpers.js';
 
-export interface ProductFilter {
-  active?: boolean;
-}
-
-export class ProductRepository {
+export class SqliteProductRepository implements ProductRepository {
   constructor(private readonly orm: Drizzle) {}
 
-  list(filter: ProductFilter = {}): Product[] {
+  async list(filter: ProductFilter = {}): Promise<Product[]> {
     const where = filter.active === undefined ? undefined : eq(products.is_active, filter.active);
     return this.orm.select().from(products).where(where).orderBy(asc(sql`lower(${products.name})`), asc(products.id)).all();
   }
 
-  get(id: string): Product | undefined {
+  async get(id: string): Promise<Product | undefined> {
     return this.orm.select().from(products).where(eq(products.id, id)).get();
   }
 
-  findByIdPrefix(prefix: string, limit: number): Product[] {
+  async findByIdPrefix(prefix: string, limit: number): Promise<Product[]> {
     return this.orm
       .select()
       .from(products)
@@ -29,7 +26,7 @@ export class ProductRepository {
       .all();
   }
 
-  findByName(name: string): Product[] {
+  async findByName(name: string): Promise<Product[]> {
     return this.orm
       .select()
       .from(products)
@@ -37,22 +34,22 @@ export class ProductRepository {
       .all();
   }
 
-  countActive(excludingId?: string): number {
+  async countActive(excludingId?: string): Promise<number> {
     const where = excludingId
       ? and(eq(products.is_active, true), ne(products.id, excludingId))
       : eq(products.is_active, true);
     return this.orm.select({ n: count() }).from(products).where(where).get()?.n ?? 0;
   }
 
-  insert(row: NewProductRow): Product {
+  async insert(row: NewProduct): Promise<Product> {
     return this.orm.insert(products).values(row).returning().get();
   }
 
-  update(id: string, patch: Partial<NewProductRow>): Product {
+  async update(id: string, patch: ProductPatch): Promise<Product> {
     return this.orm.update(products).set(patch).where(eq(products.id, id)).returning().get();
   }
 
-  delete(id: string): void {
+  async delete(id: string): Promise<void> {
     this.orm.delete(products).where(eq(products.id, id)).run();
   }
 }

@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, lte, max, sql, type SQL } from 'drizzle-orm';
-import type { Drizzle } from '../db/connection.js';
-import { auditCustomerKey, auditLog, type AuditLogRow } from '../db/schema.js';
-import type { AuditEntry } from '../domain/audit.js';
+import type { Drizzle } from '../../db/connection.js';
+import { auditCustomerKey, auditLog, type AuditLogRow } from '../../db/schema.js';
+import type { AuditEntry } from '../../domain/audit.js';
+import type { AuditedCustomer, AuditRepository } from '../ports.js';
 import { equalsIgnoringCase, startsWith } from './sql-helpers.js';
 
 function parseValues(text: string | null): Record<string, unknown> | null {
@@ -12,22 +13,17 @@ export function toAuditEntry(row: AuditLogRow): AuditEntry {
   return { ...row, old_values: parseValues(row.old_values), new_values: parseValues(row.new_values) };
 }
 
-/** A customer as the audit log last saw it (it may have been deleted since). */
-export interface AuditedCustomer {
-  id: string;
-  name: string;
-}
 
 const customerKey = auditCustomerKey(auditLog);
 const auditedName = sql<string>`json_extract(coalesce(${auditLog.new_values}, ${auditLog.old_values}), '$.name')`;
 const isCustomerEntry = eq(auditLog.table_name, 'customers');
 
 /** Read-only: the audit log is written by triggers (and src/db/audit.ts), never from here. */
-export class AuditRepository {
+export class SqliteAuditRepository implements AuditRepository {
   constructor(private readonly orm: Drizzle) {}
 
   /** Entries of these customers and of their interactions, oldest first (uses audit_log_customer_idx). */
-  forCustomers(customerIds: readonly string[]): AuditEntry[] {
+  async forCustomers(customerIds: readonly string[]): Promise<AuditEntry[]> {
     return this.forCustomersQuery(customerIds).all().map(toAuditEntry);
   }
 
@@ -37,7 +33,7 @@ export class AuditRepository {
   }
 
   /** Entries with from < id <= to, oldest first, optionally of one table. */
-  between(fromId: number, toId: number, tableName: string | undefined, limit: number): AuditEntry[] {
+  async between(fromId: number, toId: number, tableName: string | undefined, limit: number): Promise<AuditEntry[]> {
     return this.orm
       .select()
       .from(auditLog)
@@ -55,7 +51,7 @@ export class AuditRepository {
   }
 
   /** The newest entry's id (0 for an empty log): a cheap B-tree seek to the last row. */
-  latestId(): number {
+  async latestId(): Promise<number> {
     return this.orm.select({ id: auditLog.id }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()?.id ?? 0;
   }
 
@@ -64,11 +60,11 @@ export class AuditRepository {
     return this.orm.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
   }
 
-  countBefore(before: string): number {
+  async countBefore(before: string): Promise<number> {
     return this.orm.select({ n: count() }).from(auditLog).where(lt(auditLog.created_at, before)).get()?.n ?? 0;
   }
 
-  auditedCustomer(id: string): AuditedCustomer | undefined {
+  async auditedCustomer(id: string): Promise<AuditedCustomer | undefined> {
     const row = this.orm
       .select({ id: auditLog.record_id, name: auditedName })
       .from(auditLog)
@@ -79,11 +75,11 @@ export class AuditRepository {
     return row?.id ? { id: row.id, name: row.name } : undefined;
   }
 
-  auditedCustomersByIdPrefix(prefix: string, limit: number): AuditedCustomer[] {
+  async auditedCustomersByIdPrefix(prefix: string, limit: number): Promise<AuditedCustomer[]> {
     return this.latestNames(startsWith(auditLog.record_id, prefix), limit);
   }
 
-  auditedCustomersByName(name: string): AuditedCustomer[] {
+  async auditedCustomersByName(name: string): Promise<AuditedCustomer[]> {
     return this.latestNames(equalsIgnoringCase(auditedName, name));
   }
 

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
-import type { Drizzle } from '../db/connection.js';
-import { customerExternalIds, customerInteractions, customers, products } from '../db/schema.js';
-import type { Customer } from '../domain/types.js';
-import type { CustomerStatus } from '../domain/vocabulary.js';
+import type { Drizzle } from '../../db/connection.js';
+import { customerExternalIds, customerInteractions, customers, products } from '../../db/schema.js';
+import type { Customer } from '../../domain/types.js';
+import type { CustomerStatus } from '../../domain/vocabulary.js';
 
 /** Rows exactly as SQLite stores them (0/1 booleans), so copying them loses nothing. */
 export type RawRow = Record<string, unknown>;

@@ -1,4 +1,5 @@
-import { CUSTOMER_STATUSES } from '../domain/vocabulary.js';
+import { CUSTOMER_STATUSES } from '../../domain/vocabulary.js';
+import type { ArchivedScope, CustomerSort } from '../ports.js';
 
 /**
  * The SQL of the daily reads, written out so that each one follows an index
@@ -6,8 +7,6 @@ import { CUSTOMER_STATUSES } from '../domain/vocabulary.js';
  * PLAN on the very text the repositories prepare. Parameters are named (@name).
  */
 
-export type ArchivedScope = 'exclude' | 'only' | 'include';
-export type CustomerSort = 'name' | 'created' | 'updated' | 'status';
 
 // Named with AS: the ORDER BY of a UNION ALL can name only result columns.
 const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at']

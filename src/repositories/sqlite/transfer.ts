@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TABLE_COLUMNS } from '../csv/columns.js';
-import { stagedWidth, type SqlValue, type StagedValues } from '../csv/rows.js';
-import { createScratchFolder } from '../db/scratch.js';
-import type { TableName } from '../domain/vocabulary.js';
+import { TABLE_COLUMNS } from '../../csv/columns.js';
+import { stagedWidth, type SqlValue, type StagedValues } from '../../csv/rows.js';
+import { createScratchFolder } from '../../db/scratch.js';
+import type { TableName } from '../../domain/vocabulary.js';
 
 /**
  * Bulk paths for export and import. Plain better-sqlite3 prepared statements rather than

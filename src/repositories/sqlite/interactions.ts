@@ -1,25 +1,25 @@
 import { count, eq } from 'drizzle-orm';
-import type { Drizzle } from '../db/connection.js';
-import { customerInteractions, type NewInteractionRow } from '../db/schema.js';
-import type { Interaction } from '../domain/types.js';
+import type { Drizzle } from '../../db/connection.js';
+import { customerInteractions } from '../../db/schema.js';
+import type { Interaction } from '../../domain/types.js';
+import type { InteractionRepository } from '../ports.js';
 import { INTERACTIONS_OF_CUSTOMER } from './queries.js';
 
-/** No update method on purpose: interactions are an audit trail (a trigger refuses updates too). */
-export class InteractionRepository {
+export class SqliteInteractionRepository implements InteractionRepository {
   constructor(private readonly orm: Drizzle) {}
 
-  listForCustomer(customerId: string): Interaction[] {
+  async listForCustomer(customerId: string): Promise<Interaction[]> {
     return this.orm.$client.prepare(INTERACTIONS_OF_CUSTOMER).all({ customerId }) as Interaction[];
   }
 
-  countForCustomer(customerId: string): number {
+  async countForCustomer(customerId: string): Promise<number> {
     return (
       this.orm.select({ n: count() }).from(customerInteractions).where(eq(customerInteractions.customer_id, customerId)).get()
         ?.n ?? 0
     );
   }
 
-  insert(row: NewInteractionRow): Interaction {
+  async insert(row: Interaction): Promise<Interaction> {
     return this.orm.insert(customerInteractions).values(row).returning().get();
   }
 }

@@ -1,9 +1,17 @@
 import type Database from 'better-sqlite3';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { foldCase, type Drizzle } from '../db/connection.js';
-import { customers, type NewCustomerRow } from '../db/schema.js';
-import type { Customer } from '../domain/types.js';
-import type { CustomerStatus } from '../domain/vocabulary.js';
+import { foldCase, type Drizzle } from '../../db/connection.js';
+import { customers } from '../../db/schema.js';
+import type { Customer } from '../../domain/types.js';
+import type {
+  CustomerFilter,
+  CustomerPage,
+  CustomerPatch,
+  CustomerRepository,
+  CustomerWithProduct,
+  NewCustomer,
+  SearchPage,
+} from '../ports.js';
 import {
   CUSTOMER_SEARCH,
   CUSTOMER_WITH_PRODUCT,
@@ -11,35 +19,11 @@ import {
   CUSTOMERS_BY_NAME,
   customerCountSql,
   customerListSql,
-  type ArchivedScope,
   type CustomerFilterShape,
-  type CustomerSort,
 } from './queries.js';
 import { ownersMatching } from './owners.js';
 
-export type { ArchivedScope, CustomerSort } from './queries.js';
-
-export interface CustomerFilter {
-  status?: CustomerStatus;
-  productId?: string;
-  owner?: string;
-  archived?: ArchivedScope;
-}
-
-export interface CustomerPage {
-  sort?: CustomerSort;
-  limit?: number;
-  offset?: number;
-}
-
-export type CustomerWithProduct = Customer & { product_name: string | null };
-
-export interface SearchPage {
-  limit: number;
-  offset: number;
-}
-
-export class CustomerRepository {
+export class SqliteCustomerRepository implements CustomerRepository {
   private readonly sqlite: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -75,8 +59,8 @@ export class CustomerRepository {
   }
 
   /** Rows carry the product's name so that lists can show it without a query per row. */
-  list(filter: CustomerFilter, page: CustomerPage = {}): CustomerWithProduct[] {
-    const text = customerListSql(CustomerRepository.shape(filter), page.sort ?? 'created');
+  async list(filter: CustomerFilter, page: CustomerPage = {}): Promise<CustomerWithProduct[]> {
+    const text = customerListSql(SqliteCustomerRepository.shape(filter), page.sort ?? 'created');
     const rows = this.prepared(text).all({
       ...this.parameters(filter),
       limit: page.limit ?? -1,
@@ -86,7 +70,7 @@ export class CustomerRepository {
   }
 
   /** The first customer with this e-mail ignoring ASCII case, as the import dedupes (customers_email_lower_idx). */
-  findByEmail(email: string): Customer | undefined {
+  async findByEmail(email: string): Promise<Customer | undefined> {
     return this.orm
       .select()
       .from(customers)
@@ -96,22 +80,22 @@ export class CustomerRepository {
       .get();
   }
 
-  count(filter: CustomerFilter): number {
-    const row = this.prepared(customerCountSql(CustomerRepository.shape(filter))).get(this.parameters(filter));
+  async count(filter: CustomerFilter): Promise<number> {
+    const row = this.prepared(customerCountSql(SqliteCustomerRepository.shape(filter))).get(this.parameters(filter));
     return (row as { n: number }).n;
   }
 
   /** A page of the customers (not archived) whose name, email or phone contains the text. */
-  search(text: string, page: SearchPage): CustomerWithProduct[] {
+  async search(text: string, page: SearchPage): Promise<CustomerWithProduct[]> {
     const rows = this.prepared(CUSTOMER_SEARCH).all({ fold: foldCase(text), ...page }) as RawCustomer[];
     return rows.map(toCustomerWithProduct);
   }
 
-  get(id: string): Customer | undefined {
+  async get(id: string): Promise<Customer | undefined> {
     return this.orm.select().from(customers).where(eq(customers.id, id)).get();
   }
 
-  getWithProduct(id: string): CustomerWithProduct | undefined {
+  async getWithProduct(id: string): Promise<CustomerWithProduct | undefined> {
     const row = this.prepared(CUSTOMER_WITH_PRODUCT).get({ id }) as RawCustomer | undefined;
     return row ? toCustomerWithProduct(row) : undefined;
   }
@@ -120,7 +104,7 @@ export class CustomerRepository {
    * Ids are lower-case hex, but LIKE used to match a prefix in any case, and an id written
    * with the sqlite3 shell may be upper-case: the prefix as typed and in both cases.
    */
-  findByIdPrefix(prefix: string, limit: number): Customer[] {
+  async findByIdPrefix(prefix: string, limit: number): Promise<Customer[]> {
     const found = new Map<string, Customer>();
     for (const variant of new Set([prefix, prefix.toLowerCase(), prefix.toUpperCase()])) {
       for (const row of this.prepared(CUSTOMERS_BY_ID_RANGE).all({ prefix: variant, limit }) as RawCustomer[]) {
@@ -130,19 +114,19 @@ export class CustomerRepository {
     return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, limit);
   }
 
-  findByName(name: string): Customer[] {
+  async findByName(name: string): Promise<Customer[]> {
     return (this.prepared(CUSTOMERS_BY_NAME).all({ fold: foldCase(name) }) as RawCustomer[]).map(toCustomer);
   }
 
-  insert(row: NewCustomerRow): Customer {
+  async insert(row: NewCustomer): Promise<Customer> {
     return this.orm.insert(customers).values(row).returning().get();
   }
 
-  update(id: string, patch: Partial<NewCustomerRow>): Customer {
+  async update(id: string, patch: CustomerPatch): Promise<Customer> {
     return this.orm.update(customers).set(patch).where(eq(customers.id, id)).returning().get();
   }
 
-  setArchived(ids: readonly string[], archived: boolean, at: string): number {
+  async setArchived(ids: readonly string[], archived: boolean, at: string): Promise<number> {
     if (ids.length === 0) return 0;
     return this.orm
       .update(customers)
@@ -152,7 +136,7 @@ export class CustomerRepository {
   }
 
   /** Clears the product of every customer linked to it; returns how many there were. */
-  unlinkProduct(productId: string, at: string): number {
+  async unlinkProduct(productId: string, at: string): Promise<number> {
     return this.orm
       .update(customers)
       .set({ product_id: null, updated_at: at })
@@ -160,7 +144,7 @@ export class CustomerRepository {
       .run().changes;
   }
 
-  delete(id: string): void {
+  async delete(id: string): Promise<void> {
     this.orm.delete(customers).where(eq(customers.id, id)).run();
   }
 }

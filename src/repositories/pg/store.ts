@@ -1,0 +1,179 @@
+import type { PoolClient } from 'pg';
+import { openPgPool, serverError, type PgDatabase } from '../../db/pg/connection.js';
+import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
+import type { StoreOptions } from '../open.js';
+import { translatePgError } from './errors.js';
+import { PgRepositories } from './repositories.js';
+
+/** The channel the server's triggers notify on (drizzle/pg/0001_rules.sql): ids only. */
+export const CHANGES_CHANNEL = 'crm_changes';
+
+/**
+ * The one connection a command works on: every query and transaction of the command runs on
+ * it in turn, as on SQLite's one connection. A pool of two lets `watch` hold a second one for
+ * LISTEN.
+ */
+export interface PgSession {
+  readonly client: PoolClient;
+  /** Runs one statement; server errors keep their SQLSTATE for translatePgError. */
+  query<R extends object = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]>;
+}
+
+/** A team's database on a PostgreSQL server, reached with the connecting member's own role. */
+export class PgStore implements Store {
+  readonly backend = 'postgres';
+  readonly repositories: Repositories;
+  readonly maintenance: Maintenance;
+  private writer: AuditWriter = { actor: '' };
+  private instant: Date | undefined;
+  private depth = 0;
+
+  private constructor(
+    private readonly database: PgDatabase,
+    readonly session: PgSession,
+  ) {
+    this.repositories = new PgRepositories(session);
+    this.maintenance = {
+      pruneAudit: async (before) => {
+        const rows = await this.session.query<{ deleted: number }>(`SELECT crm.crm_prune_audit($1) AS deleted`, [before]);
+        return Number(rows[0]?.deleted ?? 0);
+      },
+    };
+  }
+
+  static async open(url: string, _options: StoreOptions = {}): Promise<PgStore> {
+    const database = await openPgPool(url, { maxConnections: 2 });
+    let client: PoolClient;
+    try {
+      client = await database.pool.connect();
+    } catch (error) {
+      await database.close();
+      throw serverError(error);
+    }
+    const session: PgSession = {
+      client,
+      query: async <R extends object>(text: string, values?: readonly unknown[]) => {
+        try {
+          return (await client.query<R>(text, values as unknown[] | undefined)).rows;
+        } catch (error) {
+          throw translatePgError(error);
+        }
+      },
+    };
+    return new PgStore(database, session);
+  }
+
+  get location(): string {
+    return this.database.description;
+  }
+
+  get writeInstant(): Date | undefined {
+    return this.instant && new Date(this.instant.getTime());
+  }
+
+  async write<T>(work: () => Promise<T>, _options: WriteOptions = {}): Promise<T> {
+    return this.transaction(work, true);
+  }
+
+  async read<T>(work: () => Promise<T>): Promise<T> {
+    return this.transaction(work, false);
+  }
+
+  /**
+   * BEGIN ... COMMIT on the one connection; inside another transaction, a savepoint. Reads use
+   * REPEATABLE READ so a page and its total come from one snapshot.
+   */
+  private async transaction<T>(work: () => Promise<T>, writes: boolean): Promise<T> {
+    const { session } = this;
+    if (this.depth > 0) {
+      const name = `crm_nested_${this.depth}`;
+      this.depth += 1;
+      await session.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await work();
+        await session.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await session.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+        throw translatePgError(error);
+      } finally {
+        this.depth -= 1;
+      }
+    }
+    this.depth = 1;
+    await session.query(writes ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (writes) this.instant = this.writer.clock?.now();
+    try {
+      const result = await work();
+      await session.query('COMMIT');
+      return result;
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw translatePgError(error);
+    } finally {
+      this.depth = 0;
+      this.instant = undefined;
+    }
+  }
+
+  /** LISTEN on a second connection: the notification says a change committed, never what. */
+  async watchChanges(): Promise<ChangeFeed> {
+    const listener = await this.database.pool.connect().catch((error: unknown) => {
+      throw serverError(error);
+    });
+    let pending = false;
+    let wake: (() => void) | undefined;
+    let failure: unknown;
+    const onNotification = () => {
+      pending = true;
+      wake?.();
+    };
+    const onError = (error: unknown) => {
+      failure = error;
+      wake?.();
+    };
+    listener.on('notification', onNotification);
+    listener.on('error', onError);
+    await listener.query(`LISTEN ${CHANGES_CHANNEL}`);
+    return {
+      next: async (ms) => {
+        if (!pending && failure === undefined) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+        if (failure !== undefined) throw serverError(failure);
+        const changed = pending;
+        pending = false;
+        return changed;
+      },
+      close: async () => {
+        listener.off('notification', onNotification);
+        await listener.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
+        listener.release();
+      },
+    };
+  }
+
+  /** The server names the connected role in the audit log; only the clock is used here. */
+  identifyWriter(writer: AuditWriter): void {
+    this.writer = writer;
+  }
+
+  /** A PostgreSQL writer waits on row locks, not on a whole-database lock; nothing to tell. */
+  onLockWait(_listener: (() => void) | undefined): void {}
+
+  async close(): Promise<void> {
+    this.session.client.release();
+    await this.database.close();
+  }
+}
+
+export function openPgStore(url: string, options: StoreOptions): Promise<Store> {
+  return PgStore.open(url, options);
+}

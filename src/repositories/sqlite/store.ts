@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CrmDatabase } from '../../db/connection.js';
+import { pruneAuditLog } from '../../db/audit.js';
+import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
+import { SqliteAuditRepository } from './audit.js';
+import { SqliteCustomerRepository } from './customers.js';
+import { isBusy, translateSqliteError, withSqliteErrors } from './errors.js';
+import { SqliteInteractionRepository } from './interactions.js';
+import { SqliteProductRepository } from './products.js';
+import { SqliteReportRepository } from './reports.js';
+
+/** The embedded default: one SQLite file on one better-sqlite3 connection. */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  readonly repositories: Repositories;
+  readonly maintenance: Maintenance;
+
+  constructor(readonly db: CrmDatabase) {
+    this.maintenance = {
+      pruneAudit: async (before) => withSqliteErrors(() => pruneAuditLog(db, before)),
+    };
+    this.repositories = {
+      products: new SqliteProductRepository(db.orm),
+      customers: new SqliteCustomerRepository(db.orm),
+      interactions: new SqliteInteractionRepository(db.orm),
+      audit: new SqliteAuditRepository(db.orm),
+      reports: new SqliteReportRepository(db.orm),
+    };
+  }
+
+  get location(): string {
+    return this.db.path;
+  }
+
+  get writeInstant(): Date | undefined {
+    return this.db.writeInstant;
+  }
+
+  async write<T>(work: () => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const attempts = options.busyAttempts ?? 1;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.writeAsync(work);
+      } catch (error) {
+        if (attempt >= attempts || !isBusy(error)) throw translateSqliteError(error);
+      }
+    }
+  }
+
+  /** A deferred transaction: the reads see one snapshot of the file, and take no write lock. */
+  async read<T>(work: () => Promise<T>): Promise<T> {
+    const { sqlite } = this.db;
+    if (sqlite.inTransaction) return work();
+    sqlite.exec('BEGIN');
+    try {
+      const result = await work();
+      sqlite.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw translateSqliteError(error);
+    }
+  }
+
+  /**
+   * `PRAGMA data_version` changes whenever another connection commits to the file and costs no
+   * table read, so an idle watch asks it once per interval.
+   */
+  async watchChanges(): Promise<ChangeFeed> {
+    const version = this.db.sqlite.prepare('PRAGMA data_version').pluck();
+    let seen = version.get() as number;
+    return {
+      next: async (ms) => {
+        await sleep(ms);
+        const current = version.get() as number;
+        if (current === seen) return false;
+        seen = current;
+        return true;
+      },
+      close: async () => undefined,
+    };
+  }
+
+  identifyWriter(writer: AuditWriter): void {
+    this.db.identifyWriter(writer);
+  }
+
+  onLockWait(listener: (() => void) | undefined): void {
+    this.db.onLockWait(listener);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
