@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, RuleViolationError, UsageError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, RuleViolationError, UsageError, ValidationError } from '../../domain/errors.js';
 import type { TeamMember, TeamRepository } from '../ports.js';
 import { connectedRole, requireSchemaAccess } from './access.js';
 import { translatePgError } from './errors.js';
@@ -18,7 +18,9 @@ function teamError(error: unknown): unknown {
     case '42704':
       return new NotFoundError(message);
     case '22023':
-      return new UsageError(message.startsWith('name the team') ? `${message}: pass --team NAME` : message);
+      // A missing --team is a usage error; a team that is not there is not found, as for refs.
+      if (message.startsWith('name the team')) return new UsageError(`${message}: pass --team NAME`);
+      return message.startsWith('no team named') ? new NotFoundError(message) : new ValidationError(message);
     case '23505':
       return new ConflictError(message);
     default:
