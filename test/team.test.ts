@@ -189,6 +189,8 @@ describe('passwords', () => {
     const status = await overTcp(bob, ['db', 'status', '--json']);
     expectNoPassword(status);
     expect(JSON.parse(status.stdout).server).toBe(`postgres://${bob}@127.0.0.1:${db.server.port}/${db.name}`);
+    const where = await overTcp(bob, ['db', 'path']);
+    expect(where).toMatchObject({ code: 0, stdout: `postgres://${bob}:***@127.0.0.1:${db.server.port}/${db.name}?sslmode=disable\n` });
   });
 });
 

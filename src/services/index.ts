@@ -20,6 +20,7 @@ export { openStore, type StoreOptions } from '../repositories/open.js';
 export { SqliteStore } from '../repositories/sqlite/store.js';
 export type { Store } from '../repositories/ports.js';
 export { isPostgresUrl, resolveDatabasePath } from '../db/location.js';
+export { redactPasswords } from '../db/pg/connection.js';
 export { refuseDatabaseFile } from '../db/database-files.js';
 export { noTeamsMessage } from './team.js';
 
