@@ -1,7 +1,7 @@
 /**
  * What a team-mode database must hold beyond drizzle's tables (drizzle/pg/0001_rules.sql), for
- * a future `crm db check` on PostgreSQL and for the tests: a rule that is missing would let
- * psql past it silently.
+ * `crm db check` on PostgreSQL (src/repositories/pg/maintenance.ts) and for the tests: a rule
+ * that is missing would let psql past it silently.
  */
 export const EXPECTED_PG_TRIGGERS = [
   'products_0_team',
