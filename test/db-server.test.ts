@@ -120,6 +120,12 @@ describe('db init --team', () => {
     const status = JSON.parse((await crmAs(empty.url, ['db', 'status', '--json'])).stdout);
     expect(status.schema).toEqual({ applied: [], pending: tags, known: tags.length });
     expect(status.rows).toEqual({});
+    const check = await crmAs(empty.url, ['db', 'check']);
+    expect(check).toMatchObject({
+      code: 1,
+      stdout: 'FAIL  schema  no crm schema in this database: run crm db init --team NAME\n',
+      stderr: 'error: database check failed: schema\n',
+    });
   });
 
   it('is refused to a role that may not create schemas in the database, in one line', async () => {
