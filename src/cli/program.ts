@@ -11,6 +11,7 @@ import { registerImport } from './commands/import/import.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerTeamCommands } from './commands/team/index.js';
 import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
@@ -82,5 +83,6 @@ export function buildProgram(session: Session): Command {
   registerHistory(program, session);
   registerWatch(program, session);
   registerDbCommands(program, session);
+  registerTeamCommands(program, session);
   return program;
 }

@@ -158,6 +158,8 @@ export interface Repositories {
   readonly interactions: InteractionRepository;
   readonly audit: AuditRepository;
   readonly reports: ReportRepository;
+  /** Only a team database has teams and members. */
+  readonly team?: TeamRepository;
 }
 
 /** Who the audit log names for writes made through a store, and their clock. */
@@ -178,6 +180,71 @@ export interface WriteOptions {
 
 export type Backend = 'sqlite' | 'postgres';
 
+/** Which of the migrations this program knows the database has, by tag, oldest first. */
+export interface SchemaState {
+  applied: string[];
+  pending: string[];
+  known: number;
+}
+
+/** `crm db status` of a SQLite file. */
+export interface FileDatabaseStatus {
+  path: string;
+  schema: SchemaState & {
+    /** Tags this invocation applied while opening the file (pending ones are applied on open). */
+    applied_on_open: string[];
+  };
+  journal_mode: string;
+  sqlite_version: string;
+  /** Bytes on disk of the main file and of its write-ahead log (0 when none); null in memory. */
+  file_bytes: number | null;
+  wal_bytes: number | null;
+  /** Rows per table, every table of the file except SQLite's and drizzle's bookkeeping. */
+  rows: Record<string, number>;
+}
+
+/**
+ * `crm db status` of a team's database on a PostgreSQL server: the same names where the two
+ * mean the same (schema, rows), the server's where the file's would not apply.
+ */
+export interface ServerDatabaseStatus {
+  /** The server and database as they may be shown (never a password), in place of `path`. */
+  server: string;
+  database: string;
+  /** Nothing is applied on opening a server's database: only its owner migrates it. */
+  schema: SchemaState;
+  /** PostgreSQL's version, in place of `sqlite_version`. */
+  server_version: string;
+  /** The connected role (session_user): who the audit log names. */
+  role: string;
+  /** The role's team, or null (the schema's owner, or a role that is no member). */
+  team: string | null;
+  is_manager: boolean;
+  /** The role owns schema crm (the admin): it may migrate, and row-level security does not apply to it. */
+  is_schema_owner: boolean;
+  /** Rows per table of schema crm the role may read, as row-level security lets it see them. */
+  rows: Record<string, number>;
+}
+
+export type DatabaseStatus = FileDatabaseStatus | ServerDatabaseStatus;
+
+export interface MigrationReport {
+  /** Tags applied by this invocation, oldest first; empty when the database was up to date. */
+  applied: string[];
+  schema: SchemaState;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DatabaseCheck {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
 /** Work on the database as a whole rather than on one table's records. */
 export interface Maintenance {
   /**
@@ -185,6 +252,43 @@ export interface Maintenance {
    * in one transaction; the database refuses any other delete from the log. Returns how many.
    */
   pruneAudit(before: string): Promise<number>;
+  /** Schema version, row counts and what the engine adds (`crm db status`). */
+  status(): Promise<DatabaseStatus>;
+  /** Verifies the schema's rules are all in place and the data obeys them (`crm db check`). */
+  check(): Promise<DatabaseCheck>;
+  /** Applies pending migrations; on a server only the schema's owner may (`crm db migrate`, `db init`). */
+  migrate(): Promise<MigrationReport>;
+}
+
+/** A member of a team, as `crm team list` shows it. */
+export interface TeamMember {
+  /** The member's PostgreSQL role. */
+  login: string;
+  /** The team's name. */
+  team: string;
+  is_manager: boolean;
+  /** When the member joined. */
+  created_at: string;
+}
+
+/**
+ * A team database's teams and members (a SQLite file has neither). The server decides who may
+ * do what: the schema's owner administers every team, a manager their own team; a member sees
+ * their own team only.
+ */
+export interface TeamRepository {
+  /** A team by its exact name, when the connected role can see it. */
+  findTeam(name: string): Promise<{ id: string; name: string } | undefined>;
+  /** Creates a team (the schema's owner only); returns its id. */
+  createTeam(name: string): Promise<string>;
+  /** The members the connected role can see, by team name then login; of one team when named. */
+  listMembers(team?: string): Promise<TeamMember[]>;
+  /**
+   * Makes an existing login role a member, or changes whether it is a manager. `team` names
+   * the team when the schema's owner administers several; a manager's is their own.
+   */
+  addMember(login: string, manager: boolean, team?: string): Promise<void>;
+  removeMember(login: string, team?: string): Promise<void>;
 }
 
 export interface ChangeFeed {

@@ -11,6 +11,7 @@ import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
+import { TeamService } from './team.js';
 import type { TransferService } from './transfer.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
@@ -19,7 +20,9 @@ export { openStore, type StoreOptions } from '../repositories/open.js';
 export { SqliteStore } from '../repositories/sqlite/store.js';
 export type { Store } from '../repositories/ports.js';
 export { isPostgresUrl, resolveDatabasePath } from '../db/location.js';
+export { redactPasswords } from '../db/pg/connection.js';
 export { refuseDatabaseFile } from '../db/database-files.js';
+export { noTeamsMessage } from './team.js';
 
 /**
  * The clock the services read: inside a write, that write's one instant (db.writeInstant),
@@ -66,7 +69,11 @@ export class Services {
   }
 
   get database(): DatabaseService {
-    return new DatabaseService(this.sqliteFile('this command'));
+    return new DatabaseService(this.store);
+  }
+
+  get team(): TeamService {
+    return new TeamService(this.store);
   }
 
   get backup(): BackupService {

@@ -1,7 +1,7 @@
 /**
  * What a team-mode database must hold beyond drizzle's tables (drizzle/pg/0001_rules.sql), for
- * a future `crm db check` on PostgreSQL and for the tests: a rule that is missing would let
- * psql past it silently.
+ * `crm db check` on PostgreSQL (src/repositories/pg/maintenance.ts) and for the tests: a rule
+ * that is missing would let psql past it silently.
  */
 export const EXPECTED_PG_TRIGGERS = [
   'products_0_team',
@@ -63,4 +63,39 @@ export const EXPECTED_PG_INDEXES = [
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
   'audit_log_team_id_idx',
+] as const;
+
+/** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */
+export const EXPECTED_PG_FUNCTIONS = [
+  'crm_team',
+  'crm_is_manager',
+  'crm_iso',
+  'crm_assign_team',
+  'products_active_limit',
+  'crm_touch_updated_at',
+  'customers_product_same_team',
+  'customer_interactions_customer_same_team',
+  'customer_interactions_immutable',
+  'crm_audit_json',
+  'crm_audit',
+  'audit_log_append_only',
+  'crm_refuse_truncate',
+  'crm_notify_change',
+  'crm_is_admin',
+  'crm_create_team',
+  'crm_administered_team',
+  'crm_team_add',
+  'crm_team_remove',
+  'crm_prune_audit',
+] as const;
+
+/** Real foreign keys (0000_schema.sql): the server checks them on every write, unless disabled. */
+export const EXPECTED_PG_FOREIGN_KEYS = [
+  'products_team_id_teams_id_fk',
+  'customers_team_id_teams_id_fk',
+  'customers_product_id_products_id_fk',
+  'customer_interactions_team_id_teams_id_fk',
+  'customer_interactions_customer_id_customers_id_fk',
+  'audit_log_team_id_teams_id_fk',
+  'team_members_team_id_teams_id_fk',
 ] as const;

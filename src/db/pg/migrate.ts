@@ -61,7 +61,10 @@ export async function migratePg(pool: Pool, migrations: MigrationSet = knownPgMi
     }
   } catch (error) {
     if (error instanceof SchemaTooNewError) throw error;
-    throw serverError(error);
+    // drizzle wraps the server's error in "Failed query: <sql>"; the server's reason and
+    // SQLSTATE are its cause.
+    const cause = (error as { cause?: unknown }).cause;
+    throw serverError(cause instanceof Error && 'code' in cause ? cause : error);
   } finally {
     client.release();
   }

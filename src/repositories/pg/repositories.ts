@@ -4,6 +4,7 @@ import { PgCustomerRepository } from './customers.js';
 import { PgInteractionRepository } from './interactions.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
+import { PgTeamRepository } from './team.js';
 import type { PgSession } from './store.js';
 
 export class PgRepositories implements Repositories {
@@ -12,6 +13,7 @@ export class PgRepositories implements Repositories {
   readonly interactions: PgInteractionRepository;
   readonly audit: PgAuditRepository;
   readonly reports: PgReportRepository;
+  readonly team: PgTeamRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -19,5 +21,6 @@ export class PgRepositories implements Repositories {
     this.interactions = new PgInteractionRepository(session);
     this.audit = new PgAuditRepository(session);
     this.reports = new PgReportRepository(session);
+    this.team = new PgTeamRepository(session);
   }
 }

@@ -3,6 +3,7 @@ import { openPgPool, serverError, type PgDatabase } from '../../db/pg/connection
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import type { StoreOptions } from '../open.js';
 import { translatePgError } from './errors.js';
+import { PgMaintenance } from './maintenance.js';
 import { PgRepositories } from './repositories.js';
 
 /** The channel the server's triggers notify on (drizzle/pg/0001_rules.sql): ids only. */
@@ -33,12 +34,7 @@ export class PgStore implements Store {
     readonly session: PgSession,
   ) {
     this.repositories = new PgRepositories(session);
-    this.maintenance = {
-      pruneAudit: async (before) => {
-        const rows = await this.session.query<{ deleted: number }>(`SELECT crm.crm_prune_audit($1) AS deleted`, [before]);
-        return Number(rows[0]?.deleted ?? 0);
-      },
-    };
+    this.maintenance = new PgMaintenance(session, database);
   }
 
   static async open(url: string, _options: StoreOptions = {}): Promise<PgStore> {

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrmDatabase } from '../../db/connection.js';
-import { pruneAuditLog } from '../../db/audit.js';
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
 import { SqliteCustomerRepository } from './customers.js';
-import { isBusy, translateSqliteError, withSqliteErrors } from './errors.js';
+import { isBusy, translateSqliteError } from './errors.js';
 import { SqliteInteractionRepository } from './interactions.js';
+import { SqliteMaintenance } from './maintenance.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
 
@@ -16,9 +16,7 @@ export class SqliteStore implements Store {
   readonly maintenance: Maintenance;
 
   constructor(readonly db: CrmDatabase) {
-    this.maintenance = {
-      pruneAudit: async (before) => withSqliteErrors(() => pruneAuditLog(db, before)),
-    };
+    this.maintenance = new SqliteMaintenance(db);
     this.repositories = {
       products: new SqliteProductRepository(db.orm),
       customers: new SqliteCustomerRepository(db.orm),

@@ -12,13 +12,25 @@ export function registerDbCheck(db: Command, session: Session): void {
     .option('--json', 'print the checks as JSON')
     .addHelpText(
       'after',
-      '\nPrints each check as ok or FAIL; exits 1 when any fails (usable from cron).\n\nExamples:\n  $ crm db check\n  $ crm db check --json | jq \'.checks[] | select(.ok | not)\'',
+      `
+Prints each check as ok or FAIL; exits 1 when any fails (usable from cron).
+
+On a team database (--db postgres://...) the checks are: migrations; triggers (present and
+enabled), indexes, policies and functions (present, each pinning its search_path);
+row_level_security (enabled on every team table); role (the connected role, if a member,
+does not bypass row-level security); members (no member does); foreign_keys (present and
+enforced); foreign_key_check (no row, among those the role can see, points to a missing
+row or to another team's).
+
+Examples:
+  $ crm db check
+  $ crm db check --json | jq '.checks[] | select(.ok | not)'`,
     )
     .action((options: DbCheckOptions) => runDbCheck(session, options));
 }
 
 export async function runDbCheck(session: Session, options: DbCheckOptions): Promise<void> {
-  const result = (await session.services()).database.check();
+  const result = await (await session.services()).database.check();
   if (options.json) {
     session.out.json(result);
   } else {

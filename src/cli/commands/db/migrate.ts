@@ -11,14 +11,23 @@ export function registerDbMigrate(db: Command, session: Session): void {
     .option('--json', 'print what was applied as JSON')
     .addHelpText(
       'after',
-      '\nA file written by a newer crm is refused, never downgraded.\n\nExamples:\n  $ crm db migrate\n  $ crm --db ~/backups/old.db db migrate',
+      `
+A file written by a newer crm is refused, never downgraded.
+
+On a team database (--db postgres://...) only the owner of schema crm can migrate it (the
+role that ran crm db init); a member is refused in one line. Other commands never
+migrate a server's schema.
+
+Examples:
+  $ crm db migrate
+  $ crm --db ~/backups/old.db db migrate`,
     )
     .action((options: DbMigrateOptions) => runDbMigrate(session, options));
 }
 
 export async function runDbMigrate(session: Session, options: DbMigrateOptions): Promise<void> {
   session.allowCreatingDatabase();
-  const report = (await session.services()).database.migrate();
+  const report = await (await session.services()).database.migrate();
   if (options.json) session.out.json(report);
   const version = `schema version ${report.schema.applied.length} of ${report.schema.known}`;
   if (report.applied.length === 0) {

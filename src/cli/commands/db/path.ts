@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadedServices } from '../../layers.js';
 import type { Session } from '../../session.js';
 
 export function registerDbPath(db: Command, session: Session): void {
@@ -11,6 +12,8 @@ export function registerDbPath(db: Command, session: Session): void {
     .action(() => runDbPath(session));
 }
 
+/** A team server's URL is printed without its password, which must never be shown. */
 export function runDbPath(session: Session): void {
-  session.out.line(session.databasePath);
+  const location = session.databasePath;
+  session.out.line(session.onServer ? loadedServices().redactPasswords(location) : location);
 }
