@@ -3,7 +3,6 @@ import path from 'node:path';
 import { UsageError } from '../../../domain/errors.js';
 import { endOfDateInput, formatFollowUp } from '../../../domain/time.js';
 import type { FollowUp, FollowUpWindow } from '../../../services/reports.js';
-import { followUpCalendar } from '../../calendar.js';
 import { FileOutput } from '../../file-output.js';
 import { chooseFormat, FORMATS, type Column } from '../../output.js';
 import { checkDateOption } from '../../parse.js';
@@ -129,6 +128,8 @@ export async function runFollowups(session: Session, options: FollowupsOptions):
 async function writeCalendar(session: Session, rows: AsyncIterable<FollowUp>, options: FollowupsOptions): Promise<void> {
   const followUps: FollowUp[] = [];
   for await (const row of rows) followUps.push(row);
+  // Loaded here: the calendar writer is for --ics alone, not for every start of crm.
+  const { followUpCalendar } = await import('../../calendar.js');
   const text = followUpCalendar(followUps, session.ctx.clock.now());
   if (options.out === undefined) {
     session.out.write(text);
