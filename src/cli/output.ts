@@ -88,7 +88,8 @@ export class Renderer {
     this.write(`${text}\n`);
   }
 
-  private write(text: string): void {
+  /** Text as is: a format with line ends of its own (iCalendar's CRLF). */
+  write(text: string): void {
     // Once the reader is known to be gone, stop rather than render the rest for no one.
     if (this.watch.readerGone) throw new ReaderGoneError();
     this.stdout.write(text);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
 import { registerArchive } from './commands/archive/archive.js';
 import { registerBackup } from './commands/backup/backup.js';
+import { registerCompletion } from './commands/completion/completion.js';
 import { registerCustomerCommands } from './commands/customer/index.js';
 import { registerDbCommands } from './commands/db/index.js';
 import { registerExport } from './commands/export/export.js';
@@ -84,5 +85,6 @@ export function buildProgram(session: Session): Command {
   registerWatch(program, session);
   registerDbCommands(program, session);
   registerTeamCommands(program, session);
+  registerCompletion(program, session);
   return program;
 }

@@ -90,6 +90,9 @@ const FALLBACK_ALIASES: ReadonlySet<string> = new Set(
   ].map((alias) => normalizeHeader(alias)),
 );
 
+/** The column `import vcard` (src/csv/vcard.ts) puts each card's UID in. */
+export const VCARD_UID_HEADER = 'vCard UID';
+
 /**
  * Columns holding the identity a tool gives a contact, by the tool they name. Re-importing
  * that tool's export finds the customer again by it, e-mail or not.
@@ -98,6 +101,7 @@ const EXTERNAL_ID_HEADERS: ReadonlyMap<string, string> = new Map([
   [normalizeHeader('Record ID'), 'hubspot'],
   [normalizeHeader('Person - ID'), 'pipedrive'],
   [normalizeHeader('URL'), 'linkedin'],
+  [normalizeHeader(VCARD_UID_HEADER), 'vcard'],
 ]);
 
 /** The staged field that carries a row's external id (see EXTERNAL_ID_HEADERS). */

@@ -25,6 +25,8 @@ export interface ProductRepository {
   /** Names equal ignoring case. */
   findByName(name: string): Promise<Product[]>;
   countActive(excludingId?: string): Promise<number>;
+  /** Names starting with the prefix ignoring case, in name order: for shell completion. */
+  namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewProduct): Promise<Product>;
   update(id: string, patch: ProductPatch): Promise<Product>;
   delete(id: string): Promise<void>;
@@ -72,6 +74,8 @@ export interface CustomerRepository {
   findByIdPrefix(prefix: string, limit: number): Promise<Customer[]>;
   /** Names equal after folding case and accents' forms (foldCase). */
   findByName(name: string): Promise<Customer[]>;
+  /** Distinct names whose folded form starts with the folded prefix, in folded order: for shell completion. */
+  namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCustomer): Promise<Customer>;
   update(id: string, patch: CustomerPatch): Promise<Customer>;
   /** Only rows whose flag differs are changed; returns how many. */

@@ -19,7 +19,7 @@ import type {
   InteractionRepository,
   Store,
 } from '../repositories/ports.js';
-import type { ProductService } from './products.js';
+import { COMPLETION_LIMIT, type ProductService } from './products.js';
 import { resolveRef } from './refs.js';
 
 // The CLI names these through the service, never the repository.
@@ -103,6 +103,11 @@ export class CustomerService {
 
   resolve(ref: string): Promise<Customer> {
     return resolveRef('customer', this.customers, ref);
+  }
+
+  /** Customer names for shell completion. */
+  namesStartingWith(prefix: string, limit = COMPLETION_LIMIT): Promise<string[]> {
+    return this.customers.namesStartingWith(prefix, limit);
   }
 
   /** The customer with exactly this id, if it exists. */

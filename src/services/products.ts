@@ -13,6 +13,9 @@ import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import type { CustomerRepository, ProductRepository, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
 
+/** More candidates than a shell shows on one screen would not help anyone pick. */
+export const COMPLETION_LIMIT = 50;
+
 export interface ProductDeletion {
   product: Product;
   /** Customers that were linked to the product and now have none. */
@@ -33,6 +36,11 @@ export class ProductService {
 
   resolve(ref: string): Promise<Product> {
     return resolveRef('product', this.products, ref);
+  }
+
+  /** Product names for shell completion. */
+  namesStartingWith(prefix: string, limit = COMPLETION_LIMIT): Promise<string[]> {
+    return this.products.namesStartingWith(prefix, limit);
   }
 
   list(filter: { active?: boolean } = {}): Promise<Product[]> {

@@ -16,6 +16,7 @@ import {
   CUSTOMER_SEARCH,
   CUSTOMER_WITH_PRODUCT,
   CUSTOMERS_BY_ID_RANGE,
+  CUSTOMER_NAMES_STARTING_WITH,
   CUSTOMERS_BY_NAME,
   customerCountSql,
   customerListSql,
@@ -116,6 +117,11 @@ export class SqliteCustomerRepository implements CustomerRepository {
 
   async findByName(name: string): Promise<Customer[]> {
     return (this.prepared(CUSTOMERS_BY_NAME).all({ fold: foldCase(name) }) as RawCustomer[]).map(toCustomer);
+  }
+
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const rows = this.prepared(CUSTOMER_NAMES_STARTING_WITH).all({ fold: foldCase(prefix), limit }) as Array<{ name: string }>;
+    return rows.map((row) => row.name);
   }
 
   async insert(row: NewCustomer): Promise<Customer> {

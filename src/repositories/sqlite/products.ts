@@ -41,6 +41,13 @@ export class SqliteProductRepository implements ProductRepository {
     return this.orm.select({ n: count() }).from(products).where(where).get()?.n ?? 0;
   }
 
+  /** A product list is short (a consultant's offers), and JavaScript folds case in every script, unlike SQLite's lower(). */
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const rows = await this.list();
+    const wanted = prefix.toLowerCase();
+    return rows.map((product) => product.name).filter((name) => name.toLowerCase().startsWith(wanted)).slice(0, limit);
+  }
+
   async insert(row: NewProduct): Promise<Product> {
     return this.orm.insert(products).values(row).returning().get();
   }

@@ -34,13 +34,17 @@ Examples:
   $ crm export --dir backups/2026-11-25
   $ crm export customers > customers.csv
   $ crm export interactions --out interactions.csv
-  $ crm export customers --spreadsheet-safe --out for-excel.csv`;
+  $ crm export customers --spreadsheet-safe --out for-excel.csv
+  $ crm export vcard --out contacts.vcf
+
+vcard writes the customers that are not archived as a vCard 4.0 address book (name,
+e-mail, phone; UID urn:uuid:<customer id>), for a phone or a contacts app.`;
 
 export function registerExport(program: Command, session: Session): void {
   program
     .command('export')
     .description('write tables as CSV: all four into a folder, or one table to stdout or a file')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids)')
+    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids), or vcard')
     .option('--dir <dir>', 'folder for the four files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
@@ -55,6 +59,10 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   }
   if (options.table === undefined && options.out !== undefined) {
     throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all four');
+  }
+  if (options.table === VCARD) {
+    await exportVcards(session, options);
+    return;
   }
   // Opened before any file is: a missing database leaves nothing behind, not even briefly.
   const transfer = await (await session.services()).transfer();
@@ -98,4 +106,33 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     folder.abort();
     throw folder.failure ?? error;
   }
+}
+
+const VCARD = 'vcard';
+
+/** The address book is built whole before anything is written, so a failed read leaves no half file. */
+async function exportVcards(session: Session, options: ExportCommandOptions): Promise<void> {
+  if (options.spreadsheetSafe) throw new UsageError('--spreadsheet-safe is for CSV; a vCard file has no formulas');
+  const out = options.out === undefined ? undefined : path.resolve(session.ctx.cwd, options.out);
+  if (out !== undefined) {
+    session.refuseDatabaseFile(out, 'the export');
+    await session.mayReplace(out, options.out!, options.force);
+  }
+  const { customers } = await (await session.services()).customers.list({ archived: 'exclude' }, { sort: 'name' });
+  // Loaded here: the vCard writer is for this export alone, not for every start of crm.
+  const { contactsAsVcards } = await import('../../../csv/vcard.js');
+  const text = contactsAsVcards(customers);
+  if (out === undefined) {
+    session.out.write(text);
+    return;
+  }
+  const file = new FileOutput(out, session.ctx.hooks?.openFileStream);
+  try {
+    file.stream.write(text);
+    await file.commit();
+  } catch (error) {
+    file.abort();
+    throw file.failure ?? error;
+  }
+  session.success(`exported ${customers.length} customer(s) to ${options.out}`);
 }

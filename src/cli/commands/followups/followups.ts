@@ -1,6 +1,9 @@
 import { Option, type Command } from 'commander';
+import path from 'node:path';
+import { UsageError } from '../../../domain/errors.js';
 import { endOfDateInput, formatFollowUp } from '../../../domain/time.js';
 import type { FollowUp, FollowUpWindow } from '../../../services/reports.js';
+import { FileOutput } from '../../file-output.js';
 import { chooseFormat, FORMATS, type Column } from '../../output.js';
 import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
@@ -14,6 +17,9 @@ export interface FollowupsOptions {
   format?: string;
   json?: boolean;
   wide?: boolean;
+  ics?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 const HELP = `
@@ -25,7 +31,12 @@ Examples:
   $ crm followups --today
   $ crm followups --week --owner alice
   $ crm followups --until 2026-12-31 --format csv > followups.csv
-  $ crm followups --overdue --json`;
+  $ crm followups --overdue --json
+  $ crm followups --ics --out ~/calendar/crm.ics --force   # e.g. from cron, for a calendar to subscribe to
+
+--ics writes an iCalendar (RFC 5545) file: one event per follow-up, all-day for a
+date, a 15-minute slot for a date-time. Each event keeps its UID (the interaction's
+id), so a calendar that re-reads the file updates events instead of duplicating them.`;
 
 const NOTE_PREVIEW = 60;
 
@@ -67,6 +78,9 @@ export function registerFollowups(program: Command, session: Session): void {
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS))
     .option('--json', 'print JSON (same as --format json)')
     .option('--wide', 'table: every cell in full, even wider than the terminal')
+    .addOption(new Option('--ics', 'print an iCalendar (.ics) of the follow-ups instead').conflicts(['format', 'json', 'wide']))
+    .option('-o, --out <file>', 'with --ics: write the calendar to FILE (default: stdout)')
+    .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .addHelpText('after', HELP)
     .action((options: FollowupsOptions) => runFollowups(session, options));
 }
@@ -81,7 +95,12 @@ export async function runFollowups(session: Session, options: FollowupsOptions):
       : options.week
         ? 'week'
         : undefined;
+  if (options.out !== undefined && !options.ics) throw new UsageError('--out goes with --ics (crm followups --ics --out FILE)');
   const rows = (await session.services()).reports.followups({ window, until: options.until, owner: options.owner });
+  if (options.ics) {
+    await writeCalendar(session, rows, options);
+    return;
+  }
   let count = 0;
   let overdue = 0;
   const counted = async function* () {
@@ -103,4 +122,29 @@ export async function runFollowups(session: Session, options: FollowupsOptions):
   }
   session.out.list(shown, followUpColumns, format, () => shown, { wide: options.wide });
   session.info(`${count} follow-up${count === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
+}
+
+/** The whole calendar is built before anything is written, so a failed read leaves no half file. */
+async function writeCalendar(session: Session, rows: AsyncIterable<FollowUp>, options: FollowupsOptions): Promise<void> {
+  const followUps: FollowUp[] = [];
+  for await (const row of rows) followUps.push(row);
+  // Loaded here: the calendar writer is for --ics alone, not for every start of crm.
+  const { followUpCalendar } = await import('../../calendar.js');
+  const text = followUpCalendar(followUps, session.ctx.clock.now());
+  if (options.out === undefined) {
+    session.out.write(text);
+    return;
+  }
+  const file = path.resolve(session.ctx.cwd, options.out);
+  session.refuseDatabaseFile(file, 'the calendar');
+  await session.mayReplace(file, options.out, options.force);
+  const output = new FileOutput(file, session.ctx.hooks?.openFileStream);
+  try {
+    output.stream.write(text);
+    await output.commit();
+  } catch (error) {
+    output.abort();
+    throw output.failure ?? error;
+  }
+  session.success(`wrote ${followUps.length} follow-up${followUps.length === 1 ? '' : 's'} to ${options.out}`);
 }

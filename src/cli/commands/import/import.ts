@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileNameFor, OPTIONAL_IN_FOLDER, parseTableName, RESTORE_ORDER } from '../../../csv/columns.js';
 import { INPUT_ENCODINGS, parseEncoding } from '../../../csv/decode.js';
 import { NotFoundError, UsageError } from '../../../domain/errors.js';
@@ -65,7 +66,16 @@ Examples:
   $ crm import customers leads.csv --map "Mobile=phone" --map "Account=company"
   $ crm import customers leads.csv --skip-invalid --rejects rejected.csv
   $ cat interactions.csv | crm import interactions -
-  $ crm import --dir backups/2026-11-25 --audit rows`;
+  $ crm import --dir backups/2026-11-25 --audit rows
+  $ crm import vcard contacts.vcf --dry-run
+
+vcard reads vCard 3.0 and 4.0 address books (phones, Apple/Google Contacts, Outlook) as
+customers: FN (else N, else ORG) is the name, the preferred EMAIL and TEL are kept (the
+others are counted as dropped). A card's UID is kept as an external id, so importing the
+same file again changes nothing; cards without one are matched by e-mail. In messages,
+line n is the (n-1)th card of the file.`;
+
+const VCARD = 'vcard';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -73,8 +83,8 @@ export function registerImport(program: Command, session: Session): void {
   program
     .command('import')
     .description('import CSV: restore a crm export folder, or one table from a file or stdin')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids)')
-    .argument('[file]', 'CSV file, or - for stdin')
+    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids), or vcard')
+    .argument('[file]', 'CSV file, or - for stdin; a .vcf file for vcard')
     .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and customer_external_ids.csv if present) from a folder')
     .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
     .option('--status <status>', 'status for customers whose row has none')
@@ -104,7 +114,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
   const encoding = parseEncoding(options.encoding ?? 'utf8');
   // A dry run writes nothing, so it creates no database either.
   if (!options.dryRun) session.allowCreatingDatabase();
-  const sources = openSources(session, options);
+  const sources = await openSources(session, options);
   const progress = await progressDisplay(session);
   const rejectFiles: FileOutput[] = [];
   let result: ImportResult;
@@ -139,7 +149,7 @@ export async function runImport(session: Session, options: ImportCommandOptions)
   render(session, result, options, rejectFiles);
 }
 
-function openSources(session: Session, options: ImportCommandOptions): ImportSource[] {
+async function openSources(session: Session, options: ImportCommandOptions): Promise<ImportSource[]> {
   const resolve = (file: string) => path.resolve(session.ctx.cwd, file);
   if (options.dir !== undefined) {
     if (options.table !== undefined) throw new UsageError('give either --dir or a table and file, not both');
@@ -161,6 +171,7 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
   }
   if (options.partial) throw new UsageError('--partial goes with --dir');
   if (options.table === undefined) throw new UsageError('missing table and file (or --dir DIR): crm import customers contacts.csv');
+  if (options.table === VCARD) return [await openVcard(session, options.file)];
   const table = parseTableName(options.table);
   if (options.file === undefined) throw new UsageError(`missing file: crm import ${table} FILE (or - for stdin)`);
   if (options.file === '-') return [{ table, label: 'stdin', input: session.ctx.stdin }];
@@ -168,6 +179,19 @@ function openSources(session: Session, options: ImportCommandOptions): ImportSou
   if (!fs.existsSync(file)) throw new NotFoundError(`no file ${options.file}`);
   if (fs.statSync(file).isDirectory()) throw new UsageError(`${options.file} is a folder: use --dir ${options.file}`);
   return [openFile(table, file, options.file)];
+}
+
+/** `crm import vcard FILE.vcf`: the cards, read whole (an address book), imported as customers. */
+async function openVcard(session: Session, file: string | undefined): Promise<ImportSource> {
+  if (file === undefined) throw new UsageError('missing file: crm import vcard FILE.vcf');
+  if (file === '-') throw new UsageError('import vcard reads a file, not stdin: crm import vcard contacts.vcf');
+  const resolved = path.resolve(session.ctx.cwd, file);
+  if (!fs.existsSync(resolved)) throw new NotFoundError(`no file ${file}`);
+  if (fs.statSync(resolved).isDirectory()) throw new UsageError(`${file} is a folder; give a .vcf file`);
+  // Loaded here: the vCard parser is for this command alone, not for every start of crm.
+  const { vcardsAsCsv } = await import('../../../csv/vcard.js');
+  const { csv } = vcardsAsCsv(fs.readFileSync(resolved, 'utf8'));
+  return { table: 'customers', label: file, input: Readable.from([csv]) };
 }
 
 function openFile(table: ImportSource['table'], file: string, label: string): ImportSource {
