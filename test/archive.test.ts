@@ -32,10 +32,10 @@ describe('durations', () => {
 describe('customer archive / restore by ref', () => {
   let cli: TestCli;
   let services: Services;
-  beforeEach(() => {
+  beforeEach(async () => {
     cli = new TestCli();
-    services = new Services(cli.db, cli.clock);
-    for (const name of ['Ada', 'Bob', 'Cy']) services.customers.add({ name });
+    services = new Services(cli.store, cli.clock);
+    for (const name of ['Ada', 'Bob', 'Cy']) await services.customers.add({ name });
     cli.clock.advance(60_000);
   });
   afterEach(() => cli.close());
@@ -62,8 +62,8 @@ describe('customer archive / restore by ref', () => {
     await cli.run(['customer', 'archive', 'ada', 'cy']);
     const result = await cli.run(['customer', 'restore', 'ada']);
     expect(result.stderr).toMatch(/^✓ restored "Ada" \([0-9a-f]{8}\)\n$/);
-    expect(services.customers.resolve('ada').is_archived).toBe(false);
-    expect(services.customers.resolve('cy').is_archived).toBe(true);
+    expect((await services.customers.resolve('ada')).is_archived).toBe(false);
+    expect((await services.customers.resolve('cy')).is_archived).toBe(true);
   });
 
   it('changes nothing when one ref is unknown', async () => {
@@ -97,22 +97,22 @@ describe('customer archive --status --older-than (the cron form)', () => {
   let services: Services;
   beforeEach(() => {
     cli = new TestCli();
-    services = new Services(cli.db, cli.clock);
+    services = new Services(cli.store, cli.clock);
   });
   afterEach(() => cli.close());
 
-  function addAt(at: Date, name: string, status: CustomerStatus = 'closed_lost') {
+  async function addAt(at: Date, name: string, status: CustomerStatus = 'closed_lost') {
     cli.clock.set(at);
-    const customer = services.customers.add({ name, status });
+    const customer = await services.customers.add({ name, status });
     cli.clock.set(FIXED_NOW);
     return customer;
   }
 
   it('archives customers of that status updated strictly more than the duration ago', async () => {
-    const exactly = addAt(NINETY_DAYS_AGO, 'Exactly 90 days');
-    const older = addAt(new Date(NINETY_DAYS_AGO.getTime() - 1), 'A millisecond older');
-    addAt(new Date(FIXED_NOW.getTime() - 10 * DAY), 'Recent');
-    addAt(new Date(FIXED_NOW.getTime() - 400 * DAY), 'Old lead', 'lead');
+    const exactly = await addAt(NINETY_DAYS_AGO, 'Exactly 90 days');
+    const older = await addAt(new Date(NINETY_DAYS_AGO.getTime() - 1), 'A millisecond older');
+    await addAt(new Date(FIXED_NOW.getTime() - 10 * DAY), 'Recent');
+    await addAt(new Date(FIXED_NOW.getTime() - 400 * DAY), 'Old lead', 'lead');
     const result = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d']);
     expect(result).toEqual({
       status: 'closed_lost',
@@ -122,14 +122,14 @@ describe('customer archive --status --older-than (the cron form)', () => {
       count: 1,
       ids: [older.id],
     });
-    expect(services.customers.resolve(older.id)).toMatchObject({ is_archived: true, updated_at: FIXED_NOW.toISOString() });
-    expect(services.customers.resolve(exactly.id).is_archived).toBe(false);
-    expect(services.customers.resolve('Old lead').is_archived).toBe(false);
+    expect(await services.customers.resolve(older.id)).toMatchObject({ is_archived: true, updated_at: FIXED_NOW.toISOString() });
+    expect((await services.customers.resolve(exactly.id)).is_archived).toBe(false);
+    expect((await services.customers.resolve('Old lead')).is_archived).toBe(false);
   });
 
   it('prints the count on stderr, is idempotent and exits 0 with nothing to do', async () => {
-    addAt(new Date('2025-01-01T00:00:00Z'), 'Lost one');
-    addAt(new Date('2025-02-01T00:00:00Z'), 'Lost two');
+    await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost one');
+    await addAt(new Date('2025-02-01T00:00:00Z'), 'Lost two');
     const first = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '6m']);
     expect(first).toMatchObject({ code: 0, stdout: '', stderr: '✓ archived 2 closed_lost customers not updated since 2026-05-25\n' });
     const before = cli.snapshot();
@@ -144,17 +144,17 @@ describe('customer archive --status --older-than (the cron form)', () => {
   });
 
   it('leaves an already archived customer untouched (its updated_at does not move)', async () => {
-    const customer = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    const customer = await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
     cli.clock.set('2025-03-01T00:00:00Z');
-    services.customers.setArchived([customer.id], true);
+    await services.customers.setArchived([customer.id], true);
     cli.clock.set(FIXED_NOW);
     const result = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d']);
     expect(result.count).toBe(0);
-    expect(services.customers.resolve(customer.id).updated_at).toBe('2025-03-01T00:00:00.000Z');
+    expect((await services.customers.resolve(customer.id)).updated_at).toBe('2025-03-01T00:00:00.000Z');
   });
 
   it('--dry-run lists what would be archived and changes nothing', async () => {
-    const lost = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    const lost = await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
     const before = cli.snapshot();
     const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--dry-run']);
     expect(result.code).toBe(0);
@@ -167,13 +167,13 @@ describe('customer archive --status --older-than (the cron form)', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 
-  it('works through many customers in several short transactions', () => {
-    for (let i = 0; i < 7; i += 1) addAt(new Date('2025-01-01T00:00:00Z'), `Lost ${i}`);
+  it('works through many customers in several short transactions', async () => {
+    for (let i = 0; i < 7; i += 1) await addAt(new Date('2025-01-01T00:00:00Z'), `Lost ${i}`);
     const archive = new ArchiveService(cli.db, cli.clock, { batchSize: 3 });
     const result = archive.archiveStale({ status: 'closed_lost', olderThan: '90d' });
     expect(result.count).toBe(7);
     expect(new Set(result.ids).size).toBe(7);
-    expect(services.customers.list({ archived: 'only' }).total).toBe(7);
+    expect((await services.customers.list({ archived: 'only' })).total).toBe(7);
   });
 
   describe('when another process holds the lock past the busy timeout', () => {
@@ -188,14 +188,14 @@ describe('customer archive --status --older-than (the cron form)', () => {
       };
     }
 
-    it('tries the batch again rather than give up', () => {
-      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    it('tries the batch again rather than give up', async () => {
+      await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
       const result = new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
       expect(result.count).toBe(1);
     });
 
-    it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', () => {
-      addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', async () => {
+      await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
       const archive = new ArchiveService(busyFor(Infinity), cli.clock);
       expect(() => archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).toThrow(
         expect.objectContaining({
@@ -203,7 +203,7 @@ describe('customer archive --status --older-than (the cron form)', () => {
           message: 'the database is busy (another crm process is writing); try again',
         }),
       );
-      expect(services.customers.resolve('Lost').is_archived).toBe(false);
+      expect((await services.customers.resolve('Lost')).is_archived).toBe(false);
     });
   });
 
@@ -212,7 +212,7 @@ describe('customer archive --status --older-than (the cron form)', () => {
     [['--older-than', '0d'], 'error: invalid duration "0d": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
     [['--older-than', '3h'], 'error: invalid duration "3h": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
   ])('refuses a bad duration %j with exit 2 and changes nothing', async (args, message) => {
-    addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
     const before = cli.snapshot();
     const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', ...args]);
     expect(result).toMatchObject({ code: 2, stdout: '', stderr: message });
@@ -234,8 +234,8 @@ describe('customer archive --status --older-than (the cron form)', () => {
   });
 
   it('archived customers drop out of pipeline and followups', async () => {
-    const lost = addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-    services.interactions.log({ customer: lost.id, type: 'call', channel: 'phone', note: 'try again', followUp: 'today' });
+    const lost = await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
+    await services.interactions.log({ customer: lost.id, type: 'call', channel: 'phone', note: 'try again', followUp: 'today' });
     // Logging an interaction does not touch the customer, so it is still stale.
     expect((await cli.json(['pipeline'])).lost).toBe(1);
     expect(await cli.json(['followups'])).toHaveLength(1);
@@ -257,24 +257,24 @@ describe('archive --to FILE', () => {
     mainPath = path.join(dir, 'crm.db');
     archivePath = path.join(dir, 'archive.db');
     cli = new TestCli(mainPath);
-    services = new Services(cli.db, cli.clock);
+    services = new Services(cli.store, cli.clock);
   });
   afterEach(() => {
     cli.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function at<T>(when: Date | string, work: () => T): T {
+  async function at<T>(when: Date | string, work: () => Promise<T>): Promise<T> {
     cli.clock.set(when);
     try {
-      return work();
+      return await work();
     } finally {
       cli.clock.set(FIXED_NOW);
     }
   }
 
-  function log(customer: string, when: string, note: string, followUp?: string) {
-    return at(when, () => services.interactions.log({ customer, type: 'call', channel: 'email', note, followUp }).interaction);
+  async function log(customer: string, when: string, note: string, followUp?: string) {
+    return (await at(when, () => services.interactions.log({ customer, type: 'call', channel: 'email', note, followUp }))).interaction;
   }
 
   /** Raw rows, as SQLite stores them, of one table. */
@@ -292,32 +292,32 @@ describe('archive --to FILE', () => {
   }
 
   /** Two archived customers (one long ago), one active one with an old history. */
-  function seed() {
-    at('2024-01-01T00:00:00Z', () => services.products.add({ name: 'Audit' }));
-    const oldGone = at('2024-01-01T00:00:00Z', () =>
+  async function seed() {
+    await at('2024-01-01T00:00:00Z', () => services.products.add({ name: 'Audit' }));
+    const oldGone = await at('2024-01-01T00:00:00Z', () =>
       services.customers.add({ name: 'Old gone', status: 'closed_lost', product: 'Audit', email: 'old@example.com' }),
     );
-    log(oldGone.id, '2024-02-01T00:00:00Z', 'first contact');
-    log(oldGone.id, '2024-03-01T00:00:00Z', 'lost it');
-    at('2024-04-01T00:00:00Z', () => services.customers.setArchived([oldGone.id], true));
-    const recentGone = at('2026-10-01T00:00:00Z', () => services.customers.add({ name: 'Recently gone', status: 'closed_lost' }));
-    log(recentGone.id, '2026-10-02T00:00:00Z', 'no budget');
-    at('2026-11-01T00:00:00Z', () => services.customers.setArchived([recentGone.id], true));
-    const active = at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Active', status: 'negotiation' }));
-    log(active.id, '2023-02-01T00:00:00Z', 'ancient note');
-    log(active.id, '2023-03-01T00:00:00Z', 'ancient note 2');
-    log(active.id, '2026-11-20T00:00:00Z', 'recent note');
+    await log(oldGone.id, '2024-02-01T00:00:00Z', 'first contact');
+    await log(oldGone.id, '2024-03-01T00:00:00Z', 'lost it');
+    await at('2024-04-01T00:00:00Z', () => services.customers.setArchived([oldGone.id], true));
+    const recentGone = await at('2026-10-01T00:00:00Z', () => services.customers.add({ name: 'Recently gone', status: 'closed_lost' }));
+    await log(recentGone.id, '2026-10-02T00:00:00Z', 'no budget');
+    await at('2026-11-01T00:00:00Z', () => services.customers.setArchived([recentGone.id], true));
+    const active = await at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Active', status: 'negotiation' }));
+    await log(active.id, '2023-02-01T00:00:00Z', 'ancient note');
+    await log(active.id, '2023-03-01T00:00:00Z', 'ancient note 2');
+    await log(active.id, '2026-11-20T00:00:00Z', 'recent note');
     return { oldGone, recentGone, active };
   }
 
   it('moves archived customers older than the duration, with their interactions and product, verbatim', async () => {
-    const { oldGone, recentGone } = seed();
+    const { oldGone, recentGone } = await seed();
     const expectedCustomer = rows(cli.db, 'customers').find((row) => row.id === oldGone.id);
     const expectedInteractions = rows(cli.db, 'customer_interactions').filter((row) => row.customer_id === oldGone.id);
     const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
     expect(result).toEqual({ to: archivePath, dry_run: false, customers: 1, customer_interactions: 2, interactions: 0 });
 
-    expect(services.customers.list({ archived: 'include' }).customers.map((c) => c.name).sort()).toEqual([
+    expect((await services.customers.list({ archived: 'include' })).customers.map((c) => c.name).sort()).toEqual([
       'Active',
       'Recently gone',
     ]);
@@ -327,13 +327,13 @@ describe('archive --to FILE', () => {
       expect(rows(archive, 'customer_interactions')).toEqual(expectedInteractions);
       // The product comes along for the foreign key, inactive: the archive offers nothing.
       expect(rows(archive, 'products')).toMatchObject([{ name: 'Audit', is_active: 0 }]);
-      expect(services.products.resolve('Audit').is_active).toBe(true);
     });
-    expect(services.customers.resolve(recentGone.id).is_archived).toBe(true);
+    expect((await services.products.resolve('Audit')).is_active).toBe(true);
+    expect((await services.customers.resolve(recentGone.id)).is_archived).toBe(true);
   });
 
   it("moves a customer's external ids with it, and leaves those of customers that stay", async () => {
-    const { oldGone, active } = seed();
+    const { oldGone, active } = await seed();
     const link = cli.db.sqlite.prepare('INSERT INTO customer_external_ids (source, external_id, customer_id, created_at) VALUES (?, ?, ?, ?)');
     link.run('hubspot', '1', oldGone.id, '2024-01-02T00:00:00.000Z');
     link.run('linkedin', 'https://www.linkedin.com/in/old', oldGone.id, '2024-01-03T00:00:00.000Z');
@@ -346,7 +346,7 @@ describe('archive --to FILE', () => {
   });
 
   it('leaves an archive file that the CLI reads with --db: customer list --archived shows the moved rows', async () => {
-    const { oldGone } = seed();
+    const { oldGone } = await seed();
     await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
     const onArchive = new TestCli(archivePath);
     try {
@@ -360,17 +360,17 @@ describe('archive --to FILE', () => {
   });
 
   it('--older-than on the move is strict too: a customer archived exactly that long ago stays', async () => {
-    const exactly = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Exactly a year' }));
-    const older = at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Older' }));
-    at('2025-11-25T10:00:00Z', () => services.customers.setArchived([exactly.id], true));
-    at('2025-11-25T09:59:59.999Z', () => services.customers.setArchived([older.id], true));
+    const exactly = await at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Exactly a year' }));
+    const older = await at('2025-01-01T00:00:00Z', () => services.customers.add({ name: 'Older' }));
+    await at('2025-11-25T10:00:00Z', () => services.customers.setArchived([exactly.id], true));
+    await at('2025-11-25T09:59:59.999Z', () => services.customers.setArchived([older.id], true));
     const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
     expect(result.customers).toBe(1);
-    expect(services.customers.list({ archived: 'only' }).customers.map((c) => c.name)).toEqual(['Exactly a year']);
+    expect((await services.customers.list({ archived: 'only' })).customers.map((c) => c.name)).toEqual(['Exactly a year']);
   });
 
   it('creates the archive with the same schema, triggers and migrations as the main file', async () => {
-    seed();
+    await seed();
     await cli.run(['archive', '--to', archivePath]);
     const schemaOf = (db: CrmDatabase) =>
       db.sqlite.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all();
@@ -382,7 +382,7 @@ describe('archive --to FILE', () => {
   });
 
   it('without --older-than moves every archived customer; a second run moves nothing and changes nothing', async () => {
-    seed();
+    await seed();
     const first = await cli.run(['archive', '--to', archivePath]);
     expect(first).toMatchObject({
       code: 0,
@@ -399,10 +399,10 @@ describe('archive --to FILE', () => {
   });
 
   it('--interactions-older-than moves old interactions alone, with a copy of their customer row', async () => {
-    const { active } = seed();
+    const { active } = await seed();
     const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y', '--interactions-older-than', '2y']);
     expect(result).toMatchObject({ customers: 1, customer_interactions: 2, interactions: 2 });
-    expect(services.interactions.list(active.id).interactions.map((i) => i.note)).toEqual(['recent note']);
+    expect((await services.interactions.list(active.id)).interactions.map((i) => i.note)).toEqual(['recent note']);
     withArchive((archive) => {
       const notes = rows(archive, 'customer_interactions')
         .filter((row) => row.customer_id === active.id)
@@ -413,13 +413,13 @@ describe('archive --to FILE', () => {
         rows(cli.db, 'customers').find((row) => row.id === active.id),
       );
     });
-    expect(services.customers.resolve(active.id).is_archived).toBe(false);
+    expect((await services.customers.resolve(active.id)).is_archived).toBe(false);
   });
 
   it('keeps an old interaction that holds a pending follow-up, so followups do not change', async () => {
-    const quiet = at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Quiet' }));
-    log(quiet.id, '2023-01-02T00:00:00Z', 'old, settled', '2023-02-01');
-    log(quiet.id, '2023-03-01T00:00:00Z', 'still owed a call', '2023-04-01');
+    const quiet = await at('2023-01-01T00:00:00Z', () => services.customers.add({ name: 'Quiet' }));
+    await log(quiet.id, '2023-01-02T00:00:00Z', 'old, settled', '2023-02-01');
+    await log(quiet.id, '2023-03-01T00:00:00Z', 'still owed a call', '2023-04-01');
     const followupsBefore = await cli.json(['followups']);
     expect(followupsBefore.map((f: { note: string }) => f.note)).toEqual(['still owed a call']);
     const result = await cli.json(['archive', '--to', archivePath, '--interactions-older-than', '1y']);
@@ -428,7 +428,7 @@ describe('archive --to FILE', () => {
   });
 
   it('--dry-run counts and creates no file', async () => {
-    seed();
+    await seed();
     const before = cli.snapshot();
     const result = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2y', '--dry-run']);
     expect(result).toMatchObject({
@@ -443,9 +443,9 @@ describe('archive --to FILE', () => {
   it('moves in several batches', async () => {
     const archiveService = new ArchiveService(cli.db, cli.clock, { batchSize: 2 });
     for (let i = 0; i < 5; i += 1) {
-      const customer = services.customers.add({ name: `Gone ${i}` });
-      log(customer.id, '2026-01-01T00:00:00Z', `note ${i}`);
-      services.customers.setArchived([customer.id], true);
+      const customer = await services.customers.add({ name: `Gone ${i}` });
+      await log(customer.id, '2026-01-01T00:00:00Z', `note ${i}`);
+      await services.customers.setArchived([customer.id], true);
     }
     const result = archiveService.moveToArchive({ to: archivePath });
     expect(result).toMatchObject({ customers: 5, customer_interactions: 5 });
@@ -454,7 +454,7 @@ describe('archive --to FILE', () => {
   });
 
   it('a failure between the archive commit and the delete leaves duplicates that the next run resolves', async () => {
-    seed();
+    await seed();
     const mainBefore = cli.snapshot();
     const failing = new ArchiveService(cli.db, cli.clock, { batchSize: 1 });
     expect(() =>
@@ -475,14 +475,14 @@ describe('archive --to FILE', () => {
       expect(rows(archive, 'customers').map((row) => row.name).sort()).toEqual(['Old gone', 'Recently gone']);
       expect(rows(archive, 'customer_interactions')).toHaveLength(3);
     });
-    expect(services.customers.list({ archived: 'only' }).total).toBe(0);
+    expect((await services.customers.list({ archived: 'only' })).total).toBe(0);
   });
 
   it('updates an older copy of a customer already in the archive', async () => {
-    const { active } = seed();
+    const { active } = await seed();
     await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2y', '--older-than', '10y']);
-    at('2026-11-24T00:00:00Z', () => services.customers.edit(active.id, { email: 'new@example.com' }));
-    at('2026-11-24T01:00:00Z', () => services.customers.setArchived([active.id], true));
+    await at('2026-11-24T00:00:00Z', () => services.customers.edit(active.id, { email: 'new@example.com' }));
+    await at('2026-11-24T01:00:00Z', () => services.customers.setArchived([active.id], true));
     await cli.run(['archive', '--to', archivePath]);
     withArchive((archive) => {
       expect(rows(archive, 'customers').find((row) => row.id === active.id)).toMatchObject({
@@ -495,11 +495,11 @@ describe('archive --to FILE', () => {
   });
 
   it('keeps two products of one name apart in the archive, the later copy named with its short id', async () => {
-    const { recentGone } = seed();
+    const { recentGone } = await seed();
     await cli.run(['archive', '--to', archivePath, '--older-than', '1y']);
-    services.products.delete('Audit');
-    const successor = services.products.add({ name: 'audit' });
-    at('2026-11-01T00:00:00Z', () => services.customers.edit(recentGone.id, { product: successor.id }));
+    await services.products.delete('Audit');
+    const successor = await services.products.add({ name: 'audit' });
+    await at('2026-11-01T00:00:00Z', () => services.customers.edit(recentGone.id, { product: successor.id }));
     const result = await cli.json(['archive', '--to', archivePath]);
     expect(result.customers).toBe(1);
     withArchive((archive) => {
@@ -509,7 +509,7 @@ describe('archive --to FILE', () => {
   });
 
   it('refuses the main file itself as the archive (exit 2)', async () => {
-    seed();
+    await seed();
     const before = cli.snapshot();
     const result = await cli.run(['archive', '--to', mainPath]);
     expect(result).toMatchObject({
@@ -520,7 +520,7 @@ describe('archive --to FILE', () => {
   });
 
   it('refuses a file that is not a database, and changes nothing', async () => {
-    seed();
+    await seed();
     fs.writeFileSync(archivePath, 'these are my notes, not a database'.repeat(200));
     const before = cli.snapshot();
     const result = await cli.run(['archive', '--to', archivePath]);
@@ -532,7 +532,7 @@ describe('archive --to FILE', () => {
   });
 
   it('refuses a folder as the archive with a one-line message', async () => {
-    seed();
+    await seed();
     const before = cli.snapshot();
     const result = await cli.run(['archive', '--to', dir]);
     expect(result).toMatchObject({ code: 1, stderr: `error: cannot open the archive ${dir}: unable to open database file\n` });
@@ -547,7 +547,7 @@ describe('archive --to FILE', () => {
   });
 
   it('says in one line why the archive file cannot be created, and changes nothing', async () => {
-    seed();
+    await seed();
     const before = cli.snapshot();
     const cases: Array<[string, string]> = [
       ['/proc/crm-archive.db', 'error: cannot create archive file /proc/crm-archive.db: no such file or directory\n'],

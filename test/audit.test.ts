@@ -334,14 +334,14 @@ describe('summary mode for bulk writers', () => {
     expect(cli.snapshot()).toEqual(before);
   });
 
-  it('goes back to one entry per row after the batch', () => {
+  it('goes back to one entry per row after the batch', async () => {
     writeWithAuditSummary(
       cli.db,
       () => cli.db.sqlite.exec(`INSERT INTO customers (name) VALUES ('batch')`),
       () => ({ table_name: 'customers', action: 'import', details: { inserted: 1 } }),
     );
-    const services = new Services(cli.db, cli.clock);
-    services.customers.add({ name: 'Single' });
+    const services = new Services(cli.store, cli.clock);
+    await services.customers.add({ name: 'Single' });
     expect(auditRows().map((row) => row.action)).toEqual(['import', 'insert']);
   });
 });

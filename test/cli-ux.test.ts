@@ -29,8 +29,8 @@ describe('prompts with colour turned off', () => {
       cwd: process.cwd(),
       clock: cli.clock,
       prompter: inquirerPrompter(stdin, stderr),
-      openDatabase: () => cli.db,
-      database: cli.db,
+      openStore: async () => cli.store,
+      store: cli.store,
       waitForInterrupt: () => new Promise(() => {}),
     };
     await cli.run(['customer', 'add', 'Ada Lovelace']);

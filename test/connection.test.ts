@@ -147,16 +147,17 @@ describe('where the file is', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  it('refuses a PostgreSQL URL until team mode reaches the CLI, instead of making a folder named "postgres:"', async () => {
+  it('takes a PostgreSQL URL for a server, never a file: no folder named "postgres:", one line without the password', async () => {
+    // Nothing listens on port 1, so the connection is refused at once, with no network needed.
     for (const [flags, env] of [
-      [['--db', 'postgres://alice@crm.example.com/agency'], {}],
-      [[], { CRM_DB: 'postgresql://alice:secret@crm.example.com/agency' }],
+      [['--db', 'postgres://alice@127.0.0.1:1/agency'], {}],
+      [[], { CRM_DB: 'postgresql://alice:secret@127.0.0.1:1/agency' }],
     ] as Array<[string[], Record<string, string>]>) {
       for (const argv of [['customer', 'add', 'Ada'], ['customer', 'list']]) {
         const result = await runCli([...flags, ...argv], { env, cwd: dir });
-        expect(result.code).toBe(2);
+        expect(result.code).toBe(1);
         expect(result.stdout).toBe('');
-        expect(result.stderr).toMatch(/^error: team mode is not in this version of the CLI yet: .*\n$/);
+        expect(result.stderr).toMatch(/^error: cannot connect to postgres:\/\/alice@127\.0\.0\.1:1\/agency: [^\n]+\n$/);
         expect(result.stderr).not.toContain('secret');
       }
     }

@@ -197,6 +197,13 @@ export class TestCli {
   }
 }
 
+/** Every row of an async iterable, in order (Node 20 has no Array.fromAsync). */
+export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const row of rows) all.push(row);
+  return all;
+}
+
 export function tempDir(prefix = 'crm-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -8,16 +8,16 @@ let services: Services;
 let ada: Customer;
 
 /** Writes as the CLI makes them (actor and clock set), without needing the customer commands. */
-beforeEach(() => {
+beforeEach(async () => {
   cli = new TestCli();
-  cli.db.identifyWriter({ actor: 'alice', clock: cli.clock });
-  services = new Services(cli.db, cli.clock);
-  ada = services.customers.add({ name: 'Ada Lovelace', email: 'ada@example.com' });
+  cli.store.identifyWriter({ actor: 'alice', clock: cli.clock });
+  services = new Services(cli.store, cli.clock);
+  ada = await services.customers.add({ name: 'Ada Lovelace', email: 'ada@example.com' });
   cli.clock.advance(60_000);
-  services.customers.move('ada lovelace', 'qualified');
+  await services.customers.move('ada lovelace', 'qualified');
   cli.clock.advance(60_000);
-  services.interactions.log({ customer: 'ada lovelace', channel: 'phone', type: 'Intro call', note: 'Wants a quote\nsoon' });
-  services.customers.add({ name: 'Someone else' });
+  await services.interactions.log({ customer: 'ada lovelace', channel: 'phone', type: 'Intro call', note: 'Wants a quote\nsoon' });
+  await services.customers.add({ name: 'Someone else' });
 });
 afterEach(() => cli.close());
 
@@ -26,7 +26,7 @@ describe('crm history', () => {
     const result = await cli.run(['history', 'ADA LOVELACE']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    const interactionId = services.interactions.list(ada.id).interactions[0]!.id;
+    const interactionId = (await services.interactions.list(ada.id)).interactions[0]!.id;
     expect(result.stdout).toBe(
       [
         `2026-11-25T10:00:00.000Z  insert  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  by alice`,
@@ -78,7 +78,7 @@ describe('crm history', () => {
 
   it('still tells the story of a deleted customer, with the interactions deleted along with it', async () => {
     cli.clock.advance(60_000);
-    services.customers.delete(ada.id);
+    await services.customers.delete(ada.id);
     for (const ref of [ada.id, ada.id.slice(0, 6), 'Ada Lovelace']) {
       const result = await cli.run(['history', ref, '--json']);
       expect(result.code).toBe(0);
@@ -96,7 +96,7 @@ describe('crm history', () => {
 
   it('finds a renamed customer by a former name without calling it deleted', async () => {
     cli.clock.advance(60_000);
-    services.customers.edit(ada.id, { name: 'Ada King' });
+    await services.customers.edit(ada.id, { name: 'Ada King' });
     const result = await cli.run(['history', 'Ada Lovelace', '--json']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');

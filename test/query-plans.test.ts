@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
-import { AuditRepository } from '../src/repositories/sqlite/audit.js';
+import type { ArchivedScope, CustomerSort } from '../src/repositories/ports.js';
+import { SqliteAuditRepository } from '../src/repositories/sqlite/audit.js';
 import {
   CUSTOMER_SEARCH,
   CUSTOMER_WITH_PRODUCT,
@@ -12,8 +13,6 @@ import {
   followUpsSql,
   INTERACTIONS_OF_CUSTOMER,
   pipelineSql,
-  type ArchivedScope,
-  type CustomerSort,
 } from '../src/repositories/sqlite/queries.js';
 
 /**
@@ -163,7 +162,7 @@ describe('query plans', () => {
   });
 
   it("reads a customer's history through audit_log_customer_idx", () => {
-    const query = new AuditRepository(db.orm).forCustomersQuery(['c1', 'c2']).toSQL();
+    const query = new SqliteAuditRepository(db.orm).forCustomersQuery(['c1', 'c2']).toSQL();
     const lines = plan(query.sql, query.params);
     expect(fullScans(lines), lines.join('\n')).toEqual([]);
     expect(lines.join('\n')).toContain('USING INDEX audit_log_customer_idx');

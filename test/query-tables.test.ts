@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { foldCase, openDatabase } from '../src/db/connection.js';
 import { Services } from '../src/services/index.js';
-import { FIXED_NOW, tempDir, TestCli } from './helpers.js';
+import { collect, FIXED_NOW, sqliteStoreOf, tempDir, TestCli } from './helpers.js';
 
 /**
  * customer_activity and customer_name_folds (drizzle/0009_query_indexes.sql): kept right by
@@ -13,7 +13,7 @@ let cli: TestCli;
 let services: Services;
 beforeEach(() => {
   cli = new TestCli();
-  services = new Services(cli.db, cli.clock);
+  services = new Services(cli.store, cli.clock);
 });
 afterEach(() => cli.close());
 
@@ -67,7 +67,7 @@ describe('customer_activity', () => {
     expect(activity()[0]).toMatchObject({ last_interaction_id: 'i2', follow_up_date: null });
   });
 
-  it("moves with a customer's new id and goes with a deleted customer, foreign keys on or off", () => {
+  it("moves with a customer's new id and goes with a deleted customer, foreign keys on or off", async () => {
     sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES
       ('i1', 'c1', 'Call', 'phone', 'one', '2026-12-01T09:00:00.000Z'), ('i2', 'c2', 'Call', 'phone', 'two', NULL)`);
     sql(`UPDATE customers SET id = 'c9' WHERE id = 'c1'`);
@@ -77,16 +77,16 @@ describe('customer_activity', () => {
     sql(`DELETE FROM customers WHERE id = 'c2'`);
     cli.db.sqlite.pragma('foreign_keys = ON');
     expect(activity().map((row) => [row.customer_id, row.last_interaction_id])).toEqual([['c8', 'i1']]);
-    services.customers.delete('c8');
+    await services.customers.delete('c8');
     expect(activity()).toEqual([]);
   });
 
   it('is what followups report: the latest interaction of each customer, not an earlier one', async () => {
     cli.clock.set('2026-11-20T10:00:00.000Z');
-    services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'settled', followUp: '2026-11-22' });
+    await services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'settled', followUp: '2026-11-22' });
     cli.clock.set('2026-11-21T10:00:00.000Z');
-    services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'pending', followUp: '2026-11-24' });
-    services.interactions.log({ customer: 'c2', type: 'Call', channel: 'phone', note: 'none' });
+    await services.interactions.log({ customer: 'c1', type: 'Call', channel: 'phone', note: 'pending', followUp: '2026-11-24' });
+    await services.interactions.log({ customer: 'c2', type: 'Call', channel: 'phone', note: 'none' });
     cli.clock.set(FIXED_NOW);
     const rows = await cli.json(['followups']);
     expect(rows.map((row: { note: string; overdue: boolean }) => [row.note, row.overdue])).toEqual([['pending', true]]);
@@ -163,11 +163,11 @@ describe('customer_counts', () => {
   });
 
   it('stays right through crm itself, and is what pipeline and the list total report', async () => {
-    const fay = services.customers.add({ name: 'Fay', status: 'proposal', product: 'Audit', owner: 'GRACE' });
-    services.customers.edit(fay.id, { owner: 'grace', product: 'Payroll' });
-    services.customers.move(fay.id, 'closed_won');
-    services.customers.setArchived(['c1', 'c3'], true);
-    services.customers.delete('c4');
+    const fay = await services.customers.add({ name: 'Fay', status: 'proposal', product: 'Audit', owner: 'GRACE' });
+    await services.customers.edit(fay.id, { owner: 'grace', product: 'Payroll' });
+    await services.customers.move(fay.id, 'closed_won');
+    await services.customers.setArchived(['c1', 'c3'], true);
+    await services.customers.delete('c4');
     expectCountsRight();
     const pipeline = await cli.json(['pipeline', '--owner', 'grace']);
     const byStatus = Object.fromEntries(pipeline.stages.map((stage: { status: string; count: number }) => [stage.status, stage.count]));
@@ -199,24 +199,24 @@ describe('customer_counts', () => {
 
 describe('customer_name_folds', () => {
   it('holds the Unicode fold of every name crm writes, and a name written elsewhere is found before crm folds it', async () => {
-    const ada = services.customers.add({ name: 'ZOË Straße' });
+    const ada = await services.customers.add({ name: 'ZOË Straße' });
     expect(folds()).toEqual([{ customer_id: ada.id, name_fold: foldCase('ZOË Straße') }]);
-    expect(services.customers.resolve('zoë strasse').id).toBe(ada.id);
+    expect((await services.customers.resolve('zoë strasse')).id).toBe(ada.id);
 
     // A rename from the plain shell: no fold until crm writes again, found by its new name meanwhile.
     sql(`UPDATE customers SET name = 'Ørjan Åberg' WHERE id = '${ada.id}'`);
     expect(folds()).toEqual([{ customer_id: ada.id, name_fold: null }]);
-    expect(services.customers.resolve('ØRJAN åberg').id).toBe(ada.id);
-    expect(() => services.customers.resolve('zoë strasse')).toThrow(/no customer matches/);
+    expect((await services.customers.resolve('ØRJAN åberg')).id).toBe(ada.id);
+    await expect(services.customers.resolve('zoë strasse')).rejects.toThrow(/no customer matches/);
     expect((await check()).customer_name_folds).toEqual({ ok: true, detail: "matches the names; 1 name(s) not folded yet (crm's next write folds them)" });
 
-    services.customers.add({ name: 'Someone Else' });
+    await services.customers.add({ name: 'Someone Else' });
     expect(folds().find((row) => row.customer_id === ada.id)!.name_fold).toBe(foldCase('Ørjan Åberg'));
     expect((await check()).customer_name_folds).toEqual({ ok: true, detail: 'matches the names' });
   });
 
   it('db check reports a fold that is wrong or missing', async () => {
-    const ada = services.customers.add({ name: 'Ada' });
+    const ada = await services.customers.add({ name: 'Ada' });
     sql(`UPDATE customer_name_folds SET name_fold = 'bob' WHERE customer_id = '${ada.id}'`);
     const result = await cli.run(['db', 'check']);
     expect(result.code).toBe(1);
@@ -231,7 +231,7 @@ describe('customer_name_folds', () => {
       const imported = await cli.run(['import', 'customers', csv]);
       expect(imported.code, imported.stderr).toBe(0);
       expect(folds().map((row) => row.name_fold).sort()).toEqual(['søren kierkegaard', 'élodie dubois']);
-      expect(services.customers.resolve('ÉLODIE DUBOIS').email).toBe('elodie@example.com');
+      expect((await services.customers.resolve('ÉLODIE DUBOIS')).email).toBe('elodie@example.com');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -239,18 +239,18 @@ describe('customer_name_folds', () => {
 });
 
 describe('refs by id prefix', () => {
-  it('find an id by a prefix in either case, and take % and _ literally', () => {
+  it('find an id by a prefix in either case, and take % and _ literally', async () => {
     sql(`INSERT INTO customers (id, name) VALUES ('abcd1234-0000-4000-8000-000000000001', 'Ada'), ('ABCE1234-0000-4000-8000-000000000002', 'Bob'), ('ab%d0000', 'Cy')`);
-    expect(services.customers.resolve('ABCD12').name).toBe('Ada');
-    expect(services.customers.resolve('abce12').name).toBe('Bob');
-    expect(services.customers.resolve('ab%d').name).toBe('Cy');
-    expect(() => services.customers.resolve('ab_d')).toThrow(/no customer matches/);
+    expect((await services.customers.resolve('ABCD12')).name).toBe('Ada');
+    expect((await services.customers.resolve('abce12')).name).toBe('Bob');
+    expect((await services.customers.resolve('ab%d')).name).toBe('Cy');
+    await expect(services.customers.resolve('ab_d')).rejects.toThrow(/no customer matches/);
   });
 });
 
 describe('customer search pages', () => {
-  beforeEach(() => {
-    for (const name of ['Smith A', 'Smith B', 'Smith C', 'Smithson', 'Jones']) services.customers.add({ name });
+  beforeEach(async () => {
+    for (const name of ['Smith A', 'Smith B', 'Smith C', 'Smithson', 'Jones']) await services.customers.add({ name });
   });
 
   it('shows a page at a time in name order, with a footer saying more match', async () => {
@@ -266,7 +266,7 @@ describe('customer search pages', () => {
   });
 
   it('shows 20 by default', async () => {
-    for (let n = 0; n < 20; n++) services.customers.add({ name: `Smith ${String(n).padStart(2, '0')}` });
+    for (let n = 0; n < 20; n++) await services.customers.add({ name: `Smith ${String(n).padStart(2, '0')}` });
     const result = await cli.run(['customer', 'search', 'smith']);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(21);
     expect(result.stderr).toBe('showing 1–20; more match: --page 2 for the next, --all for everything\n');
@@ -295,14 +295,14 @@ describe('followups output', () => {
 });
 
 describe('followups read lazily', () => {
-  it('leaves no statement open when the result is dropped unread, so the next query runs', () => {
+  it('leaves no statement open when the result is dropped unread, so the next query runs', async () => {
     sql(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada')`);
     sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
       ('i1', 'c1', 'Call', 'phone', 'one', '2026-11-24T09:00:00.000Z', '2026-11-01T00:00:00.000Z')`);
     const unread = services.reports.followups({});
-    unread.return?.(undefined);
-    expect(services.customers.list({}).total).toBe(1);
-    expect([...services.reports.followups({})].map((row) => row.customer_name)).toEqual(['Ada']);
+    await unread.return?.(undefined);
+    expect((await services.customers.list({})).total).toBe(1);
+    expect((await collect(services.reports.followups({}))).map((row) => row.customer_name)).toEqual(['Ada']);
   });
 });
 
@@ -313,10 +313,11 @@ describe('archive --to', () => {
       const mainPath = path.join(dir, 'crm.db');
       const archivePath = path.join(dir, 'archive.db');
       const main = new TestCli(mainPath);
-      const mainServices = new Services(main.db, main.clock);
-      const moving = ['Ada', 'Bob'].map((name) => mainServices.customers.add({ name, status: 'closed_lost', owner: 'Grace' }));
-      mainServices.customers.add({ name: 'Cy', status: 'closed_lost', owner: 'Grace' });
-      mainServices.customers.setArchived(moving.map((customer) => customer.id), true);
+      const mainServices = new Services(main.store, main.clock);
+      const moving = [];
+      for (const name of ['Ada', 'Bob']) moving.push(await mainServices.customers.add({ name, status: 'closed_lost', owner: 'Grace' }));
+      await mainServices.customers.add({ name: 'Cy', status: 'closed_lost', owner: 'Grace' });
+      await mainServices.customers.setArchived(moving.map((customer) => customer.id), true);
       const moved = await main.run(['archive', '--to', archivePath, '--json']);
       expect(moved.code, moved.stderr).toBe(0);
       const countsOf = (db: { sqlite: import('better-sqlite3').Database }) =>
@@ -325,7 +326,7 @@ describe('archive --to', () => {
       const archive = openDatabase(archivePath);
       expect(countsOf(archive)).toEqual([{ is_archived: 1, status: 'closed_lost', owner: 'Grace', n: 2 }]);
       for (const db of [main.db, archive]) {
-        expect(new Services(db, main.clock).database.check().checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
+        expect(new Services(sqliteStoreOf(db), main.clock).database.check().checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
       }
       archive.close();
       main.close();
@@ -340,17 +341,17 @@ describe('archive --to', () => {
       const mainPath = path.join(dir, 'crm.db');
       const archivePath = path.join(dir, 'archive.db');
       const main = new TestCli(mainPath);
-      const mainServices = new Services(main.db, main.clock);
-      const ada = mainServices.customers.add({ name: 'Ada' });
+      const mainServices = new Services(main.store, main.clock);
+      const ada = await mainServices.customers.add({ name: 'Ada' });
       main.clock.set('2024-01-01T00:00:00.000Z');
-      mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'old' });
+      await mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'old' });
       main.clock.set(FIXED_NOW);
-      mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'new', followUp: '2026-12-01' });
+      await mainServices.interactions.log({ customer: ada.id, type: 'Call', channel: 'phone', note: 'new', followUp: '2026-12-01' });
       const moved = await main.run(['archive', '--to', archivePath, '--interactions-older-than', '1y', '--json']);
       expect(moved.code, moved.stderr).toBe(0);
       for (const file of [mainPath, archivePath]) {
         const db = file === mainPath ? main.db : openDatabase(file);
-        const result = new Services(db, main.clock).database.check();
+        const result = new Services(sqliteStoreOf(db), main.clock).database.check();
         expect(result.checks.filter((c) => c.name === 'customer_activity' || c.name === 'customer_name_folds').every((c) => c.ok)).toBe(true);
         if (db !== main.db) db.close();
       }

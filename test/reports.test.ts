@@ -7,7 +7,7 @@ let cli: TestCli;
 let services: Services;
 beforeEach(() => {
   cli = new TestCli();
-  services = new Services(cli.db, cli.clock);
+  services = new Services(cli.store, cli.clock);
 });
 afterEach(() => cli.close());
 
@@ -18,36 +18,36 @@ function addCustomer(name: string, fields: { status?: CustomerStatus; owner?: st
 }
 
 /** Logs an interaction `daysAgo` before the fixed now, then puts the clock back. */
-function logAt(daysAgo: number, customer: string, note: string, followUp?: string) {
+async function logAt(daysAgo: number, customer: string, note: string, followUp?: string) {
   cli.clock.set(new Date(FIXED_NOW.getTime() - daysAgo * DAY));
-  const result = services.interactions.log({ customer, type: 'call', channel: 'phone', note, followUp });
+  const result = await services.interactions.log({ customer, type: 'call', channel: 'phone', note, followUp });
   cli.clock.set(FIXED_NOW);
   return result.interaction;
 }
 
 describe('followups', () => {
   // Fixed now: Wednesday 2026-11-25 10:00 UTC (TZ=UTC in the test config).
-  beforeEach(() => {
-    addCustomer('Ada', { owner: 'alice', phone: '+44 20 1234', email: 'ada@example.com' });
-    addCustomer('Bob', { owner: 'bob', email: 'bob@example.com' });
-    addCustomer('Cy', { owner: 'Alice' });
-    addCustomer('Dee');
-    addCustomer('Eve');
-    addCustomer('Fay');
-    addCustomer('Gus');
-    logAt(10, 'Ada', 'Send the quote', '2026-11-20');
-    logAt(0, 'Bob', 'Call back about the audit', 'today');
-    logAt(0, 'Cy', 'Check the contract\nsigned by legal?', '+3d');
-    logAt(0, 'Dee', 'Quarterly review', '+2w');
+  beforeEach(async () => {
+    await addCustomer('Ada', { owner: 'alice', phone: '+44 20 1234', email: 'ada@example.com' });
+    await addCustomer('Bob', { owner: 'bob', email: 'bob@example.com' });
+    await addCustomer('Cy', { owner: 'Alice' });
+    await addCustomer('Dee');
+    await addCustomer('Eve');
+    await addCustomer('Fay');
+    await addCustomer('Gus');
+    await logAt(10, 'Ada', 'Send the quote', '2026-11-20');
+    await logAt(0, 'Bob', 'Call back about the audit', 'today');
+    await logAt(0, 'Cy', 'Check the contract\nsigned by legal?', '+3d');
+    await logAt(0, 'Dee', 'Quarterly review', '+2w');
     // Settled: a newer interaction was logged after the one that set the follow-up.
-    logAt(5, 'Eve', 'Ping in a day', 'tomorrow');
-    logAt(2, 'Eve', 'Spoke, all done');
+    await logAt(5, 'Eve', 'Ping in a day', 'tomorrow');
+    await logAt(2, 'Eve', 'Spoke, all done');
     // Only the latest interaction's follow-up counts.
-    logAt(6, 'Fay', 'First ask', '2026-11-21');
-    logAt(3, 'Fay', 'Rescheduled', '2026-12-01');
+    await logAt(6, 'Fay', 'First ask', '2026-11-21');
+    await logAt(3, 'Fay', 'Rescheduled', '2026-12-01');
     // Archived customers are left out of reports.
-    logAt(0, 'Gus', 'Archived, do not show', 'today');
-    services.customers.setArchived(['Gus'], true);
+    await logAt(0, 'Gus', 'Archived, do not show', 'today');
+    await services.customers.setArchived(['Gus'], true);
   });
 
   const names = (rows: Array<{ customer_name: string }>) => rows.map((row) => row.customer_name);
@@ -98,12 +98,12 @@ describe('followups', () => {
   });
 
   it('a follow-up stops being pending once a newer interaction is logged', async () => {
-    logAt(0, 'Ada', 'Quote sent');
+    await logAt(0, 'Ada', 'Quote sent');
     expect(names(await cli.json(['followups', '--overdue']))).toEqual([]);
   });
 
   it('a restored customer shows up again', async () => {
-    services.customers.setArchived(['Gus'], false);
+    await services.customers.setArchived(['Gus'], false);
     expect(names(await cli.json(['followups', '--today']))).toEqual(['Ada', 'Bob', 'Gus']);
   });
 
@@ -152,9 +152,9 @@ describe('followups', () => {
 
 describe('pipeline', () => {
   let auditId: string;
-  beforeEach(() => {
-    auditId = services.products.add({ name: 'Audit' }).id;
-    services.products.add({ name: 'Coaching' });
+  beforeEach(async () => {
+    auditId = (await services.products.add({ name: 'Audit' })).id;
+    await services.products.add({ name: 'Coaching' });
     const people: Array<[string, CustomerStatus, string, string]> = [
       ['L1', 'lead', 'alice', 'Audit'],
       ['L2', 'lead', 'alice', 'Audit'],
@@ -168,10 +168,10 @@ describe('pipeline', () => {
       ['W3', 'closed_won', 'alice', 'Coaching'],
       ['X1', 'closed_lost', 'bob', 'Audit'],
     ];
-    for (const [name, status, owner, product] of people) addCustomer(name, { status, owner, product });
-    addCustomer('Archived lead', { status: 'lead', owner: 'alice', product: 'Audit' });
-    addCustomer('Archived loss', { status: 'closed_lost', owner: 'alice', product: 'Audit' });
-    services.customers.setArchived(['Archived lead', 'Archived loss'], true);
+    for (const [name, status, owner, product] of people) await addCustomer(name, { status, owner, product });
+    await addCustomer('Archived lead', { status: 'lead', owner: 'alice', product: 'Audit' });
+    await addCustomer('Archived loss', { status: 'closed_lost', owner: 'alice', product: 'Audit' });
+    await services.customers.setArchived(['Archived lead', 'Archived loss'], true);
   });
 
   const counts = (report: { stages: Array<{ status: string; count: number }> }) =>

@@ -43,6 +43,8 @@ const DATABASE = ['drizzle-orm', 'better-sqlite3'];
 const PROMPTS = ['@inquirer/prompts'];
 const CSV_IMPORT = ['csv-parse', 'cli-progress'];
 const VALIDATION = ['zod'];
+/** The PostgreSQL driver: only a postgres:// database loads it. */
+const POSTGRES = ['pg', 'pg-copy-streams'];
 
 describe('what a command loads', () => {
   it.each([['--version'], ['--help'], ['customer', '--help'], ['help', 'import']].map((args) => [args.join(' '), args]))(
@@ -55,11 +57,11 @@ describe('what a command loads', () => {
   );
 
   it.each([['product', 'list'], ['customer', 'list', '--status', 'lead'], ['pipeline']].map((args) => [args.join(' '), args]))(
-    'crm %s loads the database layer, but no prompts or CSV import',
+    'crm %s loads the database layer, but no prompts, CSV import or PostgreSQL driver',
     (_command, args) => {
       const loaded = packagesLoaded(unbundled, args);
       expect(loaded).toEqual(expect.arrayContaining(DATABASE));
-      for (const name of [...PROMPTS, ...CSV_IMPORT]) expect(loaded).not.toContain(name);
+      for (const name of [...PROMPTS, ...CSV_IMPORT, ...POSTGRES]) expect(loaded).not.toContain(name);
     },
   );
 
@@ -73,6 +75,9 @@ describe('what a command loads', () => {
     // The bundle holds the JavaScript packages; the SQLite driver, a native addon, stays a package.
     const loaded = packagesLoaded(CRM_BIN, ['--version']);
     expect(loaded).not.toContain('better-sqlite3');
-    expect(packagesLoaded(CRM_BIN, ['product', 'list'])).toContain('better-sqlite3');
+    const onSqlite = packagesLoaded(CRM_BIN, ['product', 'list']);
+    expect(onSqlite).toContain('better-sqlite3');
+    // The PostgreSQL store is a chunk of its own, loaded only for a postgres:// database.
+    for (const name of POSTGRES) expect(onSqlite).not.toContain(name);
   });
 });

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { foldCase, openDatabase, type CrmDatabase } from '../../src/db/connection.js';
 import { projectRoot } from '../../src/project-root.js';
+import { SqliteStore } from '../../src/repositories/sqlite/store.js';
 import { Services } from '../../src/services/index.js';
 import { systemClock } from '../../src/domain/types.js';
 
@@ -85,7 +86,7 @@ const INTERACTIONS_SQL = `INSERT INTO customer_interactions (customer_id, type, 
  * derived tables filled the way migrations 0009 and 0010 fill them: row by row through every trigger
  * and index a 1M build took over an hour on a busy 2-core machine.
  */
-function build(file: string, customers: number): void {
+async function build(file: string, customers: number): Promise<void> {
   const started = performance.now();
   const partial = `${file}.partial`;
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${partial}${suffix}`, { force: true });
@@ -122,11 +123,11 @@ function build(file: string, customers: number): void {
 
   // The subject of `show` and `history` gets an audited history of its own, written by crm.
   db.identifyWriter({ actor: 'bench' });
-  const services = new Services(db, systemClock);
+  const services = new Services(new SqliteStore(db), systemClock);
   const { customerId } = subject(db);
-  services.customers.edit(customerId, { acquisition_source: 'bench' });
-  services.customers.move(customerId, 'proposal');
-  services.interactions.log({ customer: customerId, type: 'Call', channel: 'phone', note: 'Bench call', followUp: '+3d' });
+  await services.customers.edit(customerId, { acquisition_source: 'bench' });
+  await services.customers.move(customerId, 'proposal');
+  await services.interactions.log({ customer: customerId, type: 'Call', channel: 'phone', note: 'Bench call', followUp: '+3d' });
   const problems = services.database.check().checks.filter((check) => !check.ok);
   if (problems.length > 0) throw new Error(`the generated file fails db check: ${JSON.stringify(problems)}`);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -152,7 +153,7 @@ interface Command {
   label: string;
   argv: string[];
   /** The service call the command makes, with its rows read to the end. */
-  query: (services: Services) => void;
+  query: (services: Services) => Promise<unknown>;
   /** The best plain SQL for the same answer, for the sqlite3 shell. */
   sql: string[];
 }
@@ -170,8 +171,8 @@ function commands(s: Subject): Command[] {
      WHERE a.follow_up_date IS NOT NULL AND c.is_archived = 0
      ${days === null ? `AND a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')` : `AND a.follow_up_date < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+${days} days')`}
      ORDER BY a.follow_up_date, c.name, c.id`;
-  const drain = (rows: Iterable<unknown>) => {
-    for (const _ of rows);
+  const drain = async (rows: AsyncIterable<unknown>) => {
+    for await (const _ of rows);
   };
   return [
     {
@@ -284,13 +285,13 @@ function medianTiming(timings: Timing[]): Timing {
   return { wall: median(timings.map((t) => t.wall)), cpu: median(timings.map((t) => t.cpu)) };
 }
 
-function queryMs(services: Services, command: Command, repeat: number): Timing {
-  command.query(services);
+async function queryMs(services: Services, command: Command, repeat: number): Promise<Timing> {
+  await command.query(services);
   const timings: Timing[] = [];
   for (let run = 0; run < repeat; run++) {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    command.query(services);
+    await command.query(services);
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
     timings.push({ wall, cpu: (used.user + used.system) / 1000 });
@@ -335,21 +336,21 @@ function sqliteMs(file: string, command: Command, repeat: number): Timing {
   return medianTiming(timings);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const customers = numberOption('--customers', 100_000);
   const repeat = numberOption('--repeat', 5);
   const folder = path.join(projectRoot, '.bench');
   fs.mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `queries-${customers}.db`);
-  if (!fs.existsSync(file)) build(file, customers);
+  if (!fs.existsSync(file)) await build(file, customers);
 
   const db = openDatabase(file);
-  const services = new Services(db, systemClock);
+  const services = new Services(new SqliteStore(db), systemClock);
   const subjectRow = subject(db);
   const rows: string[][] = [];
   let failures = 0;
   for (const command of commands(subjectRow)) {
-    const query = queryMs(services, command, repeat);
+    const query = await queryMs(services, command, repeat);
     const plain = sqliteMs(file, command, repeat);
     const spawned = processRun(file, command, Math.max(1, Math.min(repeat, 3)));
     const ratio = query.cpu / Math.max(plain.cpu, 0.1);
@@ -385,4 +386,4 @@ function main(): void {
   process.exitCode = failures > 0 ? 1 : 0;
 }
 
-main();
+await main();
