@@ -105,7 +105,11 @@ class SqliteBackendCli implements BackendCli {
       sql: async <R>(text: string, values: unknown[] = []) => sqliteSql<R>(db, text, values),
     };
   }
+  private closed = false;
+  /** Idempotent: a test closes its CLI, and describeBackends closes whatever is left. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const db of this.others) db.close();
     this.cli.close();
     if (this.file) fs.rmSync(this.file.dir, { recursive: true, force: true });
@@ -170,12 +174,18 @@ class PgBackendCli implements BackendCli {
       sql: async <R>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as R[],
     };
   }
-  async close(): Promise<void> {
-    for (const other of this.others) {
-      await other.store.close();
-      await other.client.end().catch(() => undefined);
-    }
-    await this.store.close();
+  private closed: Promise<void> | undefined;
+  /**
+   * Idempotent, and ends the member's own connection too (and the other members'): a file's
+   * tests share one server, whose connections would run out if each test's CLI kept its own
+   * until the file ends.
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      for (const other of this.others) await Promise.all([other.store.close(), other.client.end()]);
+      await Promise.all([this.store.close(), this.member.end()]);
+    })();
+    return this.closed;
   }
 }
 
