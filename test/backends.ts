@@ -57,11 +57,20 @@ export interface BackendCli {
   close(): Promise<void>;
 }
 
-/** SQL with $1, $2... placeholders, as the sqlite3 shell would run it on that connection. */
+/**
+ * SQL with PostgreSQL's $1, $2... placeholders (each may appear more than once), as the
+ * sqlite3 shell would run it on that connection.
+ */
 function sqliteSql<R>(db: CrmDatabase, text: string, values: unknown[]): R[] {
-  const statement = db.sqlite.prepare(text.replace(/\$\d+/g, '?'));
-  if (statement.reader) return statement.all(...values) as R[];
-  statement.run(...values);
+  const bound: unknown[] = [];
+  const statement = db.sqlite.prepare(
+    text.replace(/\$(\d+)/g, (_, n: string) => {
+      bound.push(values[Number(n) - 1]);
+      return '?';
+    }),
+  );
+  if (statement.reader) return statement.all(...bound) as R[];
+  statement.run(...bound);
   return [];
 }
 
