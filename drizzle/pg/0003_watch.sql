@@ -1,4 +1,4 @@
--- What `crm watch` needs on a team's server.
+-- What `crm watch` and `crm history` need on a team's server.
 --
 -- `crm watch` reads the entries after the last id it has shown. Ids are handed out when a row
 -- is written, not when its transaction commits: a member's long import can commit entries
@@ -47,4 +47,19 @@ BEGIN
   PERFORM pg_notify('crm_changes', json_build_object('table', 'audit_log', 'op', 'prune', 'id', NULL)::text);
   RETURN deleted;
 END
+$$;
+--> statement-breakpoint
+-- `crm history`: the entries of these customers and of their interactions, through
+-- audit_log_customer_idx. A member's own condition on that expression (a json cast) is not
+-- LEAKPROOF, so under row-level security it could only filter the whole team's log after the
+-- policy's check; run as the owner, with the policy's team filter written out, it is a seek.
+CREATE FUNCTION crm.crm_audit_of_customers(customer_ids text[]) RETURNS SETOF crm.audit_log
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp ROWS 20
+AS $$
+  SELECT a.* FROM crm.audit_log AS a
+  WHERE (CASE a.table_name
+      WHEN 'customers' THEN a.record_id
+      WHEN 'customer_interactions' THEN coalesce(a.new_values, a.old_values)::json ->> 'customer_id'
+    END) = ANY($1)
+    AND a.team_id = crm.crm_team()
 $$;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuleViolationError } from '../../src/domain/errors.js';
 import type { FollowUpFilter, FollowUpRow } from '../../src/repositories/ports.js';
 import { streamRows } from '../../src/repositories/pg/cursor.js';
+import { pendingFollowUpsQuery } from '../../src/repositories/pg/reports.js';
 import { PgStore } from '../../src/repositories/pg/store.js';
 import { createTeams, SERVER_START_TIMEOUT_MS, type Teams } from './helpers.js';
 
@@ -260,5 +261,38 @@ describe('prune-audit', () => {
       actor: teams.names.ann,
       new_values: { before: '2999-01-01T00:00:00.000Z', deleted: acme },
     });
+  });
+});
+
+describe('query plans', () => {
+  // With sequential scans off, the planner shows which indexes it can use on small tables.
+  it('history seeks the log by customer, through the function that keeps it a seek under row-level security', async () => {
+    // Enough entries of one team that a seek by customer beats reading the team's entries.
+    await teams.ann.query(`INSERT INTO crm.customers (name) SELECT 'Planned ' || n FROM generate_series(1, 1000) AS n`);
+    const superuser = await teams.db.connect(teams.db.server.superuser);
+    await superuser.query('ANALYZE crm.audit_log');
+    const notices: string[] = [];
+    superuser.on('notice', (notice) => notices.push(notice.message ?? ''));
+    await superuser.query(`LOAD 'auto_explain'`);
+    await superuser.query(
+      `SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
+       SET auto_explain.log_level = notice; SET enable_seqscan = off`,
+    );
+    // As a member (the plan depends on the team crm_team() names), with the plugin loaded.
+    await superuser.query(`SET SESSION AUTHORIZATION ${teams.names.ann}`);
+    await superuser.query(`SELECT * FROM crm.crm_audit_of_customers(ARRAY['some-customer'])`);
+    await superuser.end();
+    expect(notices.join('\n')).toMatch(/(Index Scan using|Bitmap Index Scan on) audit_log_customer_idx/);
+  });
+
+  it('follow-ups read each customer’s latest interaction by a seek, as a member', async () => {
+    await dan.session.query('SET enable_seqscan = off');
+    try {
+      const { text, values } = pendingFollowUpsQuery({ before: '2026-12-01T00:00:00.000Z', lastDay: '2026-11-30' }, ['dan']);
+      const plan = (await dan.session.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).map((row) => row['QUERY PLAN']);
+      expect(plan.join('\n')).toMatch(/(Index Scan.* using|Bitmap Index Scan on) customer_interactions_customer_created_idx[^\n]*\n\s*Index Cond: \(customer_id = c\.id\)/);
+    } finally {
+      await dan.session.query('RESET enable_seqscan');
+    }
   });
 });

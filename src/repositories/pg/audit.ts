@@ -19,13 +19,11 @@ interface AuditRow {
 const COLUMNS = 'id, table_name, record_id, action, old_values, new_values, actor, created_at';
 
 /**
- * The customer an entry belongs to: the very expression of audit_log_customer_idx
- * (drizzle/pg/0001_rules.sql), which the planner matches only when written the same.
+ * The team's entries of some customers and of their interactions (`a`), found through
+ * audit_log_customer_idx by crm.crm_audit_of_customers (drizzle/pg/0003): under row-level
+ * security a member's own condition on that expression could not use the index.
  */
-const CUSTOMER_KEY = `(CASE table_name
-  WHEN 'customers' THEN record_id
-  WHEN 'customer_interactions' THEN coalesce(new_values, old_values)::json ->> 'customer_id'
-END)`;
+const OF_CUSTOMERS = (ids: string) => `crm.crm_audit_of_customers(${ids}) AS a`;
 
 /** A customer entry's name: the new one, or for a delete the last one. */
 const AUDITED_NAME = `(coalesce(new_values, old_values)::json ->> 'name')`;
@@ -60,7 +58,7 @@ export class PgAuditRepository implements AuditRepository {
   /** Entries of these customers and of their interactions, oldest first (audit_log_customer_idx). */
   async forCustomers(customerIds: readonly string[]): Promise<AuditEntry[]> {
     const rows = await this.session.query<AuditRow>(
-      `SELECT ${COLUMNS} FROM crm.audit_log WHERE ${CUSTOMER_KEY} = ANY($1::text[]) ORDER BY id`,
+      `SELECT ${COLUMNS} FROM ${OF_CUSTOMERS('$1::text[]')} ORDER BY a.id`,
       [[...customerIds]],
     );
     return rows.map(toAuditEntry);
@@ -108,8 +106,8 @@ export class PgAuditRepository implements AuditRepository {
 
   async auditedCustomer(id: string): Promise<AuditedCustomer | undefined> {
     const [row] = await this.session.query<{ id: string | null; name: string }>(
-      `SELECT a.record_id AS id, ${AUDITED_NAME} AS name FROM crm.audit_log AS a
-        WHERE ${CUSTOMER_KEY} = $1 AND a.table_name = 'customers' ORDER BY a.id DESC LIMIT 1`,
+      `SELECT a.record_id AS id, ${AUDITED_NAME} AS name FROM ${OF_CUSTOMERS('ARRAY[$1::text]')}
+        WHERE a.table_name = 'customers' ORDER BY a.id DESC LIMIT 1`,
       [id],
     );
     return row?.id ? { id: row.id, name: row.name } : undefined;
@@ -143,16 +141,17 @@ export class PgAuditRepository implements AuditRepository {
   }
 
   /**
-   * The customers with an entry matching `condition`, each with the name of its latest
-   * entry, by id in byte order (SQLite's): one DISTINCT ON per customer.
+   * The customers with an entry matching `condition` (a scan of the team's customer entries,
+   * as on SQLite), each with the name of its latest entry, by id in byte order (SQLite's):
+   * one DISTINCT ON per customer.
    */
   private async latestNames(condition: string, values: unknown[], limit?: number): Promise<AuditedCustomer[]> {
     const limited = limit === undefined ? '' : `LIMIT $${values.push(limit)}`;
+    const matching = `ARRAY(SELECT DISTINCT record_id FROM crm.audit_log WHERE table_name = 'customers' AND record_id IS NOT NULL AND ${condition})`;
     const rows = await this.session.query<{ id: string | null; name: string }>(
       `SELECT DISTINCT ON (a.record_id COLLATE "C") a.record_id AS id, ${AUDITED_NAME} AS name
-         FROM crm.audit_log AS a
+         FROM ${OF_CUSTOMERS(matching)}
         WHERE a.table_name = 'customers'
-          AND ${CUSTOMER_KEY} IN (SELECT record_id FROM crm.audit_log WHERE table_name = 'customers' AND ${condition})
         ORDER BY a.record_id COLLATE "C", a.id DESC
         ${limited}`,
       values,

@@ -34,34 +34,40 @@ export class PgReportRepository implements ReportRepository {
    * for customers not archived. Read through a cursor as the caller iterates.
    */
   async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
-    const values: unknown[] = [];
-    const conditions = ['NOT c.is_archived', 'i.follow_up_date IS NOT NULL'];
-    // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
-    if (filter.due) {
-      const lastDay = values.push(filter.due.lastDay);
-      const before = values.push(filter.due.before);
-      conditions.push(
-        `((length(i.follow_up_date) = 10 AND i.follow_up_date COLLATE "C" <= $${lastDay}::text)
-          OR (length(i.follow_up_date) > 10 AND i.follow_up_date COLLATE "C" < $${before}::text))`,
-      );
-    }
-    if (filter.owner) {
-      conditions.push(`c.owner = ANY($${values.push(await ownersMatching(this.session, filter.owner))}::text[])`);
-    }
-    yield* streamRows<FollowUpRow>(
-      this.session,
-      `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
-          i.type, i.channel, i.note, i.follow_up_date, i.created_at
-        FROM crm.customers AS c
-        CROSS JOIN LATERAL (
-          SELECT l.id, l.type, l.channel, l.note, l.follow_up_date, l.created_at
-            FROM crm.customer_interactions AS l
-           WHERE l.customer_id = c.id
-           ORDER BY l.created_at DESC, l.id COLLATE "C" DESC
-           LIMIT 1) AS i
-        WHERE ${conditions.join(' AND ')}
-        ORDER BY i.follow_up_date COLLATE "C", c.name COLLATE "C", c.id COLLATE "C"`,
-      values,
+    const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
+    const { text, values } = pendingFollowUpsQuery(filter.due, owners);
+    yield* streamRows<FollowUpRow>(this.session, text, values);
+  }
+}
+
+/**
+ * The SQL of pendingFollowUps (exported for the plan test): for each customer not archived,
+ * its latest interaction, kept when it set a follow-up in the window and the customer has
+ * one of `owners`.
+ */
+export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const conditions = ['NOT c.is_archived', 'i.follow_up_date IS NOT NULL'];
+  // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
+  if (due) {
+    const lastDay = values.push(due.lastDay);
+    const before = values.push(due.before);
+    conditions.push(
+      `((length(i.follow_up_date) = 10 AND i.follow_up_date COLLATE "C" <= $${lastDay}::text)
+        OR (length(i.follow_up_date) > 10 AND i.follow_up_date COLLATE "C" < $${before}::text))`,
     );
   }
+  if (owners) conditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
+      i.type, i.channel, i.note, i.follow_up_date, i.created_at
+    FROM crm.customers AS c
+    CROSS JOIN LATERAL (
+      SELECT l.id, l.type, l.channel, l.note, l.follow_up_date, l.created_at
+        FROM crm.customer_interactions AS l
+       WHERE l.customer_id = c.id
+       ORDER BY l.created_at DESC, l.id COLLATE "C" DESC
+       LIMIT 1) AS i
+    WHERE ${conditions.join(' AND ')}
+    ORDER BY i.follow_up_date COLLATE "C", c.name COLLATE "C", c.id COLLATE "C"`;
+  return { text, values };
 }
