@@ -44,7 +44,8 @@ describe('interaction log', () => {
 
   it('prints the logged interaction on stdout, as the add commands do, and confirms on stderr', async () => {
     const result = await cli.run(log('-c', 'Email', '-t', 'Quote', '-m', 'sent', '--follow-up', '+3d'));
-    const [{ id }] = await cli.sql<{ id: string }>('SELECT id FROM customer_interactions');
+    const [logged] = await cli.sql<{ id: string }>('SELECT id FROM customer_interactions');
+    const id = logged!.id;
     expect(result).toMatchObject({
       code: 0,
       stdout: [
