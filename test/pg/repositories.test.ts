@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RuleViolationError } from '../../src/domain/errors.js';
+import { ConflictError, RuleViolationError, ValidationError } from '../../src/domain/errors.js';
 import { openStore } from '../../src/repositories/open.js';
 import { CUSTOMERS_BY_NAME, customerListSql, DISTINCT_OWNERS, idPrefixCondition, Parameters } from '../../src/repositories/pg/queries.js';
 import type { PgStore } from '../../src/repositories/pg/store.js';
@@ -87,6 +87,52 @@ describe('what row-level security refuses, in one line', () => {
     const dan = await storeOf(teams.names.dan);
     expect((await crm(dan, ['customer', 'show', 'anns client'])).stderr).toBe('error: no customer matches "anns client" (by id, id prefix or name)\n');
     expect((await crm(dan, ['product', 'list', '--json'])).stdout).toBe('[]\n');
+  });
+});
+
+describe("the server's own refusals, as SQLite's read", () => {
+  const at = '2026-11-25T10:00:00.000Z';
+  const customer = (id: string, productId: string | null) => ({
+    id, name: `Customer ${id}`, email: null, phone: null, product_id: productId, status: 'lead' as const,
+    acquisition_source: null, owner: null, is_archived: false, created_at: at, updated_at: at,
+  });
+
+  it("a reference to another team's product or customer is a missing record", async () => {
+    const dan = await storeOf(teams.names.dan);
+    const globex = await dan.repositories.products.insert({ id: 'globex-p', name: 'Globex thing', description: null, is_active: false, created_at: at, updated_at: at });
+    const globexCustomer = await dan.repositories.customers.insert(customer('globex-c', null));
+    const ann = await storeOf(teams.names.ann);
+    await expect(ann.write(() => ann.repositories.customers.insert(customer('acme-c', globex.id)))).rejects.toThrow(
+      new ValidationError('the referenced record does not exist'),
+    );
+    await expect(
+      ann.write(() =>
+        ann.repositories.interactions.insert({
+          id: 'acme-i', customer_id: globexCustomer.id, type: 'Call', channel: 'phone', note: 'n', follow_up_date: null, created_at: at,
+        }),
+      ),
+    ).rejects.toThrow(new ValidationError('the referenced record does not exist'));
+  });
+
+  it('a duplicate product name that raced past the check is a name clash', async () => {
+    const ann = await storeOf(teams.names.ann);
+    await ann.repositories.products.insert({ id: 'dup-1', name: 'Racing', description: null, is_active: false, created_at: at, updated_at: at });
+    await expect(
+      ann.repositories.products.insert({ id: 'dup-2', name: 'RACING', description: null, is_active: false, created_at: at, updated_at: at }),
+    ).rejects.toThrow(new ConflictError('a product with that name already exists'));
+  });
+
+  it('a follow-up that is neither a day nor a canonical instant is refused', async () => {
+    const ann = await storeOf(teams.names.ann);
+    await ann.repositories.customers.insert(customer('acme-f', null));
+    const interaction = (followUp: string) => ({
+      id: `acme-f-${followUp}`, customer_id: 'acme-f', type: 'Call', channel: 'phone' as const, note: 'n', follow_up_date: followUp, created_at: at,
+    });
+    expect((await ann.repositories.interactions.insert(interaction('2026-12-01'))).follow_up_date).toBe('2026-12-01');
+    expect((await ann.repositories.interactions.insert(interaction('2026-12-01T04:00:00.000Z'))).follow_up_date).toBe('2026-12-01T04:00:00.000Z');
+    for (const bad of ['2026-02-30', '2026-12-01 04:00', '2026-12-01T04:00:00Z']) {
+      await expect(ann.repositories.interactions.insert(interaction(bad))).rejects.toThrow(ValidationError);
+    }
   });
 });
 
