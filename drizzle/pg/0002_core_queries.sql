@@ -74,6 +74,10 @@ CREATE INDEX customers_status_rank_idx ON crm.customers (team_id, is_archived,
 -- The team's distinct owners, one seek each, for `--owner` (folded by crm, as on SQLite).
 CREATE INDEX customers_owner_idx ON crm.customers (team_id, owner);
 --> statement-breakpoint
+-- A list's total (and the pipeline) counts this index alone, not the table: every filter a
+-- count takes is one of its columns.
+CREATE INDEX customers_pipeline_idx ON crm.customers (team_id, is_archived, status, product_id, owner);
+--> statement-breakpoint
 -- A customer's interactions, newest first.
 CREATE INDEX customer_interactions_customer_created_idx ON crm.customer_interactions (customer_id, created_at, (id COLLATE "C"));
 --> statement-breakpoint
