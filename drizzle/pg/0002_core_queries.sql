@@ -12,14 +12,16 @@
 -- How refs compare names and search compares text, as foldCase() in src/db/connection.ts:
 -- NFKC, upper then lower (ß and SS, final sigma), NFKC. ICU's root locale maps case as
 -- JavaScript does; a server built without ICU folds with its default collation instead
--- (libc: letter by letter; C: ASCII only). IMMUTABLE so that indexes can hold it.
+-- (libc: letter by letter; C: ASCII only). IMMUTABLE so that indexes can hold it. No SET
+-- search_path (every name in it is qualified instead): that would keep the planner from
+-- inlining it, and search folds every customer's name, email and phone.
 DO $$
 BEGIN
   EXECUTE format($f$
     CREATE FUNCTION crm.crm_fold(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-    AS 'SELECT normalize(lower(upper(normalize(value, NFKC) COLLATE %s)), NFKC)'
-  $f$, CASE WHEN EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') THEN '"und-x-icu"' ELSE '"default"' END);
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS 'SELECT pg_catalog.normalize(pg_catalog.lower(pg_catalog.upper(pg_catalog.normalize($1, ''NFKC'') COLLATE pg_catalog.%I)), ''NFKC'')'
+  $f$, CASE WHEN EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') THEN 'und-x-icu' ELSE 'default' END);
 END
 $$;
 --> statement-breakpoint
@@ -73,6 +75,10 @@ CREATE INDEX customers_status_rank_idx ON crm.customers (team_id, is_archived,
 --> statement-breakpoint
 -- The team's distinct owners, one seek each, for `--owner` (folded by crm, as on SQLite).
 CREATE INDEX customers_owner_idx ON crm.customers (team_id, owner);
+--> statement-breakpoint
+-- A list's total (and the pipeline) counts this index alone, not the table: every filter a
+-- count takes is one of its columns.
+CREATE INDEX customers_pipeline_idx ON crm.customers (team_id, is_archived, status, product_id, owner);
 --> statement-breakpoint
 -- A customer's interactions, newest first.
 CREATE INDEX customer_interactions_customer_created_idx ON crm.customer_interactions (customer_id, created_at, (id COLLATE "C"));

@@ -73,6 +73,7 @@ export const EXPECTED_PG_INDEXES = [
   'customers_name_idx',
   'customers_status_rank_idx',
   'customers_owner_idx',
+  'customers_pipeline_idx',
   'customer_interactions_customer_created_idx',
 ] as const;
 

@@ -84,9 +84,10 @@ const ORDER: Record<CustomerSort, (alias: string) => string> = {
 };
 
 /**
- * One page of a customer list. With archived customers included, the two walks of the sort's
- * index (one per value of the flag) are merged (Merge Append), not a sort of everyone.
- * `limit` undefined or -1: no limit.
+ * One page of a customer list: a walk of the sort's index that stops at the page. With
+ * archived customers included, each value of the flag is walked up to the page's end and
+ * the two short walks are sorted together (the planner does not merge a union of the two
+ * walks by itself). `limit` undefined or -1: no limit.
  */
 export function customerListSql(
   filter: CustomerListFilter,
@@ -95,16 +96,20 @@ export function customerListSql(
 ): { text: string; values: unknown[] } {
   const parameters = new Parameters();
   const rank = sort === 'status' ? `, ${STATUS_RANK} AS status_rank` : '';
-  // Written once: both arms of a union use the same parameters.
+  // Written once: both walks use the same parameters.
   const conditions = listConditions(filter, parameters);
-  const arm = (archived: boolean) =>
-    `SELECT ${WITH_PRODUCT_NAME}${rank} FROM crm.customers AS c ${PRODUCT_JOIN} WHERE ${[`c.is_archived = ${archived}`, ...conditions].join(' AND ')}`;
+  const walk = (archived: boolean) =>
+    `SELECT ${WITH_PRODUCT_NAME}${rank} FROM crm.customers AS c ${PRODUCT_JOIN}
+    WHERE ${[`c.is_archived = ${archived}`, ...conditions].join(' AND ')} ORDER BY ${ORDER[sort]('c')}`;
   const limit = page.limit === undefined || page.limit < 0 ? null : page.limit;
-  const paging = `LIMIT ${parameters.add(limit)} OFFSET ${parameters.add(page.offset ?? 0)}`;
-  const text =
-    filter.archived === 'include'
-      ? `SELECT * FROM (${arm(false)} UNION ALL ${arm(true)}) AS u ORDER BY ${ORDER[sort]('u')} ${paging}`
-      : `${arm(filter.archived === 'only')} ORDER BY ${ORDER[sort]('c')} ${paging}`;
+  const offset = page.offset ?? 0;
+  if (filter.archived !== 'include') {
+    const text = `${walk(filter.archived === 'only')} LIMIT ${parameters.add(limit)} OFFSET ${parameters.add(offset)}`;
+    return { text, values: parameters.values };
+  }
+  const pageEnd = parameters.add(limit === null ? null : limit + offset);
+  const text = `SELECT * FROM ((${walk(false)} LIMIT ${pageEnd}) UNION ALL (${walk(true)} LIMIT ${pageEnd})) AS u
+    ORDER BY ${ORDER[sort]('u')} LIMIT ${parameters.add(limit)} OFFSET ${parameters.add(offset)}`;
   return { text, values: parameters.values };
 }
 
