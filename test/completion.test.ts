@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeBackends } from './backends.js';
 import { CRM_BIN, runCli, TestCli, tempDir } from './helpers.js';
 
 describe('shell completion', () => {
@@ -93,5 +94,20 @@ COMP_WORDS=(crm cust); COMP_CWORD=1; _crm_complete; printf '%s\\n' "\${COMPREPLY
     const result = spawnSync('bash', ['--norc', '-c', probe], { env: { ...env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('Ada\\ Lovelace\ncustomer\n');
+  });
+});
+
+describeBackends('completion of names', (_backend, fresh) => {
+  it('offers customer and product names of this database, folded, at most 50, in order', async () => {
+    const cli = await fresh();
+    for (const name of ['Émile Zola', 'emile Durand', 'Ada Lovelace']) await cli.run(['customer', 'add', name]);
+    for (let n = 0; n < 60; n++) await cli.run(['customer', 'add', `Zed ${String(n).padStart(2, '0')}`]);
+    await cli.run(['product', 'add', 'Écoute']);
+    const complete = async (...typed: string[]) => (await cli.run(['__complete', '--', ...typed])).stdout.split('\n').filter(Boolean);
+    expect(await complete('customer', 'show', 'EMI')).toEqual(['emile Durand']);
+    expect(await complete('customer', 'show', 'éMI')).toEqual(['Émile Zola']);
+    expect(await complete('customer', 'show', 'zed')).toHaveLength(50);
+    expect((await complete('customer', 'show', 'zed'))[0]).toBe('Zed 00');
+    expect(await complete('product', 'show', 'éc')).toEqual(['Écoute']);
   });
 });

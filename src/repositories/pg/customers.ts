@@ -12,6 +12,7 @@ import type {
 } from '../ports.js';
 import { policyRefusal } from './errors.js';
 import {
+  CUSTOMER_NAMES_STARTING_WITH,
   columnsOf,
   CUSTOMER_BY_EMAIL,
   CUSTOMER_BY_ID,
@@ -94,6 +95,11 @@ export class PgCustomerRepository implements CustomerRepository {
 
   async findByName(name: string): Promise<Customer[]> {
     return this.session.query<Customer>(CUSTOMERS_BY_NAME, [name]);
+  }
+
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const rows = await this.session.query<{ name: string }>(CUSTOMER_NAMES_STARTING_WITH, [prefix, limit]);
+    return rows.map((row) => row.name);
   }
 
   async insert(row: NewCustomer): Promise<Customer> {

@@ -1,3 +1,4 @@
+import { foldCase } from '../../db/connection.js';
 import { ConflictError } from '../../domain/errors.js';
 import type { Product } from '../../domain/types.js';
 import type { NewProduct, ProductFilter, ProductPatch, ProductRepository } from '../ports.js';
@@ -36,6 +37,15 @@ export class PgProductRepository implements ProductRepository {
       `SELECT ${columnsOf('p', PRODUCT_COLUMNS)} FROM crm.products AS p WHERE ${where} ORDER BY ${ID_BYTES('p')} LIMIT ${parameters.add(limit)}`,
       parameters.values,
     );
+  }
+
+  /** A product list is short (a consultant's offers): folded in JavaScript, as names are on SQLite. */
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const wanted = foldCase(prefix);
+    return (await this.list())
+      .map((product) => product.name)
+      .filter((name) => foldCase(name).startsWith(wanted))
+      .slice(0, limit);
   }
 
   async findByName(name: string): Promise<Product[]> {
