@@ -346,7 +346,7 @@ describe('archive --to', () => {
       const archive = openDatabase(archivePath);
       expect(countsOf(archive)).toEqual([{ is_archived: 1, status: 'closed_lost', owner: 'Grace', n: 2 }]);
       for (const db of [main.db, archive]) {
-        expect(new Services(sqliteStoreOf(db), main.clock).database.check().checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
+        expect((await new Services(sqliteStoreOf(db), main.clock).database.check()).checks.find((c) => c.name === 'customer_counts')?.ok).toBe(true);
       }
       archive.close();
       main.close();
@@ -371,7 +371,7 @@ describe('archive --to', () => {
       expect(moved.code, moved.stderr).toBe(0);
       for (const file of [mainPath, archivePath]) {
         const db = file === mainPath ? main.db : openDatabase(file);
-        const result = new Services(sqliteStoreOf(db), main.clock).database.check();
+        const result = await new Services(sqliteStoreOf(db), main.clock).database.check();
         expect(result.checks.filter((c) => c.name === 'customer_activity' || c.name === 'customer_name_folds').every((c) => c.ok)).toBe(true);
         if (db !== main.db) db.close();
       }

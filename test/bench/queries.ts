@@ -128,7 +128,7 @@ async function build(file: string, customers: number): Promise<void> {
   await services.customers.edit(customerId, { acquisition_source: 'bench' });
   await services.customers.move(customerId, 'proposal');
   await services.interactions.log({ customer: customerId, type: 'Call', channel: 'phone', note: 'Bench call', followUp: '+3d' });
-  const problems = services.database.check().checks.filter((check) => !check.ok);
+  const problems = (await services.database.check()).checks.filter((check) => !check.ok);
   if (problems.length > 0) throw new Error(`the generated file fails db check: ${JSON.stringify(problems)}`);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

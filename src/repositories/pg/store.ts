@@ -161,6 +161,8 @@ export class PgStore implements Store {
         return changed;
       },
       close: async () => {
+        // A pending next() ends now, false, so a stopped watch exits without waiting out its interval.
+        wake?.();
         listener.off('notification', onNotification);
         listener.off('error', onError);
         await listener.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
