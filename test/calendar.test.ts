@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeBackends } from './backends.js';
 import { expectRefused, TestCli, tempDir } from './helpers.js';
 
 interface ParsedEvent {
@@ -124,5 +125,23 @@ describe('followups --ics', () => {
     } finally {
       empty.close();
     }
+  });
+});
+
+describeBackends('followups --ics', (_backend, fresh) => {
+  it('gives the same calendar on either backend: all-day and timed events, stable UIDs', async () => {
+    const cli = await fresh();
+    const ada = (await cli.json<{ id: string }>(['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com'])).id;
+    const bob = (await cli.json<{ id: string }>(['customer', 'add', 'Bob'])).id;
+    const logged = await cli.json<{ id: string }>(['interaction', 'log', ada, '--channel', 'phone', '--type', 'Call', '--note', 'n', '--follow-up', '2026-11-27']);
+    await cli.run(['interaction', 'log', bob, '--channel', 'email', '--type', 'Mail', '--note', 'm', '--follow-up', '2026-11-26T15:30:00Z']);
+    const { code, stdout } = await cli.run(['followups', '--ics']);
+    expect(code).toBe(0);
+    const events = parseCalendar(stdout);
+    expect(events.map(({ summary, allDay, start }) => ({ summary, allDay, start }))).toEqual([
+      { summary: 'Follow up: Bob', allDay: false, start: '2026-11-26T15:30:00Z' },
+      { summary: 'Follow up: Ada Lovelace', allDay: true, start: '2026-11-27' },
+    ]);
+    expect(events[1]!.uid).toBe(`${logged.id}@crm`);
   });
 });
