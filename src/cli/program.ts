@@ -11,6 +11,7 @@ import { registerImport } from './commands/import/import.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerUndo } from './commands/undo/undo.js';
 import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
@@ -80,6 +81,7 @@ export function buildProgram(session: Session): Command {
   registerBackup(program, session);
   registerArchive(program, session);
   registerHistory(program, session);
+  registerUndo(program, session);
   registerWatch(program, session);
   registerDbCommands(program, session);
   return program;

@@ -3,9 +3,12 @@ import type { CrmDatabase } from '../../db/connection.js';
 import { pruneAuditLog } from '../../db/audit.js';
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
+import { SqliteChangeSetRepository, SqliteRevertRepository } from './change-sets.js';
 import { SqliteCustomerRepository } from './customers.js';
+import { SqliteDuplicateRepository } from './duplicates.js';
 import { isBusy, translateSqliteError, withSqliteErrors } from './errors.js';
 import { SqliteInteractionRepository } from './interactions.js';
+import { SqliteMergeRepository } from './merge.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
 
@@ -14,6 +17,7 @@ export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   readonly repositories: Repositories;
   readonly maintenance: Maintenance;
+  private actor = '';
 
   constructor(readonly db: CrmDatabase) {
     this.maintenance = {
@@ -25,6 +29,10 @@ export class SqliteStore implements Store {
       interactions: new SqliteInteractionRepository(db.orm),
       audit: new SqliteAuditRepository(db.orm),
       reports: new SqliteReportRepository(db.orm),
+      duplicates: new SqliteDuplicateRepository(db.sqlite),
+      merge: new SqliteMergeRepository(db.sqlite),
+      changeSets: new SqliteChangeSetRepository(db.sqlite, () => this.actor),
+      revert: new SqliteRevertRepository(db.sqlite),
     };
   }
 
@@ -82,6 +90,7 @@ export class SqliteStore implements Store {
   }
 
   identifyWriter(writer: AuditWriter): void {
+    this.actor = writer.actor;
     this.db.identifyWriter(writer);
   }
 
