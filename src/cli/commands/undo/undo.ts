@@ -124,13 +124,17 @@ export async function runUndo(session: Session, options: UndoOptions): Promise<v
     return;
   }
   if (options.limit !== undefined || options.format !== undefined) throw new UsageError('--limit and --format go with --list');
-  const id = options.changeSet === undefined ? undefined : parseChangeSet(options.changeSet);
-  // Checked before asking, so nobody confirms an undo that is then refused.
-  const plan = await undo.plan(id, { check: !options.yes });
-  const { changeSet } = plan;
-  const what = `change set ${changeSet.id} (${changeSet.command || 'no command line'}, by ${changeSet.actor || 'someone'} at ${changeSet.created_at})`;
-  await session.confirm(`undoing ${what}`, `Undo ${what}? It ${describePlan(plan.counts, 'future')}`, options.yes);
-  const result = await undo.undo(changeSet.id, { onStep: session.ctx.hooks?.onUndoStep });
+  let id = options.changeSet === undefined ? undefined : parseChangeSet(options.changeSet);
+  if (!options.yes) {
+    // Checked before asking, so nobody confirms an undo that is then refused. With --yes the
+    // undo's own transaction does it all once (reading a 100k-row change set twice costs seconds).
+    const plan = await undo.plan(id, { check: session.canPrompt });
+    const { changeSet } = plan;
+    const what = `change set ${changeSet.id} (${changeSet.command || 'no command line'}, by ${changeSet.actor || 'someone'} at ${changeSet.created_at})`;
+    await session.confirm(`undoing ${what}`, `Undo ${what}? It ${describePlan(plan.counts, 'future')}`, options.yes);
+    id = changeSet.id;
+  }
+  const result = await undo.undo(id, { onStep: session.ctx.hooks?.onUndoStep });
   if (options.json) session.out.json({ undone: result.changeSet.id, command: result.changeSet.command, counts: result.counts, rows: result.rows });
   session.success(`undid change set ${result.changeSet.id} (${result.changeSet.command || 'no command line'}): ${describePlan(result.counts, 'past')}; crm undo again puts it back`);
 }
