@@ -185,7 +185,8 @@ export interface MergeRepository {
    * Inside a write: gives every interaction and every linked row (external ids, and the link
    * tables other features add: see CUSTOMER_LINK_TABLES) of these customers to `toId`. A link
    * the kept customer already has (the same tag, say) is left with the other customer, which
-   * the merge then deletes. Returns how many rows of each table moved.
+   * the merge then deletes. Returns how many rows moved: interactions always, each other
+   * table when any of its rows did.
    */
   moveRecords(fromIds: readonly string[], toId: string): Promise<MovedRecords>;
 }

@@ -1,7 +1,10 @@
 import type { Repositories } from '../ports.js';
 import { PgAuditRepository } from './audit.js';
+import { PgChangeSetRepository, PgRevertRepository } from './change-sets.js';
 import { PgCustomerRepository } from './customers.js';
+import { PgDuplicateRepository } from './duplicates.js';
 import { PgInteractionRepository } from './interactions.js';
+import { PgMergeRepository } from './merge.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
 import type { PgSession } from './store.js';
@@ -12,6 +15,10 @@ export class PgRepositories implements Repositories {
   readonly interactions: PgInteractionRepository;
   readonly audit: PgAuditRepository;
   readonly reports: PgReportRepository;
+  readonly duplicates: PgDuplicateRepository;
+  readonly merge: PgMergeRepository;
+  readonly changeSets: PgChangeSetRepository;
+  readonly revert: PgRevertRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -19,5 +26,9 @@ export class PgRepositories implements Repositories {
     this.interactions = new PgInteractionRepository(session);
     this.audit = new PgAuditRepository(session);
     this.reports = new PgReportRepository(session);
+    this.duplicates = new PgDuplicateRepository(session);
+    this.merge = new PgMergeRepository(session);
+    this.changeSets = new PgChangeSetRepository(session);
+    this.revert = new PgRevertRepository(session);
   }
 }

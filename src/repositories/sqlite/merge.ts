@@ -41,9 +41,10 @@ export class SqliteMergeRepository implements MergeRepository {
         : `AND NOT EXISTS (SELECT 1 FROM "${table}" AS k WHERE k."${column}" = @to AND ${uniqueWith
             .map((other) => `k."${other}" IS "${table}"."${other}"`)
             .join(' AND ')})`;
-      moved[table] = this.sqlite
+      const { changes } = this.sqlite
         .prepare(`UPDATE "${table}" SET "${column}" = @to WHERE "${column}" IN (SELECT value FROM json_each(@from)) ${kept}`)
-        .run({ to: toId, from }).changes;
+        .run({ to: toId, from });
+      if (changes > 0) moved[table] = changes;
     }
     return moved;
   }
