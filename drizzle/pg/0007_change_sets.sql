@@ -195,7 +195,8 @@ BEGIN
      WHERE (c.id = to_customer OR c.id IN (SELECT i.customer_id FROM crm.customer_interactions AS i WHERE i.id = ANY(interaction_ids)))
        AND (c.team_id IS DISTINCT FROM team OR NOT (manager OR c.owner = session_user))
   ) OR NOT EXISTS (SELECT 1 FROM crm.customers AS c WHERE c.id = to_customer AND c.team_id = team) THEN
-    RAISE EXCEPTION 'new row violates row-level security policy for table "customer_interactions"'
+    -- Worded as the customers' policy refuses: moving interactions changes both customers.
+    RAISE EXCEPTION 'new row violates row-level security policy for table "customers"'
       USING ERRCODE = 'insufficient_privilege';
   END IF;
   PERFORM set_config('crm.moving_interactions', 'on', true);
