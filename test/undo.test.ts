@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Services } from '../src/services/index.js';
 import { describeBackends, type BackendCli } from './backends.js';
 import { TestCli } from './helpers.js';
 
@@ -187,6 +188,25 @@ describeBackends('crm undo', (backend, fresh) => {
     expect(await refused(cli, ['undo', '99999', '--yes'], 1)).toBe('error: no change set 99999 (crm undo --list shows them)\n');
     expect(await refused(cli, ['undo', 'last', '--yes'], 2)).toBe('error: invalid change set "last": use a number from crm undo --list\n');
     expect(await refused(cli, ['undo', '3', '--list'], 2)).toBe('error: --list shows every change set; give no change set with it\n');
+  });
+});
+
+describeBackends('the undo service', (backend, fresh) => {
+  it('takes back the newest change set of whoever writes, never the undo\'s own, one write per change set without a command line', async () => {
+    const cli = await fresh();
+    cli.store.identifyWriter({ actor: 'alice', clock: cli.clock });
+    const services = new Services(cli.store, cli.clock);
+    const ada = await services.customers.add({ name: 'Ada Lovelace' });
+    await services.customers.move(ada.id, 'qualified');
+    const result = await services.undo.undo(undefined);
+    expect(result).toMatchObject({ changeSet: { command: '' }, counts: { customers: { removed: 0, restored: 0, reverted: 1 } } });
+    expect((await services.customers.find(ada.id))?.status).toBe('lead');
+    const listed = await services.undo.list();
+    expect(listed.map((set) => [set.undoes, set.undone_by])).toEqual([
+      [listed[1]!.id, null],
+      [null, listed[0]!.id],
+      [null, null],
+    ]);
   });
 });
 

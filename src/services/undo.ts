@@ -178,7 +178,8 @@ export class UndoService {
       changes.forEach((change, index) => {
         const now = current[index] ?? null;
         if (sameImage(now, change.after)) return;
-        problems.push(`${describeRow(change, now ?? change.after ?? change.before)} ${now === null ? 'was deleted' : 'was changed'} since`);
+        const what = now === null ? 'was deleted' : change.after === null ? 'was put back' : 'was changed';
+        problems.push(`${describeRow(change, now ?? change.after ?? change.before)} ${what} since`);
       });
     }
     const touched = new Map(rows.map((row) => [`${row.table}\u0000${JSON.stringify(row.key)}`, row]));

@@ -55,12 +55,15 @@ Examples:
     );
 }
 
+const SIGNS: Record<string, string> = { insert: '+', update: '~', delete: '-' };
+
+/** `customers +2 ~1 -1 merge 2; customer_interactions ~3`: inserted, updated, deleted, then notes. */
 function describeCounts(counts: Record<string, Record<string, number>>): string {
+  const rank = (action: string) => (action in SIGNS ? Object.keys(SIGNS).indexOf(action) : 3);
   const parts = Object.entries(counts).map(([table, actions]) => {
-    const signs = Object.entries(actions).map(([action, count]) => {
-      const sign = action === 'insert' ? '+' : action === 'delete' ? '-' : action === 'update' ? '~' : `${action} `;
-      return `${sign}${count}`;
-    });
+    const signs = Object.entries(actions)
+      .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1))
+      .map(([action, count]) => (SIGNS[action] ? `${SIGNS[action]}${count}` : `${action} ${count}`));
     return `${table} ${signs.join(' ')}`;
   });
   return parts.join('; ');
