@@ -349,6 +349,8 @@ describe('summary mode for bulk writers', () => {
         new: { file: 'leads.csv', inserted: 50 },
         actor: 'importer',
         created_at: '2026-11-25T10:00:00.000Z',
+        // The summary belongs to the write's change set like any entry (crm undo --list).
+        change_set: 1,
       },
     ]);
   });

@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
+import type { MergeStep } from '../services/merge.js';
+import type { UndoStep } from '../services/undo.js';
 import type { Store, StoreOptions } from '../services/index.js';
 import type { OpenFileStream } from './file-output.js';
 import { loadedServices } from './layers.js';
@@ -45,6 +47,10 @@ export interface ContextHooks {
   onArchiveStep?: (step: MoveStep) => void;
   /** Opens each file `export` and `import --rejects` write, so a test can fail a write as a full disk does. */
   openFileStream?: OpenFileStream;
+  /** Inside `customer merge`'s transaction once the records have moved, and after its commit. */
+  onMergeStep?: (step: MergeStep) => void;
+  /** Inside `undo`'s transaction once every row is put back, and after its commit. */
+  onUndoStep?: (step: UndoStep) => void;
 }
 
 export function processContext(): Context {

@@ -15,7 +15,7 @@ const EXIT_INTERRUPTED = 130;
  * and returns the exit status. Typed errors become one line on stderr here and only here.
  */
 export async function run(argv: readonly string[], ctx: Context): Promise<number> {
-  const session = new Session(ctx);
+  const session = new Session(ctx, argv);
   const program = buildProgram(session);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -13,6 +13,7 @@ import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
 import { registerTeamCommands } from './commands/team/index.js';
+import { registerUndo } from './commands/undo/undo.js';
 import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
@@ -82,6 +83,7 @@ export function buildProgram(session: Session): Command {
   registerBackup(program, session);
   registerArchive(program, session);
   registerHistory(program, session);
+  registerUndo(program, session);
   registerWatch(program, session);
   registerDbCommands(program, session);
   registerTeamCommands(program, session);

@@ -29,7 +29,17 @@ export class Session {
 
   private readonly stdoutWatch: OutputWatch;
 
-  constructor(readonly ctx: Context) {
+  /**
+   * The command line as the change set records it (`crm undo --list`), without --db: the
+   * database is where the record is, and a server URL may hold a password.
+   */
+  readonly commandLine: string;
+
+  constructor(
+    readonly ctx: Context,
+    argv: readonly string[] = [],
+  ) {
+    this.commandLine = recordedCommandLine(argv);
     this.stdoutWatch = new OutputWatch(ctx.stdout);
     // `crm ... 2>&1 | head`: messages to a closed stderr are dropped, not a crash.
     void new OutputWatch(ctx.stderr);
@@ -102,7 +112,7 @@ export class Session {
    * at a terminal is told when a write waits for another process's (an import's) lock.
    */
   private identified(store: Store): Store {
-    store.identifyWriter({ actor: this.actor, clock: this.ctx.clock });
+    store.identifyWriter({ actor: this.actor, clock: this.ctx.clock, command: this.commandLine });
     store.onLockWait(this.ctx.stderr.isTTY ? () => this.noticeLockWait() : undefined);
     return store;
   }
@@ -240,4 +250,23 @@ export class Session {
     this.opened = undefined;
     await store?.close();
   }
+}
+
+/** A word as it can be pasted back into a shell. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function recordedCommandLine(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index]!;
+    if (word === '--db') {
+      index += 1;
+      continue;
+    }
+    if (word.startsWith('--db=')) continue;
+    words.push(shellWord(word));
+  }
+  return ['crm', ...words].join(' ');
 }

@@ -28,6 +28,12 @@ export interface AuditWriter {
   actor: string;
   /** Stamps audit entries with the app's time; without it they get SQLite's 'now'. */
   clock?: Clock;
+  /**
+   * The command line (`crm customer edit ...`), recorded with the command's change set. With
+   * one, every write transaction until the next identifyWriter belongs to one change set (a
+   * command may commit in batches); without one, each write transaction is a change set.
+   */
+  command?: string;
 }
 
 /** How the audit triggers treat one write transaction (see audit_context in schema.ts). */
@@ -315,7 +321,45 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     const orm = drizzle(sqlite, { schema });
     let writer: AuditWriter = { actor: '' };
     let writeInstant: Date | undefined;
-    let auditStatements: { fill: Database.Statement; empty: Database.Statement } | undefined;
+    let auditStatements: AuditStatements | undefined;
+    /** The change set of the command being run (see AuditWriter.command), once it has written. */
+    let changeSet: number | undefined;
+    /**
+     * Fills audit_context for one top-level write transaction, opening the command's change
+     * set first if it has none yet; returns what `endAudit` needs at commit.
+     */
+    const beginAudit = (settings: AuditSettings): OpenTransaction => {
+      auditStatements ??= prepareAuditStatements(sqlite);
+      writeInstant = writer.clock?.now();
+      const at = writeInstant?.toISOString() ?? null;
+      const entriesAfter = auditStatements.lastEntry.get() as number;
+      const created = changeSet === undefined;
+      if (changeSet === undefined) {
+        changeSet = Number(auditStatements.openChangeSet.run(writer.command ?? '', writer.actor, at).lastInsertRowid);
+      }
+      auditStatements.fill.run(writer.actor, at, settings.mode ?? 'row', settings.pruneBefore ?? null, changeSet, entriesAfter);
+      return { changeSet, created, entriesAfter };
+    };
+    /**
+     * Just before commit: stamps the entries this transaction wrote with its change set, drops
+     * a change set this transaction opened and left without entries (a command that changed
+     * nothing leaves nothing to undo), and empties audit_context.
+     */
+    const endAudit = (open: OpenTransaction): void => {
+      const statements = auditStatements!;
+      const stamped = statements.stamp.run(open.changeSet, open.entriesAfter).changes;
+      if (stamped === 0 && open.created) {
+        statements.dropChangeSet.run(open.changeSet);
+        changeSet = undefined;
+      }
+      // Emptied before commit, so writers outside crm never inherit this actor or permit.
+      statements.empty.run();
+      if (writer.command === undefined) changeSet = undefined;
+    };
+    /** After a rollback, a change set opened by the transaction is gone with it. */
+    const abandonAudit = (open: OpenTransaction | undefined): void => {
+      if (open?.created) changeSet = undefined;
+    };
     let lockWaitListener: (() => void) | undefined;
     /**
      * BEGIN IMMEDIATE, waiting for another process's write lock: quietly at first, then, once
@@ -348,29 +392,20 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       // the delete is refused, or rows are logged one by one).
       if (sqlite.inTransaction) return sqlite.transaction(work)();
       let began = false;
+      let open: OpenTransaction | undefined;
       try {
         const transaction = sqlite.transaction(() => {
           began = true;
-          auditStatements ??= {
-            fill: sqlite.prepare(
-              `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
-            ),
-            empty: sqlite.prepare(`DELETE FROM audit_context`),
-          };
-          writeInstant = writer.clock?.now();
-          auditStatements.fill.run(
-            writer.actor,
-            writeInstant?.toISOString() ?? null,
-            settings.mode ?? 'row',
-            settings.pruneBefore ?? null,
-          );
+          open = beginAudit(settings);
           const result = work();
           fillNameFolds(sqlite);
-          // Emptied before commit, so writers outside crm never inherit this actor or permit.
-          auditStatements.empty.run();
+          endAudit(open);
           return result;
         });
         return readOnlyRefused(file, () => immediately(() => transaction.immediate(), () => began));
+      } catch (error) {
+        abandonAudit(open);
+        throw error;
       } finally {
         writeInstant = undefined;
       }
@@ -390,26 +425,19 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
         }
       }
       let began = false;
+      let open: OpenTransaction | undefined;
       try {
         readOnlyRefused(file, () => immediately(() => sqlite.exec('BEGIN IMMEDIATE'), () => false));
         began = true;
-        auditStatements ??= {
-          fill: sqlite.prepare(
-            `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before) VALUES (1, ?, ?, ?, ?)`,
-          ),
-          empty: sqlite.prepare(`DELETE FROM audit_context`),
-        };
-        writeInstant = writer.clock?.now();
-        readOnlyRefused(file, () =>
-          auditStatements!.fill.run(writer.actor, writeInstant?.toISOString() ?? null, settings.mode ?? 'row', settings.pruneBefore ?? null),
-        );
+        open = readOnlyRefused(file, () => beginAudit(settings));
         const result = await work();
         fillNameFolds(sqlite);
-        auditStatements.empty.run();
+        endAudit(open);
         sqlite.exec('COMMIT');
         return result;
       } catch (error) {
         if (began && sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        abandonAudit(open);
         throw error;
       } finally {
         writeInstant = undefined;
@@ -426,6 +454,8 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
       writeAsync,
       identifyWriter: (next) => {
         writer = next;
+        // A new command: its writes start a change set of their own.
+        changeSet = undefined;
       },
       onLockWait: (listener) => {
         lockWaitListener = listener;
@@ -443,6 +473,41 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     release();
     throw error;
   }
+}
+
+/** A top-level write transaction's change set, as beginAudit opened it. */
+interface OpenTransaction {
+  changeSet: number;
+  /** Whether this transaction opened the change set (rather than an earlier one of the command). */
+  created: boolean;
+  /** The log's last id when the transaction began. */
+  entriesAfter: number;
+}
+
+interface AuditStatements {
+  fill: Database.Statement;
+  empty: Database.Statement;
+  lastEntry: Database.Statement;
+  openChangeSet: Database.Statement;
+  stamp: Database.Statement;
+  dropChangeSet: Database.Statement;
+}
+
+function prepareAuditStatements(sqlite: Database.Database): AuditStatements {
+  return {
+    fill: sqlite.prepare(
+      `INSERT OR REPLACE INTO audit_context (id, actor, at, mode, prune_before, change_set, entries_after) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+    ),
+    empty: sqlite.prepare(`DELETE FROM audit_context`),
+    // max() of the rowid alias is a seek to the last row.
+    lastEntry: sqlite.prepare(`SELECT coalesce(max(id), 0) FROM audit_log`).pluck(),
+    openChangeSet: sqlite.prepare(
+      `INSERT INTO change_sets (command, actor, created_at) VALUES (?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`,
+    ),
+    // The entries this transaction wrote: SQLite lets one writer at a time append to the log.
+    stamp: sqlite.prepare(`UPDATE audit_log SET change_set = ? WHERE id > ?`),
+    dropChangeSet: sqlite.prepare(`DELETE FROM change_sets WHERE id = ?`),
+  };
 }
 
 /** A write refused because the file cannot be written, in plain words. */

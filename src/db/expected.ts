@@ -84,6 +84,10 @@ export const EXPECTED_INDEXES = [
   'customers_pipeline_idx',
   'customers_owner_idx',
   'customer_counts_key_idx',
+  'audit_log_change_set_idx',
+  'change_sets_actor_idx',
+  'change_sets_undoes_idx',
+  'customers_phone_digits_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

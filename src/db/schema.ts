@@ -130,8 +130,14 @@ export const auditLog = sqliteTable(
     /** CRM_OWNER or the OS user for writes made by crm; empty for writes made outside it. */
     actor: text('actor').notNull().default(''),
     created_at: text('created_at').notNull().default(nowDefault),
+    /**
+     * The change set (change_sets.id) of the crm command that wrote the entry; NULL for writes
+     * made outside crm. Stamped by crm before each commit (drizzle/0013_change_sets.sql).
+     */
+    change_set: integer('change_set'),
   },
   (table) => [
+    index('audit_log_change_set_idx').on(table.change_set),
     // audit_log_customer_idx (on auditCustomerKey) is created in 0003_audit_triggers.sql:
     // drizzle-kit splits an index expression at its commas and quotes the pieces.
     // Prunes select by age; ids and timestamps grow together, but a prune must not rely on that.
@@ -174,11 +180,37 @@ export const auditContext = sqliteTable(
      * with its customer (drizzle/0007_raw_sql_rules.sql).
      */
     may_delete_interactions: integer('may_delete_interactions', { mode: 'boolean' }).notNull().default(false),
+    /** The change set this transaction's audit entries are stamped with. */
+    change_set: integer('change_set'),
+    /** The log's last id when the transaction began: only later entries may be stamped. */
+    entries_after: integer('entries_after'),
+    /**
+     * Lets this transaction give interactions to another customer (a merge of duplicates, or
+     * its undo); see customer_interactions_immutable in drizzle/0013_change_sets.sql.
+     */
+    may_move_interactions: integer('may_move_interactions', { mode: 'boolean' }).notNull().default(false),
   },
   (table) => [
     check('audit_context_single_row', sql`${table.id} = 1`),
     check('audit_context_mode_valid', sql`${table.mode} IN ('row', 'summary')`),
   ],
+);
+
+/**
+ * What one crm command changed, for `crm undo`: its command line, who ran it and when. The
+ * audit entries it wrote carry its id (audit_log.change_set). `undoes` names the change set
+ * an undo took back. Ids are never reused (AUTOINCREMENT).
+ */
+export const changeSets = sqliteTable(
+  'change_sets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    command: text('command').notNull(),
+    actor: text('actor').notNull(),
+    created_at: text('created_at').notNull(),
+    undoes: integer('undoes'),
+  },
+  (table) => [index('change_sets_actor_idx').on(table.actor, table.id)],
 );
 
 export type ProductRow = typeof products.$inferSelect;

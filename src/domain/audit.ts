@@ -17,6 +17,8 @@ export interface AuditEntry {
   /** CRM_OWNER or the OS user of a crm write; empty for a write made outside crm. */
   actor: string;
   created_at: string;
+  /** The change set of the crm command that wrote it (`crm undo --list`); null outside crm. */
+  change_set: number | null;
 }
 
 export interface FieldChange {

@@ -160,6 +160,112 @@ export interface ReportRepository {
   pendingFollowUps(filter: FollowUpFilter): AsyncIterable<FollowUpRow>;
 }
 
+/** Customers sharing one key: the key as the database compared it, and their ids. */
+export interface DuplicateKeyGroup {
+  key: string;
+  ids: string[];
+}
+
+/**
+ * Candidates for `crm customer duplicates`, each a grouping the database does by an indexed
+ * expression (never customer against customer). Archived customers are included.
+ */
+export interface DuplicateRepository {
+  /** Customers whose e-mails are equal ignoring ASCII case (as import deduplicates). */
+  sameEmail(): Promise<DuplicateKeyGroup[]>;
+  /** Customers whose phones give the same key (domain/phones.ts: PHONE_KEY_RULES). */
+  samePhone(countryCode: string): Promise<DuplicateKeyGroup[]>;
+  /** Customers whose names fold alike (foldCase); the key is the folded name. */
+  sameName(): Promise<DuplicateKeyGroup[]>;
+  /** These customers, in no particular order. */
+  customers(ids: readonly string[]): Promise<Customer[]>;
+}
+
+/** What a merge moved to the kept customer, per table. */
+export type MovedRecords = Record<string, number>;
+
+export interface MergeRepository {
+  /**
+   * Inside a write: gives every interaction and every linked row (external ids, and the link
+   * tables other features add: see CUSTOMER_LINK_TABLES) of these customers to `toId`. A link
+   * the kept customer already has (the same tag, say) is left with the other customer, which
+   * the merge then deletes. Returns how many rows moved: interactions always, each other
+   * table when any of its rows did.
+   */
+  moveRecords(fromIds: readonly string[], toId: string): Promise<MovedRecords>;
+}
+
+/** What one crm command changed, for `crm undo` (drizzle/0013_change_sets.sql). */
+export interface ChangeSet {
+  id: number;
+  /** The command line, as typed (without --db); empty for writes made by other programs through crm's code. */
+  command: string;
+  /** Who ran it: CRM_OWNER or the OS user on SQLite, the connected role on PostgreSQL. */
+  actor: string;
+  created_at: string;
+  /** The change set this one took back, for an undo. */
+  undoes: number | null;
+}
+
+/** How many audit entries of a change set there are per table and action. */
+export interface ChangeSetTally {
+  change_set: number;
+  table_name: string;
+  action: string;
+  count: number;
+}
+
+export interface ChangeSetRepository {
+  /** The newest change sets (as row-level security shows them), newest first. */
+  recent(limit: number): Promise<ChangeSet[]>;
+  get(id: number): Promise<ChangeSet | undefined>;
+  /** The newest change set of whoever writes through this store (see Store.identifyWriter). */
+  latestOwn(): Promise<ChangeSet | undefined>;
+  /** The change sets that took back any of these. */
+  undoing(ids: readonly number[]): Promise<ChangeSet[]>;
+  tallies(ids: readonly number[]): Promise<ChangeSetTally[]>;
+  /** A page of a change set's audit entries: those with id > after, oldest first. */
+  entries(id: number, after: number, limit: number): Promise<AuditEntry[]>;
+  /** Inside a write: records that the write's change set takes back `target`. */
+  markUndo(target: number): Promise<void>;
+  /**
+   * Inside a write: an audit entry the write makes itself (not a row's change), filed under
+   * a customer so that `crm history` shows it: a merge, on the kept and on each merged id.
+   */
+  note(customerId: string, action: 'merge', values: Record<string, unknown>): Promise<void>;
+}
+
+/** The columns that name one row of a table, with their values. */
+export type RowKey = Record<string, unknown>;
+/** A row as the audit log records it: JSON values, booleans as booleans, instants as ISO text. */
+export type RowImage = Record<string, unknown>;
+
+/** A row that still points at a parent: an interaction at its customer, a customer at its product. */
+export interface DependentRow {
+  table: string;
+  key: RowKey;
+  /** The parent's id. */
+  parent: string;
+}
+
+/**
+ * The writes `crm undo` makes from audit images, in any table the undo knows
+ * (domain/change-sets.ts: UNDOABLE_TABLES). Every write is audited as usual.
+ */
+export interface RevertRepository {
+  /** The rows with these keys as their audit entries would show them now, null when absent; in order. */
+  current(table: string, keys: readonly RowKey[]): Promise<Array<RowImage | null>>;
+  /** The rows of other tables that point at these rows of `table` (customers or products). */
+  dependents(table: string, ids: readonly string[]): Promise<DependentRow[]>;
+  /** Puts back deleted rows, every column as the image has it. */
+  insert(table: string, rows: readonly RowImage[]): Promise<void>;
+  /** Sets existing rows back to the image (every column it has), found by their key. */
+  overwrite(table: string, rows: readonly RowImage[]): Promise<void>;
+  delete(table: string, keys: readonly RowKey[]): Promise<void>;
+  /** Gives interactions back to a customer (the undo of a merge); under the interactions' permit. */
+  moveInteractions(ids: readonly string[], customerId: string): Promise<void>;
+}
+
 export interface Repositories {
   readonly products: ProductRepository;
   readonly customers: CustomerRepository;
@@ -168,6 +274,10 @@ export interface Repositories {
   readonly reports: ReportRepository;
   /** Only a team database has teams and members. */
   readonly team?: TeamRepository;
+  readonly duplicates: DuplicateRepository;
+  readonly merge: MergeRepository;
+  readonly changeSets: ChangeSetRepository;
+  readonly revert: RevertRepository;
 }
 
 /** Who the audit log names for writes made through a store, and their clock. */
@@ -176,6 +286,11 @@ export interface AuditWriter {
   actor: string;
   /** Stamps records and audit entries with the app's time. */
   clock?: Clock;
+  /**
+   * The command line, recorded with the command's change set (`crm undo --list`). With one,
+   * every write until the next identifyWriter is one change set; without, each write is one.
+   */
+  command?: string;
 }
 
 export interface WriteOptions {

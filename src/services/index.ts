@@ -8,11 +8,14 @@ import { ArchiveService } from './archive.js';
 import { BackupService } from './backup.js';
 import { CustomerService } from './customers.js';
 import { DatabaseService } from './database.js';
+import { DuplicateService } from './duplicates.js';
 import { InteractionService } from './interactions.js';
+import { MergeService } from './merge.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
 import { TeamService } from './team.js';
 import type { TransferService } from './transfer.js';
+import { UndoService } from './undo.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
 export { openDatabase, type CrmDatabase, type OpenOptions } from '../db/connection.js';
@@ -40,6 +43,9 @@ export class Services {
   readonly interactions: InteractionService;
   readonly audit: AuditService;
   readonly reports: ReportService;
+  readonly duplicates: DuplicateService;
+  readonly merge: MergeService;
+  readonly undo: UndoService;
   private readonly stamping: Clock;
   private transferService: TransferService | undefined;
   private archiveService: ArchiveService | undefined;
@@ -55,6 +61,9 @@ export class Services {
     this.interactions = new InteractionService(store, stamping, this.customers);
     this.audit = new AuditService(store, stamping, this.customers);
     this.reports = new ReportService(store, stamping, this.products);
+    this.duplicates = new DuplicateService(store);
+    this.merge = new MergeService(store, stamping, this.customers);
+    this.undo = new UndoService(store);
   }
 
   /** The jobs not yet written for PostgreSQL work on the SQLite file alone. */

@@ -16,7 +16,7 @@ describe('PostgreSQL schema (drizzle/pg)', () => {
         GROUP BY table_name ORDER BY table_name`,
     );
     expect(rows).toEqual([
-      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at' },
+      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at,change_set' },
       { table_name: 'customer_interactions', columns: 'id,team_id,customer_id,type,channel,note,follow_up_date,created_at' },
       { table_name: 'customers', columns: 'id,team_id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at' },
       { table_name: 'products', columns: 'id,team_id,name,description,is_active,created_at,updated_at' },

@@ -27,7 +27,7 @@ export const EXPECTED_PG_TRIGGERS = [
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -45,6 +45,8 @@ export const EXPECTED_PG_POLICIES = [
   'customer_interactions_update',
   'customer_interactions_delete',
   'audit_log_read',
+  // drizzle/pg/0004_change_sets.sql
+  'change_sets_read',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -75,6 +77,11 @@ export const EXPECTED_PG_INDEXES = [
   'customers_owner_idx',
   'customers_pipeline_idx',
   'customer_interactions_customer_created_idx',
+  // drizzle/pg/0004_change_sets.sql
+  'audit_log_change_set_idx',
+  'change_sets_actor_idx',
+  'change_sets_team_idx',
+  'change_sets_undoes_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -160,10 +161,35 @@ export const auditLog = crm.table(
     new_values: text('new_values'),
     actor: text('actor').notNull().default(sql`session_user`),
     created_at: instant('created_at').notNull().defaultNow(),
+    /** The crm command's change set (drizzle/pg/0004_change_sets.sql); NULL for other writers. */
+    change_set: bigint('change_set', { mode: 'number' }),
   },
   (table) => [
     index('audit_log_team_id_idx').on(table.team_id),
     index('audit_log_created_at_idx').on(table.created_at),
+    index('audit_log_change_set_idx').on(table.change_set),
+  ],
+);
+
+/**
+ * What one crm command changed, for `crm undo`, as SQLite's change_sets: written only by the
+ * functions of drizzle/pg/0004_change_sets.sql, read by the team under row-level security.
+ */
+export const changeSets = crm.table(
+  'change_sets',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    team_id: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    command: text('command').notNull(),
+    actor: text('actor').notNull(),
+    created_at: instant('created_at').notNull().defaultNow(),
+    undoes: bigint('undoes', { mode: 'number' }),
+  },
+  (table) => [
+    index('change_sets_actor_idx').on(table.team_id, table.actor, table.id),
+    index('change_sets_team_idx').on(table.team_id, table.id),
   ],
 );
 

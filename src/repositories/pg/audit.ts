@@ -13,10 +13,11 @@ interface AuditRow {
   new_values: string | null;
   actor: string;
   created_at: string;
+  change_set: number | null;
 }
 
 /** The columns SQLite's audit_log has, in its order: team_id is not user data. */
-const COLUMNS = 'id, table_name, record_id, action, old_values, new_values, actor, created_at';
+const COLUMNS = 'id, table_name, record_id, action, old_values, new_values, actor, created_at, change_set';
 
 /**
  * The team's entries of some customers and of their interactions (`a`), found through

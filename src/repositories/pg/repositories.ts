@@ -1,7 +1,10 @@
 import type { Repositories } from '../ports.js';
 import { PgAuditRepository } from './audit.js';
+import { PgChangeSetRepository, PgRevertRepository } from './change-sets.js';
 import { PgCustomerRepository } from './customers.js';
+import { PgDuplicateRepository } from './duplicates.js';
 import { PgInteractionRepository } from './interactions.js';
+import { PgMergeRepository } from './merge.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
 import { PgTeamRepository } from './team.js';
@@ -14,6 +17,10 @@ export class PgRepositories implements Repositories {
   readonly audit: PgAuditRepository;
   readonly reports: PgReportRepository;
   readonly team: PgTeamRepository;
+  readonly duplicates: PgDuplicateRepository;
+  readonly merge: PgMergeRepository;
+  readonly changeSets: PgChangeSetRepository;
+  readonly revert: PgRevertRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -22,5 +29,9 @@ export class PgRepositories implements Repositories {
     this.audit = new PgAuditRepository(session);
     this.reports = new PgReportRepository(session);
     this.team = new PgTeamRepository(session);
+    this.duplicates = new PgDuplicateRepository(session);
+    this.merge = new PgMergeRepository(session);
+    this.changeSets = new PgChangeSetRepository(session);
+    this.revert = new PgRevertRepository(session);
   }
 }

@@ -30,6 +30,8 @@ export class PgStore implements Store {
   private writer: AuditWriter = { actor: '' };
   private instant: Date | undefined;
   private depth = 0;
+  /** The change set of the command being run (see AuditWriter.command), once it has written. */
+  private changeSet: number | undefined;
 
   private constructor(
     private readonly database: PgDatabase,
@@ -104,19 +106,49 @@ export class PgStore implements Store {
       }
     }
     this.depth = 1;
-    await session.query(writes ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    if (writes) this.instant = this.writer.clock?.now();
+    let opened: { id: number; created: boolean } | undefined;
     try {
+      await session.query(writes ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (writes) {
+        this.instant = this.writer.clock?.now();
+        opened = await this.beginChangeSet();
+      }
       const result = await work();
+      if (opened) await this.endChangeSet(opened);
       await session.query('COMMIT');
       return result;
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
+      // A change set the transaction opened went with it.
+      if (opened?.created) this.changeSet = undefined;
       throw translatePgError(error);
     } finally {
       this.depth = 0;
       this.instant = undefined;
     }
+  }
+
+  /**
+   * Names the command's change set for this write transaction (drizzle/pg/0004_change_sets.sql),
+   * opening one at its first write; the audit trigger stamps every entry with it. A role of no
+   * team gets none (its writes are refused anyway).
+   */
+  private async beginChangeSet(): Promise<{ id: number; created: boolean } | undefined> {
+    const [row] = await this.session.query<{ id: number | null }>(`SELECT crm.crm_begin_change_set($1, $2, $3) AS id`, [
+      this.writer.command ?? '',
+      this.instant?.toISOString() ?? null,
+      this.changeSet ?? null,
+    ]);
+    if (row?.id === null || row?.id === undefined) return undefined;
+    const created = row.id !== this.changeSet;
+    this.changeSet = row.id;
+    return { id: row.id, created };
+  }
+
+  /** Just before commit: a change set this transaction opened and wrote nothing into is dropped. */
+  private async endChangeSet(opened: { id: number; created: boolean }): Promise<void> {
+    const [row] = await this.session.query<{ kept: boolean }>(`SELECT crm.crm_end_change_set($1, $2) AS kept`, [opened.id, opened.created]);
+    if (!row?.kept || this.writer.command === undefined) this.changeSet = undefined;
   }
 
   /**
@@ -171,9 +203,11 @@ export class PgStore implements Store {
     };
   }
 
-  /** The server names the connected role in the audit log; only the clock is used here. */
+  /** The server names the connected role in the audit log; the clock and command line are used here. */
   identifyWriter(writer: AuditWriter): void {
     this.writer = writer;
+    // A new command: its writes start a change set of their own.
+    this.changeSet = undefined;
   }
 
   /** A PostgreSQL writer waits on row locks, not on a whole-database lock; nothing to tell. */

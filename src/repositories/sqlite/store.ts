@@ -2,10 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrmDatabase } from '../../db/connection.js';
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
+import { SqliteChangeSetRepository, SqliteRevertRepository } from './change-sets.js';
 import { SqliteCustomerRepository } from './customers.js';
+import { SqliteDuplicateRepository } from './duplicates.js';
 import { isBusy, translateSqliteError } from './errors.js';
 import { SqliteInteractionRepository } from './interactions.js';
 import { SqliteMaintenance } from './maintenance.js';
+import { SqliteMergeRepository } from './merge.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
 
@@ -14,6 +17,7 @@ export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   readonly repositories: Repositories;
   readonly maintenance: Maintenance;
+  private actor = '';
 
   constructor(readonly db: CrmDatabase) {
     this.maintenance = new SqliteMaintenance(db);
@@ -23,6 +27,10 @@ export class SqliteStore implements Store {
       interactions: new SqliteInteractionRepository(db.orm),
       audit: new SqliteAuditRepository(db.orm),
       reports: new SqliteReportRepository(db.orm),
+      duplicates: new SqliteDuplicateRepository(db.sqlite),
+      merge: new SqliteMergeRepository(db.sqlite),
+      changeSets: new SqliteChangeSetRepository(db.sqlite, () => this.actor),
+      revert: new SqliteRevertRepository(db.sqlite),
     };
   }
 
@@ -89,6 +97,7 @@ export class SqliteStore implements Store {
   }
 
   identifyWriter(writer: AuditWriter): void {
+    this.actor = writer.actor;
     this.db.identifyWriter(writer);
   }
 

@@ -3,8 +3,10 @@ import type { Session } from '../../session.js';
 import { registerCustomerAdd } from './add.js';
 import { registerCustomerArchive } from './archive.js';
 import { registerCustomerDelete } from './delete.js';
+import { registerCustomerDuplicates } from './duplicates.js';
 import { registerCustomerEdit } from './edit.js';
 import { registerCustomerList } from './list.js';
+import { registerCustomerMerge } from './merge.js';
 import { registerCustomerMove } from './move.js';
 import { registerCustomerRestore } from './restore.js';
 import { registerCustomerSearch } from './search.js';
@@ -21,7 +23,8 @@ Examples:
   $ crm customer add "Ada Lovelace" --email ada@example.com --status qualified
   $ crm customer list --status qualified
   $ crm customer move "ada lovelace" proposal
-  $ crm customer show "ada lovelace"`,
+  $ crm customer show "ada lovelace"
+  $ crm customer duplicates`,
     );
   registerCustomerAdd(customer, session);
   registerCustomerList(customer, session);
@@ -33,4 +36,6 @@ Examples:
   registerCustomerArchive(customer, session);
   registerCustomerRestore(customer, session);
   registerCustomerDelete(customer, session);
+  registerCustomerDuplicates(customer, session);
+  registerCustomerMerge(customer, session);
 }

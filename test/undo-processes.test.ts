@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES, startNode, tempDir, TestCli } from './helpers.js';
+
+// A crash is only real across processes: these spawn the built crm (vitest's global setup
+// builds it) through test/fixtures/crash-at.mjs, which kills it with SIGKILL at a hook point.
+
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = tempDir('crm-undo-processes-');
+  file = path.join(dir, 'crm.db');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Every table of the file, change sets and audit log included, read by a fresh connection. */
+function snapshot(): Record<string, unknown[]> {
+  const cli = new TestCli(file);
+  try {
+    return cli.snapshot();
+  } finally {
+    cli.close();
+  }
+}
+
+/** Enough that the move is many statements' work, so the kill lands in the middle of it. */
+const INTERACTIONS = 300;
+
+/** Two records of one person, the second with many interactions. */
+async function seed(): Promise<{ keep: string; other: string }> {
+  const cli = new TestCli(file);
+  try {
+    const keep = (await cli.json(['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com'])).id;
+    const other = (await cli.json(['customer', 'add', 'Ada Lovelace', '--phone', '+44 20 7946 0000', '--owner', 'grace'])).id;
+    const insert = cli.db.sqlite.prepare(
+      `INSERT INTO customer_interactions (id, customer_id, type, channel, note, created_at) VALUES (?, ?, 'call', 'phone', ?, ?)`,
+    );
+    cli.db.write(() => {
+      for (let i = 0; i < INTERACTIONS; i++) insert.run(`i-${String(i).padStart(5, '0')}`, other, `call ${i}`, '2026-01-01T00:00:00.000Z');
+    });
+    return { keep, other };
+  } finally {
+    cli.close();
+  }
+}
+
+const crashAt = (hook: string, step: string, args: string[]) =>
+  startNode(path.join(FIXTURES, 'crash-at.mjs'), [hook, step, '--db', file, ...args]).exit(30_000);
+
+describe('a merge or an undo killed with kill -9 leaves the old state or the new one, nothing in between', () => {
+  it('merge, then its undo: killed inside the transaction, nothing happened; killed after the commit, all of it did', async () => {
+    const { keep, other } = await seed();
+    const before = snapshot();
+    const merge = ['customer', 'merge', keep, other, '--yes'];
+
+    const inside = await crashAt('onMergeStep', 'moved', merge);
+    expect(inside.signal).toBe('SIGKILL');
+    expect(snapshot()).toEqual(before);
+
+    const after = await crashAt('onMergeStep', 'committed', merge);
+    expect(after.signal).toBe('SIGKILL');
+    const merged = snapshot();
+    expect((merged.customers as Array<{ id: string }>).map((c) => c.id)).toEqual([keep]);
+    expect(new Set((merged.customer_interactions as Array<{ customer_id: string }>).map((i) => i.customer_id))).toEqual(new Set([keep]));
+    expect(merged.customer_interactions).toHaveLength(INTERACTIONS);
+    expect(merged.change_sets).toHaveLength((before.change_sets as unknown[]).length + 1);
+
+    // The undo, killed the same two ways.
+    const undoInside = await crashAt('onUndoStep', 'reverted', ['undo', '--yes']);
+    expect(undoInside.signal).toBe('SIGKILL');
+    expect(snapshot()).toEqual(merged);
+
+    const undoAfter = await crashAt('onUndoStep', 'committed', ['undo', '--yes']);
+    expect(undoAfter.signal).toBe('SIGKILL');
+    const undone = snapshot();
+    // The data is as before the merge; the log and the change sets have grown by the merge and its undo.
+    // (Rows compared in any order: a put-back row may sit at another rowid.)
+    const sorted = (rows: unknown) => (rows as unknown[]).map((row) => JSON.stringify(row)).sort();
+    for (const table of ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'customer_activity', 'customer_counts', 'customer_name_folds']) {
+      expect(sorted(undone[table]), table).toEqual(sorted(before[table]));
+    }
+    expect(undone.change_sets).toHaveLength((before.change_sets as unknown[]).length + 2);
+  }, 90_000);
+});
