@@ -60,12 +60,15 @@ export async function runWatch(session: Session, options: WatchCommandOptions): 
         session.out.line(details.length > 0 ? `${headline}  ${details.join('; ')}` : headline);
       };
   const watch = await (await session.services()).audit.watch({ table, intervalMs }, print);
+  // Listening for Ctrl-C before saying so: a signal that arrives between the two would
+  // otherwise find no listener and end the process with Node's default (killed by SIGINT).
+  const interrupted = session.ctx.waitForInterrupt();
   // Also the signal, for a script or test driving watch, that changes from now on will show.
   session.info('watching for changes; Ctrl-C to stop');
   try {
     // `crm watch | head -3`: the renderer throws once the reader is gone, which fails the watch
     // and ends the command quietly there.
-    await Promise.race([session.ctx.waitForInterrupt(), watch.failed]);
+    await Promise.race([interrupted, watch.failed]);
   } finally {
     watch.stop();
   }
