@@ -91,6 +91,20 @@ function describeCountDrift(drift: CountDrift): string {
   return `${drift.is_archived ? 'archived' : 'active'} ${drift.status}, product ${shown(drift.product_id)}, owner ${shown(drift.owner)}: ${drift.counted} counted, ${drift.customers} customers`;
 }
 
+/**
+ * Groups of customer_values that differ from a recomputation over the customers, either way.
+ * Only customers with a value count; `IS`: NULL product and owner are groups of their own.
+ */
+const VALUES_DRIFT = `WITH actual AS (
+    SELECT is_archived, status, product_id, owner, deal_currency, count(*) AS n, sum(deal_value_minor) AS total_minor
+    FROM customers WHERE deal_value_minor IS NOT NULL GROUP BY is_archived, status, product_id, owner, deal_currency),
+  recorded AS (SELECT is_archived, status, product_id, owner, deal_currency, n, total_minor FROM customer_values),
+  missing AS (SELECT * FROM actual EXCEPT SELECT * FROM recorded),
+  extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM actual)
+  SELECT is_archived, status, product_id, owner, deal_currency FROM missing
+  UNION SELECT is_archived, status, product_id, owner, deal_currency FROM extra
+  ORDER BY 1, 2, 3, 4, 5`;
+
 /** Customers without a fold row or with a stale fold, and fold rows of no customer. */
 const NAME_FOLD_DRIFT = `SELECT c.id FROM customers AS c LEFT JOIN customer_name_folds AS f ON f.customer_id = c.id
     WHERE f.customer_id IS NULL OR (f.name_fold IS NOT NULL AND f.name_fold IS NOT crm_fold(c.name))
@@ -146,6 +160,7 @@ export class DatabaseService {
       this.checkActivity(),
       this.checkNameFolds(),
       this.checkCounts(),
+      this.checkValues(),
       this.checkPragma('foreign_keys', 'foreign_keys', 1, 'ON'),
       this.checkPragma('journal_mode', 'journal_mode', 'wal', 'WAL'),
     ];
@@ -234,6 +249,22 @@ export class DatabaseService {
       ok: drifted.length === 0,
       detail: drifted.length
         ? `${drifted.length} group(s) counted wrong: ${listProblems(drifted.map(describeCountDrift))}`
+        : 'matches the customers',
+    };
+  }
+
+  /** customer_values against a recomputation over the customers (drizzle/0011). */
+  private checkValues(): CheckResult {
+    if (!this.hasTable('customer_values')) return { name: 'customer_values', ok: true, detail: 'not in this schema' };
+    const drifted = this.db.sqlite.prepare(VALUES_DRIFT).all() as Array<Omit<CountDrift, 'counted' | 'customers'> & { deal_currency: string }>;
+    const shown = (value: string | null) => (value === null ? 'none' : value === '' ? '""' : value);
+    return {
+      name: 'customer_values',
+      ok: drifted.length === 0,
+      detail: drifted.length
+        ? `${drifted.length} group(s) summed wrong: ${listProblems(
+            drifted.map((g) => `${g.is_archived ? 'archived' : 'active'} ${g.status}, product ${shown(g.product_id)}, owner ${shown(g.owner)}, ${g.deal_currency}`),
+          )}`
         : 'matches the customers',
     };
   }
