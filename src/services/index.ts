@@ -6,11 +6,13 @@ import { SqliteStore } from '../repositories/sqlite/store.js';
 import { AuditService } from './audit.js';
 import { ArchiveService } from './archive.js';
 import { BackupService } from './backup.js';
+import { CompanyService } from './companies.js';
 import { CustomerService } from './customers.js';
 import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
+import { SettingsService } from './settings.js';
 import type { TransferService } from './transfer.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
@@ -37,6 +39,8 @@ export class Services {
   readonly interactions: InteractionService;
   readonly audit: AuditService;
   readonly reports: ReportService;
+  readonly companies: CompanyService;
+  readonly settings: SettingsService;
   private readonly stamping: Clock;
   private transferService: TransferService | undefined;
   private archiveService: ArchiveService | undefined;
@@ -48,10 +52,12 @@ export class Services {
     const stamping = writeAwareClock(store, clock);
     this.stamping = stamping;
     this.products = new ProductService(store, stamping);
-    this.customers = new CustomerService(store, stamping, this.products);
+    this.companies = new CompanyService(store, stamping);
+    this.settings = new SettingsService(store, stamping);
+    this.customers = new CustomerService(store, stamping, this.products, this.companies, this.settings);
     this.interactions = new InteractionService(store, stamping, this.customers);
     this.audit = new AuditService(store, stamping, this.customers);
-    this.reports = new ReportService(store, stamping, this.products);
+    this.reports = new ReportService(store, stamping, this.products, this.settings);
   }
 
   /** The jobs not yet written for PostgreSQL work on the SQLite file alone. */

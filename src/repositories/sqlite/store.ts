@@ -3,11 +3,13 @@ import type { CrmDatabase } from '../../db/connection.js';
 import { pruneAuditLog } from '../../db/audit.js';
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
+import { SqliteCompanyRepository } from './companies.js';
 import { SqliteCustomerRepository } from './customers.js';
 import { isBusy, translateSqliteError, withSqliteErrors } from './errors.js';
 import { SqliteInteractionRepository } from './interactions.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
+import { SqliteSettingsRepository } from './settings.js';
 
 /** The embedded default: one SQLite file on one better-sqlite3 connection. */
 export class SqliteStore implements Store {
@@ -25,6 +27,8 @@ export class SqliteStore implements Store {
       interactions: new SqliteInteractionRepository(db.orm),
       audit: new SqliteAuditRepository(db.orm),
       reports: new SqliteReportRepository(db.orm),
+      companies: new SqliteCompanyRepository(db.orm),
+      settings: new SqliteSettingsRepository(db.orm),
     };
   }
 
