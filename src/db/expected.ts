@@ -85,6 +85,8 @@ export const EXPECTED_TRIGGERS = [
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
 export const PRODUCT_NAME_INDEX = 'products_name_unique_idx';
+/** As products' (drizzle/0011_companies_value.sql). */
+export const COMPANY_NAME_INDEX = 'companies_name_unique_idx';
 
 export const EXPECTED_INDEXES = [
   'products_is_active_idx',

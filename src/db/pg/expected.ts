@@ -24,10 +24,22 @@ export const EXPECTED_PG_TRIGGERS = [
   'products_notify',
   'customers_notify',
   'customer_interactions_notify',
+  // drizzle/pg/0005_companies_value.sql
+  'companies_0_team',
+  'settings_0_team',
+  'companies_touch_updated_at',
+  'settings_touch_updated_at',
+  'customers_company_same_team',
+  'companies_audit',
+  'settings_audit',
+  'companies_notify',
+  'settings_notify',
+  'companies_no_truncate',
+  'settings_no_truncate',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'companies', 'settings'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -45,6 +57,12 @@ export const EXPECTED_PG_POLICIES = [
   'customer_interactions_update',
   'customer_interactions_delete',
   'audit_log_read',
+  'companies_read',
+  'companies_insert',
+  'companies_update',
+  'companies_delete',
+  'settings_read',
+  'settings_write',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -75,4 +93,12 @@ export const EXPECTED_PG_INDEXES = [
   'customers_owner_idx',
   'customers_pipeline_idx',
   'customer_interactions_customer_created_idx',
+  // drizzle/pg/0005_companies_value.sql
+  'companies_team_id_idx',
+  'companies_name_unique_idx',
+  'companies_name_fold_idx',
+  'companies_id_bytes_idx',
+  'customers_company_id_idx',
+  'customers_values_idx',
+  'customers_won_idx',
 ] as const;

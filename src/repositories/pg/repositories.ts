@@ -1,9 +1,11 @@
 import type { Repositories } from '../ports.js';
 import { PgAuditRepository } from './audit.js';
+import { PgCompanyRepository } from './companies.js';
 import { PgCustomerRepository } from './customers.js';
 import { PgInteractionRepository } from './interactions.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
+import { PgSettingsRepository } from './settings.js';
 import type { PgSession } from './store.js';
 
 export class PgRepositories implements Repositories {
@@ -12,6 +14,8 @@ export class PgRepositories implements Repositories {
   readonly interactions: PgInteractionRepository;
   readonly audit: PgAuditRepository;
   readonly reports: PgReportRepository;
+  readonly companies: PgCompanyRepository;
+  readonly settings: PgSettingsRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -19,5 +23,7 @@ export class PgRepositories implements Repositories {
     this.interactions = new PgInteractionRepository(session);
     this.audit = new PgAuditRepository(session);
     this.reports = new PgReportRepository(session);
+    this.companies = new PgCompanyRepository(session);
+    this.settings = new PgSettingsRepository(session);
   }
 }
