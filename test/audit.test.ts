@@ -387,21 +387,17 @@ describe('a file made before the audit log existed', () => {
     const dir = tempDir();
     const file = path.join(dir, 'old.db');
     try {
-      const made = openDatabase(file);
-      // Wind the file back to its state before migration 0002 (the audit log) and everything after
-      // (IF EXISTS: a later migration may re-create a trigger of an earlier one, or drop a table's with it).
+      // A file made by the program as it was before migration 0002 (the audit log): only the
+      // first two migrations. (Winding a current file back cannot undo a later ADD COLUMN.)
       const later = knownMigrations();
-      const createdLater = later.metas
-        .slice(2)
-        .flatMap((meta) => meta.sql)
-        .flatMap((statement) => [...statement.matchAll(/CREATE (?:UNIQUE )?(TRIGGER|INDEX|TABLE) `?(\w+)`?/g)])
-        .map(([, type, name]) => `DROP ${type} IF EXISTS ${name};`);
-      made.sqlite.exec(`
-        ${createdLater.join('\n')}
-        DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS audit_context;
-        DELETE FROM __drizzle_migrations
-          WHERE rowid NOT IN (SELECT rowid FROM __drizzle_migrations ORDER BY created_at LIMIT 2);
-        INSERT INTO customers (id, name) VALUES ('c1', 'Before the audit log');`);
+      const oldFolder = path.join(dir, 'old-drizzle');
+      fs.mkdirSync(path.join(oldFolder, 'meta'), { recursive: true });
+      const journal = JSON.parse(fs.readFileSync(path.join(later.folder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
+      journal.entries = journal.entries.slice(0, 2);
+      fs.writeFileSync(path.join(oldFolder, 'meta', '_journal.json'), JSON.stringify(journal));
+      for (const { tag } of journal.entries) fs.copyFileSync(path.join(later.folder, `${tag}.sql`), path.join(oldFolder, `${tag}.sql`));
+      const made = openDatabase(file, { migrationsFolder: oldFolder });
+      made.sqlite.exec(`INSERT INTO customers (id, name) VALUES ('c1', 'Before the audit log');`);
       expect(made.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 2 });
       made.close();
 

@@ -125,7 +125,7 @@ class SqliteBackendCli implements BackendCli {
   }
 }
 
-const TEAM_TABLES = ['products', 'customers', 'customer_interactions', 'audit_log'] as const;
+const TEAM_TABLES = ['products', 'companies', 'customers', 'customer_interactions', 'settings', 'audit_log'] as const;
 
 class PgBackendCli implements BackendCli {
   readonly backend = 'postgres';
@@ -149,7 +149,7 @@ class PgBackendCli implements BackendCli {
   async snapshot(): Promise<Record<string, unknown[]>> {
     const tables: Record<string, unknown[]> = {};
     for (const table of TEAM_TABLES) {
-      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${table === 'audit_log' ? 'id' : 'id'}`)).rows;
+      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${table === 'settings' ? 'key' : 'id'}`)).rows;
     }
     return tables;
   }

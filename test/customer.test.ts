@@ -68,6 +68,10 @@ describe('customer add', () => {
       is_archived: false,
       created_at: '2026-11-25T10:00:00.000Z',
       updated_at: '2026-11-25T10:00:00.000Z',
+      company_id: null,
+      deal_value_minor: null,
+      deal_currency: null,
+      closed_at: null,
     });
   });
 
@@ -233,6 +237,7 @@ describe('customer list', () => {
     expect(json).toHaveLength(1);
     expect(Object.keys(json[0])).toEqual([
       'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
+      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
     ]);
   });
 
@@ -512,7 +517,7 @@ describe('customer edit', () => {
   it('needs something to change', async () => {
     await refused(['customer', 'edit', 'ada'], {
       code: 2,
-      stderr: 'error: nothing to change: give --name, --email, --phone, --product, --no-product, --source or --owner\n',
+      stderr: 'error: nothing to change: give --name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source or --owner\n',
     });
   });
 

@@ -1,5 +1,6 @@
 import type { ZodMiniType } from 'zod/mini';
-import { DateRangeError, UsageError } from '../domain/errors.js';
+import { DateRangeError, UsageError, ValidationError } from '../domain/errors.js';
+import { currencyCode, parseAmount, type AmountText } from '../domain/money.js';
 import {
   CUSTOMER_STATUSES,
   INTERACTION_CHANNELS,
@@ -57,6 +58,32 @@ export function checkDateOption(option: string, text: string | undefined, parse:
     parse(text);
   } catch (error) {
     if (error instanceof DateRangeError) throw new UsageError(`${option} ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * `--value "12 000 EUR"` or `--value 12000`: the amount, and the currency it names, else
+ * `defaultCurrency` (CRM_CURRENCY); with neither, the service takes `crm config` currency.
+ */
+export function parseDealValue(text: string, defaultCurrency: string | undefined): AmountText {
+  try {
+    const parsed = parseAmount(text);
+    const currency = parsed.currency ?? defaultCurrency;
+    return currency === undefined ? parsed : { ...parsed, currency };
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--value: ${error.message}`);
+    throw error;
+  }
+}
+
+/** CRM_CURRENCY, checked: a typo there would otherwise price every deal in it. */
+export function parseCurrencyVariable(text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return currencyCode(text);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`CRM_CURRENCY: ${error.message}`);
     throw error;
   }
 }

@@ -3,6 +3,8 @@ import { packageVersion } from '../project-root.js';
 import { registerArchive } from './commands/archive/archive.js';
 import { registerBackup } from './commands/backup/backup.js';
 import { registerCompletion } from './commands/completion/completion.js';
+import { registerCompanyCommands } from './commands/company/index.js';
+import { registerConfigCommands } from './commands/config/index.js';
 import { registerCustomerCommands } from './commands/customer/index.js';
 import { registerDbCommands } from './commands/db/index.js';
 import { registerExport } from './commands/export/export.js';
@@ -32,6 +34,7 @@ terminal (long cells end in "…"); --wide prints every cell in full.
 Environment:
   CRM_DB            database file (overridden by --db)
   CRM_OWNER         default --owner for new customers
+  CRM_CURRENCY      currency of --value amounts that name none (else crm config currency)
   CRM_BUSY_TIMEOUT  seconds a write waits for another process's write (default 600)
   COLUMNS           table width when stdout is not a terminal (default 80)
   NO_COLOR          disable colour
@@ -44,6 +47,8 @@ Exit status:
 Examples:
   $ crm product add "Website audit" --description "Two-day review"
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
+  $ crm company add "Analytical Engines"
+  $ crm customer edit "ada lovelace" --company "analytical engines" --value "12 000 EUR"
   $ crm customer list --status lead --json
   $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"`;
 
@@ -61,7 +66,7 @@ export function buildProgram(session: Session): Command {
     .allowExcessArguments(false);
 
   program
-    .description('A terminal-first CRM: products, customers and interactions in a local SQLite file.')
+    .description('A terminal-first CRM: products, companies, customers and interactions in a local SQLite file.')
     .version(packageVersion, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--db <path>', 'database file to use (default: $CRM_DB, then the data directory)')
@@ -74,6 +79,7 @@ export function buildProgram(session: Session): Command {
     });
 
   registerProductCommands(program, session);
+  registerCompanyCommands(program, session);
   registerCustomerCommands(program, session);
   registerInteractionCommands(program, session);
   registerPipeline(program, session);
@@ -85,6 +91,7 @@ export function buildProgram(session: Session): Command {
   registerHistory(program, session);
   registerUndo(program, session);
   registerWatch(program, session);
+  registerConfigCommands(program, session);
   registerDbCommands(program, session);
   registerTeamCommands(program, session);
   registerCompletion(program, session);

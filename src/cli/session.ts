@@ -8,6 +8,7 @@ import type { Context } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
 import type { Prompter } from './prompter.js';
 import { Renderer, tableWidth } from './output.js';
+import { parseCurrencyVariable } from './parse.js';
 
 export interface GlobalOptions {
   db?: string;
@@ -204,6 +205,11 @@ export class Session {
 
   get owner(): string | undefined {
     return this.ctx.env.CRM_OWNER || undefined;
+  }
+
+  /** CRM_CURRENCY: the currency of `--value` amounts that name none (before `crm config` currency). */
+  get defaultCurrency(): string | undefined {
+    return parseCurrencyVariable(this.ctx.env.CRM_CURRENCY);
   }
 
   /**

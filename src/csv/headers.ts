@@ -1,10 +1,11 @@
 import { UsageError, ValidationError } from '../domain/errors.js';
 import type { TableName } from '../domain/vocabulary.js';
-import { TABLE_COLUMNS } from './columns.js';
+import { EARLIER_COLUMN_COUNTS, TABLE_COLUMNS } from './columns.js';
 
 /**
  * Fields a customer file can feed. Besides the table's columns, other tools split a name
  * (first/middle/last) or only give a company; those are joined into `name` by the reader.
+ * The company also links the customer to the company of that name (created once if new).
  */
 export const CUSTOMER_EXTRA_FIELDS = ['first_name', 'middle_name', 'last_name', 'company'] as const;
 
@@ -183,7 +184,9 @@ export function mapColumns(table: TableName, headers: readonly string[], userMap
   mapped.sort((a, b) => a.rank - b.rank || a.index - b.index);
   const sources = new Map<FieldName, number[]>();
   for (const { field, index } of mapped) sources.set(field, [...(sources.get(field) ?? []), index]);
-  const native = headers.length === columns.length && headers.every((header, index) => header === columns[index]);
+  const earlier = EARLIER_COLUMN_COUNTS[table];
+  const native =
+    (headers.length === columns.length || headers.length === earlier) && headers.every((header, index) => header === columns[index]);
   return { sources, ignored, native, headers, ...(externalSource && { externalSource }) };
 }
 
@@ -244,11 +247,13 @@ export function assertUsableMapping(table: TableName, mapping: ColumnMapping): v
     return;
   }
   const required =
-    table === 'products'
+    table === 'products' || table === 'companies'
       ? ['name']
       : table === 'customer_external_ids'
         ? ['source', 'external_id', 'customer_id']
-        : ['customer_id', 'type', 'channel', 'note'];
+        : table === 'settings'
+          ? ['key', 'value']
+          : ['customer_id', 'type', 'channel', 'note'];
   const missing = required.filter((field) => !has(field));
   if (missing.length > 0) {
     throw new ValidationError(`${table} file lacks column(s) ${missing.join(', ')} (columns: ${found})`);

@@ -1,4 +1,7 @@
+import { CrmError, ValidationError } from '../domain/errors.js';
+import { currencyCode, MAX_MINOR } from '../domain/money.js';
 import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
+import { canonicalSettingValue, parseSettingKey } from '../domain/settings.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
 import { canonicalTimestamp, isAllDay } from '../domain/time.js';
@@ -11,9 +14,10 @@ export type SqlValue = string | number | null;
 /**
  * A validated row, in the table's column order, ready to stage. NULL means "not given":
  * the writer fills defaults (new id, now, `lead`) only for rows it inserts.
- * Customer rows carry two more values: `name_given` (1 when the file had a name rather than
+ * Customer rows carry three more values: `name_given` (1 when the file had a name rather than
  * the e-mail or phone standing in for one), so a dedupe update never renames anyone to an
- * address, and the contact's id in the tool the file comes from (or NULL).
+ * address, the contact's id in the tool the file comes from (or NULL), and the name of their
+ * company as the file gives it (or NULL), which the writer turns into a company_id.
  */
 export type StagedValues = SqlValue[];
 
@@ -98,6 +102,10 @@ export class RowReader {
         return this.interaction(record);
       case 'customer_external_ids':
         return this.externalIdRow(record);
+      case 'companies':
+        return this.company(record);
+      case 'settings':
+        return this.setting(record);
     }
   }
 
@@ -208,6 +216,7 @@ export class RowReader {
       status = parsed;
     }
     const owner = this.get(record, 'owner') ?? this.defaults.owner ?? (id === null ? this.defaults.ownerForNewRows : undefined) ?? null;
+    const [value, currency] = this.dealValue(record);
     return [
       id,
       name,
@@ -220,9 +229,80 @@ export class RowReader {
       this.flag(record, 'is_archived'),
       this.timestamp(record, 'created_at'),
       this.timestamp(record, 'updated_at'),
+      this.get(record, 'company_id'),
+      value,
+      currency,
+      this.timestamp(record, 'closed_at'),
       givenName === null ? 0 : 1,
       this.externalId(record),
+      this.companyName(record),
     ];
+  }
+
+  /**
+   * deal_value_minor and deal_currency: both or neither (when the file has both columns), the
+   * value a whole number of minor units, the currency an ISO 4217 code. A crm export keeps any
+   * three capital letters it holds, as the database does.
+   */
+  private dealValue(record: readonly CsvCell[]): [number | null, string | null] {
+    const valueText = this.get(record, 'deal_value_minor');
+    const currencyText = this.get(record, 'deal_currency');
+    let value: number | null = null;
+    if (valueText !== null) {
+      value = /^\d+$/.test(valueText.trim()) ? Number(valueText.trim()) : NaN;
+      if (!Number.isSafeInteger(value) || value > MAX_MINOR) {
+        throw new RowError({ column: 'deal_value_minor', reason: `invalid value "${valueText}": a whole number of the currency's minor units (cents), like 1200000 for 12,000.00` });
+      }
+    }
+    let currency: string | null = null;
+    if (currencyText !== null) {
+      if (this.mapping.native && /^[A-Z]{3}$/.test(currencyText)) currency = currencyText;
+      else {
+        try {
+          currency = currencyCode(currencyText);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          throw new RowError({ column: 'deal_currency', reason: error.message });
+        }
+      }
+    }
+    const both = this.fieldIndexes.has('deal_value_minor') && this.fieldIndexes.has('deal_currency');
+    if (both && (value === null) !== (currency === null)) {
+      throw new RowError({
+        column: value === null ? 'deal_value_minor' : 'deal_currency',
+        reason: 'a deal value needs both deal_value_minor and deal_currency (or neither)',
+      });
+    }
+    return [value, currency];
+  }
+
+  /** The company the file names for the customer, also when it stood in for a missing name. */
+  private companyName(record: readonly CsvCell[]): string | null {
+    const company = this.get(record, 'company');
+    if (company === null || company.trim() === '') return null;
+    return checkSingleLine('company', 'company name', company.trim());
+  }
+
+  private company(record: readonly CsvCell[]): StagedValues {
+    return [
+      this.id(record),
+      this.singleLine(record, 'name', 'company name'),
+      this.timestamp(record, 'created_at'),
+      this.timestamp(record, 'updated_at'),
+    ];
+  }
+
+  /** Only the keys crm knows, each in its canonical form (as `crm config set` stores it). */
+  private setting(record: readonly CsvCell[]): StagedValues {
+    const keyText = this.required(record, 'key');
+    const valueText = this.required(record, 'value');
+    try {
+      const key = parseSettingKey(keyText);
+      return [key, canonicalSettingValue(key, valueText), this.timestamp(record, 'updated_at')];
+    } catch (error) {
+      if (!(error instanceof CrmError)) throw error;
+      throw new RowError({ column: error.message.startsWith('unknown setting') ? 'key' : 'value', reason: error.message });
+    }
   }
 
   /**
@@ -288,7 +368,10 @@ function checkSingleLine(field: string, label: string, value: string): string {
   return value;
 }
 
-/** Number of staged values per row of a table (its columns, plus `name_given` and the external id for customers). */
+/** Number of staged values per row of a table (its columns, plus `name_given`, the external id and the company name for customers). */
 export function stagedWidth(table: TableName): number {
-  return TABLE_COLUMNS[table].length + (table === 'customers' ? 2 : 0);
+  return TABLE_COLUMNS[table].length + (table === 'customers' ? CUSTOMER_EXTRA_STAGED : 0);
 }
+
+/** name_given, external id, company name. */
+export const CUSTOMER_EXTRA_STAGED = 3;

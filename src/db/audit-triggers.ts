@@ -1,5 +1,5 @@
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { customerExternalIds, customerInteractions, customers, products } from './schema.js';
+import { companies, customerExternalIds, customerInteractions, customers, products, settings } from './schema.js';
 
 /**
  * The SQLite audit triggers, generated from the drizzle schema: one source for the columns an
@@ -23,9 +23,11 @@ export interface AuditedTable {
 
 export const AUDITED_TABLES: readonly AuditedTable[] = [
   { table: products, recordId: 'id', touched: true },
+  { table: companies, recordId: 'id', touched: true },
   { table: customers, recordId: 'id', touched: true },
   { table: customerInteractions, recordId: 'id', touched: false },
   { table: customerExternalIds, recordId: 'customer_id', touched: false },
+  { table: settings, recordId: 'key', touched: true },
 ];
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;

@@ -57,10 +57,36 @@ export const EXPECTED_TRIGGERS = [
   'customer_counts_on_insert',
   'customer_counts_on_delete',
   'customer_counts_on_update',
+  // 0011_companies_value.sql
+  'companies_touch_updated_at',
+  'customers_company_exists_insert',
+  'customers_company_exists_update',
+  'companies_delete_unlinks_customers',
+  'companies_id_change_follows_customers',
+  'companies_insert_existing_id',
+  'companies_insert_existing_name',
+  'companies_update_onto_existing',
+  'companies_timestamps_canonical_insert',
+  'companies_timestamps_canonical_update',
+  'customers_closed_at_canonical_insert',
+  'customers_closed_at_canonical_update',
+  'companies_audit_insert',
+  'companies_audit_update',
+  'companies_audit_delete',
+  'settings_touch_updated_at',
+  'settings_insert_existing_key',
+  'settings_audit_insert',
+  'settings_audit_update',
+  'settings_audit_delete',
+  'customer_values_on_insert',
+  'customer_values_on_delete',
+  'customer_values_on_update',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
 export const PRODUCT_NAME_INDEX = 'products_name_unique_idx';
+/** As products' (drizzle/0011_companies_value.sql). */
+export const COMPANY_NAME_INDEX = 'companies_name_unique_idx';
 
 export const EXPECTED_INDEXES = [
   'products_is_active_idx',
@@ -88,6 +114,10 @@ export const EXPECTED_INDEXES = [
   'change_sets_actor_idx',
   'change_sets_undoes_idx',
   'customers_phone_digits_idx',
+  'companies_name_unique_idx',
+  'customers_company_id_idx',
+  'customer_values_key_idx',
+  'customers_won_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

@@ -34,6 +34,21 @@ export const products = sqliteTable(
   ],
 );
 
+/**
+ * The organisations customers work for (drizzle/0011_companies_value.sql). Names are refs,
+ * unique regardless of case like products'. Deleting a company leaves its customers, with none.
+ */
+export const companies = sqliteTable(
+  'companies',
+  {
+    id: text('id').primaryKey().default(uuidDefault),
+    name: text('name').notNull(),
+    created_at: text('created_at').notNull().default(nowDefault),
+    updated_at: text('updated_at').notNull().default(nowDefault),
+  },
+  (table) => [check('companies_name_not_blank', sql`length(trim(${table.name})) > 0`)],
+);
+
 export const customers = sqliteTable(
   'customers',
   {
@@ -51,9 +66,18 @@ export const customers = sqliteTable(
     is_archived: integer('is_archived', { mode: 'boolean' }).notNull().default(false),
     created_at: text('created_at').notNull().default(nowDefault),
     updated_at: text('updated_at').notNull().default(nowDefault),
+    // Added by 0011, so at the end of the table (ALTER TABLE ADD COLUMN appends).
+    company_id: text('company_id').references(() => companies.id, { onDelete: 'set null', onUpdate: 'cascade' }),
+    /** The deal's value in the currency's minor units (cents; yen): exact, never a float. */
+    deal_value_minor: integer('deal_value_minor'),
+    /** ISO 4217, upper case; present exactly when deal_value_minor is. */
+    deal_currency: text('deal_currency'),
+    /** When crm last moved the customer to closed_won or closed_lost; NULL while open (or closed by another program). */
+    closed_at: text('closed_at'),
   },
   (table) => [
     index('customers_status_idx').on(table.status),
+    index('customers_company_id_idx').on(table.company_id),
     index('customers_product_id_idx').on(table.product_id),
     index('customers_is_archived_idx').on(table.is_archived),
     // Import deduplicates by lowercased email; without this every row would scan the table.
@@ -61,6 +85,14 @@ export const customers = sqliteTable(
     check('customers_name_not_blank', sql`length(trim(${table.name})) > 0`),
     check('customers_status_valid', sql`${table.status} IN (${quotedList(CUSTOMER_STATUSES)})`),
     check('customers_is_archived_bool', sql`${table.is_archived} IN (0, 1)`),
+    check(
+      'customers_deal_value_valid',
+      sql`${table.deal_value_minor} IS NULL OR (typeof(${table.deal_value_minor}) = 'integer' AND ${table.deal_value_minor} >= 0)`,
+    ),
+    check(
+      'customers_deal_currency_valid',
+      sql`(${table.deal_currency} IS NULL OR (length(${table.deal_currency}) = 3 AND ${table.deal_currency} GLOB '[A-Z][A-Z][A-Z]')) AND (${table.deal_value_minor} IS NULL) = (${table.deal_currency} IS NULL)`,
+    ),
   ],
 );
 
@@ -108,6 +140,26 @@ export const customerExternalIds = sqliteTable(
     primaryKey({ columns: [table.source, table.external_id] }),
     index('customer_external_ids_customer_id_idx').on(table.customer_id),
     check('customer_external_ids_not_blank', sql`length(trim(${table.source})) > 0 AND length(trim(${table.external_id})) > 0`),
+  ],
+);
+
+/**
+ * Settings that travel with the data (`crm config`): the default currency of deal values and
+ * the probability of each pipeline stage for the weighted forecast. Only known keys, with
+ * values in their canonical form (src/domain/settings.ts); a missing key means its default.
+ */
+export const settings = sqliteTable(
+  'settings',
+  {
+    key: text('key').primaryKey(),
+    value: text('value').notNull(),
+    updated_at: text('updated_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    check(
+      'settings_value_valid',
+      sql`(${table.key} = 'currency' AND length(${table.value}) = 3 AND ${table.value} GLOB '[A-Z][A-Z][A-Z]') OR (${table.key} IN (${quotedList(CUSTOMER_STATUSES.map((status) => `stage.${status}.probability`))}) AND ${table.value} GLOB '[01]*' AND ${table.value} NOT GLOB '*[^0-9.]*' AND ${table.value} NOT GLOB '*.*.*' AND CAST(${table.value} AS REAL) BETWEEN 0 AND 1)`,
+    ),
   ],
 );
 
@@ -213,6 +265,7 @@ export const changeSets = sqliteTable(
   (table) => [index('change_sets_actor_idx').on(table.actor, table.id)],
 );
 
+export type CompanyRow = typeof companies.$inferSelect;
 export type ProductRow = typeof products.$inferSelect;
 export type NewProductRow = typeof products.$inferInsert;
 export type CustomerRow = typeof customers.$inferSelect;

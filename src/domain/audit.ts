@@ -55,6 +55,8 @@ const TABLE_ALIASES: Record<string, TableName> = {
   interaction: 'customer_interactions',
   interactions: 'customer_interactions',
   external_ids: 'customer_external_ids',
+  company: 'companies',
+  setting: 'settings',
 };
 
 export function parseTableName(text: string): TableName {

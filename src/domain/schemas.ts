@@ -104,6 +104,11 @@ export const customerPatchSchema = z.object({
 });
 export type CustomerPatch = z.input<typeof customerPatchSchema>;
 
+export const companyInputSchema = z.object({
+  name: singleLineText('company name'),
+});
+export type CompanyInput = z.input<typeof companyInputSchema>;
+
 export const interactionInputSchema = z.object({
   customer_id: z.string(),
   type: singleLineText('interaction type'),

@@ -22,6 +22,19 @@ export interface Customer {
   is_archived: boolean;
   created_at: string;
   updated_at: string;
+  company_id: string | null;
+  /** The deal's value in the currency's minor units (see domain/money.ts); with deal_currency or neither. */
+  deal_value_minor: number | null;
+  deal_currency: string | null;
+  /** When crm last moved the customer to closed_won or closed_lost; null while open. */
+  closed_at: string | null;
+}
+
+export interface Company {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Interaction {

@@ -21,5 +21,9 @@ export const invalidChannelMessage = (input: unknown): string =>
 
 export const MAX_ACTIVE_PRODUCTS = 3;
 
-export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids'] as const;
+/** Statuses that close a deal, won or lost; customers.closed_at records when. */
+export const CLOSED_STATUSES: readonly CustomerStatus[] = ['closed_won', 'closed_lost'];
+export const isClosed = (status: CustomerStatus): boolean => CLOSED_STATUSES.includes(status);
+
+export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'companies', 'settings'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../domain/audit.js';
-import type { Clock, Customer, Interaction, Product } from '../domain/types.js';
+import type { SettingKey } from '../domain/settings.js';
+import type { Clock, Company, Customer, Interaction, Product } from '../domain/types.js';
 import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
 
 /**
@@ -85,6 +86,65 @@ export interface CustomerRepository {
   delete(id: string): Promise<void>;
 }
 
+export type NewCompany = Company;
+export type CompanyPatch = Partial<Omit<Company, 'id' | 'created_at'>>;
+
+/** A company in a list, with how many of its customers are not archived. */
+export type CompanyWithCount = Company & { customers: number };
+
+/** One of a company's customers, as `company show` lists them. */
+export interface CompanyPerson {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  status: CustomerStatus;
+  owner: string | null;
+  is_archived: boolean;
+  deal_value_minor: number | null;
+  deal_currency: string | null;
+  /** When their latest interaction was logged; null when none was. */
+  last_interaction_at: string | null;
+}
+
+export type CompanyInteraction = Interaction & { customer_name: string };
+
+export interface CompanyRepository {
+  /** By name ignoring case, then id. */
+  list(): Promise<CompanyWithCount[]>;
+  get(id: string): Promise<Company | undefined>;
+  /** The prefix as typed and in both cases, sorted by id. */
+  findByIdPrefix(prefix: string, limit: number): Promise<Company[]>;
+  /** Names equal after folding case and accents' forms (foldCase). */
+  findByName(name: string): Promise<Company[]>;
+  insert(row: NewCompany): Promise<Company>;
+  update(id: string, patch: CompanyPatch): Promise<Company>;
+  delete(id: string): Promise<void>;
+  /** Its customers (archived ones too), by name ignoring case, then id. */
+  people(companyId: string): Promise<CompanyPerson[]>;
+  /** The newest interaction logged with any of its customers. */
+  latestInteraction(companyId: string): Promise<CompanyInteraction | undefined>;
+  /** Clears the company of every customer linked to it, stamping them `at`; returns how many there were. */
+  unlinkCustomers(companyId: string, at: string): Promise<number>;
+}
+
+export interface Setting {
+  key: SettingKey;
+  value: string;
+  updated_at: string;
+}
+
+/** `crm config`: rows of the settings table; a key without a row has its default. */
+export interface SettingsRepository {
+  /** By key. */
+  list(): Promise<Setting[]>;
+  get(key: SettingKey): Promise<Setting | undefined>;
+  /** Inserts or replaces the key's value. */
+  set(key: SettingKey, value: string, at: string): Promise<Setting>;
+  /** Whether there was a value to remove. */
+  unset(key: SettingKey): Promise<boolean>;
+}
+
 export interface InteractionRepository {
   /** Newest first. */
   listForCustomer(customerId: string): Promise<Interaction[]>;
@@ -149,9 +209,33 @@ export interface FollowUpRow {
   created_at: string;
 }
 
+/** The deal values of one stage in one currency. */
+export interface StageValueRow {
+  status: CustomerStatus;
+  currency: string;
+  /** Customers with a value in this currency. */
+  n: number;
+  total_minor: number;
+}
+
+/** Customers won in a period, in one currency (null: those without a value). */
+export interface WonValueRow {
+  currency: string | null;
+  n: number;
+  /** Null for the customers without a value. */
+  total_minor: number | null;
+}
+
 export interface ReportRepository {
   /** Non-archived customers per status; statuses with nobody are absent. */
   countByStatus(filter: PipelineFilter): Promise<Map<CustomerStatus, number>>;
+  /** Deal values of non-archived customers per status and currency; customers without one are left out. */
+  valuesByStatus(filter: PipelineFilter): Promise<StageValueRow[]>;
+  /**
+   * Non-archived customers in closed_won whose closed_at (else updated_at: closed outside
+   * crm) is at or after `since` (an ISO instant), per currency.
+   */
+  wonSince(filter: PipelineFilter, since: string): Promise<WonValueRow[]>;
   /**
    * Pending follow-ups (the customer's latest interaction set one), in stored-text order of
    * follow_up_date, then customer name, then id. Read as the caller iterates, so memory does
@@ -278,6 +362,8 @@ export interface Repositories {
   readonly merge: MergeRepository;
   readonly changeSets: ChangeSetRepository;
   readonly revert: RevertRepository;
+  readonly companies: CompanyRepository;
+  readonly settings: SettingsRepository;
 }
 
 /** Who the audit log names for writes made through a store, and their clock. */

@@ -282,9 +282,11 @@ export class ArchiveService {
         const picked = pick(limit);
         if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
         const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
+        const companyIds = new Set(picked.customers.map((c) => c.company_id).filter((id) => typeof id === 'string'));
         archive.write(() =>
           target.copy({
             products: productIds.size ? source.products([...productIds] as string[]) : [],
+            companies: companyIds.size ? source.companies([...companyIds] as string[]) : [],
             customers: picked.customers,
             interactions: picked.interactions,
             externalIds: picked.externalIds,

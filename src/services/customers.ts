@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
+import { currencyCode, toMinorUnits } from '../domain/money.js';
 import {
   customerInputSchema,
   customerPatchSchema,
@@ -10,7 +11,7 @@ import {
   type CustomerPatch,
 } from '../domain/schemas.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
-import type { CustomerStatus } from '../domain/vocabulary.js';
+import { isClosed, type CustomerStatus } from '../domain/vocabulary.js';
 import type {
   CustomerFilter,
   CustomerRepository,
@@ -19,8 +20,10 @@ import type {
   InteractionRepository,
   Store,
 } from '../repositories/ports.js';
+import type { CompanyService } from './companies.js';
 import { COMPLETION_LIMIT, type ProductService } from './products.js';
 import { resolveRef } from './refs.js';
+import type { SettingsService } from './settings.js';
 
 // The CLI names these through the service, never the repository.
 export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/ports.js';
@@ -65,22 +68,43 @@ export interface CustomerSearchResult {
   more: boolean;
 }
 
+/** A customer with the names of their product and company, as one customer is shown. */
+export type CustomerView = CustomerWithProduct & { company_name: string | null };
+
 export interface CustomerDetails {
-  customer: CustomerWithProduct;
+  customer: CustomerView;
   interactions: Interaction[];
 }
 
-/** Customer input where the product is named by a ref rather than an id. */
+/**
+ * A deal value as typed (domain/money.ts parseAmount): the amount, and its currency when the
+ * text named one (else the caller's default, CRM_CURRENCY, then `crm config` currency).
+ */
+export interface DealValueRequest {
+  amount: string;
+  currency?: string;
+}
+
+/** What a customer's deal columns become; undefined: left as they are. */
+type DealColumns = Pick<Customer, 'deal_value_minor' | 'deal_currency'>;
+
+/** Customer input where the product and company are named by refs rather than ids. */
 export type CustomerAddRequest = Omit<CustomerInput, 'product_id'> & {
   product?: string | null;
+  company?: string | null;
+  value?: DealValueRequest | null;
   /** Add even when another customer has the e-mail (ignoring case); the result names that one. */
   force?: boolean;
 };
 
 /** A new customer, and with --force the existing one that already had its e-mail. */
-export type AddedCustomer = CustomerWithProduct & { sameEmailAs?: Customer };
+export type AddedCustomer = CustomerView & { sameEmailAs?: Customer };
 export type CustomerEditRequest = Omit<CustomerPatch, 'product_id' | 'status'> & {
   product?: string | null;
+  /** A company ref; null: no company. */
+  company?: string | null;
+  /** null clears the value. */
+  value?: DealValueRequest | null;
 };
 
 export interface BulkArchiveResult {
@@ -96,6 +120,8 @@ export class CustomerService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly products: ProductService,
+    private readonly companies: CompanyService,
+    private readonly settings: SettingsService,
   ) {
     this.customers = store.repositories.customers;
     this.interactions = store.repositories.interactions;
@@ -118,6 +144,25 @@ export class CustomerService {
   private async productIdFor(ref: string | null | undefined): Promise<string | null | undefined> {
     if (ref === undefined || ref === null) return ref;
     return (await this.products.resolve(ref)).id;
+  }
+
+  private async companyIdFor(ref: string | null | undefined): Promise<string | null | undefined> {
+    if (ref === undefined || ref === null) return ref;
+    return (await this.companies.resolve(ref)).id;
+  }
+
+  /** The amount in its currency's minor units; a value without a currency takes `crm config` currency. */
+  private async dealColumns(value: DealValueRequest | null | undefined): Promise<DealColumns | undefined> {
+    if (value === undefined) return undefined;
+    if (value === null) return { deal_value_minor: null, deal_currency: null };
+    const currency = value.currency ?? (await this.settings.currency());
+    if (currency === undefined) {
+      throw new ValidationError(
+        `value ${value.amount} has no currency: write it with the amount ("${value.amount} EUR"), set CRM_CURRENCY, or run crm config set currency EUR`,
+      );
+    }
+    const code = currencyCode(currency);
+    return { deal_value_minor: toMinorUnits(value.amount, code), deal_currency: code };
   }
 
   async list(query: CustomerQuery, paging: CustomerPaging = {}): Promise<CustomerListResult> {
@@ -148,14 +193,18 @@ export class CustomerService {
 
   async show(ref: string): Promise<CustomerDetails> {
     const { id } = await this.resolve(ref);
-    return {
-      customer: (await this.customers.getWithProduct(id))!,
-      interactions: await this.interactions.listForCustomer(id),
-    };
+    return { customer: await this.view(id), interactions: await this.interactions.listForCustomer(id) };
+  }
+
+  /** The customer with their product's and company's names. */
+  async view(id: string): Promise<CustomerView> {
+    const customer = (await this.customers.getWithProduct(id))!;
+    const company = customer.company_id === null ? undefined : await this.store.repositories.companies.get(customer.company_id);
+    return { ...customer, company_name: company?.name ?? null };
   }
 
   async add(request: CustomerAddRequest): Promise<AddedCustomer> {
-    const { product, force, ...fields } = request;
+    const { product, company, value, force, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
     return this.store.write(async () => {
       // Import dedupes by e-mail ignoring case; adding by hand the same person again is refused alike.
@@ -166,15 +215,20 @@ export class CustomerService {
         );
       }
       const now = nowIso(this.clock);
+      const deal = await this.dealColumns(value);
       const { id } = await this.customers.insert({
         id: randomUUID(),
         ...valid,
         product_id: (await this.productIdFor(product)) ?? null,
+        company_id: (await this.companyIdFor(company)) ?? null,
+        deal_value_minor: deal?.deal_value_minor ?? null,
+        deal_currency: deal?.deal_currency ?? null,
+        closed_at: isClosed(valid.status) ? now : null,
         is_archived: false,
         created_at: now,
         updated_at: now,
       });
-      return { ...(await this.customers.getWithProduct(id))!, ...(sameEmailAs && { sameEmailAs }) };
+      return { ...(await this.view(id)), ...(sameEmailAs && { sameEmailAs }) };
     });
   }
 
@@ -182,12 +236,17 @@ export class CustomerService {
    * Only fields whose value actually differs are written, so an edit that repeats the
    * current values leaves `updated_at` alone and reports `changed: false`.
    */
-  async edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerWithProduct; changed: boolean }> {
-    const { product, ...fields } = request;
+  async edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerView; changed: boolean }> {
+    const { product, company, value, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
-      const requested: Partial<Customer> = { ...valid, product_id: await this.productIdFor(product) };
+      const requested: Partial<Customer> = {
+        ...valid,
+        product_id: await this.productIdFor(product),
+        company_id: await this.companyIdFor(company),
+        ...(await this.dealColumns(value)),
+      };
       const patch = Object.fromEntries(
         Object.entries(requested).filter(
           ([key, value]) => value !== undefined && value !== customer[key as keyof Customer],
@@ -195,7 +254,7 @@ export class CustomerService {
       );
       const changed = Object.keys(patch).length > 0;
       if (changed) await this.customers.update(customer.id, { ...patch, updated_at: nowIso(this.clock) });
-      return { customer: (await this.customers.getWithProduct(customer.id))!, changed };
+      return { customer: await this.view(customer.id), changed };
     });
   }
 
@@ -204,8 +263,10 @@ export class CustomerService {
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
       if (customer.status === next) return { customer, from: customer.status };
+      const now = nowIso(this.clock);
+      // closed_at says when the deal closed, for `pipeline --since`; reopening clears it.
       return {
-        customer: await this.customers.update(customer.id, { status: next, updated_at: nowIso(this.clock) }),
+        customer: await this.customers.update(customer.id, { status: next, closed_at: isClosed(next) ? now : null, updated_at: now }),
         from: customer.status,
       };
     });

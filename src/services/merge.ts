@@ -5,7 +5,7 @@ import { shortId } from '../domain/ids.js';
 import { phoneKey } from '../domain/phones.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
 import type { CustomerRepository, CustomerWithProduct, MovedRecords, Store } from '../repositories/ports.js';
-import type { CustomerService } from './customers.js';
+import type { CustomerService, CustomerView } from './customers.js';
 
 export type { MovedRecords } from '../repositories/ports.js';
 
@@ -52,7 +52,7 @@ export interface MergeRequest {
 }
 
 export interface MergeResult {
-  customer: CustomerWithProduct;
+  customer: CustomerView;
   merged: Customer[];
   /** The kept record's fields that changed, with their new values. */
   changes: Record<string, unknown>;
@@ -125,7 +125,7 @@ export class MergeService {
       for (const other of others) await changeSets.note(other.id, 'merge', { ...note, name: other.name });
       request.onStep?.('moved');
       for (const id of otherIds) await this.customers.delete(id);
-      return { customer: (await this.customers.getWithProduct(keep.id))!, merged: others, changes: plan.changes, moved };
+      return { customer: await this.customerService.view(keep.id), merged: others, changes: plan.changes, moved };
     });
     return result.then((done) => {
       request.onStep?.('committed');

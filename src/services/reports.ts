@@ -4,22 +4,64 @@ import {
   followUpInstant,
   formatLocalDay,
   isAllDay,
+  parseInstantOrAgo,
   startOfLocalDay,
 } from '../domain/time.js';
 import type { Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
-import type { FollowUpRow, ReportRepository, Store } from '../repositories/ports.js';
+import type { FollowUpRow, PipelineFilter, ReportRepository, Store } from '../repositories/ports.js';
 import type { ProductService } from './products.js';
+import type { SettingsService } from './settings.js';
 
 export interface PipelineRequest {
   /** A product ref. */
   product?: string;
   owner?: string;
+  /** As the user typed it (a date, or a duration ago like 90d): report the deals won since then. */
+  since?: string;
+}
+
+/**
+ * Deal values of one currency. Amounts are integers in the currency's minor units; weighted
+ * ones are rounded to the nearest minor unit. Currencies are never added together.
+ */
+export interface CurrencyValue {
+  currency: string;
+  /** Customers with a value in this currency. */
+  count: number;
+  value_minor: number;
+  /** value × the stage's probability (`crm config`), for the forecast. */
+  weighted_minor: number;
 }
 
 export interface PipelineStage {
   status: CustomerStatus;
   count: number;
+  /** Weight of this stage in the forecast (stage.<status>.probability). */
+  probability: number;
+  /** Deal values in this stage, per currency (in currency order); empty when none has one. */
+  values: CurrencyValue[];
+}
+
+/** The whole pipeline's values in one currency: what is open, won and lost, and the forecast. */
+export interface CurrencyTotals {
+  currency: string;
+  /** Every stage. */
+  value_minor: number;
+  /** The stages not yet closed. */
+  open_minor: number;
+  won_minor: number;
+  lost_minor: number;
+  /** Σ value × probability over every stage: what the pipeline is expected to be worth. */
+  forecast_minor: number;
+}
+
+export interface WonSince {
+  /** The instant the period starts, ISO. */
+  since: string;
+  /** Customers won since then (with or without a value). */
+  count: number;
+  values: Array<{ currency: string; count: number; value_minor: number }>;
 }
 
 export interface PipelineReport {
@@ -36,6 +78,10 @@ export interface PipelineReport {
   win_rate: number | null;
   /** won / lost; null while nothing is lost. */
   won_lost_ratio: number | null;
+  /** Per currency, in currency order; empty when no customer has a value. */
+  values: CurrencyTotals[];
+  /** With `since`: the deals won in the period; null otherwise. */
+  won_since: WonSince | null;
 }
 
 /** Which pending follow-ups to show; the windows all include overdue ones. */
@@ -57,15 +103,40 @@ export class ReportService {
     store: Store,
     private readonly clock: Clock,
     private readonly products: ProductService,
+    private readonly settings: SettingsService,
   ) {
+    this.store = store;
     this.reports = store.repositories.reports;
   }
 
+  private readonly store: Store;
+
   async pipeline(request: PipelineRequest = {}): Promise<PipelineReport> {
+    const since = request.since === undefined ? undefined : parseInstantOrAgo(request.since, this.clock.now()).toISOString();
     const productId = request.product === undefined ? null : (await this.products.resolve(request.product)).id;
     const owner = request.owner?.trim() || null;
-    const counts = await this.reports.countByStatus({ productId: productId ?? undefined, owner: owner ?? undefined });
-    const stages = CUSTOMER_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
+    const filter: PipelineFilter = { productId: productId ?? undefined, owner: owner ?? undefined };
+    // One snapshot: the counts, the values and the period agree even while others write.
+    const { counts, valueRows, wonRows, probabilities } = await this.store.read(async () => ({
+      counts: await this.reports.countByStatus(filter),
+      valueRows: await this.reports.valuesByStatus(filter),
+      wonRows: since === undefined ? undefined : await this.reports.wonSince(filter, since),
+      probabilities: await this.settings.probabilities(),
+    }));
+    const stages: PipelineStage[] = CUSTOMER_STATUSES.map((status) => ({
+      status,
+      count: counts.get(status) ?? 0,
+      probability: probabilities[status],
+      values: valueRows
+        .filter((row) => row.status === status)
+        .map((row) => ({
+          currency: row.currency,
+          count: row.n,
+          value_minor: row.total_minor,
+          weighted_minor: Math.round(row.total_minor * probabilities[status]),
+        }))
+        .sort(byCurrency),
+    }));
     const total = stages.reduce((sum, stage) => sum + stage.count, 0);
     const won = counts.get('closed_won') ?? 0;
     const lost = counts.get('closed_lost') ?? 0;
@@ -79,6 +150,18 @@ export class ReportService {
       lost,
       win_rate: won + lost === 0 ? null : won / (won + lost),
       won_lost_ratio: lost === 0 ? null : won / lost,
+      values: currencyTotals(stages),
+      won_since:
+        since === undefined
+          ? null
+          : {
+              since,
+              count: wonRows!.reduce((sum, row) => sum + row.n, 0),
+              values: wonRows!
+                .filter((row) => row.currency !== null)
+                .map((row) => ({ currency: row.currency!, count: row.n, value_minor: row.total_minor ?? 0 }))
+                .sort(byCurrency),
+            },
     };
   }
 
@@ -117,6 +200,32 @@ export class ReportService {
         return undefined;
     }
   }
+}
+
+const byCurrency = (a: { currency: string }, b: { currency: string }) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0);
+
+/** Each currency's totals over the stages; a currency is summed with itself only. */
+function currencyTotals(stages: readonly PipelineStage[]): CurrencyTotals[] {
+  const totals = new Map<string, CurrencyTotals>();
+  for (const stage of stages) {
+    for (const value of stage.values) {
+      const total = totals.get(value.currency) ?? {
+        currency: value.currency,
+        value_minor: 0,
+        open_minor: 0,
+        won_minor: 0,
+        lost_minor: 0,
+        forecast_minor: 0,
+      };
+      total.value_minor += value.value_minor;
+      total.forecast_minor += value.weighted_minor;
+      if (stage.status === 'closed_won') total.won_minor += value.value_minor;
+      else if (stage.status === 'closed_lost') total.lost_minor += value.value_minor;
+      else total.open_minor += value.value_minor;
+      totals.set(value.currency, total);
+    }
+  }
+  return [...totals.values()].sort(byCurrency);
 }
 
 /** The local day of the last instant before `bound`, within the years a day can be stored in. */

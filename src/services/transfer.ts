@@ -16,6 +16,7 @@ import { shortId } from '../domain/ids.js';
 import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import {
+  CompanyNames,
   CustomerEmailLookup,
   CustomerExternalIds,
   RejectLog,
@@ -73,6 +74,8 @@ export interface ImportFileResult {
   rejected: number;
   /** Second and later values of multi-value e-mail and phone cells (Google's ` ::: `), not imported. */
   extraValuesDropped: number;
+  /** Companies a customers file named that did not exist yet, created by this import. */
+  companiesCreated: number;
 }
 
 export interface ImportProblem extends RowProblem {
@@ -331,6 +334,7 @@ export class TransferService {
       duplicates: 0,
       rejected: 0,
       extraValuesDropped: 0,
+      companiesCreated: 0,
     };
     let batch: Array<{ line: number; values: SqlValue[]; raw: string | null }> = [];
     // csv-parse counts a CRLF inside quotes as two lines; people count one. Its count, less
@@ -415,25 +419,32 @@ export class TransferService {
     const table = file.table;
     const columns: readonly string[] = TABLE_COLUMNS[table];
     const present = new Set<string>(mapping.sources.keys());
+    const namesCompanies = table === 'customers' && mapping.sources.has('company');
     if (table === 'customers') {
       present.add('name');
       if (options.status !== undefined) present.add('status');
       if (options.owner !== undefined) present.add('owner');
       if (options.source !== undefined) present.add('acquisition_source');
+      if (namesCompanies) present.add('company_id');
     }
     const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
     const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
+    const companyNames = namesCompanies ? new CompanyNames(this.db.sqlite) : undefined;
     const externalIds =
       table === 'customers' && mapping.externalSource !== undefined
         ? { source: mapping.externalSource, customers: new CustomerExternalIds(this.db.sqlite) }
         : undefined;
-    const productNames = table === 'products' ? this.db.sqlite.prepare('SELECT id FROM products WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1').pluck() : undefined;
+    const sameNames =
+      table === 'products' || table === 'companies'
+        ? this.db.sqlite.prepare(`SELECT id FROM ${table} WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1`).pluck()
+        : undefined;
     const now = nowIso(this.clock);
     const total = options.onProgress ? file.rows - file.rejected : undefined;
     // Restoring an export into a database without those ids: a few statements do it all.
     let resumeAfter = 0;
     let done = 0;
-    if (table !== 'products' && stage.everyRowHasId()) {
+    // Not for companies named by name: each needs its lookup (and maybe its insert) first.
+    if (table !== 'products' && !namesCompanies && stage.everyRowHasId()) {
       const { inserted, stoppedAfter } = writer.bulkInsert(stage, now);
       file.inserted += inserted;
       done = inserted;
@@ -450,17 +461,21 @@ export class TransferService {
       row: Record<string, SqlValue>,
       nameGiven: boolean,
       externalId: string | null,
+      companyName: string | null,
       finalAttempt: boolean,
     ) => {
       try {
+        if (companyName !== null && row.company_id === null) row.company_id = companyNames!.idFor(companyName, now);
         const outcome =
           table === 'customers'
             ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate, externalIds && { ...externalIds, id: externalId })
             : table === 'products'
-              ? this.writeProduct(writer, productNames!, row, onDuplicate)
-              : table === 'customer_external_ids'
-                ? this.upsert(writer, row)
-                : this.writeInteraction(writer, row, present);
+              ? this.writeProduct(writer, sameNames!, row, onDuplicate)
+              : table === 'companies'
+                ? this.writeCompany(writer, sameNames!, row, onDuplicate)
+                : table === 'customer_external_ids' || table === 'settings'
+                  ? this.upsert(writer, row)
+                  : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
         if (!finalAttempt && isActiveProductLimit(error)) {
@@ -476,10 +491,30 @@ export class TransferService {
     for (const { line, values, raw } of stage.rows(resumeAfter)) {
       const row: Record<string, SqlValue> = { now };
       columns.forEach((column, index) => (row[column] = values[index] ?? null));
-      writeRow(line, raw, row, values[columns.length] === 1, (values[columns.length + 1] as string | null) ?? null, table !== 'products');
+      const extra = (offset: number) => (values[columns.length + offset] as string | null | undefined) ?? null;
+      writeRow(line, raw, row, values[columns.length] === 1, extra(1), extra(2), table !== 'products');
       if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
     }
-    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, null, true);
+    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, null, null, true);
+    file.companiesCreated = companyNames?.created ?? 0;
+  }
+
+  /** As a product, without the active limit: a row without id whose name exists is that company. */
+  private writeCompany(
+    writer: TableWriter,
+    sameName: { get(name: unknown, id: unknown): unknown },
+    row: Record<string, SqlValue>,
+    onDuplicate: DuplicatePolicy,
+  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
+    const clash = sameName.get(row.name, row.id) as string | undefined;
+    if (clash && row.id !== null) {
+      throw new RowError({ column: 'name', reason: `a company named "${String(row.name)}" already exists (${shortId(clash)})` });
+    }
+    if (clash) {
+      if (onDuplicate === 'skip') return 'duplicates';
+      return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
+    }
+    return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
   }
 
   private writeProduct(
@@ -612,6 +647,9 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
     return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
   }
   if (isForeignKeyViolation(error)) {
+    if (table === 'customers' && error.message.includes('company')) {
+      return { column: 'company_id', reason: `no company with id "${String(row.company_id)}"` };
+    }
     return table === 'customers'
       ? { column: 'product_id', reason: `no product with id "${String(row.product_id)}"` }
       : { column: 'customer_id', reason: `no customer with id "${String(row.customer_id)}"` };

@@ -24,10 +24,22 @@ export const EXPECTED_PG_TRIGGERS = [
   'products_notify',
   'customers_notify',
   'customer_interactions_notify',
+  // drizzle/pg/0005_companies_value.sql
+  'companies_0_team',
+  'settings_0_team',
+  'companies_touch_updated_at',
+  'settings_touch_updated_at',
+  'customers_company_same_team',
+  'companies_audit',
+  'settings_audit',
+  'companies_notify',
+  'settings_notify',
+  'companies_no_truncate',
+  'settings_no_truncate',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -47,6 +59,13 @@ export const EXPECTED_PG_POLICIES = [
   'audit_log_read',
   // drizzle/pg/0004_change_sets.sql
   'change_sets_read',
+  // drizzle/pg/0005_companies_value.sql
+  'companies_read',
+  'companies_insert',
+  'companies_update',
+  'companies_delete',
+  'settings_read',
+  'settings_write',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -82,6 +101,14 @@ export const EXPECTED_PG_INDEXES = [
   'change_sets_actor_idx',
   'change_sets_team_idx',
   'change_sets_undoes_idx',
+  // drizzle/pg/0005_companies_value.sql
+  'companies_team_id_idx',
+  'companies_name_unique_idx',
+  'companies_name_fold_idx',
+  'companies_id_bytes_idx',
+  'customers_company_id_idx',
+  'customers_values_idx',
+  'customers_won_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

@@ -6,6 +6,7 @@ import {
   check,
   index,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
@@ -76,6 +77,25 @@ export const products = crm.table(
   ],
 );
 
+/** As SQLite's (drizzle/pg/0005_companies_value.sql); names unique per team ignoring case. */
+export const companies = crm.table(
+  'companies',
+  {
+    id: id(),
+    team_id: text('team_id')
+      .notNull()
+      .$defaultFn(() => currentTeam)
+      .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    name: text('name').notNull(),
+    created_at: instant('created_at').notNull().defaultNow(),
+    updated_at: instant('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('companies_team_id_idx').on(table.team_id),
+    check('companies_name_not_blank', sql`length(trim(${table.name})) > 0`),
+  ],
+);
+
 export const customers = crm.table(
   'customers',
   {
@@ -97,14 +117,45 @@ export const customers = crm.table(
     is_archived: boolean('is_archived').notNull().default(false),
     created_at: instant('created_at').notNull().defaultNow(),
     updated_at: instant('updated_at').notNull().defaultNow(),
+    company_id: text('company_id').references(() => companies.id, { onDelete: 'set null', onUpdate: 'cascade' }),
+    deal_value_minor: bigint('deal_value_minor', { mode: 'number' }),
+    deal_currency: text('deal_currency'),
+    closed_at: instant('closed_at'),
   },
   (table) => [
     index('customers_team_id_idx').on(table.team_id),
     index('customers_status_idx').on(table.status),
     index('customers_product_id_idx').on(table.product_id),
     index('customers_is_archived_idx').on(table.is_archived),
+    index('customers_company_id_idx').on(table.company_id),
     check('customers_name_not_blank', sql`length(trim(${table.name})) > 0`),
     check('customers_status_valid', sql`${table.status} IN (${quotedList(CUSTOMER_STATUSES)})`),
+    check('customers_deal_value_valid', sql`${table.deal_value_minor} IS NULL OR ${table.deal_value_minor} BETWEEN 0 AND 9007199254740991`),
+    check(
+      'customers_deal_currency_valid',
+      sql`(${table.deal_currency} IS NULL OR ${table.deal_currency} ~ '^[A-Z]{3}$') AND ((${table.deal_value_minor} IS NULL) = (${table.deal_currency} IS NULL))`,
+    ),
+  ],
+);
+
+/** `crm config`, per team: the default currency and the stage probabilities. */
+export const settings = crm.table(
+  'settings',
+  {
+    team_id: text('team_id')
+      .notNull()
+      .$defaultFn(() => currentTeam)
+      .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    updated_at: instant('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'settings_pkey', columns: [table.team_id, table.key] }),
+    check(
+      'settings_value_valid',
+      sql`(${table.key} = 'currency' AND ${table.value} ~ '^[A-Z]{3}$') OR (${table.key} IN (${quotedList(CUSTOMER_STATUSES.map((status) => `stage.${status}.probability`))}) AND ${table.value} ~ '^(0([.][0-9]+)?|1([.]0+)?)$')`,
+    ),
   ],
 );
 
@@ -193,6 +244,7 @@ export const changeSets = crm.table(
   ],
 );
 
+export type PgCompanyRow = typeof companies.$inferSelect;
 export type PgProductRow = typeof products.$inferSelect;
 export type PgCustomerRow = typeof customers.$inferSelect;
 export type PgInteractionRow = typeof customerInteractions.$inferSelect;

@@ -11,6 +11,14 @@ const POLICY_REFUSALS: Record<string, Record<'write' | 'delete', string>> = {
     write: 'you can add or edit only customers you own (and they must stay yours); a manager can change any',
     delete: 'you can delete only customers you own; a manager can delete any',
   },
+  companies: {
+    write: "you can add or rename only your team's companies",
+    delete: 'only a manager can delete companies',
+  },
+  settings: {
+    write: 'only a manager can change settings',
+    delete: 'only a manager can change settings',
+  },
   customer_interactions: {
     write: "you can log interactions only with your team's customers",
     delete: 'you can delete only the interactions of customers you own; a manager can delete any',
@@ -59,6 +67,9 @@ export function translatePgError(error: unknown): unknown {
   if (code === '23505') {
     if (constraint === 'products_name_unique_idx' || message.includes('products_name')) {
       return new ConflictError('a product with that name already exists');
+    }
+    if (constraint === 'companies_name_unique_idx' || message.includes('companies_name')) {
+      return new ConflictError('a company with that name already exists');
     }
     if (constraint.endsWith('_pkey') || message.includes('_pkey')) return new ConflictError('a record with that id already exists');
     return new ConflictError(`the database refused a duplicate: ${message}`);

@@ -24,7 +24,9 @@ export class Parameters {
 export const PRODUCT_COLUMNS = ['id', 'name', 'description', 'is_active', 'created_at', 'updated_at'] as const;
 export const CUSTOMER_COLUMNS = [
   'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
+  'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
 ] as const;
+export const COMPANY_COLUMNS = ['id', 'name', 'created_at', 'updated_at'] as const;
 export const INTERACTION_COLUMNS = ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'] as const;
 
 /** `p.id, p.name, ...`: the columns of a table under its alias, in the data model's order. */

@@ -1,5 +1,5 @@
 import type { CustomerStatus } from '../../domain/vocabulary.js';
-import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository } from '../ports.js';
+import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
 import { streamRows } from './cursor.js';
 import { ownersMatching } from './owners.js';
 import type { PgSession } from './store.js';
@@ -25,6 +25,42 @@ export class PgReportRepository implements ReportRepository {
       values,
     );
     return new Map(rows.map((row) => [row.status, row.n]));
+  }
+
+  /** The filter's conditions on customers `c`, not archived; values appended to `values`. */
+  private async pipelineConditions(filter: PipelineFilter, values: unknown[]): Promise<string[]> {
+    const conditions = ['NOT c.is_archived'];
+    if (filter.productId !== undefined) conditions.push(`c.product_id = $${values.push(filter.productId)}`);
+    if (filter.owner) {
+      conditions.push(`c.owner = ANY($${values.push(await ownersMatching(this.session, filter.owner))}::text[])`);
+    }
+    return conditions;
+  }
+
+  /** Deal values per status and currency: an index-only scan of customers_values_idx (drizzle/pg/0005). */
+  async valuesByStatus(filter: PipelineFilter): Promise<StageValueRow[]> {
+    const values: unknown[] = [];
+    const conditions = [...(await this.pipelineConditions(filter, values)), 'c.deal_value_minor IS NOT NULL'];
+    return this.session.query<StageValueRow>(
+      `SELECT c.status, c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor)::bigint AS total_minor
+        FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status, c.deal_currency`,
+      values,
+    );
+  }
+
+  /** Won since the instant, by closed_at (else updated_at): a range of customers_won_idx. */
+  async wonSince(filter: PipelineFilter, since: string): Promise<WonValueRow[]> {
+    const values: unknown[] = [];
+    const conditions = [
+      ...(await this.pipelineConditions(filter, values)),
+      `c.status = 'closed_won'`,
+      `coalesce(c.closed_at, c.updated_at) >= $${values.push(since)}::timestamptz`,
+    ];
+    return this.session.query<WonValueRow>(
+      `SELECT c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor)::bigint AS total_minor
+        FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.deal_currency`,
+      values,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Repositories } from '../ports.js';
 import { PgAuditRepository } from './audit.js';
 import { PgChangeSetRepository, PgRevertRepository } from './change-sets.js';
+import { PgCompanyRepository } from './companies.js';
 import { PgCustomerRepository } from './customers.js';
 import { PgDuplicateRepository } from './duplicates.js';
 import { PgInteractionRepository } from './interactions.js';
@@ -8,6 +9,7 @@ import { PgMergeRepository } from './merge.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
 import { PgTeamRepository } from './team.js';
+import { PgSettingsRepository } from './settings.js';
 import type { PgSession } from './store.js';
 
 export class PgRepositories implements Repositories {
@@ -21,6 +23,8 @@ export class PgRepositories implements Repositories {
   readonly merge: PgMergeRepository;
   readonly changeSets: PgChangeSetRepository;
   readonly revert: PgRevertRepository;
+  readonly companies: PgCompanyRepository;
+  readonly settings: PgSettingsRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -33,5 +37,7 @@ export class PgRepositories implements Repositories {
     this.merge = new PgMergeRepository(session);
     this.changeSets = new PgChangeSetRepository(session);
     this.revert = new PgRevertRepository(session);
+    this.companies = new PgCompanyRepository(session);
+    this.settings = new PgSettingsRepository(session);
   }
 }

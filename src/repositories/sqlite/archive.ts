@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
 import type { Drizzle } from '../../db/connection.js';
-import { customerExternalIds, customerInteractions, customers, products } from '../../db/schema.js';
+import { companies, customerExternalIds, customerInteractions, customers, products } from '../../db/schema.js';
 import type { Customer } from '../../domain/types.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
 
@@ -77,6 +77,7 @@ const columnNames = (table: Parameters<typeof getTableColumns>[0]) =>
   Object.values(getTableColumns(table)).map((column) => column.name);
 
 const PRODUCT_COLUMNS = columnNames(products);
+const COMPANY_COLUMNS = columnNames(companies);
 const CUSTOMER_COLUMNS = columnNames(customers);
 const INTERACTION_COLUMNS = columnNames(customerInteractions);
 const EXTERNAL_ID_COLUMNS = columnNames(customerExternalIds);
@@ -149,6 +150,7 @@ export class ArchiveSourceRepository {
     | 'externalIdsOf'
     | 'customers'
     | 'products'
+    | 'companies'
     | 'deleteCustomers'
     | 'deleteInteractions'
     | 'permitInteractionDeletes',
@@ -169,6 +171,7 @@ export class ArchiveSourceRepository {
       externalIdsOf: sqlite.prepare(`SELECT * FROM customer_external_ids WHERE customer_id ${IN_IDS} ORDER BY rowid`),
       customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
       products: sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`),
+      companies: sqlite.prepare(`SELECT * FROM companies WHERE id ${IN_IDS}`),
       deleteCustomers: sqlite.prepare(`DELETE FROM customers WHERE id ${IN_IDS}`),
       deleteInteractions: sqlite.prepare(`DELETE FROM customer_interactions WHERE id ${IN_IDS}`),
       permitInteractionDeletes: sqlite.prepare(`UPDATE audit_context SET may_delete_interactions = ?`),
@@ -215,6 +218,11 @@ export class ArchiveSourceRepository {
     return this.statements.products.all(JSON.stringify(ids)) as RawRow[];
   }
 
+  /** The companies of the customers that move (they stay in the main file too: others may work there). */
+  companies(ids: readonly string[]): RawRow[] {
+    return this.statements.companies.all(JSON.stringify(ids)) as RawRow[];
+  }
+
   /** Their interactions and external ids go with them (ON DELETE CASCADE). */
   deleteCustomers(ids: readonly string[]): number {
     return this.statements.deleteCustomers.run(JSON.stringify(ids)).changes;
@@ -259,6 +267,7 @@ function upsertSql(
 /** The archive file's side: copies keyed by id, so copying twice changes nothing. */
 export class ArchiveTargetRepository {
   private readonly upsertProduct: Database.Statement;
+  private readonly upsertCompany: Database.Statement;
   private readonly upsertCustomer: Database.Statement;
   private readonly insertInteraction: Database.Statement;
   private readonly upsertExternalId: Database.Statement;
@@ -281,6 +290,13 @@ export class ArchiveTargetRepository {
           THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
       }),
     );
+    // As products: names are unique per file, and the archive collects companies over the years.
+    this.upsertCompany = sqlite.prepare(
+      upsertSql('companies', COMPANY_COLUMNS, {
+        name: `CASE WHEN EXISTS (SELECT 1 FROM companies WHERE crm_fold(name) = crm_fold(@name) AND id IS NOT @id)
+          THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
+      }),
+    );
     this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
     // Interactions are immutable, so one already there is the same interaction.
     this.insertInteraction = sqlite.prepare(
@@ -292,8 +308,9 @@ export class ArchiveTargetRepository {
   }
 
   /** Parents first, for the foreign keys. */
-  copy(rows: { products: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[] }): void {
+  copy(rows: { products: RawRow[]; companies: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[] }): void {
     for (const row of rows.products) this.upsertProduct.run(row);
+    for (const row of rows.companies) this.upsertCompany.run(row);
     for (const row of rows.customers) this.upsertCustomer.run(row);
     for (const row of rows.interactions) this.insertInteraction.run(row);
     for (const row of rows.externalIds) this.upsertExternalId.run(row);

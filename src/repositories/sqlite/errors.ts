@@ -1,5 +1,5 @@
 import type { CrmDatabase } from '../../db/connection.js';
-import { PRODUCT_NAME_INDEX } from '../../db/expected.js';
+import { COMPANY_NAME_INDEX, PRODUCT_NAME_INDEX } from '../../db/expected.js';
 import type { WriteOptions } from '../ports.js';
 import { ConflictError, CrmError, RuleViolationError, ValidationError } from '../../domain/errors.js';
 
@@ -29,6 +29,9 @@ export function translateSqliteError(error: unknown): unknown {
   }
   if (message.includes(`index '${PRODUCT_NAME_INDEX}'`)) {
     return new ConflictError('a product with that name already exists');
+  }
+  if (message.includes(`index '${COMPANY_NAME_INDEX}'`)) {
+    return new ConflictError('a company with that name already exists');
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new ConflictError('a record with that id already exists');

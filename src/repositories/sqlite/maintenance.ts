@@ -46,6 +46,20 @@ const COUNTS_DRIFT = `WITH actual AS (
     coalesce((SELECT a.n FROM actual AS a WHERE a.is_archived IS g.is_archived AND a.status IS g.status AND a.product_id IS g.product_id AND a.owner IS g.owner), 0) AS customers
   FROM groups AS g ORDER BY g.is_archived, g.status, g.product_id, g.owner`;
 
+/**
+ * Groups of customer_values that differ from a recomputation over the customers, either way.
+ * Only customers with a value count; `IS`: NULL product and owner are groups of their own.
+ */
+const VALUES_DRIFT = `WITH actual AS (
+    SELECT is_archived, status, product_id, owner, deal_currency, count(*) AS n, sum(deal_value_minor) AS total_minor
+    FROM customers WHERE deal_value_minor IS NOT NULL GROUP BY is_archived, status, product_id, owner, deal_currency),
+  recorded AS (SELECT is_archived, status, product_id, owner, deal_currency, n, total_minor FROM customer_values),
+  missing AS (SELECT * FROM actual EXCEPT SELECT * FROM recorded),
+  extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM actual)
+  SELECT is_archived, status, product_id, owner, deal_currency FROM missing
+  UNION SELECT is_archived, status, product_id, owner, deal_currency FROM extra
+  ORDER BY 1, 2, 3, 4, 5`;
+
 interface CountDrift {
   is_archived: number;
   status: string;
@@ -123,6 +137,7 @@ export class SqliteMaintenance implements Maintenance {
       this.checkActivity(),
       this.checkNameFolds(),
       this.checkCounts(),
+      this.checkValues(),
       this.checkPragma('foreign_keys', 'foreign_keys', 1, 'ON'),
       this.checkPragma('journal_mode', 'journal_mode', 'wal', 'WAL'),
     ];
@@ -211,6 +226,22 @@ export class SqliteMaintenance implements Maintenance {
       ok: drifted.length === 0,
       detail: drifted.length
         ? `${drifted.length} group(s) counted wrong: ${listProblems(drifted.map(describeCountDrift))}`
+        : 'matches the customers',
+    };
+  }
+
+  /** customer_values against a recomputation over the customers (drizzle/0011). */
+  private checkValues(): CheckResult {
+    if (!this.hasTable('customer_values')) return { name: 'customer_values', ok: true, detail: 'not in this schema' };
+    const drifted = this.db.sqlite.prepare(VALUES_DRIFT).all() as Array<Omit<CountDrift, 'counted' | 'customers'> & { deal_currency: string }>;
+    const shown = (value: string | null) => (value === null ? 'none' : value === '' ? '""' : value);
+    return {
+      name: 'customer_values',
+      ok: drifted.length === 0,
+      detail: drifted.length
+        ? `${drifted.length} group(s) summed wrong: ${listProblems(
+            drifted.map((g) => `${g.is_archived ? 'archived' : 'active'} ${g.status}, product ${shown(g.product_id)}, owner ${shown(g.owner)}, ${g.deal_currency}`),
+          )}`
         : 'matches the customers',
     };
   }

@@ -9,7 +9,7 @@ import type { ArchivedScope, CustomerSort } from '../ports.js';
 
 
 // Named with AS: the ORDER BY of a UNION ALL can name only result columns.
-const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at']
+const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at', 'company_id', 'deal_value_minor', 'deal_currency', 'closed_at']
   .map((column) => `c.${column} AS ${column}`)
   .join(', ');
 const WITH_PRODUCT_NAME = `${CUSTOMER_COLUMNS}, p.name AS product_name`;
@@ -134,6 +134,29 @@ export function pipelineSql(shape: { product?: boolean; owner?: boolean }): stri
   if (shape.product) conditions.push('k.product_id = @productId');
   if (shape.owner) conditions.push(COUNTED_OWNER_MATCHES);
   return `SELECT k.status AS status, sum(k.n) AS n FROM customer_counts AS k WHERE ${conditions.join(' AND ')} GROUP BY k.status`;
+}
+
+/** Deal values of customers not archived per status and currency, summed over customer_values (drizzle/0011). */
+export function pipelineValuesSql(shape: { product?: boolean; owner?: boolean }): string {
+  const conditions = ['k.is_archived = 0'];
+  if (shape.product) conditions.push('k.product_id = @productId');
+  if (shape.owner) conditions.push(COUNTED_OWNER_MATCHES);
+  return `SELECT k.status AS status, k.deal_currency AS currency, sum(k.n) AS n, sum(k.total_minor) AS total_minor
+    FROM customer_values AS k WHERE ${conditions.join(' AND ')} GROUP BY k.status, k.deal_currency`;
+}
+
+/**
+ * Won customers (not archived) closed at or after @since, per currency: a range of
+ * customers_won_idx, which holds every column read here (the same expression and conditions
+ * as its definition in drizzle/0011, which SQLite needs literally to use a partial index).
+ */
+export function wonSinceSql(shape: { product?: boolean; owner?: boolean }): string {
+  const conditions = [`c.status = 'closed_won'`, 'c.is_archived = 0', 'coalesce(c.closed_at, c.updated_at) >= @since'];
+  // `+`: the product's index would fetch every customer of that product from the table.
+  if (shape.product) conditions.push('+c.product_id = @productId');
+  if (shape.owner) conditions.push(OWNER_MATCHES);
+  return `SELECT c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor) AS total_minor
+    FROM customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.deal_currency`;
 }
 
 /**

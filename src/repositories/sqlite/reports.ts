@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Drizzle } from '../../db/connection.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
-import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository } from '../ports.js';
+import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
 import { ownersMatching } from './owners.js';
-import { followUpsSql, pipelineSql } from './queries.js';
+import { followUpsSql, pipelineSql, pipelineValuesSql, wonSinceSql } from './queries.js';
 
 export class SqliteReportRepository implements ReportRepository {
   private readonly sqlite: Database.Database;
@@ -18,6 +18,18 @@ export class SqliteReportRepository implements ReportRepository {
       .prepare(pipelineSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
       .all(this.parameters(filter)) as Array<{ status: CustomerStatus; n: number }>;
     return new Map(rows.map((row) => [row.status, row.n]));
+  }
+
+  async valuesByStatus(filter: PipelineFilter): Promise<StageValueRow[]> {
+    return this.sqlite
+      .prepare(pipelineValuesSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
+      .all(this.parameters(filter)) as StageValueRow[];
+  }
+
+  async wonSince(filter: PipelineFilter, since: string): Promise<WonValueRow[]> {
+    return this.sqlite
+      .prepare(wonSinceSql({ product: Boolean(filter.productId), owner: Boolean(filter.owner) }))
+      .all({ ...this.parameters(filter), since }) as WonValueRow[];
   }
 
   /**

@@ -3,6 +3,7 @@ import type { CrmDatabase } from '../../db/connection.js';
 import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
 import { SqliteChangeSetRepository, SqliteRevertRepository } from './change-sets.js';
+import { SqliteCompanyRepository } from './companies.js';
 import { SqliteCustomerRepository } from './customers.js';
 import { SqliteDuplicateRepository } from './duplicates.js';
 import { isBusy, translateSqliteError } from './errors.js';
@@ -11,6 +12,7 @@ import { SqliteMaintenance } from './maintenance.js';
 import { SqliteMergeRepository } from './merge.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
+import { SqliteSettingsRepository } from './settings.js';
 
 /** The embedded default: one SQLite file on one better-sqlite3 connection. */
 export class SqliteStore implements Store {
@@ -31,6 +33,8 @@ export class SqliteStore implements Store {
       merge: new SqliteMergeRepository(db.sqlite),
       changeSets: new SqliteChangeSetRepository(db.sqlite, () => this.actor),
       revert: new SqliteRevertRepository(db.sqlite),
+      companies: new SqliteCompanyRepository(db.orm),
+      settings: new SqliteSettingsRepository(db.orm),
     };
   }
 

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TABLE_COLUMNS } from '../../csv/columns.js';
 import { stagedWidth, type SqlValue, type StagedValues } from '../../csv/rows.js';
+import { foldCase } from '../../db/connection.js';
 import { createScratchFolder } from '../../db/scratch.js';
 import type { TableName } from '../../domain/vocabulary.js';
 
@@ -232,7 +234,14 @@ export class RejectLog {
  */
 const BULK_INSERT_SLICE = 2_000;
 
-const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at']);
+const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at', 'value']);
+
+/** The columns a row is found by: its id, except for external ids (the tool and its id) and settings (the key). */
+function keyColumns(table: TableName): readonly string[] {
+  if (table === 'customer_external_ids') return ['source', 'external_id'];
+  if (table === 'settings') return ['key'];
+  return ['id'];
+}
 
 /**
  * The statements that write one file's rows into its table. Columns the file does not have
@@ -270,8 +279,7 @@ export class TableWriter {
       }
     };
     const columnList = columns.map((c) => `"${c}"`).join(', ');
-    // An external id is keyed by the tool and its id, every other table by its own id.
-    const key = table === 'customer_external_ids' ? ['source', 'external_id'] : ['id'];
+    const key = keyColumns(table);
     const byKey = key.map((c) => `"${c}" = @${c}`).join(' AND ');
     this.insertStatement = sqlite.prepare(
       `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(${key.join(', ')}) DO NOTHING`,
@@ -297,7 +305,12 @@ export class TableWriter {
         `(@updated_at IS NOT NULL AND updated_at IS NOT @updated_at)`,
       ].join(' OR ');
       const assignments = [...updatable.map((c) => `"${c}" = ${next(c)}`), `updated_at = coalesce(@updated_at, @now)`];
-      this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments.join(', ')} WHERE id = @id AND (${differs})`);
+      // closed_at says when crm closed the deal: a file that moves a customer to another
+      // status without saying when leaves it unknown (the updated_at it writes stands in).
+      if (table === 'customers' && presentColumns.has('status') && !presentColumns.has('closed_at')) {
+        assignments.push(`closed_at = CASE WHEN ${next('status')} IS status THEN closed_at END`);
+      }
+      this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments.join(', ')} WHERE ${byKey} AND (${differs})`);
     }
   }
 
@@ -345,6 +358,37 @@ export class TableWriter {
   /** The stored row with the given row's key. */
   get(row: Record<string, SqlValue>): Record<string, SqlValue> | undefined {
     return this.existing.get(row) as Record<string, SqlValue> | undefined;
+  }
+}
+
+/**
+ * Companies by name as the customers file of another tool gives them, folded as refs compare
+ * names: each is created once, the first time it is named. Companies are few, so all their
+ * names are read once rather than looked up per row.
+ */
+export class CompanyNames {
+  private readonly byFold = new Map<string, string>();
+  private readonly insert: Database.Statement;
+  created = 0;
+
+  constructor(sqlite: Database.Database) {
+    for (const row of sqlite.prepare('SELECT id, name FROM companies ORDER BY rowid').all() as Array<{ id: string; name: string }>) {
+      const fold = foldCase(row.name);
+      if (!this.byFold.has(fold)) this.byFold.set(fold, row.id);
+    }
+    this.insert = sqlite.prepare('INSERT INTO companies (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)');
+  }
+
+  idFor(name: string, now: string): string {
+    const fold = foldCase(name);
+    let id = this.byFold.get(fold);
+    if (id === undefined) {
+      id = randomUUID();
+      this.insert.run(id, name, now, now);
+      this.byFold.set(fold, id);
+      this.created++;
+    }
+    return id;
   }
 }
 

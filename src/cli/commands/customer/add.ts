@@ -3,7 +3,7 @@ import { UsageError } from '../../../domain/errors.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../../../domain/vocabulary.js';
 import type { CustomerAddRequest } from '../../../services/customers.js';
 import { shortId } from '../../../domain/ids.js';
-import { parseStatus, promptCheck } from '../../parse.js';
+import { parseDealValue, parseStatus, promptCheck } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderCustomer } from './view.js';
 
@@ -12,6 +12,8 @@ export interface CustomerAddOptions {
   email?: string;
   phone?: string;
   product?: string;
+  company?: string;
+  value?: string;
   status?: string;
   source?: string;
   owner?: string;
@@ -29,6 +31,8 @@ export function registerCustomerAdd(customer: Command, session: Session): void {
     .option('-e, --email <address>', 'email address')
     .option('-p, --phone <number>', 'phone number')
     .option('--product <ref>', 'the product they are interested in (id, id prefix or name)')
+    .option('-c, --company <ref>', 'the company they work for (id, id prefix or name; see crm company add)')
+    .option('--value <amount>', 'deal value: "12 000 EUR", or 12000 in $CRM_CURRENCY or crm config currency')
     .option('-s, --status <status>', `pipeline stage: ${CUSTOMER_STATUSES.join(', ')} (default: lead)`)
     .option('--source <text>', 'how they were acquired (referral, website, ...)')
     .option('-o, --owner <name>', 'who is responsible for them (default: $CRM_OWNER)')
@@ -40,6 +44,7 @@ export function registerCustomerAdd(customer: Command, session: Session): void {
 Examples:
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
   $ crm customer add "Babbage Ltd" --status qualified --source referral --owner grace
+  $ crm customer add "Grace Hopper" --company acme --value "12 000 EUR" --status proposal
   $ crm customer add            # on a terminal: asks for each field`,
     )
     .action((name: string | undefined, options: Omit<CustomerAddOptions, 'name'>) =>
@@ -64,6 +69,8 @@ function fromOptions(session: Session, options: CustomerAddOptions): Omit<Custom
     email: options.email,
     phone: options.phone,
     product: options.product,
+    company: options.company,
+    value: options.value === undefined ? undefined : parseDealValue(options.value, session.defaultCurrency),
     status: options.status === undefined ? undefined : parseStatus(options.status),
     acquisition_source: options.source,
     owner: options.owner ?? session.owner,
@@ -97,7 +104,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
     }));
   const source = given.acquisition_source ?? (await text('Acquisition source (optional):'));
   const owner = options.owner ?? (await text('Owner (optional):', undefined, session.owner));
-  return { name, email, phone, product, status, acquisition_source: source, owner };
+  return { name, email, phone, product, company: given.company, value: given.value, status, acquisition_source: source, owner };
 }
 
 async function askForProduct(session: Session): Promise<string | null> {

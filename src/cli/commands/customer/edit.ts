@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { shortId } from '../../../domain/ids.js';
+import { parseDealValue } from '../../parse.js';
 import type { Session } from '../../session.js';
 import { renderCustomer } from './view.js';
 
@@ -11,17 +12,25 @@ export interface CustomerEditOptions {
   phone?: string;
   /** A ref, or `false` from --no-product. */
   product?: string | false;
+  /** A ref, or `false` from --no-company. */
+  company?: string | false;
+  /** An amount, or `false` from --no-value. */
+  value?: string | false;
   source?: string;
   owner?: string;
   json?: boolean;
 }
 
-const EDITABLE = '--name, --email, --phone, --product, --no-product, --source or --owner';
+const EDITABLE = '--name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source or --owner';
 
 export function registerCustomerEdit(customer: Command, session: Session): void {
-  // Both flags set the one `product` value, so commander's .conflicts() cannot tell them
-  // apart and the last would silently win: which ones were typed is recorded as they parse.
-  const productFlags = new Set<string>();
+  // Each pair (--product and --no-product, ...) sets one value, so commander's .conflicts()
+  // cannot tell them apart and the last would silently win: which ones were typed is
+  // recorded as they parse.
+  const typed = new Map<string, Set<string>>();
+  const record = (value: string, flag: string) => () => {
+    typed.set(value, (typed.get(value) ?? new Set()).add(flag));
+  };
   const edit = customer
     .command('edit')
     .description('change a customer\'s details (the status changes with "customer move")')
@@ -29,6 +38,10 @@ export function registerCustomerEdit(customer: Command, session: Session): void 
     .option('-n, --name <name>', 'new name')
     .option('-e, --email <address>', 'new email ("" clears it)')
     .option('-p, --phone <number>', 'new phone ("" clears it)')
+    .option('-c, --company <ref>', 'the company they work for (id, id prefix or name)')
+    .option('--no-company', 'they work for no company')
+    .option('--value <amount>', 'deal value: "12 000 EUR", or 12000 in $CRM_CURRENCY or crm config currency')
+    .option('--no-value', 'remove the deal value')
     .option('--product <ref>', 'link them to this product')
     .option('--no-product', 'unlink them from their product')
     .option('--source <text>', 'new acquisition source ("" clears it)')
@@ -40,15 +53,24 @@ export function registerCustomerEdit(customer: Command, session: Session): void 
 Examples:
   $ crm customer edit "ada lovelace" --email ada@newmail.com --phone "+44 20 7946 0000"
   $ crm customer edit 3f2a --product "website audit" --owner grace
-  $ crm customer edit "ada lovelace" --no-product --source ""`,
+  $ crm customer edit "ada lovelace" --no-product --source ""
+  $ crm customer edit "ada lovelace" --company "Analytical Engines" --value "12 000 EUR"
+  $ CRM_CURRENCY=GBP crm customer edit "ada lovelace" --value 15000
+  $ crm customer edit "ada lovelace" --no-value --no-company`,
     )
-    .on('option:product', () => productFlags.add('--product'))
-    .on('option:no-product', () => productFlags.add('--no-product'))
+    .on('option:product', record('product', '--product <ref>'))
+    .on('option:no-product', record('product', '--no-product'))
+    .on('option:company', record('company', '--company <ref>'))
+    .on('option:no-company', record('company', '--no-company'))
+    .on('option:value', record('value', '--value <amount>'))
+    .on('option:no-value', record('value', '--no-value'))
     .hook('preAction', () => {
-      if (productFlags.size > 1) {
-        edit.error("error: option '--product <ref>' cannot be used with option '--no-product'", {
-          code: 'commander.conflictingOption',
-        });
+      for (const flags of typed.values()) {
+        if (flags.size > 1) {
+          // The option that sets a value first, whichever order they were typed in.
+          const [given, negated] = [...flags].sort((a, b) => Number(a.startsWith('--no-')) - Number(b.startsWith('--no-')));
+          edit.error(`error: option '${given}' cannot be used with option '${negated}'`, { code: 'commander.conflictingOption' });
+        }
       }
     })
     .action((ref: string, options: Omit<CustomerEditOptions, 'ref'>) =>
@@ -57,8 +79,8 @@ Examples:
 }
 
 export async function runCustomerEdit(session: Session, options: CustomerEditOptions): Promise<void> {
-  const { name, email, phone, product, source, owner } = options;
-  if ([name, email, phone, product, source, owner].every((value) => value === undefined)) {
+  const { name, email, phone, product, company, value, source, owner } = options;
+  if ([name, email, phone, product, company, value, source, owner].every((given) => given === undefined)) {
     throw new UsageError(`nothing to change: give ${EDITABLE}`);
   }
   const { customer, changed } = await (await session.services()).customers.edit(options.ref, {
@@ -66,6 +88,8 @@ export async function runCustomerEdit(session: Session, options: CustomerEditOpt
     email,
     phone,
     product: product === false ? null : product,
+    company: company === false ? null : company,
+    value: value === false ? null : value === undefined ? undefined : parseDealValue(value, session.defaultCurrency),
     acquisition_source: source,
     owner,
   });

@@ -12,9 +12,9 @@ export interface CustomerShowOptions {
 export function registerCustomerShow(customer: Command, session: Session): void {
   customer
     .command('show')
-    .description('show a customer, their product and their interaction history (newest first)')
+    .description('show a customer, their company, deal value, product and interaction history (newest first)')
     .argument('<ref>', 'id, id prefix (4+ characters) or name')
-    .option('--json', 'print JSON: the customer with product_name and an interactions array')
+    .option('--json', 'print JSON: the customer with product_name, company_name and an interactions array')
     .option('--wide', 'table: every cell in full, even wider than the terminal')
     .addHelpText('after', '\nExamples:\n  $ crm customer show "ada lovelace"\n  $ crm customer show 3f2a --json')
     .action((ref: string, options: Omit<CustomerShowOptions, 'ref'>) =>
@@ -25,7 +25,7 @@ export function registerCustomerShow(customer: Command, session: Session): void 
 export async function runCustomerShow(session: Session, options: CustomerShowOptions): Promise<void> {
   const { customer, interactions } = await (await session.services()).customers.show(options.ref);
   if (options.json) {
-    session.out.json({ ...customerJson(customer), product_name: customer.product_name, interactions });
+    session.out.json({ ...customerJson(customer), product_name: customer.product_name, company_name: customer.company_name, interactions });
     return;
   }
   renderCustomer(session, customer, false);

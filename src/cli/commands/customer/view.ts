@@ -2,7 +2,8 @@ import type { ChalkInstance } from 'chalk';
 import { formatLocalDay } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
-import type { CustomerWithProduct } from '../../../services/customers.js';
+import { formatMoney } from '../../../domain/money.js';
+import type { CustomerView, CustomerWithProduct } from '../../../services/customers.js';
 import { shortId } from '../../../domain/ids.js';
 import { type Column } from '../../output.js';
 import type { Session } from '../../session.js';
@@ -54,25 +55,41 @@ export function customerJson(customer: Customer): Customer {
     is_archived: customer.is_archived,
     created_at: customer.created_at,
     updated_at: customer.updated_at,
+    company_id: customer.company_id,
+    deal_value_minor: customer.deal_value_minor,
+    deal_currency: customer.deal_currency,
+    closed_at: customer.closed_at,
   };
 }
 
+/** "12,000.00 EUR", or nothing. */
+export function dealValueText(customer: Pick<Customer, 'deal_value_minor' | 'deal_currency'>): string | null {
+  return customer.deal_value_minor === null || customer.deal_currency === null
+    ? null
+    : formatMoney(customer.deal_value_minor, customer.deal_currency);
+}
+
 /** A single customer: the JSON object with `--json`, aligned fields otherwise. */
-export function renderCustomer(session: Session, customer: CustomerWithProduct, json: boolean | undefined): void {
+export function renderCustomer(session: Session, customer: CustomerView, json: boolean | undefined): void {
   if (json) {
     session.out.json(customerJson(customer));
     return;
   }
+  // Company, value and closing time only when there is one: most people have none of them.
+  const when = (label: string, value: unknown): Array<[string, unknown]> => (value === null ? [] : [[label, value]]);
   session.out.record([
     ['id', customer.id],
     ['name', customer.name],
     ['email', customer.email],
     ['phone', customer.phone],
+    ...when('company', customer.company_name),
     ['status', paintStatus(customer.status, session.out.paint)],
+    ...when('value', dealValueText(customer)),
     ['product', customer.product_name],
     ['source', customer.acquisition_source],
     ['owner', customer.owner],
     ['archived', customer.is_archived ? 'yes' : 'no'],
+    ...when('closed_at', customer.closed_at),
     ['created_at', customer.created_at],
     ['updated_at', customer.updated_at],
   ]);

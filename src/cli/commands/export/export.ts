@@ -16,9 +16,9 @@ export interface ExportCommandOptions {
 }
 
 const HELP = `
-Without a table, writes products.csv, customers.csv, customer_interactions.csv and
-customer_external_ids.csv into --dir (default: the current folder), all four from one
-consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
+Without a table, writes products.csv, companies.csv, customers.csv,
+customer_interactions.csv, customer_external_ids.csv and settings.csv into --dir
+(default: the current folder), all six from one consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
 (a full disk), the folder keeps its previous files and nothing half-written is left.
 Other files in the folder are left alone.
 
@@ -34,6 +34,7 @@ Examples:
   $ crm export --dir backups/2026-11-25
   $ crm export customers > customers.csv
   $ crm export interactions --out interactions.csv
+  $ crm export companies --out companies.csv
   $ crm export customers --spreadsheet-safe --out for-excel.csv
   $ crm export vcard --out contacts.vcf
 
@@ -43,9 +44,9 @@ e-mail, phone; UID urn:uuid:<customer id>), for a phone or a contacts app.`;
 export function registerExport(program: Command, session: Session): void {
   program
     .command('export')
-    .description('write tables as CSV: all four into a folder, or one table to stdout or a file')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids), or vcard')
-    .option('--dir <dir>', 'folder for the four files (created if missing; default: current folder)')
+    .description('write tables as CSV: all six into a folder, or one table to stdout or a file')
+    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids or settings (also: interactions, external_ids), or vcard')
+    .option('--dir <dir>', 'folder for the six files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
@@ -58,7 +59,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     throw new UsageError('give either a table or --dir, not both');
   }
   if (options.table === undefined && options.out !== undefined) {
-    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all four');
+    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all six');
   }
   if (options.table === VCARD) {
     await exportVcards(session, options);

@@ -36,16 +36,19 @@ export interface ImportCommandOptions {
 }
 
 const HELP = `
-Restore a crm export with --dir (products, customers, then interactions and external ids,
-all in one transaction), or import one table from a file or - (stdin). --dir needs
-products.csv, customers.csv and customer_interactions.csv; customer_external_ids.csv is
-optional (older exports lack it). With --partial it restores the tables whose files are present and leaves the others as
+Restore a crm export with --dir (products, companies, customers, then interactions,
+external ids and settings, all in one transaction), or import one table from a file or -
+(stdin). --dir needs products.csv, customers.csv and customer_interactions.csv;
+companies.csv, customer_external_ids.csv and settings.csv are optional (older exports
+lack them). With --partial it restores the tables whose files are present and leaves the others as
 they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
 
 Customer files from other tools (HubSpot, Google Contacts, LinkedIn, Pipedrive, Outlook)
 are recognised by their headers, case- and space-insensitively: First Name + Last Name
 are joined, E-mail 1 - Value is the email, and so on (see the README for the table).
+Their Company / Organization column links each customer to that company, created once
+the first time a name (compared ignoring case and accents' forms) appears.
 Rows without an id are matched to existing customers by the id their tool gave them
 (HubSpot Record ID, LinkedIn profile URL, Pipedrive Person - ID), then by e-mail
 (case-insensitive): --on-duplicate skip (default) leaves them, update fills in the values
@@ -83,9 +86,9 @@ export function registerImport(program: Command, session: Session): void {
   program
     .command('import')
     .description('import CSV: restore a crm export folder, or one table from a file or stdin')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids), or vcard')
+    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids or settings (also: interactions, external_ids), or vcard')
     .argument('[file]', 'CSV file, or - for stdin; a .vcf file for vcard')
-    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and customer_external_ids.csv if present) from a folder')
+    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and companies.csv, customer_external_ids.csv, settings.csv if present) from a folder')
     .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
     .option('--status <status>', 'status for customers whose row has none')
     .option('--owner <owner>', 'owner for customers whose row has none (default for new rows: $CRM_OWNER)')
@@ -251,5 +254,6 @@ function describeCounts(file: ImportFileResult): string {
   const parts = [`${file.inserted} new`, `${file.updated} updated`, `${file.unchanged} unchanged`];
   if (file.duplicates > 0) parts.push(`${file.duplicates} duplicate(s) skipped`);
   if (file.rejected > 0) parts.push(`${file.rejected} rejected`);
+  if (file.companiesCreated > 0) parts.push(`${file.companiesCreated} new compan${file.companiesCreated === 1 ? 'y' : 'ies'}`);
   return parts.join(', ');
 }
