@@ -1,8 +1,8 @@
-import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
 import type { PipelineReport, PipelineStage } from '../../../services/reports.js';
 import { chooseFormat, FORMATS, type Column } from '../../output.js';
+import type { Paint } from '../../paint.js';
 import type { Session } from '../../session.js';
 
 export interface PipelineOptions {
@@ -51,7 +51,7 @@ export async function runPipeline(session: Session, options: PipelineOptions): P
   else session.out.list(report.stages, stageColumns, format, () => report.stages);
 }
 
-function paintBar(status: CustomerStatus, bar: string, paint: ChalkInstance): string {
+function paintBar(status: CustomerStatus, bar: string, paint: Paint): string {
   if (status === 'closed_won') return paint.green(bar);
   if (status === 'closed_lost') return paint.red(bar);
   return paint.cyan(bar);
