@@ -11,6 +11,24 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../..');
 const outdir = path.join(root, 'dist', 'bundle');
 
+/**
+ * Commander requires node:child_process when it loads, for executable subcommands (`git-style`
+ * separate programs), which crm has none of; compiling it and what it needs (net, dgram) cost
+ * every command a tenth of `node -e 0`. Commander gets a stand-in that loads it on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'crm-lazy' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'crm-lazy' }, () => ({
+      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -31,5 +49,6 @@ await build({
   // Names are kept, so a CRM_DEBUG stack trace still names its functions.
   minifyWhitespace: true,
   minifySyntax: true,
+  plugins: [lazyChildProcessForCommander],
   logLevel: 'warning',
 });

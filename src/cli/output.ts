@@ -1,8 +1,8 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 import { stringify } from 'csv-stringify/sync';
 import { UsageError } from '../domain/errors.js';
 import { ReaderGoneError, type OutputWatch } from './closed-output.js';
 import type { OutputStream } from './context.js';
+import { paintFor, type Paint } from './paint.js';
 import { renderTable } from './table.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
@@ -18,7 +18,7 @@ export interface Column<Row> {
   /** Value for machine formats (csv/tsv): full, unabbreviated. */
   value: (row: Row) => unknown;
   /** Value for the terminal table, when it should differ (short ids, colour). */
-  display?: (row: Row, paint: ChalkInstance) => string;
+  display?: (row: Row, paint: Paint) => string;
   /** Long text (notes) wraps onto a few lines in the terminal table rather than being cut. */
   wrap?: boolean;
 }
@@ -72,7 +72,7 @@ function tsvCell(value: unknown): string {
 
 /** The one renderer: every command's data goes to stdout through here. */
 export class Renderer {
-  readonly paint: ChalkInstance;
+  readonly paint: Paint;
 
   constructor(
     private readonly stdout: OutputStream,
@@ -81,7 +81,7 @@ export class Renderer {
     /** Columns a terminal table may take (see tableWidth). */
     private readonly width: number,
   ) {
-    this.paint = new Chalk({ level: color ? 1 : 0 });
+    this.paint = paintFor(color);
   }
 
   line(text = ''): void {

@@ -1,4 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 import fs from 'node:fs';
 import os from 'node:os';
 import { AbortedError, ConflictError, UsageError } from '../domain/errors.js';
@@ -6,6 +5,7 @@ import type { Services, Store } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
+import { paintFor, type Paint } from './paint.js';
 import type { Prompter } from './prompter.js';
 import { Renderer, tableWidth } from './output.js';
 import { parseCurrencyVariable } from './parse.js';
@@ -172,8 +172,8 @@ export class Session {
     return Boolean(this.ctx.stdout.isTTY);
   }
 
-  private get errPaint(): ChalkInstance {
-    return new Chalk({ level: this.colorFor(this.ctx.stderr) ? 1 : 0 });
+  private get errPaint(): Paint {
+    return paintFor(this.colorFor(this.ctx.stderr));
   }
 
   /** Human-facing messages (confirmations, counts, warnings) go to stderr, never stdout. */

@@ -1,4 +1,4 @@
-import type { ChalkInstance } from 'chalk';
+import type { Paint } from './paint.js';
 import { cutToWidth, displayWidth, wrapToWidth } from './text-width.js';
 
 /**
@@ -19,7 +19,7 @@ export interface TableColumn {
 export interface TableLayout {
   /** Columns the whole table may take, borders included; undefined draws every cell in full. */
   width: number | undefined;
-  paint: ChalkInstance;
+  paint: Paint;
 }
 
 /** Cells as they are printed: tabs would jump past the border, carriage returns rewind over it. */

@@ -9,7 +9,7 @@
  */
 
 const ESC = 0x1b;
-/** The colour codes chalk writes; they take no room. */
+/** The colour codes paint.ts writes; they take no room. */
 const SGR = /\u001b\[[0-9;]*m/y;
 const ZWJ = 0x200d;
 const VARIATION_SELECTOR_16 = 0xfe0f;

@@ -1,4 +1,3 @@
-import type { ChalkInstance } from 'chalk';
 import { formatLocalDay } from '../../../domain/time.js';
 import type { Customer } from '../../../domain/types.js';
 import type { CustomerStatus } from '../../../domain/vocabulary.js';
@@ -6,9 +5,10 @@ import { formatMoney } from '../../../domain/money.js';
 import type { CustomerView, CustomerWithProduct } from '../../../services/customers.js';
 import { shortId } from '../../../domain/ids.js';
 import { type Column } from '../../output.js';
+import type { Paint } from '../../paint.js';
 import type { Session } from '../../session.js';
 
-export function paintStatus(status: CustomerStatus, paint: ChalkInstance): string {
+export function paintStatus(status: CustomerStatus, paint: Paint): string {
   if (status === 'closed_won') return paint.green(status);
   if (status === 'closed_lost') return paint.dim(status);
   return status;

@@ -1,6 +1,6 @@
-import type { ChalkInstance } from 'chalk';
 import { fieldChanges, type AuditEntry, type FieldChange } from '../../../domain/audit.js';
 import { shortId } from '../../../domain/ids.js';
+import type { Paint } from '../../paint.js';
 
 const NOUNS: Record<string, string> = {
   products: 'product',
@@ -30,7 +30,7 @@ function recordLabel(entry: AuditEntry): string | undefined {
 }
 
 /** `<when>  <action>  <what> <id>  "<name>"  by <actor>` */
-export function entryHeadline(entry: AuditEntry, paint: ChalkInstance): string {
+export function entryHeadline(entry: AuditEntry, paint: Paint): string {
   const colour = ACTION_COLOURS[entry.action] ?? 'cyan';
   const noun = NOUNS[entry.table_name] ?? entry.table_name;
   const label = recordLabel(entry);
@@ -45,7 +45,7 @@ export function entryHeadline(entry: AuditEntry, paint: ChalkInstance): string {
     .join('  ');
 }
 
-export function changeText(change: FieldChange, paint: ChalkInstance): string {
+export function changeText(change: FieldChange, paint: Paint): string {
   if (!('old' in change)) return `${change.field}: ${paint.green(displayValue(change.new))}`;
   if (!('new' in change)) return `${change.field}: ${paint.red(displayValue(change.old))}`;
   return `${change.field}: ${paint.red(displayValue(change.old))} → ${paint.green(displayValue(change.new))}`;

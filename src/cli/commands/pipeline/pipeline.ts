@@ -1,4 +1,3 @@
-import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { decimalAmount, formatMoney } from '../../../domain/money.js';
 import { formatLocalDay, parseInstantOrAgo } from '../../../domain/time.js';
@@ -6,6 +5,7 @@ import type { CustomerStatus } from '../../../domain/vocabulary.js';
 import type { PipelineReport, PipelineStage } from '../../../services/reports.js';
 import { chooseFormat, FORMATS, type Column } from '../../output.js';
 import { checkDateOption } from '../../parse.js';
+import type { Paint } from '../../paint.js';
 import type { Session } from '../../session.js';
 
 export interface PipelineOptions {
@@ -124,7 +124,7 @@ export function pipelineJson(report: PipelineReport): unknown {
   };
 }
 
-function paintBar(status: CustomerStatus, bar: string, paint: ChalkInstance): string {
+function paintBar(status: CustomerStatus, bar: string, paint: Paint): string {
   if (status === 'closed_won') return paint.green(bar);
   if (status === 'closed_lost') return paint.red(bar);
   return paint.cyan(bar);
