@@ -159,7 +159,10 @@ async function everyCommand(): Promise<string[][]> {
   const { Session } = await import('../src/cli/session.js');
   const program = buildProgram(new Session({ stdout: new BufferStream(), stderr: new BufferStream() } as unknown as Context));
   const walk = (command: typeof program, path: string[]): string[][] =>
-    command.commands.flatMap((sub) => [[...path, sub.name()], ...walk(sub, [...path, sub.name()])]);
+    // Hidden commands (`__complete`, which the completion scripts call) are not for people.
+    command.commands
+      .filter((sub) => !(sub as typeof program & { _hidden?: boolean })._hidden)
+      .flatMap((sub) => [[...path, sub.name()], ...walk(sub, [...path, sub.name()])]);
   return [[], ...walk(program, [])];
 }
 

@@ -23,6 +23,8 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
   } catch (error) {
     // A reader that stops early (`| head -1`) took what it wanted; only a real failure counts.
     if (isReaderGone(error) || (session.readerGone && !(error instanceof CrmError))) return EXIT_OK;
+    // A refusal before any action ran (a usage error) is coloured like the others on a terminal.
+    await session.prepareColours().catch(() => undefined);
     return exitCodeFor(error, session);
   } finally {
     await session.close().catch(() => undefined);

@@ -5,7 +5,7 @@ import type { Services, Store } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
 import type { Context } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
-import { paintFor, type Paint } from './paint.js';
+import { loadColours, paintFor, type Paint } from './paint.js';
 import type { Prompter } from './prompter.js';
 import { Renderer, tableWidth } from './output.js';
 import { parseCurrencyVariable } from './parse.js';
@@ -58,7 +58,12 @@ export class Session {
 
   /** Loads what a command's action needs before it runs; never done for --help or --version. */
   async prepare(): Promise<void> {
-    await loadServices();
+    await Promise.all([loadServices(), this.prepareColours()]);
+  }
+
+  /** chalk, when stdout or stderr is to be coloured; the entry point calls it before an error line too. */
+  async prepareColours(): Promise<void> {
+    if (this.colorFor(this.ctx.stdout) || this.colorFor(this.ctx.stderr)) await loadColours();
   }
 
   setGlobals(globals: GlobalOptions): void {

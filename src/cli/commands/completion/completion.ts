@@ -63,10 +63,10 @@ export function registerCompletion(program: Command, session: Session): void {
 Completes commands, options, statuses, channels, table names, and customer and
 product names from the database (the one --db or CRM_DB names when you press Tab).
 
-Install:
-  bash  echo 'eval "$(crm completion bash)"' >> ~/.bashrc
-  zsh   echo 'eval "$(crm completion zsh)"' >> ~/.zshrc      # after compinit
-  fish  crm completion fish > ~/.config/fish/completions/crm.fish`,
+Examples:
+  $ echo 'eval "$(crm completion bash)"' >> ~/.bashrc
+  $ echo 'eval "$(crm completion zsh)"' >> ~/.zshrc      # after compinit
+  $ crm completion fish > ~/.config/fish/completions/crm.fish`,
     )
     .action((shell: Shell) => {
       session.out.write(SCRIPTS[shell]);
