@@ -14,9 +14,11 @@ import {
 } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
+import { foldCase } from '../domain/fold.js';
 import { presentExpectedObjects } from './expected.js';
 import { createScratchFolder } from './scratch.js';
 import { fillNameFolds } from './name-folds.js';
+import { flushSearchIndex } from './search-index.js';
 import * as schema from './schema.js';
 
 /** With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts). */
@@ -196,15 +198,11 @@ function createPrivateFile(file: string): void {
 }
 
 /**
- * How names and search text are compared: SQLite's lower() and LIKE fold ASCII only, so
- * "ZOË" would never find "Zoë". NFKC makes composed and decomposed accents one text; the
- * upper-then-lower round trip folds what lower-casing alone leaves apart (ß and SS, final
- * and medial sigma). Registered on every connection as crm_fold() for the app's queries only:
- * no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write the file.
+ * foldCase (src/domain/fold.ts) is registered on every connection as crm_fold() for the app's
+ * queries only: no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write
+ * the file.
  */
-export function foldCase(text: string): string {
-  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-}
+export { foldCase };
 
 /** SQLite and file-system refusals that mean "this path is not a usable database file". */
 const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
@@ -366,6 +364,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
           );
           const result = work();
           fillNameFolds(sqlite);
+          flushSearchIndex(sqlite);
           // Emptied before commit, so writers outside crm never inherit this actor or permit.
           auditStatements.empty.run();
           return result;
@@ -405,6 +404,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
         );
         const result = await work();
         fillNameFolds(sqlite);
+        flushSearchIndex(sqlite);
         auditStatements.empty.run();
         sqlite.exec('COMMIT');
         return result;
