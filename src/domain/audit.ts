@@ -53,6 +53,8 @@ const TABLE_ALIASES: Record<string, TableName> = {
   interaction: 'customer_interactions',
   interactions: 'customer_interactions',
   external_ids: 'customer_external_ids',
+  tag: 'customer_tags',
+  tags: 'customer_tags',
 };
 
 export function parseTableName(text: string): TableName {

@@ -22,6 +22,8 @@ export interface Customer {
   is_archived: boolean;
   created_at: string;
   updated_at: string;
+  /** Free text about the customer, editable any time (unlike interactions); null when none. */
+  note: string | null;
 }
 
 export interface Interaction {

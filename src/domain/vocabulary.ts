@@ -21,5 +21,5 @@ export const invalidChannelMessage = (input: unknown): string =>
 
 export const MAX_ACTIVE_PRODUCTS = 3;
 
-export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids'] as const;
+export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'customer_tags'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];

@@ -11,6 +11,8 @@ import { DatabaseService } from './database.js';
 import { InteractionService } from './interactions.js';
 import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
+import { SearchService } from './search.js';
+import { TagService } from './tags.js';
 import type { TransferService } from './transfer.js';
 
 // What the CLI needs of the database layer, so that it depends on services alone.
@@ -37,6 +39,8 @@ export class Services {
   readonly interactions: InteractionService;
   readonly audit: AuditService;
   readonly reports: ReportService;
+  readonly tags: TagService;
+  readonly search: SearchService;
   private readonly stamping: Clock;
   private transferService: TransferService | undefined;
   private archiveService: ArchiveService | undefined;
@@ -52,6 +56,8 @@ export class Services {
     this.interactions = new InteractionService(store, stamping, this.customers);
     this.audit = new AuditService(store, stamping, this.customers);
     this.reports = new ReportService(store, stamping, this.products);
+    this.tags = new TagService(store, stamping, this.customers);
+    this.search = new SearchService(store);
   }
 
   /** The jobs not yet written for PostgreSQL work on the SQLite file alone. */

@@ -8,6 +8,8 @@ import { isBusy, translateSqliteError, withSqliteErrors } from './errors.js';
 import { SqliteInteractionRepository } from './interactions.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
+import { SqliteSearchRepository } from './search.js';
+import { SqliteTagRepository } from './tags.js';
 
 /** The embedded default: one SQLite file on one better-sqlite3 connection. */
 export class SqliteStore implements Store {
@@ -25,6 +27,8 @@ export class SqliteStore implements Store {
       interactions: new SqliteInteractionRepository(db.orm),
       audit: new SqliteAuditRepository(db.orm),
       reports: new SqliteReportRepository(db.orm),
+      tags: new SqliteTagRepository(db.sqlite),
+      search: new SqliteSearchRepository(db.sqlite),
     };
   }
 

@@ -270,8 +270,9 @@ export class TableWriter {
       }
     };
     const columnList = columns.map((c) => `"${c}"`).join(', ');
-    // An external id is keyed by the tool and its id, every other table by its own id.
-    const key = table === 'customer_external_ids' ? ['source', 'external_id'] : ['id'];
+    // An external id is keyed by the tool and its id, a tag by its customer and itself, every
+    // other table by its own id.
+    const key = table === 'customer_external_ids' ? ['source', 'external_id'] : table === 'customer_tags' ? ['customer_id', 'tag'] : ['id'];
     const byKey = key.map((c) => `"${c}" = @${c}`).join(' AND ');
     this.insertStatement = sqlite.prepare(
       `INSERT INTO "${table}" (${columnList}) VALUES (${columns.map(insertValue).join(', ')}) ON CONFLICT(${key.join(', ')}) DO NOTHING`,
@@ -288,7 +289,7 @@ export class TableWriter {
       const differs = updatable.map((c) => `"${c}" IS NOT ${next(c)}`).join(' OR ');
       const assignments = updatable.map((c) => `"${c}" = ${next(c)}`).join(', ');
       this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments} WHERE ${byKey} AND (${differs})`);
-    } else if (table !== 'customer_interactions') {
+    } else if (table !== 'customer_interactions' && table !== 'customer_tags') {
       // An unchanged row is not touched at all, so re-running an import fires no trigger
       // and leaves updated_at (and any audit trail) as it was.
       const next = (c: string) => (emptyKeepsValue || NOT_NULL_COLUMNS.has(c) ? `coalesce(@${c}, "${c}")` : `@${c}`);
