@@ -11,6 +11,8 @@ import { registerImport } from './commands/import/import.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerSearch } from './commands/search/search.js';
+import { registerTag } from './commands/tag/tag.js';
 import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
@@ -42,7 +44,9 @@ Examples:
   $ crm product add "Website audit" --description "Two-day review"
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
   $ crm customer list --status lead --json
-  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"`;
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"
+  $ crm tag "ada lovelace" add referral
+  $ crm search lovelace quote`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;
@@ -73,6 +77,8 @@ export function buildProgram(session: Session): Command {
   registerProductCommands(program, session);
   registerCustomerCommands(program, session);
   registerInteractionCommands(program, session);
+  registerTag(program, session);
+  registerSearch(program, session);
   registerPipeline(program, session);
   registerFollowups(program, session);
   registerExport(program, session);

@@ -20,22 +20,33 @@ export const TABLE_COLUMNS = {
     'is_archived',
     'created_at',
     'updated_at',
+    // Last, so the columns before it keep the places older exports have them in.
+    'note',
   ],
   customer_interactions: ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'],
   customer_external_ids: ['source', 'external_id', 'customer_id', 'created_at'],
+  customer_tags: ['customer_id', 'tag', 'created_at'],
 } as const satisfies Record<TableName, readonly string[]>;
 
 /**
- * Dependency order: a customer may name a product, an interaction and an external id name a
- * customer. External ids come last so a folder's first three files keep their order.
+ * Headers of crm exports made before a column was added: still crm's own files, restored
+ * byte for byte (the missing column is left as it is, NULL for new rows).
  */
-export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions', 'customer_external_ids'];
+export const EARLIER_COLUMNS: Partial<Record<TableName, ReadonlyArray<readonly string[]>>> = {
+  customers: [TABLE_COLUMNS.customers.filter((column) => column !== 'note')],
+};
 
 /**
- * Files an export folder may lack and still be whole: exports made before external ids were
- * exported have only the other three.
+ * Dependency order: a customer may name a product, an interaction, an external id and a tag
+ * name a customer. The later tables come last so a folder's first files keep their order.
  */
-export const OPTIONAL_IN_FOLDER: ReadonlySet<TableName> = new Set(['customer_external_ids']);
+export const RESTORE_ORDER: readonly TableName[] = ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'customer_tags'];
+
+/**
+ * Files an export folder may lack and still be whole: exports made before external ids or
+ * tags were exported lack them.
+ */
+export const OPTIONAL_IN_FOLDER: ReadonlySet<TableName> = new Set(['customer_external_ids', 'customer_tags']);
 
 export function fileNameFor(table: TableName): string {
   return `${table}.csv`;
@@ -54,9 +65,13 @@ const TABLE_ALIASES: Record<string, TableName> = {
   external_ids: 'customer_external_ids',
   customer_external_id: 'customer_external_ids',
   customer_external_ids: 'customer_external_ids',
+  tag: 'customer_tags',
+  tags: 'customer_tags',
+  customer_tag: 'customer_tags',
+  customer_tags: 'customer_tags',
 };
 
-/** `products`, `customers`, `customer_interactions`, `customer_external_ids`, plus the singular and short forms. */
+/** `products`, `customers`, `customer_interactions`, `customer_external_ids`, `customer_tags`, plus the singular and short forms. */
 export function parseTableName(text: string): TableName {
   const table = TABLE_ALIASES[text.trim().toLowerCase().replace(/[\s-]+/g, '_')];
   if (!table) {

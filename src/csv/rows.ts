@@ -1,4 +1,6 @@
+import { ValidationError } from '../domain/errors.js';
 import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
+import { normalizeTag } from '../domain/tags.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
 import { canonicalTimestamp, isAllDay } from '../domain/time.js';
@@ -98,6 +100,8 @@ export class RowReader {
         return this.interaction(record);
       case 'customer_external_ids':
         return this.externalIdRow(record);
+      case 'customer_tags':
+        return this.tagRow(record);
     }
   }
 
@@ -220,6 +224,7 @@ export class RowReader {
       this.flag(record, 'is_archived'),
       this.timestamp(record, 'created_at'),
       this.timestamp(record, 'updated_at'),
+      this.note(record),
       givenName === null ? 0 : 1,
       this.externalId(record),
     ];
@@ -269,6 +274,27 @@ export class RowReader {
       this.timestamp(record, 'follow_up_date', true),
       this.timestamp(record, 'created_at'),
     ];
+  }
+
+  /** A customer's note, several lines allowed; from another tool's file, a blank one is none. */
+  private note(record: readonly CsvCell[]): string | null {
+    const value = this.get(record, 'note');
+    if (value === null || this.mapping.native) return value;
+    const note = value.replace(/\r\n?/g, '\n').trim();
+    return note === '' ? null : note;
+  }
+
+  /** The tag by the rules of `crm tag` (trimmed, no comma or line break); the customer must exist. */
+  private tagRow(record: readonly CsvCell[]): StagedValues {
+    const customerId = this.required(record, 'customer_id');
+    let tag: string;
+    try {
+      tag = normalizeTag(this.required(record, 'tag'));
+    } catch (error) {
+      if (error instanceof ValidationError) throw new RowError({ column: 'tag', reason: error.message });
+      throw error;
+    }
+    return [customerId, tag, this.timestamp(record, 'created_at')];
   }
 
   /** Kept as the tool wrote it (no trimming in a crm export): it is matched byte for byte on re-import. */

@@ -51,14 +51,18 @@ export function customerJson(customer: Customer): Customer {
     status: customer.status,
     acquisition_source: customer.acquisition_source,
     owner: customer.owner,
+    note: customer.note,
     is_archived: customer.is_archived,
     created_at: customer.created_at,
     updated_at: customer.updated_at,
   };
 }
 
-/** A single customer: the JSON object with `--json`, aligned fields otherwise. */
-export function renderCustomer(session: Session, customer: CustomerWithProduct, json: boolean | undefined): void {
+/**
+ * A single customer: the JSON object with `--json`, aligned fields otherwise. Its tags are
+ * shown when the caller read them (`customer show`).
+ */
+export function renderCustomer(session: Session, customer: CustomerWithProduct, json: boolean | undefined, tags?: readonly string[]): void {
   if (json) {
     session.out.json(customerJson(customer));
     return;
@@ -72,6 +76,8 @@ export function renderCustomer(session: Session, customer: CustomerWithProduct, 
     ['product', customer.product_name],
     ['source', customer.acquisition_source],
     ['owner', customer.owner],
+    ...(tags === undefined ? [] : [['tags', tags.join(', ')] as [string, unknown]]),
+    ['note', customer.note],
     ['archived', customer.is_archived ? 'yes' : 'no'],
     ['created_at', customer.created_at],
     ['updated_at', customer.updated_at],

@@ -16,9 +16,9 @@ export interface ExportCommandOptions {
 }
 
 const HELP = `
-Without a table, writes products.csv, customers.csv, customer_interactions.csv and
-customer_external_ids.csv into --dir (default: the current folder), all four from one
-consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
+Without a table, writes products.csv, customers.csv, customer_interactions.csv,
+customer_external_ids.csv and customer_tags.csv into --dir (default: the current folder),
+all five from one consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
 (a full disk), the folder keeps its previous files and nothing half-written is left.
 Other files in the folder are left alone.
 
@@ -34,14 +34,15 @@ Examples:
   $ crm export --dir backups/2026-11-25
   $ crm export customers > customers.csv
   $ crm export interactions --out interactions.csv
+  $ crm export tags --out tags.csv
   $ crm export customers --spreadsheet-safe --out for-excel.csv`;
 
 export function registerExport(program: Command, session: Session): void {
   program
     .command('export')
-    .description('write tables as CSV: all four into a folder, or one table to stdout or a file')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids)')
-    .option('--dir <dir>', 'folder for the four files (created if missing; default: current folder)')
+    .description('write tables as CSV: all five into a folder, or one table to stdout or a file')
+    .argument('[table]', 'products, customers, customer_interactions, customer_external_ids or customer_tags (also: interactions, external_ids, tags)')
+    .option('--dir <dir>', 'folder for the five files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
@@ -54,7 +55,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     throw new UsageError('give either a table or --dir, not both');
   }
   if (options.table === undefined && options.out !== undefined) {
-    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all four');
+    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all five');
   }
   // Opened before any file is: a missing database leaves nothing behind, not even briefly.
   const transfer = await (await session.services()).transfer();

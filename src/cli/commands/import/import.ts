@@ -35,10 +35,10 @@ export interface ImportCommandOptions {
 }
 
 const HELP = `
-Restore a crm export with --dir (products, customers, then interactions and external ids,
-all in one transaction), or import one table from a file or - (stdin). --dir needs
-products.csv, customers.csv and customer_interactions.csv; customer_external_ids.csv is
-optional (older exports lack it). With --partial it restores the tables whose files are present and leaves the others as
+Restore a crm export with --dir (products, customers, then interactions, external ids and
+tags, all in one transaction), or import one table from a file or - (stdin). --dir needs
+products.csv, customers.csv and customer_interactions.csv; customer_external_ids.csv and
+customer_tags.csv are optional (older exports lack them). With --partial it restores the tables whose files are present and leaves the others as
 they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
 
@@ -73,9 +73,9 @@ export function registerImport(program: Command, session: Session): void {
   program
     .command('import')
     .description('import CSV: restore a crm export folder, or one table from a file or stdin')
-    .argument('[table]', 'products, customers, customer_interactions or customer_external_ids (also: interactions, external_ids)')
+    .argument('[table]', 'products, customers, customer_interactions, customer_external_ids or customer_tags (also: interactions, external_ids, tags)')
     .argument('[file]', 'CSV file, or - for stdin')
-    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and customer_external_ids.csv if present) from a folder')
+    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and customer_external_ids.csv, customer_tags.csv if present) from a folder')
     .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
     .option('--status <status>', 'status for customers whose row has none')
     .option('--owner <owner>', 'owner for customers whose row has none (default for new rows: $CRM_OWNER)')
