@@ -52,7 +52,11 @@ class SqliteBackendCli implements BackendCli {
     statement.run(...values);
     return [];
   }
+  private closed = false;
+  /** Idempotent: a test closes its CLI, and describeBackends closes whatever is left. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.cli.close();
   }
 }
@@ -84,8 +88,14 @@ class PgBackendCli implements BackendCli {
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
     return (await this.member.query(text, values)).rows as R[];
   }
-  async close(): Promise<void> {
-    await this.store.close();
+  private closed: Promise<void> | undefined;
+  /**
+   * Idempotent, and ends the member's own connection too: a file's tests share one server,
+   * whose connections would run out if each test's CLI kept its own until the file ends.
+   */
+  close(): Promise<void> {
+    this.closed ??= Promise.all([this.store.close(), this.member.end()]).then(() => undefined);
+    return this.closed;
   }
 }
 

@@ -1,23 +1,31 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectRefused, TestCli, type RunOptions } from './helpers.js';
+import { describeBackends, type BackendCli } from './backends.js';
+import { expectRefused, type RunOptions } from './helpers.js';
 
-let cli: TestCli;
-beforeEach(() => {
-  cli = new TestCli();
+describeBackends('customer commands', (backend, fresh) => {
+let cli: BackendCli;
+beforeEach(async () => {
+  cli = await fresh();
 });
 afterEach(() => cli.close());
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const STATUS_LIST = 'lead, qualified, proposal, negotiation, closed_won, closed_lost';
 
+let archivedIds = 0;
+/**
+ * A fresh id for each archived customer a test inserts: ids are unique in the whole database,
+ * and on PostgreSQL every test's team shares the file's one database.
+ */
+const archivedId = () => `aaaa0000-0000-4000-8000-${String(++archivedIds).padStart(12, '0')}`;
+
 /** Rows with chosen ids, for refs that must collide; timestamps order them oldest first. */
-function insertCustomer(id: string, name: string, minute = 0, extra: { is_archived?: number; email?: string } = {}): void {
+async function insertCustomer(id: string, name: string, minute = 0, extra: { is_archived?: number; email?: string } = {}): Promise<void> {
   const at = new Date(Date.UTC(2026, 10, 1, 9, minute)).toISOString();
-  cli.db.sqlite
-    .prepare(
-      'INSERT INTO customers (id, name, email, is_archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(id, name, extra.email ?? null, extra.is_archived ?? 0, at, at);
+  await cli.sql(
+    'INSERT INTO customers (id, name, email, is_archived, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [id, name, extra.email ?? null, extra.is_archived ?? 0, at, at],
+  );
 }
 
 async function add(...args: string[]): Promise<any> {
@@ -204,7 +212,7 @@ describe('customer list', () => {
     await cli.run(['customer', 'add', 'Ada', '--email', 'ada@example.com', '--product', 'audit', '--owner', 'grace']);
     cli.clock.advance(60_000);
     await cli.run(['customer', 'add', 'Bob', '--phone', '555\t01']);
-    insertCustomer('aaaa0000-0000-4000-8000-000000000001', 'Archived Al', 0, { is_archived: 1 });
+    await insertCustomer(archivedId(), 'Archived Al', 0, { is_archived: 1 });
     const { stdout, stderr, code } = await cli.run(['customer', 'list']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
@@ -240,7 +248,7 @@ describe('customer list', () => {
 
   it('shows only archived customers with --archived, and both with --include-archived', async () => {
     await cli.run(['customer', 'add', 'Ada']);
-    insertCustomer('aaaa0000-0000-4000-8000-000000000001', 'Archived Al', 0, { is_archived: 1 });
+    await insertCustomer(archivedId(), 'Archived Al', 0, { is_archived: 1 });
     const archived = await cli.json(['customer', 'list', '--archived']);
     expect(archived.map((c: { name: string }) => c.name)).toEqual(['Archived Al']);
     const both = await cli.run(['customer', 'list', '--include-archived']);
@@ -370,7 +378,7 @@ describe('customer search', () => {
     await cli.run(['customer', 'add', 'Ada Lovelace', '--email', 'ada@analytical.org']);
     await cli.run(['customer', 'add', 'Charles Babbage', '--phone', '+44 555 0199', '--email', 'cb@engine.co']);
     await cli.run(['customer', 'add', '100% Real']);
-    insertCustomer('aaaa0000-0000-4000-8000-000000000001', 'Ada Archived', 0, { is_archived: 1 });
+    await insertCustomer(archivedId(), 'Ada Archived', 0, { is_archived: 1 });
   });
   const found = async (text: string) =>
     (await cli.json(['customer', 'search', text])).map((c: { name: string }) => c.name);
@@ -443,8 +451,8 @@ describe('customer show', () => {
   });
 
   it('reports an id prefix shared by two customers as ambiguous, listing both', async () => {
-    insertCustomer('abcd1111-0000-4000-8000-000000000001', 'Ann');
-    insertCustomer('abcd2222-0000-4000-8000-000000000002', 'Ben');
+    await insertCustomer('abcd1111-0000-4000-8000-000000000001', 'Ann');
+    await insertCustomer('abcd2222-0000-4000-8000-000000000002', 'Ben');
     await refused(['customer', 'show', 'abcd'], {
       code: 1,
       stderr: 'error: "abcd" matches 2 records: abcd1111 Ann, abcd2222 Ben; use a longer id prefix\n',
@@ -453,8 +461,8 @@ describe('customer show', () => {
   });
 
   it('reports a name shared by two customers as ambiguous', async () => {
-    insertCustomer('11110000-0000-4000-8000-000000000001', 'Ada');
-    insertCustomer('22220000-0000-4000-8000-000000000002', 'ADA');
+    await insertCustomer('11110000-0000-4000-8000-000000000001', 'Ada');
+    await insertCustomer('22220000-0000-4000-8000-000000000002', 'ADA');
     await refused(['customer', 'show', 'ada'], {
       code: 1,
       stderr: 'error: "ada" matches 2 records: 11110000 Ada, 22220000 ADA; use a longer id prefix\n',
@@ -586,17 +594,17 @@ describe('customer delete', () => {
   });
 
   it('asks on a terminal and keeps everything when the answer is no', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['customer', 'delete', 'ada'], { tty: true, env: { NO_COLOR: '1' }, answers: [false] });
     expect(result).toMatchObject({ code: 1, stderr: 'error: cancelled; nothing was changed\n' });
     expect(result.prompter.asked).toEqual(['Delete customer "Ada" and 2 interactions? This cannot be undone']);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('deletes the customer and its interactions, saying how many', async () => {
     const result = await cli.run(['customer', 'delete', 'ada', '--yes']);
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '✓ deleted customer "Ada" and 2 interactions\n' });
-    const left = cli.snapshot();
+    const left = await cli.snapshot();
     expect((left.customers as Array<{ name: string }>).map((c) => c.name)).toEqual(['Bob']);
     expect(left.customer_interactions).toEqual([]);
   });
@@ -606,7 +614,7 @@ describe('customer delete', () => {
     expect(result.code).toBe(0);
     expect(result.prompter.asked).toEqual(['Delete customer "Bob" and 0 interactions? This cannot be undone']);
     expect(result.stderr).toBe('✓ deleted customer "Bob" and 0 interactions\n');
-    expect((cli.snapshot().customers as Array<{ name: string }>).map((c) => c.name)).toEqual(['Ada']);
+    expect(((await cli.snapshot()).customers as Array<{ name: string }>).map((c) => c.name)).toEqual(['Ada']);
   });
 
   it('refuses an unknown ref before asking anything', async () => {
@@ -625,4 +633,5 @@ describe('customer --help', () => {
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain(`$ crm customer ${verb}`);
   });
+});
 });

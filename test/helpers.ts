@@ -208,22 +208,28 @@ export function tempDir(prefix = 'crm-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A CLI harness of either backend (TestCli, or BackendCli of test/backends.ts). */
+export interface RefusalTarget {
+  run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  snapshot(): Record<string, unknown[]> | Promise<Record<string, unknown[]>>;
+}
+
 /**
  * Runs a command that must be refused: asserts the exit code and the exact stderr, that
  * nothing reached stdout, that no prompt was shown, and that the database is unchanged.
  */
 export async function expectRefused(
-  cli: TestCli,
+  cli: RefusalTarget,
   argv: string[],
   expected: { code: number; stderr: string },
   options: RunOptions = {},
 ): Promise<void> {
-  const before = cli.snapshot();
+  const before = await cli.snapshot();
   const result = await cli.run(argv, options);
   expect({ code: result.code, stderr: result.stderr }).toEqual(expected);
   expect(result.stdout).toBe('');
   expect(result.prompter.asked).toEqual([]);
-  expect(cli.snapshot()).toEqual(before);
+  expect(await cli.snapshot()).toEqual(before);
 }
 
 export const CRM_BIN = path.resolve(import.meta.dirname, '..', 'bin', 'crm.js');

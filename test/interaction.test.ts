@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectRefused, TestCli, type RunOptions } from './helpers.js';
+import { describeBackends, type BackendCli } from './backends.js';
+import { expectRefused, type RunOptions } from './helpers.js';
 
-let cli: TestCli;
+describeBackends('interaction commands', (backend, fresh) => {
+let cli: BackendCli;
 let ada: { id: string };
 beforeEach(async () => {
-  cli = new TestCli();
+  cli = await fresh();
   ada = await cli.json(['customer', 'add', 'Ada']);
 });
 afterEach(() => cli.close());
@@ -15,6 +17,11 @@ const plain = { NO_COLOR: '1' };
 
 function refused(argv: string[], expected: { code: number; stderr: string }, options: RunOptions = {}): Promise<void> {
   return expectRefused(cli, argv, expected, options);
+}
+
+/** As someone else would, with the sqlite3 shell or psql. */
+async function archive(id: string): Promise<void> {
+  await cli.sql('UPDATE customers SET is_archived = $1 WHERE id = $2', [1, id]);
 }
 
 function log(...args: string[]): string[] {
@@ -37,7 +44,8 @@ describe('interaction log', () => {
 
   it('prints the logged interaction on stdout, as the add commands do, and confirms on stderr', async () => {
     const result = await cli.run(log('-c', 'Email', '-t', 'Quote', '-m', 'sent', '--follow-up', '+3d'));
-    const [id] = cli.db.sqlite.prepare('SELECT id FROM customer_interactions').pluck().all() as string[];
+    const [logged] = await cli.sql<{ id: string }>('SELECT id FROM customer_interactions');
+    const id = logged!.id;
     expect(result).toMatchObject({
       code: 0,
       stdout: [
@@ -90,7 +98,7 @@ describe('interaction log', () => {
   });
 
   it('logs for an archived customer too, with a warning', async () => {
-    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    await archive(ada.id);
     const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n'));
     expect(result).toMatchObject({
       code: 0,
@@ -99,7 +107,7 @@ describe('interaction log', () => {
   });
 
   it('warns that the follow-up of an archived customer is not listed, and it is not', async () => {
-    cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
+    await archive(ada.id);
     const result = await cli.run(log('-c', 'phone', '-t', 'Call', '-m', 'n', '--follow-up', '2026-12-20'));
     expect(result).toMatchObject({
       code: 0,
@@ -114,8 +122,7 @@ describe('interaction log', () => {
     // An answer that archives Ada while "the user is typing": the prompter awaits it.
     const typedWhileArchived = {
       then(resolve: (note: string) => void) {
-        cli.db.sqlite.prepare('UPDATE customers SET is_archived = 1 WHERE id = ?').run(ada.id);
-        resolve('Wants a quote');
+        void archive(ada.id).then(() => resolve('Wants a quote'));
       },
     };
     const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: { NO_COLOR: '1' }, answers: ['', typedWhileArchived] });
@@ -227,14 +234,26 @@ describe('interaction log prompts (on a terminal)', () => {
   });
 
   it('gives a typed note back when saving it fails', async () => {
-    cli.db.sqlite.exec(
-      `CREATE TRIGGER test_refuse BEFORE INSERT ON customer_interactions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`,
-    );
-    const before = cli.snapshot();
-    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['', 'Precious words'] });
+    // A member cannot create a trigger on the team's server; a deleted customer fails the save there.
+    if (backend === 'sqlite') {
+      await cli.sql(`CREATE TRIGGER test_refuse BEFORE INSERT ON customer_interactions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      const before = await cli.snapshot();
+      const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['', 'Precious words'] });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('your note was not saved; here it is:\nPrecious words\nerror: unexpected: disk on fire\n');
+      expect(await cli.snapshot()).toEqual(before);
+    }
+    const deletedWhileTyping = {
+      then(resolve: (note: string) => void) {
+        void cli.sql('DELETE FROM customers WHERE id = $1', [ada.id]).then(() => resolve('Precious words'));
+      },
+    };
+    const result = await cli.run(log('-c', 'phone', '-t', 'Call'), { tty: true, env: plain, answers: ['', deletedWhileTyping] });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('your note was not saved; here it is:\nPrecious words\nerror: unexpected: disk on fire\n');
-    expect(cli.snapshot()).toEqual(before);
+    expect(result.stderr).toBe(
+      `your note was not saved; here it is:\nPrecious words\nerror: no customer matches "${ada.id}" (by id, id prefix or name)\n`,
+    );
+    expect((await cli.snapshot()).customer_interactions).toEqual([]);
   });
 });
 
@@ -298,4 +317,5 @@ describe('interaction --help', () => {
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain(`$ crm interaction ${verb}`);
   });
+});
 });

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../src/domain/errors.js';
+import { translatePgError } from '../src/repositories/pg/errors.js';
 import { translateSqliteError } from '../src/repositories/sqlite/errors.js';
-import { TestCli } from './helpers.js';
+import { describeBackends, type BackendCli } from './backends.js';
 
-let cli: TestCli;
-beforeEach(() => {
-  cli = new TestCli();
+describeBackends('product commands', (backend, fresh) => {
+let cli: BackendCli;
+beforeEach(async () => {
+  cli = await fresh();
 });
 afterEach(() => cli.close());
 
@@ -29,14 +31,14 @@ describe('product add', () => {
 
   it('refuses a fourth active product, naming the three active ones, and changes nothing', async () => {
     for (const name of ['Audit', 'Coaching', 'Workshop']) await cli.run(['product', 'add', name]);
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['product', 'add', 'Fourth']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'error: at most 3 products can be active, and these are: Audit, Coaching, Workshop; deactivate one first\n',
     );
     expect(result.stdout).toBe('');
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('still accepts a fourth product when it is inactive', async () => {
@@ -45,10 +47,10 @@ describe('product add', () => {
   });
 
   it('refuses a blank name with exit 1 and a one-line message', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['product', 'add', '   ']);
     expect(result).toMatchObject({ code: 1, stderr: 'error: product name is required\n' });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('is a usage error (exit 2) without a name', async () => {
@@ -61,22 +63,23 @@ describe('product add', () => {
     await cli.run(['product', 'add', 'Audit']);
     let refusal: unknown;
     try {
-      cli.db.sqlite.exec(`INSERT INTO products (name, is_active) VALUES ('audit', 0)`);
+      const at = '2026-11-25T10:00:00.000Z';
+      await cli.sql(`INSERT INTO products (id, name, is_active, created_at, updated_at) VALUES ('p2', 'audit', $1, $2, $3)`, [0, at, at]);
     } catch (error) {
       refusal = error;
     }
-    const translated = translateSqliteError(refusal);
+    const translated = backend === 'sqlite' ? translateSqliteError(refusal) : translatePgError(refusal);
     expect(translated).toBeInstanceOf(ConflictError);
     expect((translated as Error).message).toBe('a product with that name already exists');
   });
 
   it('refuses a duplicate name, case-insensitively, because names are refs', async () => {
     await cli.run(['product', 'add', 'Audit']);
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['product', 'add', 'AUDIT']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: a product named "Audit" already exists \([0-9a-f]{8}\)\n$/);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 });
 
@@ -169,11 +172,11 @@ describe('product show, edit, activate, deactivate', () => {
 describe('product delete', () => {
   it('refuses without --yes when not on a terminal, and leaves the product', async () => {
     await cli.run(['product', 'add', 'Audit']);
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['product', 'delete', 'audit']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: deleting product "Audit" needs confirmation: pass --yes (no terminal to ask on)\n');
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('asks on a terminal and keeps the product when the answer is no', async () => {
@@ -190,4 +193,5 @@ describe('product delete', () => {
     expect(result).toMatchObject({ code: 0, stderr: '✓ deleted product "Audit"\n' });
     expect(await cli.json(['product', 'list'])).toEqual([]);
   });
+});
 });

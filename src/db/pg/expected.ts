@@ -63,4 +63,16 @@ export const EXPECTED_PG_INDEXES = [
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
   'audit_log_team_id_idx',
+  // drizzle/pg/0002_core_queries.sql
+  'customers_name_fold_idx',
+  'products_name_fold_idx',
+  'customers_id_bytes_idx',
+  'products_id_bytes_idx',
+  'customers_created_idx',
+  'customers_updated_idx',
+  'customers_name_idx',
+  'customers_status_rank_idx',
+  'customers_owner_idx',
+  'customers_pipeline_idx',
+  'customer_interactions_customer_created_idx',
 ] as const;

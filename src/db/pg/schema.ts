@@ -121,7 +121,9 @@ export const customerInteractions = crm.table(
     type: text('type').notNull(),
     channel: text('channel', { enum: INTERACTION_CHANNELS }).notNull(),
     note: text('note').notNull(),
-    follow_up_date: instant('follow_up_date'),
+    // A day (YYYY-MM-DD, an all-day follow-up) or a canonical instant, as SQLite stores it:
+    // text (collated "C"), checked by drizzle/pg/0002_core_queries.sql.
+    follow_up_date: text('follow_up_date'),
     created_at: instant('created_at').notNull().defaultNow(),
   },
   (table) => [

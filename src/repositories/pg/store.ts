@@ -81,7 +81,9 @@ export class PgStore implements Store {
 
   /**
    * BEGIN ... COMMIT on the one connection; inside another transaction, a savepoint. Reads use
-   * REPEATABLE READ so a page and its total come from one snapshot.
+   * REPEATABLE READ so a page and its total come from one snapshot. Writes use READ COMMITTED
+   * whatever the server's default: the rules' triggers (the active product limit) are written
+   * for it, and refuse under REPEATABLE READ.
    */
   private async transaction<T>(work: () => Promise<T>, writes: boolean): Promise<T> {
     const { session } = this;
@@ -101,7 +103,7 @@ export class PgStore implements Store {
       }
     }
     this.depth = 1;
-    await session.query(writes ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await session.query(writes ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     if (writes) this.instant = this.writer.clock?.now();
     try {
       const result = await work();

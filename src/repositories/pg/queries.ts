@@ -1,0 +1,175 @@
+import { CUSTOMER_STATUSES } from '../../domain/vocabulary.js';
+import type { ArchivedScope, CustomerSort } from '../ports.js';
+
+/**
+ * The SQL of the daily reads on PostgreSQL, in the orders SQLite gives (src/repositories/sqlite/
+ * queries.ts), each following an index of drizzle/pg/0002_core_queries.sql. Row-level security
+ * adds the team filter (`team_id = crm.crm_team()`) to every statement, and each index starts
+ * with team_id so that the filter is part of the seek. team_id itself is never selected.
+ *
+ * Text that SQLite compares as bytes is compared here in collation "C", whatever the
+ * database's default: ids, and names after SQLite's ASCII-only lower() / NOCASE, which is
+ * what lower() does in "C".
+ */
+
+/** Positional parameters ($1, $2, ...) collected as a statement is written. */
+export class Parameters {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+export const PRODUCT_COLUMNS = ['id', 'name', 'description', 'is_active', 'created_at', 'updated_at'] as const;
+export const CUSTOMER_COLUMNS = [
+  'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
+] as const;
+export const INTERACTION_COLUMNS = ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'] as const;
+
+/** `p.id, p.name, ...`: the columns of a table under its alias, in the data model's order. */
+export function columnsOf(alias: string, columns: readonly string[]): string {
+  return columns.map((column) => `${alias}.${column}`).join(', ');
+}
+
+const CUSTOMER_SELECT = columnsOf('c', CUSTOMER_COLUMNS);
+const WITH_PRODUCT_NAME = `${CUSTOMER_SELECT}, p.name AS product_name`;
+const PRODUCT_JOIN = 'LEFT JOIN crm.products AS p ON p.id = c.product_id';
+
+/** The bytes order of ids. */
+export const ID_BYTES = (alias: string) => `${alias}.id COLLATE "C"`;
+/** SQLite's `name COLLATE NOCASE` and `lower(name)`: ASCII letters folded, then bytes. */
+const NAME_NOCASE = (alias: string) => `lower(${alias}.name COLLATE "C")`;
+
+/** Pipeline order of statuses: the expression of customers_status_rank_idx, literally. */
+export const STATUS_RANK = `(CASE c.status ${CUSTOMER_STATUSES.map((status, rank) => `WHEN '${status}' THEN ${rank}`).join(' ')} END)`;
+
+/**
+ * Ids that start with the prefix as typed or in either case (ids are lower-case hex, but one
+ * written with psql may not be), as ranges on the ids' bytes: U+10FFFF sorts after every
+ * character that can follow the prefix. Sorted by id, at most `limit`.
+ */
+export function idPrefixCondition(alias: string, prefix: string, parameters: Parameters): string {
+  const ranges = [...new Set([prefix, prefix.toLowerCase(), prefix.toUpperCase()])].map(
+    (variant) =>
+      `(${ID_BYTES(alias)} >= ${parameters.add(variant)} AND ${ID_BYTES(alias)} < ${parameters.add(`${variant}\u{10FFFF}`)})`,
+  );
+  return ranges.join(' OR ');
+}
+
+/** Which filters a list or count has, with their values. */
+export interface CustomerListFilter {
+  archived: ArchivedScope;
+  status?: string;
+  productId?: string;
+  /** The stored owners the `--owner` filter means (folded by crm). */
+  owners?: readonly string[];
+}
+
+function listConditions(filter: CustomerListFilter, parameters: Parameters): string[] {
+  const conditions: string[] = [];
+  if (filter.status) conditions.push(`c.status = ${parameters.add(filter.status)}`);
+  if (filter.productId) conditions.push(`c.product_id = ${parameters.add(filter.productId)}`);
+  if (filter.owners) conditions.push(`c.owner = ANY(${parameters.add(filter.owners)}::text[])`);
+  return conditions;
+}
+
+/** Newest first by default; id breaks ties so pages never overlap. */
+const ORDER: Record<CustomerSort, (alias: string) => string> = {
+  created: (a) => `${a}.created_at DESC, ${ID_BYTES(a)} DESC`,
+  updated: (a) => `${a}.updated_at DESC, ${ID_BYTES(a)} DESC`,
+  // People expect "bob" between "Ada" and "Cy", not after every capitalised name.
+  name: (a) => `${NAME_NOCASE(a)}, ${ID_BYTES(a)}`,
+  status: (a) => `${a === 'c' ? STATUS_RANK : `${a}.status_rank`}, ${a}.created_at DESC, ${ID_BYTES(a)} DESC`,
+};
+
+/**
+ * One page of a customer list: a walk of the sort's index that stops at the page. With
+ * archived customers included, each value of the flag is walked up to the page's end and
+ * the two short walks are sorted together (the planner does not merge a union of the two
+ * walks by itself). `limit` undefined or -1: no limit.
+ */
+export function customerListSql(
+  filter: CustomerListFilter,
+  sort: CustomerSort,
+  page: { limit?: number; offset?: number },
+): { text: string; values: unknown[] } {
+  const parameters = new Parameters();
+  const rank = sort === 'status' ? `, ${STATUS_RANK} AS status_rank` : '';
+  // Written once: both walks use the same parameters.
+  const conditions = listConditions(filter, parameters);
+  const walk = (archived: boolean) =>
+    `SELECT ${WITH_PRODUCT_NAME}${rank} FROM crm.customers AS c ${PRODUCT_JOIN}
+    WHERE ${[`c.is_archived = ${archived}`, ...conditions].join(' AND ')} ORDER BY ${ORDER[sort]('c')}`;
+  const limit = page.limit === undefined || page.limit < 0 ? null : page.limit;
+  const offset = page.offset ?? 0;
+  if (filter.archived !== 'include') {
+    const text = `${walk(filter.archived === 'only')} LIMIT ${parameters.add(limit)} OFFSET ${parameters.add(offset)}`;
+    return { text, values: parameters.values };
+  }
+  const pageEnd = parameters.add(limit === null ? null : limit + offset);
+  const text = `SELECT * FROM ((${walk(false)} LIMIT ${pageEnd}) UNION ALL (${walk(true)} LIMIT ${pageEnd})) AS u
+    ORDER BY ${ORDER[sort]('u')} LIMIT ${parameters.add(limit)} OFFSET ${parameters.add(offset)}`;
+  return { text, values: parameters.values };
+}
+
+export function customerCountSql(filter: CustomerListFilter): { text: string; values: unknown[] } {
+  const parameters = new Parameters();
+  const conditions = listConditions(filter, parameters);
+  if (filter.archived !== 'include') conditions.unshift(`c.is_archived = ${filter.archived === 'only'}`);
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return { text: `SELECT count(*) AS n FROM crm.customers AS c${where}`, values: parameters.values };
+}
+
+/**
+ * The team's distinct owners, one seek each on customers_owner_idx: crm folds these few
+ * values and filters on the exact ones that match, as on SQLite.
+ */
+export const DISTINCT_OWNERS = `WITH RECURSIVE owners(owner) AS (
+    (SELECT c.owner FROM crm.customers AS c WHERE c.owner IS NOT NULL ORDER BY c.owner LIMIT 1)
+    UNION ALL
+    SELECT (SELECT c.owner FROM crm.customers AS c WHERE c.owner > o.owner ORDER BY c.owner LIMIT 1)
+    FROM owners AS o WHERE o.owner IS NOT NULL)
+  SELECT owner FROM owners WHERE owner IS NOT NULL`;
+
+/**
+ * Customers not archived whose name, email or phone contains $1 folded (crm.crm_fold), in
+ * name order: the name index is walked and the walk stops once the page ($2, $3) is full.
+ */
+export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN}
+  WHERE c.is_archived = false
+    AND (strpos(crm.crm_fold(c.name), crm.crm_fold($1)) > 0
+      OR strpos(crm.crm_fold(c.email), crm.crm_fold($1)) > 0
+      OR strpos(crm.crm_fold(c.phone), crm.crm_fold($1)) > 0)
+  ORDER BY ${ORDER.name('c')} LIMIT $2 OFFSET $3`;
+
+export const CUSTOMER_BY_ID = `SELECT ${CUSTOMER_SELECT} FROM crm.customers AS c WHERE c.id = $1`;
+export const CUSTOMER_WITH_PRODUCT = `SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN} WHERE c.id = $1`;
+
+/** Names equal after folding: a seek on customers_name_fold_idx (see crm.crm_customers_named). */
+export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_named($1) AS f(id)
+  JOIN crm.customers AS c ON c.id = f.id ORDER BY ${ID_BYTES('c')}`;
+
+/** The oldest customer with this e-mail ignoring ASCII case (see crm.crm_customers_with_email). */
+export const CUSTOMER_BY_EMAIL = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_with_email($1) AS f(id)
+  JOIN crm.customers AS c ON c.id = f.id ORDER BY c.created_at, ${ID_BYTES('c')} LIMIT 1`;
+
+const PRODUCT_SELECT = columnsOf('p', PRODUCT_COLUMNS);
+
+/** By name ignoring (ASCII) case as SQLite's lower(), then id. */
+export function productListSql(active: boolean | undefined): { text: string; values: unknown[] } {
+  const where = active === undefined ? '' : ' WHERE p.is_active = $1';
+  return {
+    text: `SELECT ${PRODUCT_SELECT} FROM crm.products AS p${where} ORDER BY ${NAME_NOCASE('p')}, ${ID_BYTES('p')}`,
+    values: active === undefined ? [] : [active],
+  };
+}
+
+export const PRODUCT_BY_ID = `SELECT ${PRODUCT_SELECT} FROM crm.products AS p WHERE p.id = $1`;
+
+export const PRODUCTS_BY_NAME = `SELECT ${PRODUCT_SELECT} FROM crm.crm_products_named($1) AS f(id)
+  JOIN crm.products AS p ON p.id = f.id ORDER BY ${ID_BYTES('p')}`;
+
+/** A customer's interactions, newest first. */
+export const INTERACTIONS_OF_CUSTOMER = `SELECT ${columnsOf('i', INTERACTION_COLUMNS)} FROM crm.customer_interactions AS i
+  WHERE i.customer_id = $1 ORDER BY i.created_at DESC, ${ID_BYTES('i')} DESC`;
