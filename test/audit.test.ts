@@ -6,6 +6,7 @@ import { writeWithAuditSummary } from '../src/db/audit.js';
 import { knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { Services } from '../src/services/index.js';
+import { describeBackends, type BackendCli } from './backends.js';
 import { expectRefused, TestCli, tempDir } from './helpers.js';
 
 let cli: TestCli;
@@ -212,46 +213,68 @@ describe('the audit log is append-only', () => {
   });
 });
 
-describe('crm db prune-audit', () => {
-  // The seed's 4 entries are raw writes, stamped with the real time (before 2029).
-  beforeEach(seedRaw);
+describeBackends('crm db prune-audit', (backend, fresh) => {
+  let cli: BackendCli;
+  const auditRows = async () =>
+    (await cli.sql<AuditRow>('SELECT * FROM audit_log ORDER BY id')).map(({ new_values, ...rest }) => ({
+      ...rest,
+      new: new_values === null ? null : JSON.parse(new_values),
+    }));
+  // The seed's 4 entries are raw writes, stamped with the real time (before 2029), which on
+  // PostgreSQL is the server's.
+  beforeEach(async () => {
+    cli = await fresh();
+    const [product] = await cli.sql<{ id: string }>(`INSERT INTO products (name) VALUES ('Audit') RETURNING id`);
+    const [customer] = await cli.sql<{ id: string }>(`INSERT INTO customers (name, product_id) VALUES ('Ada', $1) RETURNING id`, [product!.id]);
+    await cli.sql(
+      `INSERT INTO customer_interactions (customer_id, type, channel, note) VALUES ($1, 'Intro call', 'phone', 'hello'), ($1, 'Quote', 'email', 'sent')`,
+      [customer!.id],
+    );
+  });
+  afterEach(() => cli.close());
 
   it('needs --yes when there is no terminal, and changes nothing without it', async () => {
     cli.clock.set('3000-01-01T00:00:00.000Z');
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['db', 'prune-audit', '--before', '2999-01-01']);
     expect(result).toMatchObject({
       code: 2,
       stderr: 'error: pruning 4 audit entries needs confirmation: pass --yes (no terminal to ask on)\n',
     });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('asks on a terminal and keeps everything when the answer is no', async () => {
     cli.clock.set('3000-01-01T00:00:00.000Z');
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['db', 'prune-audit', '--before', '2999-01-01'], { tty: true, answers: [false] });
     expect(result.code).toBe(1);
     expect(result.prompter.asked).toEqual([
       'Delete 4 audit entries recorded before 2999-01-01T00:00:00.000Z? This cannot be undone',
     ]);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('deletes only entries older than the cut-off, records the prune, and leaves the guard armed', async () => {
     cli.clock.set('2030-01-01T00:00:00.000Z');
+    // Entries made by crm are stamped by its clock on SQLite, by the server's on PostgreSQL:
+    // the cut-off is the later entry's own time, a few milliseconds after the seed's.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await cli.run(['product', 'add', 'Later'], { env: { CRM_OWNER: 'alice' } });
-    const result = await cli.run(['db', 'prune-audit', '--before', '2029-01-01', '--yes', '--json'], {
+    const cutOff = (await auditRows()).at(-1)!.created_at;
+    if (backend === 'sqlite') expect(cutOff).toBe('2030-01-01T00:00:00.000Z');
+    const result = await cli.run(['db', 'prune-audit', '--before', cutOff, '--yes', '--json'], {
       env: { CRM_OWNER: 'ops' },
     });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ before: '2029-01-01T00:00:00.000Z', deleted: 4 });
-    expect(result.stderr).toBe('✓ pruned 4 audit entries recorded before 2029-01-01T00:00:00.000Z\n');
-    expect(auditRows().map((row) => [row.table_name, row.action, row.actor, row.new?.deleted])).toEqual([
-      ['products', 'insert', 'alice', undefined],
-      ['audit_log', 'prune', 'ops', 4],
+    expect(JSON.parse(result.stdout)).toEqual({ before: cutOff, deleted: 4 });
+    expect(result.stderr).toBe(`✓ pruned 4 audit entries recorded before ${cutOff}\n`);
+    expect((await auditRows()).map((row) => [row.table_name, row.action, row.actor, row.new?.deleted])).toEqual([
+      ['products', 'insert', cli.actorFor('alice'), undefined],
+      ['audit_log', 'prune', cli.actorFor('ops'), 4],
     ]);
-    expect(() => raw(`DELETE FROM audit_log`)).toThrow(/append-only/);
+    // The guard stays armed: SQLite's trigger refuses; on PostgreSQL a member may not even try.
+    await expect(cli.sql(`DELETE FROM audit_log`)).rejects.toThrow(backend === 'sqlite' ? /append-only/ : /permission denied/);
   });
 
   it('accepts a duration meaning that long ago', async () => {
@@ -278,7 +301,7 @@ describe('crm db prune-audit', () => {
   });
 
   it('refuses a malformed date with exit 2 and a missing --before as a usage error', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const bad = await cli.run(['db', 'prune-audit', '--before', 'someday', '--yes']);
     expect(bad).toMatchObject({
       code: 2,
@@ -287,8 +310,19 @@ describe('crm db prune-audit', () => {
     const missing = await cli.run(['db', 'prune-audit', '--yes']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--before <date>' not specified");
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
+
+  if (backend === 'postgres') {
+    it('refuses a member who is no manager in one line, deleting nothing', async () => {
+      const member = await cli.otherMember('bob');
+      cli.clock.set('3000-01-01T00:00:00.000Z');
+      const before = await cli.snapshot();
+      const result = await member.run(['db', 'prune-audit', '--before', '2999-01-01', '--yes']);
+      expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'error: the server refused: only a manager can prune the audit log\n' });
+      expect(await cli.snapshot()).toEqual(before);
+    });
+  }
 });
 
 describe('summary mode for bulk writers', () => {

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type pg from 'pg';
+import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
 import { openStore } from '../src/repositories/open.js';
 import type { Store } from '../src/repositories/ports.js';
-import { runCli, TestCli, TestClock, type RunOptions, type RunResult } from './helpers.js';
+import { runCli, tempDir, TestCli, TestClock, type RunOptions, type RunResult } from './helpers.js';
 import { createTestDatabase, SERVER_START_TIMEOUT_MS, type TestDatabase } from './pg/helpers.js';
 
 /**
@@ -13,6 +16,28 @@ import { createTestDatabase, SERVER_START_TIMEOUT_MS, type TestDatabase } from '
  */
 export type BackendName = 'sqlite' | 'postgres';
 export const BACKENDS: readonly BackendName[] = ['sqlite', 'postgres'];
+
+export interface FreshOptions {
+  /** SQLite: a file in a temporary folder rather than memory, so that other connections can open it. */
+  file?: boolean;
+}
+
+/** Someone else at work on the same CRM, on a connection of their own: another terminal, or psql. */
+export interface OtherMember {
+  /** Who the audit log names for their crm commands: their CRM_OWNER on SQLite, their role on PostgreSQL. */
+  readonly actor: string;
+  /** A crm command of theirs (CRM_OWNER set to `actor`), on the CRM's clock. */
+  run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  /** SQL as they would type it: in the sqlite3 shell (no actor), or in psql as their role. */
+  sql<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+}
+
+export interface OtherMemberOptions {
+  /** PostgreSQL: a manager, who may change products and any customer (SQLite has no roles). */
+  manager?: boolean;
+  /** PostgreSQL: a member of another team on the same database, who must see nothing of this one. */
+  otherTeam?: boolean;
+}
 
 export interface BackendCli {
   readonly backend: BackendName;
@@ -25,12 +50,37 @@ export interface BackendCli {
   snapshot(): Promise<Record<string, unknown[]>>;
   /** Plain SQL as a user of this CRM would type it (sqlite3 shell / psql as the member). */
   sql<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Who the audit log names for this CLI's writes made with CRM_OWNER=`crmOwner`: that name on SQLite, the connected role on PostgreSQL. */
+  actorFor(crmOwner: string): string;
+  /** Another member on a connection of their own (SQLite: needs `fresh({ file: true })`). */
+  otherMember(name: string, options?: OtherMemberOptions): Promise<OtherMember>;
   close(): Promise<void>;
+}
+
+/**
+ * SQL with PostgreSQL's $1, $2... placeholders (each may appear more than once), as the
+ * sqlite3 shell would run it on that connection.
+ */
+function sqliteSql<R>(db: CrmDatabase, text: string, values: unknown[]): R[] {
+  const bound: unknown[] = [];
+  const statement = db.sqlite.prepare(
+    text.replace(/\$(\d+)/g, (_, n: string) => {
+      bound.push(values[Number(n) - 1]);
+      return '?';
+    }),
+  );
+  if (statement.reader) return statement.all(...bound) as R[];
+  statement.run(...bound);
+  return [];
 }
 
 class SqliteBackendCli implements BackendCli {
   readonly backend = 'sqlite';
-  private readonly cli = new TestCli();
+  private readonly cli: TestCli;
+  private readonly others: CrmDatabase[] = [];
+  constructor(private readonly file?: { dir: string; path: string }) {
+    this.cli = new TestCli(file?.path);
+  }
   get clock(): TestClock {
     return this.cli.clock;
   }
@@ -47,17 +97,31 @@ class SqliteBackendCli implements BackendCli {
     return this.cli.snapshot();
   }
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
-    const statement = this.cli.db.sqlite.prepare(text.replace(/\$\d+/g, '?'));
-    if (statement.reader) return statement.all(...values) as R[];
-    statement.run(...values);
-    return [];
+    return sqliteSql<R>(this.cli.db, text, values);
+  }
+  actorFor(crmOwner: string): string {
+    return crmOwner;
+  }
+  async otherMember(name: string, options: OtherMemberOptions = {}): Promise<OtherMember> {
+    if (options.otherTeam) throw new Error('a SQLite file has no teams');
+    if (!this.file) throw new Error('another connection needs a file: fresh({ file: true })');
+    const db = openDatabase(this.file.path);
+    this.others.push(db);
+    return {
+      actor: name,
+      run: (argv, runOptions = {}) =>
+        runCli(argv, { ...runOptions, env: { CRM_OWNER: name, ...runOptions.env }, clock: this.clock, database: db }),
+      sql: async <R>(text: string, values: unknown[] = []) => sqliteSql<R>(db, text, values),
+    };
   }
   private closed = false;
   /** Idempotent: a test closes its CLI, and describeBackends closes whatever is left. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const db of this.others) db.close();
     this.cli.close();
+    if (this.file) fs.rmSync(this.file.dir, { recursive: true, force: true });
   }
 }
 
@@ -66,9 +130,13 @@ const TEAM_TABLES = ['products', 'customers', 'customer_interactions', 'audit_lo
 class PgBackendCli implements BackendCli {
   readonly backend = 'postgres';
   readonly clock = new TestClock();
+  private readonly others: Array<{ store: Store; client: pg.Client }> = [];
   constructor(
     readonly store: Store,
     private readonly member: pg.Client,
+    private readonly db: TestDatabase,
+    private readonly team: string,
+    private readonly login: string,
   ) {}
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCli(argv, { ...options, clock: this.clock, store: this.store });
@@ -88,19 +156,51 @@ class PgBackendCli implements BackendCli {
   async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
     return (await this.member.query(text, values)).rows as R[];
   }
+  actorFor(_crmOwner: string): string {
+    return this.login;
+  }
+  /** A new role, added to this team (or to a new one) the way an admin would. */
+  async otherMember(name: string, options: OtherMemberOptions = {}): Promise<OtherMember> {
+    members += 1;
+    const login = await this.db.createRole(`${name}${members}`);
+    const owner = await this.db.connect(this.db.owner);
+    let team = this.team;
+    if (options.otherTeam) {
+      teams += 1;
+      team = `Team ${teams}`;
+      await owner.query(`SELECT crm.crm_create_team($1)`, [team]);
+    }
+    await owner.query(`SELECT crm.crm_team_add($1, $2, $3)`, [login, options.manager ?? false, team]);
+    await owner.end();
+    const client = await this.db.connect(login);
+    await client.query('SET search_path = crm, public');
+    const store = await openStore(this.db.socketUrl(login));
+    this.others.push({ store, client });
+    return {
+      actor: login,
+      run: (argv, runOptions = {}) =>
+        runCli(argv, { ...runOptions, env: { CRM_OWNER: login, ...runOptions.env }, clock: this.clock, store }),
+      sql: async <R>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as R[],
+    };
+  }
   private closed: Promise<void> | undefined;
   /**
-   * Idempotent, and ends the member's own connection too: a file's tests share one server,
-   * whose connections would run out if each test's CLI kept its own until the file ends.
+   * Idempotent, and ends the member's own connection too (and the other members'): a file's
+   * tests share one server, whose connections would run out if each test's CLI kept its own
+   * until the file ends.
    */
   close(): Promise<void> {
-    this.closed ??= Promise.all([this.store.close(), this.member.end()]).then(() => undefined);
+    this.closed ??= (async () => {
+      for (const other of this.others) await Promise.all([other.store.close(), other.client.end()]);
+      await Promise.all([this.store.close(), this.member.end()]);
+    })();
     return this.closed;
   }
 }
 
 let database: Promise<TestDatabase> | undefined;
 let teams = 0;
+let members = 0;
 
 async function newPgCli(): Promise<PgBackendCli> {
   database ??= createTestDatabase();
@@ -115,18 +215,24 @@ async function newPgCli(): Promise<PgBackendCli> {
   const member = await db.connect(login);
   await member.query('SET search_path = crm, public');
   const store = await openStore(db.socketUrl(login));
-  return new PgBackendCli(store, member);
+  return new PgBackendCli(store, member, db, team, login);
 }
 
-export async function newBackendCli(backend: BackendName): Promise<BackendCli> {
-  return backend === 'sqlite' ? new SqliteBackendCli() : newPgCli();
+export async function newBackendCli(backend: BackendName, options: FreshOptions = {}): Promise<BackendCli> {
+  if (backend === 'postgres') return newPgCli();
+  if (!options.file) return new SqliteBackendCli();
+  const dir = tempDir();
+  return new SqliteBackendCli({ dir, path: path.join(dir, 'crm.db') });
 }
 
 /**
  * `describe` once per backend; `body` gets the backend's name and a factory of fresh CRMs.
  * The PostgreSQL server is started (once per run) before the first test that needs it.
  */
-export function describeBackends(name: string, body: (backend: BackendName, fresh: () => Promise<BackendCli>) => void): void {
+export function describeBackends(
+  name: string,
+  body: (backend: BackendName, fresh: (options?: FreshOptions) => Promise<BackendCli>) => void,
+): void {
   for (const backend of BACKENDS) {
     describe(`${name} [${backend}]`, () => {
       const opened: BackendCli[] = [];
@@ -139,8 +245,8 @@ export function describeBackends(name: string, body: (backend: BackendName, fres
       afterAll(async () => {
         await Promise.all(opened.map((cli) => cli.close()));
       });
-      body(backend, async () => {
-        const cli = await newBackendCli(backend);
+      body(backend, async (options) => {
+        const cli = await newBackendCli(backend, options);
         opened.push(cli);
         return cli;
       });

@@ -1,15 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Customer } from '../src/domain/types.js';
 import { Services } from '../src/services/index.js';
-import { TestCli } from './helpers.js';
+import { describeBackends, type BackendCli } from './backends.js';
 
-let cli: TestCli;
+describeBackends('history', (backend, fresh) => {
+let cli: BackendCli;
 let services: Services;
 let ada: Customer;
+/** Whom the log names for the writes below: alice on SQLite, the connected role on PostgreSQL (which records it itself). */
+let alice: string;
+/** Whom it names for a change made with the sqlite3 shell, or with psql as that role. */
+let outside: string;
 
 /** Writes as the CLI makes them (actor and clock set), without needing the customer commands. */
 beforeEach(async () => {
-  cli = new TestCli();
+  cli = await fresh();
+  alice = cli.actorFor('alice');
+  outside = backend === 'sqlite' ? 'outside crm' : `by ${alice}`;
   cli.store.identifyWriter({ actor: 'alice', clock: cli.clock });
   services = new Services(cli.store, cli.clock);
   ada = await services.customers.add({ name: 'Ada Lovelace', email: 'ada@example.com' });
@@ -21,25 +28,47 @@ beforeEach(async () => {
 });
 afterEach(() => cli.close());
 
+/**
+ * A cascade's entries (a customer's interactions, deleted or moved with it) come before the
+ * customer's own on SQLite, whose triggers run the cascade first; PostgreSQL runs the
+ * cascade's triggers after the statement's own (as its foreign keys do), so they follow it.
+ */
+function withCascade<T>(own: T, cascaded: T[]): T[] {
+  return backend === 'sqlite' ? [...cascaded, own] : [own, ...cascaded];
+}
+
+/**
+ * When each of Ada's entries was recorded: the writer's clock on SQLite; on PostgreSQL the
+ * server's own time (a member cannot set it), in the same ISO form and order.
+ */
+async function entryTimes(): Promise<string[]> {
+  if (backend === 'sqlite') return ['2026-11-25T10:00:00.000Z', '2026-11-25T10:01:00.000Z', '2026-11-25T10:02:00.000Z'];
+  const times = (await cli.json<Array<{ created_at: string }>>(['history', ada.id])).map((entry) => entry.created_at);
+  for (const time of times) expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect([...times].sort()).toEqual(times);
+  return times;
+}
+
 describe('crm history', () => {
   it("tells a customer's story oldest first, field by field, on plain output", async () => {
     const result = await cli.run(['history', 'ADA LOVELACE']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const interactionId = (await services.interactions.list(ada.id)).interactions[0]!.id;
+    const at = await entryTimes();
     expect(result.stdout).toBe(
       [
-        `2026-11-25T10:00:00.000Z  insert  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  by alice`,
+        `${at[0]}  insert  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  by ${alice}`,
         '    name: Ada Lovelace',
         '    email: ada@example.com',
         '    status: lead',
         '    is_archived: false',
         '    created_at: 2026-11-25T10:00:00.000Z',
         '    updated_at: 2026-11-25T10:00:00.000Z',
-        `2026-11-25T10:01:00.000Z  update  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  by alice`,
+        `${at[1]}  update  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  by ${alice}`,
         '    status: lead → qualified',
         '    updated_at: 2026-11-25T10:00:00.000Z → 2026-11-25T10:01:00.000Z',
-        `2026-11-25T10:02:00.000Z  insert  interaction ${interactionId.slice(0, 8)}  "Intro call (phone)"  by alice`,
+        `${at[2]}  insert  interaction ${interactionId.slice(0, 8)}  "Intro call (phone)"  by ${alice}`,
         `    customer_id: ${ada.id}`,
         '    type: Intro call',
         '    channel: phone',
@@ -59,8 +88,8 @@ describe('crm history', () => {
     ]);
     expect(entries[1]).toMatchObject({
       record_id: ada.id,
-      actor: 'alice',
-      created_at: '2026-11-25T10:01:00.000Z',
+      actor: alice,
+      created_at: (await entryTimes())[1],
       old_values: { status: 'lead', is_archived: false },
       new_values: { status: 'qualified', updated_at: '2026-11-25T10:01:00.000Z' },
     });
@@ -68,10 +97,10 @@ describe('crm history', () => {
   });
 
   it('marks a change made outside crm', async () => {
-    cli.db.sqlite.exec(`UPDATE customers SET phone = '+44 20 7946 0000' WHERE id = '${ada.id}'`);
+    await cli.sql(`UPDATE customers SET phone = '+44 20 7946 0000' WHERE id = $1`, [ada.id]);
     const { stdout } = await cli.run(['history', 'ada lovelace']);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines.at(-3)).toMatch(new RegExp(`^\\S+  update  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  outside crm$`));
+    expect(lines.at(-3)).toMatch(new RegExp(`^\\S+  update  customer ${ada.id.slice(0, 8)}  "Ada Lovelace"  ${outside}$`));
     expect(lines.at(-2)).toBe('    phone: (none) → +44 20 7946 0000');
     expect(lines.at(-1)).toMatch(/^    updated_at: 2026-11-25T10:01:00\.000Z → \S+$/);
   });
@@ -88,8 +117,7 @@ describe('crm history', () => {
         'customers:insert',
         'customers:update',
         'customer_interactions:insert',
-        'customer_interactions:delete',
-        'customers:delete',
+        ...withCascade('customers:delete', ['customer_interactions:delete']),
       ]);
     }
   });
@@ -110,7 +138,7 @@ describe('crm history', () => {
   });
 
   it('follows a customer whose id was changed by hand', async () => {
-    cli.db.sqlite.exec(`UPDATE customers SET id = 'renamed-id' WHERE id = '${ada.id}'`);
+    await cli.sql(`UPDATE customers SET id = 'renamed-id' WHERE id = $1`, [ada.id]);
     const entries = await cli.json(['history', 'renamed-id']);
     expect(entries.map((entry: { record_id: string; action: string }) => entry.action)).toEqual([
       'insert',
@@ -119,13 +147,11 @@ describe('crm history', () => {
       'update',
       'update',
     ]);
-    // The cascade to the interactions runs before the customer's own AFTER UPDATE trigger.
-    expect(entries.at(-2)).toMatchObject({
-      table_name: 'customer_interactions',
-      old_values: { customer_id: ada.id },
-      new_values: { customer_id: 'renamed-id' },
-    });
-    expect(entries.at(-1)).toMatchObject({ table_name: 'customers', old_values: { id: ada.id }, new_values: { id: 'renamed-id' } });
+    expect(entries.slice(-2)).toMatchObject(
+      withCascade({ table_name: 'customers', old_values: { id: ada.id }, new_values: { id: 'renamed-id' } }, [
+        { table_name: 'customer_interactions', old_values: { customer_id: ada.id }, new_values: { customer_id: 'renamed-id' } },
+      ]),
+    );
   });
 
   it('reports an unknown customer with exit 1, and a missing one as a usage error', async () => {
@@ -135,4 +161,5 @@ describe('crm history', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'customer-ref'");
   });
+});
 });

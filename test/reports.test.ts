@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomerStatus } from '../src/domain/vocabulary.js';
 import { Services } from '../src/services/index.js';
-import { FIXED_NOW, TestCli } from './helpers.js';
+import { describeBackends, type BackendCli } from './backends.js';
+import { FIXED_NOW } from './helpers.js';
 
-let cli: TestCli;
+describeBackends('reports', (_backend, fresh) => {
+let cli: BackendCli;
 let services: Services;
-beforeEach(() => {
-  cli = new TestCli();
+beforeEach(async () => {
+  cli = await fresh();
   services = new Services(cli.store, cli.clock);
 });
 afterEach(() => cli.close());
@@ -250,4 +252,5 @@ describe('pipeline', () => {
     const result = await cli.run(['pipeline', '--product', 'nothing']);
     expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'error: no product matches "nothing" (by id, id prefix or name)\n' });
   });
+});
 });

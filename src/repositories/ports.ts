@@ -170,7 +170,11 @@ export interface AuditRepository {
   forCustomers(customerIds: readonly string[]): Promise<AuditEntry[]>;
   /** Entries with from < id <= to, oldest first, optionally of one table. */
   between(fromId: number, toId: number, tableName: string | undefined, limit: number): Promise<AuditEntry[]>;
-  /** The newest entry's id (0 for an empty log). */
+  /**
+   * The id up to which the log is complete (0 for an empty log): the newest entry's where
+   * writers take turns (SQLite); on a server, the last id that no transaction still open can
+   * commit an entry below, so that a watch reading up to it misses nothing.
+   */
   latestId(): Promise<number>;
   countBefore(before: string): Promise<number>;
   auditedCustomer(id: string): Promise<AuditedCustomer | undefined>;

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { openPgPool, serverError, type PgDatabase } from '../../db/pg/connection.js';
-import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
+import type { AuditWriter, ChangeFeed, Maintenance, Store, WriteOptions } from '../ports.js';
 import type { StoreOptions } from '../open.js';
 import { translatePgError } from './errors.js';
 import { PgRepositories } from './repositories.js';
@@ -17,12 +17,14 @@ export interface PgSession {
   readonly client: PoolClient;
   /** Runs one statement; server errors keep their SQLSTATE for translatePgError. */
   query<R extends object = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /** Whether a write or read of the store is open: a cursor then lives in it rather than in a transaction of its own. */
+  inTransaction(): boolean;
 }
 
 /** A team's database on a PostgreSQL server, reached with the connecting member's own role. */
 export class PgStore implements Store {
   readonly backend = 'postgres';
-  readonly repositories: Repositories;
+  readonly repositories: PgRepositories;
   readonly maintenance: Maintenance;
   private writer: AuditWriter = { actor: '' };
   private instant: Date | undefined;
@@ -50,8 +52,10 @@ export class PgStore implements Store {
       await database.close();
       throw serverError(error);
     }
+    let store: PgStore | undefined;
     const session: PgSession = {
       client,
+      inTransaction: () => (store?.depth ?? 0) > 0,
       query: async <R extends object>(text: string, values?: readonly unknown[]) => {
         try {
           return (await client.query<R>(text, values as unknown[] | undefined)).rows;
@@ -60,7 +64,8 @@ export class PgStore implements Store {
         }
       },
     };
-    return new PgStore(database, session);
+    store = new PgStore(database, session);
+    return store;
   }
 
   get location(): string {
@@ -118,7 +123,12 @@ export class PgStore implements Store {
     }
   }
 
-  /** LISTEN on a second connection: the notification says a change committed, never what. */
+  /**
+   * LISTEN on a second connection: the notification says a change committed, never what.
+   * While the audit log is not settled (another transaction may still commit entries below the
+   * ids already visible, see PgAuditRepository.latestId), every interval counts as a change,
+   * so that the entries held back show once it is, even if that transaction rolled back.
+   */
   async watchChanges(): Promise<ChangeFeed> {
     const listener = await this.database.pool.connect().catch((error: unknown) => {
       throw serverError(error);
@@ -150,12 +160,13 @@ export class PgStore implements Store {
           wake = undefined;
         }
         if (failure !== undefined) throw serverError(failure);
-        const changed = pending;
+        const changed = pending || this.repositories.audit.heldBack;
         pending = false;
         return changed;
       },
       close: async () => {
         listener.off('notification', onNotification);
+        listener.off('error', onError);
         await listener.query(`UNLISTEN ${CHANGES_CHANNEL}`).catch(() => undefined);
         listener.release();
       },

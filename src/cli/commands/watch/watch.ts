@@ -25,7 +25,9 @@ export function registerWatch(program: Command, session: Session): void {
       `
 Changes come from the audit log, so writes by other terminals, imports, cron jobs and the
 sqlite3 shell all show up, within the interval. Starts with changes made from now on.
-When idle it asks SQLite one cheap question per interval. Ctrl-C stops it (exit 0).
+When idle it asks SQLite one cheap question per interval; on a team's PostgreSQL server it
+waits for the server's notification instead, and shows only your team's changes, with the
+member who made them. Ctrl-C stops it (exit 0).
 
 Examples:
   $ crm watch
