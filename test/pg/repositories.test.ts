@@ -94,7 +94,7 @@ describe("the server's own refusals, as SQLite's read", () => {
   const at = '2026-11-25T10:00:00.000Z';
   const customer = (id: string, productId: string | null) => ({
     id, name: `Customer ${id}`, email: null, phone: null, product_id: productId, status: 'lead' as const,
-    acquisition_source: null, owner: null, is_archived: false, created_at: at, updated_at: at,
+    acquisition_source: null, owner: null, is_archived: false, created_at: at, updated_at: at, note: null,
   });
 
   it("a reference to another team's product or customer is a missing record", async () => {

@@ -24,10 +24,24 @@ export const EXPECTED_PG_TRIGGERS = [
   'products_notify',
   'customers_notify',
   'customer_interactions_notify',
+  // drizzle/pg/0006_tags_notes_search.sql
+  'customer_tags_0_team',
+  'customer_tags_customer_same_team',
+  'customer_tags_audit',
+  'customer_tags_no_truncate',
+  'customer_tags_notify',
+  'customers_search_insert',
+  'customers_search_update',
+  'customer_interactions_search_insert',
+  'customer_interactions_search_update',
+  'customer_interactions_search_delete',
+  'customer_tags_search_insert',
+  'customer_tags_search_update',
+  'customer_tags_search_delete',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'customer_tags', 'customer_search'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -45,6 +59,11 @@ export const EXPECTED_PG_POLICIES = [
   'customer_interactions_update',
   'customer_interactions_delete',
   'audit_log_read',
+  'customer_tags_read',
+  'customer_tags_insert',
+  'customer_tags_update',
+  'customer_tags_delete',
+  'customer_search_read',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -75,4 +94,11 @@ export const EXPECTED_PG_INDEXES = [
   'customers_owner_idx',
   'customers_pipeline_idx',
   'customer_interactions_customer_created_idx',
+  // drizzle/pg/0006_tags_notes_search.sql
+  'customer_tags_fold_idx',
+  'customer_tags_tag_idx',
+  'customer_tags_tag_fold_idx',
+  'customer_tags_position_idx',
+  'customer_search_doc_idx',
+  'customer_search_added_idx',
 ] as const;

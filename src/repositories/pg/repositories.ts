@@ -4,6 +4,8 @@ import { PgCustomerRepository } from './customers.js';
 import { PgInteractionRepository } from './interactions.js';
 import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
+import { PgSearchRepository } from './search.js';
+import { PgTagRepository } from './tags.js';
 import type { PgSession } from './store.js';
 
 export class PgRepositories implements Repositories {
@@ -12,6 +14,8 @@ export class PgRepositories implements Repositories {
   readonly interactions: PgInteractionRepository;
   readonly audit: PgAuditRepository;
   readonly reports: PgReportRepository;
+  readonly tags: PgTagRepository;
+  readonly search: PgSearchRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -19,5 +23,7 @@ export class PgRepositories implements Repositories {
     this.interactions = new PgInteractionRepository(session);
     this.audit = new PgAuditRepository(session);
     this.reports = new PgReportRepository(session);
+    this.tags = new PgTagRepository(session);
+    this.search = new PgSearchRepository(session);
   }
 }
