@@ -68,6 +68,7 @@ describe('customer add', () => {
       is_archived: false,
       created_at: '2026-11-25T10:00:00.000Z',
       updated_at: '2026-11-25T10:00:00.000Z',
+      note: null,
     });
   });
 
@@ -232,7 +233,7 @@ describe('customer list', () => {
     const json = await cli.json(['customer', 'list']);
     expect(json).toHaveLength(1);
     expect(Object.keys(json[0])).toEqual([
-      'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
+      'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at', 'note',
     ]);
   });
 
@@ -512,7 +513,7 @@ describe('customer edit', () => {
   it('needs something to change', async () => {
     await refused(['customer', 'edit', 'ada'], {
       code: 2,
-      stderr: 'error: nothing to change: give --name, --email, --phone, --product, --no-product, --source or --owner\n',
+      stderr: 'error: nothing to change: give --name, --email, --phone, --product, --no-product, --source, --owner, --note or --edit-note\n',
     });
   });
 

@@ -51,10 +51,10 @@ export function customerJson(customer: Customer): Customer {
     status: customer.status,
     acquisition_source: customer.acquisition_source,
     owner: customer.owner,
-    note: customer.note,
     is_archived: customer.is_archived,
     created_at: customer.created_at,
     updated_at: customer.updated_at,
+    note: customer.note,
   };
 }
 
