@@ -125,7 +125,9 @@ class SqliteBackendCli implements BackendCli {
   }
 }
 
-const TEAM_TABLES = ['products', 'customers', 'customer_interactions', 'audit_log'] as const;
+const TEAM_TABLES = ['products', 'customers', 'customer_interactions', 'customer_tags', 'audit_log'] as const;
+/** How each table's rows are ordered in a snapshot: by id, a tag by when it was added. */
+const SNAPSHOT_ORDER: Record<string, string> = { customer_tags: 'position' };
 
 class PgBackendCli implements BackendCli {
   readonly backend = 'postgres';
@@ -149,7 +151,7 @@ class PgBackendCli implements BackendCli {
   async snapshot(): Promise<Record<string, unknown[]>> {
     const tables: Record<string, unknown[]> = {};
     for (const table of TEAM_TABLES) {
-      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${table === 'audit_log' ? 'id' : 'id'}`)).rows;
+      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${SNAPSHOT_ORDER[table] ?? 'id'}`)).rows;
     }
     return tables;
   }

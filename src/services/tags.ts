@@ -90,7 +90,12 @@ export class TagService {
   /** Every tag once (spellings that differ in case counted together), A-Z ignoring case. */
   async list(): Promise<TagCount[]> {
     const merged = new Map<string, TagCount>();
-    for (const count of await this.tags.counts()) {
+    // Spellings that differ only in case (written outside crm) count as one tag, shown in the
+    // spelling most customers have.
+    const counts = (await this.tags.counts()).sort(
+      (a, b) => b.customers + b.archived - (a.customers + a.archived) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
+    );
+    for (const count of counts) {
       const key = foldCase(count.tag);
       const seen = merged.get(key);
       if (seen) {

@@ -36,6 +36,11 @@ export function registerTag(program: Command, session: Session): void {
     .argument('<action>', 'add or remove')
     .argument('<tag...>', 'one or more tags (quote a tag with spaces)')
     .option('--json', 'print the customer\'s tags afterwards as JSON')
+    // Options after a subcommand reach the command that knows them first, `tag` itself: its
+    // --json is handed on, so `tag list --json` and `tag rename a b --json` mean what they say.
+    .hook('preSubcommand', (self, subcommand) => {
+      if (self.opts<{ json?: boolean }>().json) subcommand.setOptionValue('json', true);
+    })
     .addHelpText(
       'after',
       `
