@@ -220,32 +220,24 @@ DROP INDEX IF EXISTS `audit_log_customer_idx`
 CREATE INDEX `audit_log_customer_idx` ON `audit_log` ((CASE `table_name` WHEN 'customers' THEN `record_id` WHEN 'customer_tags' THEN `record_id` WHEN 'customer_interactions' THEN json_extract(coalesce(`new_values`, `old_values`), '$.customer_id') END))
 --> statement-breakpoint
 -- The search index of `crm search`: one document per customer holding everything a search
--- may match, in columns that rank differently (src/repositories/sqlite/search.ts): the name;
+-- may match, in columns that rank differently (src/repositories/sqlite/queries.ts): the name;
 -- e-mail and phone (the phone's digits also run together, so 442079460000 finds
 -- +44 20 7946 0000); tags; the customer's note; and every interaction's type and note. One
 -- document per customer, so a search for several words finds a customer whose name has one
 -- and an interaction the other, and FTS5 ranks customers directly.
--- The text is indexed as src/domain/search.ts folds a search: letters that carry no
--- separable accent (ø, ł, ß, æ...) are spelled out first, since the tokenizer's
--- remove_diacritics leaves them alone (PostgreSQL's unaccent does the same).
--- This view says what a customer's document holds; the triggers below and crm's rebuilds
--- (src/db/search-index.ts) insert from it, and `crm db check` compares the index with it.
--- Built-in SQL only (no crm_fold): the sqlite3 shell must be able to fire these triggers.
-CREATE VIEW `customer_search_docs` AS
-SELECT c.`rowid` AS `doc_id`, c.`id` AS `customer_id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') AS `name`,
-  coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), '') AS `contact`,
-  (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`) AS `tags`,
-  replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') AS `note`,
-  (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`) AS `activity`
-FROM `customers` AS c
---> statement-breakpoint
 -- Case- and accent-insensitive (unicode61 with remove_diacritics 2: `angstrom` finds
--- `Ångström`), words split at punctuation (an address is several words). It keeps its own copy
--- of the text: a contentless or external-content index must be told a document's old text
--- exactly to remove it, which a trigger rebuilding from group_concat cannot promise, and the
--- sqlite3 shell installed beside crm (3.40) predates contentless_delete. The document's rowid
--- is its customer's rowid (stable: VACUUM keeps the rowids of a table with an index); the
--- customer's id rides along unindexed, so a search never trusts the rowid alone.
+-- `Ångström`), words split at anything but letters and digits (an address is several words).
+-- The text is indexed as src/domain/search.ts folds a search: the letters that carry no
+-- separable accent (ø, ł, ß, æ...), which remove_diacritics leaves alone, are spelled out first.
+-- It keeps its own copy of that text: a contentless or external-content index must be told a
+-- document's old text exactly to remove it, which a trigger rebuilding it cannot promise, and
+-- the sqlite3 shell installed beside crm (3.40) predates contentless_delete. The document's
+-- rowid is its customer's rowid (stable: VACUUM keeps the rowids of a table with an index);
+-- the customer's id rides along unindexed, so a search never trusts the rowid alone.
+-- What a document holds is written out in each trigger below and in src/db/search-index.ts
+-- (SEARCH_DOCUMENT), which `crm db check` compares the index with: a view would be shorter,
+-- but a view naming customers makes SQLite refuse the table rebuilds drizzle-kit writes.
+-- Built-in SQL only (no crm_fold): the sqlite3 shell must be able to fire these triggers.
 CREATE VIRTUAL TABLE `customer_search` USING fts5(customer_id UNINDEXED, name, contact, tags, note, activity, tokenize = 'unicode61 remove_diacritics 2')
 --> statement-breakpoint
 -- The customers whose documents a bulk write (audit_context.search_deferred) left to rebuild;
@@ -254,11 +246,17 @@ CREATE TABLE `customer_search_pending` (
   `customer_id` text PRIMARY KEY NOT NULL
 ) WITHOUT ROWID
 --> statement-breakpoint
+-- Every customer's document, as the triggers below write one.
 INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
 --> statement-breakpoint
 -- Kept current by triggers, for every writer (crm, an import, the sqlite3 shell). Each rebuilds
--- the whole document of the customer concerned from customer_search_docs; during a bulk write
+-- the whole document of the customer concerned from its rows; during a bulk write
 -- they only add the customer to customer_search_pending. Any document already under the
 -- customer's rowid is removed first, so no state of the index can make a write fail.
 CREATE TRIGGER `customer_search_customer_insert`
@@ -267,8 +265,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`id`;
 END
 --> statement-breakpoint
 -- Only the columns a document holds; `updated_at`, status, archiving and the like leave it alone.
@@ -281,8 +284,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`id`;
 END
 --> statement-breakpoint
 -- Never deferred: once the customer is gone nothing could find its document again.
@@ -298,8 +306,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`customer_id`;
 END
 --> statement-breakpoint
 -- Also for each interaction a customer's delete cascades to: its customer is gone by then,
@@ -310,8 +323,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT OLD.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = OLD.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = OLD.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = OLD.`customer_id`;
 END
 --> statement-breakpoint
 -- The one update interactions allow: a customer's id change, cascaded to its interactions.
@@ -322,13 +340,23 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT OLD.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = OLD.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = OLD.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = OLD.`customer_id`;
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`customer_id`;
 END
 --> statement-breakpoint
 CREATE TRIGGER `customer_search_tag_insert`
@@ -337,8 +365,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`customer_id`;
 END
 --> statement-breakpoint
 CREATE TRIGGER `customer_search_tag_delete`
@@ -347,8 +380,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT OLD.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = OLD.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = OLD.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = OLD.`customer_id`;
 END
 --> statement-breakpoint
 -- A rename (`crm tag rename` defers, so each customer is rebuilt once) or a customer id change.
@@ -358,8 +396,13 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT NEW.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = NEW.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = NEW.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = NEW.`customer_id`;
 END
 --> statement-breakpoint
 CREATE TRIGGER `customer_search_tag_move`
@@ -369,6 +412,11 @@ BEGIN
   INSERT OR IGNORE INTO `customer_search_pending` (`customer_id`) SELECT OLD.`customer_id` WHERE coalesce((SELECT `search_deferred` FROM `audit_context`), 0);
   DELETE FROM `customer_search` WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `rowid` = (SELECT `rowid` FROM `customers` WHERE `id` = OLD.`customer_id`);
   INSERT INTO `customer_search` (`rowid`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity`)
-  SELECT `doc_id`, `customer_id`, `name`, `contact`, `tags`, `note`, `activity` FROM `customer_search_docs`
-  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND `customer_id` = OLD.`customer_id`;
+  SELECT c.`rowid`, c.`id`, replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`name`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    coalesce(c.`email`, '') || ' ' || coalesce(c.`phone`, '') || coalesce(' ' || nullif(replace(replace(replace(replace(replace(replace(replace(c.`phone`, ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), '+', ''), '/', ''), c.`phone`), ''),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(t.`tag`, ', '), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_tags` AS t WHERE t.`customer_id` = c.`id`),
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(c.`note`, 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH'),
+    (SELECT replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(group_concat(i.`type` || ': ' || i.`note`, char(10)), 'ø', 'o'), 'Ø', 'O'), 'ł', 'l'), 'Ł', 'L'), 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'ı', 'i'), 'þ', 'th'), 'Þ', 'TH') FROM `customer_interactions` AS i WHERE i.`customer_id` = c.`id`)
+  FROM `customers` AS c
+  WHERE NOT coalesce((SELECT `search_deferred` FROM `audit_context`), 0) AND c.`id` = OLD.`customer_id`;
 END

@@ -97,12 +97,13 @@ describe('db check', () => {
       'ok customer_activity',
       'ok customer_name_folds',
       'ok customer_counts',
+      'ok customer_search',
       'ok foreign_keys',
       'ok journal_mode',
     ]);
     const report = JSON.parse((await crm(['db', 'check', '--json'])).stdout);
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(10);
+    expect(report.checks).toHaveLength(11);
   });
 
   it('colours the verdicts only on a terminal without NO_COLOR', async () => {

@@ -18,7 +18,7 @@ import { foldCase } from '../domain/fold.js';
 import { presentExpectedObjects } from './expected.js';
 import { createScratchFolder } from './scratch.js';
 import { fillNameFolds } from './name-folds.js';
-import { flushSearchIndex } from './search-index.js';
+import { flushSearchIndex, realignSearchIndex } from './search-index.js';
 import * as schema from './schema.js';
 
 /** With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts). */
@@ -564,6 +564,7 @@ export function applyPendingMigrations(
         record.run(meta.hash, meta.folderMillis);
       }
       fillNameFolds(sqlite);
+      realignSearchIndex(sqlite);
       const violations = sqlite.pragma('foreign_key_check') as unknown[];
       if (violations.length > 0) {
         throw new CrmError(

@@ -8,7 +8,31 @@ import type Database from 'better-sqlite3';
  * each of those documents once, before the commit, with a few set-based statements.
  */
 
-const DOC_COLUMNS = '`customer_id`, `name`, `contact`, `tags`, `note`, `activity`';
+const DOC_COLUMNS = 'customer_id, name, contact, tags, note, activity';
+
+/**
+ * Letters that keep no separable accent, which the tokenizer's remove_diacritics leaves alone,
+ * spelled out as src/domain/search.ts folds them; in both cases, since replace() is exact.
+ */
+const SPELLED_OUT: ReadonlyArray<readonly [string, string]> = [
+  ['ø', 'o'], ['Ø', 'O'], ['ł', 'l'], ['Ł', 'L'], ['đ', 'd'], ['Đ', 'D'], ['ð', 'd'], ['Ð', 'D'], ['ß', 'ss'],
+  ['ẞ', 'SS'], ['æ', 'ae'], ['Æ', 'AE'], ['œ', 'oe'], ['Œ', 'OE'], ['ı', 'i'], ['þ', 'th'], ['Þ', 'TH'],
+];
+const spelledOut = (expression: string) =>
+  SPELLED_OUT.reduce((sql, [letter, spelling]) => `replace(${sql}, '${letter}', '${spelling}')`, expression);
+const PHONE_DIGITS = [' ', '-', '.', '(', ')', '+', '/'].reduce((sql, character) => `replace(${sql}, '${character}', '')`, 'c.phone');
+
+/**
+ * What each customer's document holds (rowid and columns of customer_search), as the triggers
+ * of drizzle/0012_tags_notes_search.sql write it: rebuilds insert this, and `crm db check`
+ * compares the index with it, so a trigger that wrote anything else would be reported.
+ */
+export const SEARCH_DOCUMENT = `SELECT c.rowid AS doc_id, c.id AS customer_id, ${spelledOut('c.name')} AS name,
+    coalesce(c.email, '') || ' ' || coalesce(c.phone, '') || coalesce(' ' || nullif(${PHONE_DIGITS}, c.phone), '') AS contact,
+    (SELECT ${spelledOut("group_concat(t.tag, ', ')")} FROM customer_tags AS t WHERE t.customer_id = c.id) AS tags,
+    ${spelledOut('c.note')} AS note,
+    (SELECT ${spelledOut("group_concat(i.type || ': ' || i.note, char(10))")} FROM customer_interactions AS i WHERE i.customer_id = c.id) AS activity
+  FROM customers AS c`;
 
 const DEFER = 'UPDATE audit_context SET search_deferred = 1';
 /** A seek to the first pending customer: nearly free when there is none, the usual case. */
@@ -18,8 +42,7 @@ const REMOVE_PENDING_DOCS = `DELETE FROM customer_search WHERE rowid IN (
     SELECT s.rowid FROM customer_search_pending AS p JOIN customers AS c ON c.id = p.customer_id
     JOIN customer_search AS s ON s.rowid = c.rowid)`;
 const INSERT_PENDING_DOCS = `INSERT INTO customer_search (rowid, ${DOC_COLUMNS})
-  SELECT d.doc_id, d.customer_id, d.name, d.contact, d.tags, d.note, d.activity
-  FROM customer_search_pending AS p JOIN customer_search_docs AS d ON d.customer_id = p.customer_id`;
+  ${SEARCH_DOCUMENT} WHERE c.id IN (SELECT customer_id FROM customer_search_pending)`;
 const CLEAR_PENDING = 'DELETE FROM customer_search_pending';
 const UNDEFER = 'UPDATE audit_context SET search_deferred = 0';
 
@@ -67,18 +90,37 @@ export function flushSearchIndex(sqlite: Database.Database): void {
 }
 
 /**
- * Customers whose document differs from what customer_search_docs says it should hold, and
+ * Customers whose document differs from what SEARCH_DOCUMENT says it should hold, and
  * documents of no customer: what `crm db check` reports. Reads every document, so it costs
  * about as much as the index is large.
  */
-export const SEARCH_INDEX_DRIFT = `WITH expected AS (SELECT doc_id, ${DOC_COLUMNS} FROM customer_search_docs),
+export const SEARCH_INDEX_DRIFT = `WITH expected AS (${SEARCH_DOCUMENT}),
   indexed AS (SELECT rowid AS doc_id, ${DOC_COLUMNS} FROM customer_search),
   missing AS (SELECT * FROM expected EXCEPT SELECT * FROM indexed),
   extra AS (SELECT * FROM indexed EXCEPT SELECT * FROM expected)
   SELECT customer_id FROM missing UNION SELECT coalesce(customer_id, 'document ' || doc_id) FROM extra ORDER BY 1`;
 
+/** A customer without its document at its rowid, or a document whose rowid names no such customer. */
+const MISALIGNED = `SELECT EXISTS (SELECT 1 FROM customers AS c WHERE NOT EXISTS (
+      SELECT 1 FROM customer_search AS s WHERE s.rowid = c.rowid AND s.customer_id = c.id))
+  OR EXISTS (SELECT 1 FROM customer_search AS s WHERE NOT EXISTS (
+      SELECT 1 FROM customers AS c WHERE c.rowid = s.rowid AND c.id = s.customer_id))`;
+
+/**
+ * After migrations: a table rebuild (drizzle-kit copies a table into a new one) gives the
+ * customers new rowids and fires no trigger, which would leave every document under a rowid
+ * that is no longer its customer's. Checked (one pass over the customers) and rebuilt whole if
+ * so; a file from before migration 0012 has no index to check.
+ */
+export function realignSearchIndex(sqlite: Database.Database): boolean {
+  if (!sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer_search'`).get()) return false;
+  if (sqlite.prepare(MISALIGNED).pluck().get() === 0) return false;
+  for (const statement of REBUILD_SEARCH_INDEX) sqlite.exec(statement);
+  return true;
+}
+
 /** Every document rebuilt from the records (`crm db check` tells when this is needed). */
 export const REBUILD_SEARCH_INDEX = [
-  `DELETE FROM customer_search`,
-  `INSERT INTO customer_search (rowid, ${DOC_COLUMNS}) SELECT doc_id, ${DOC_COLUMNS} FROM customer_search_docs`,
+  'DELETE FROM customer_search',
+  `INSERT INTO customer_search (rowid, ${DOC_COLUMNS}) ${SEARCH_DOCUMENT}`,
 ];
