@@ -7,7 +7,7 @@ import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
-const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv'];
+const TABLE_FILES = ['products.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv', 'customer_tags.csv'];
 
 let cli: TestCli;
 let dir: string;
@@ -35,10 +35,10 @@ function seedTrickyData(target: TestCli): void {
   product.run('p-1', 'Audit, "deep"', 'line one\nline two\r\nline three', 1, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
   product.run('p-2', 'Ünïcödé 🚀', '', 0, '2026-01-03T00:00:00.000Z', '2026-01-03T00:00:00.000Z');
   product.run('p-3', '=SUM(A1:A2)', null, 1, '2026-01-04T00:00:00.000Z', '2026-01-03T22:00:00.000Z');
-  const customer = sql.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z');
-  customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z');
-  customer.run('c-3', '@mention', '', null, 'p-2', 'lead', '-5', '\t tab', 0, '2026-02-04T10:00:00.000Z', '2026-02-04T10:00:00.000Z');
+  const customer = sql.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z', 'Likes "engines",\nand poetry');
+  customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z', '');
+  customer.run('c-3', '@mention', '', null, 'p-2', 'lead', '-5', '\t tab', 0, '2026-02-04T10:00:00.000Z', '2026-02-04T10:00:00.000Z', null);
   const interaction = sql.prepare('INSERT INTO customer_interactions VALUES (?, ?, ?, ?, ?, ?, ?)');
   interaction.run('i-1', 'c-1', 'Call', 'phone', 'Said "yes", then\n"no"', '2026-03-01', '2026-02-05T10:00:00.000Z');
   interaction.run('i-2', 'c-1', 'Mail', 'email', '', null, '2026-02-06T10:00:00.000Z');
@@ -47,6 +47,10 @@ function seedTrickyData(target: TestCli): void {
   externalId.run('linkedin', 'https://www.linkedin.com/in/bob-"builder",x', 'c-2', '2026-02-08T10:00:00.000Z');
   externalId.run('hubspot', '101', 'c-1', '2026-02-08T11:00:00.000Z');
   externalId.run('hubspot', '102', 'c-2', '2026-02-08T12:00:00.000Z');
+  const tag = sql.prepare('INSERT INTO customer_tags VALUES (?, ?, ?)');
+  tag.run('c-2', 'key "account"', '2026-02-09T10:00:00.000Z');
+  tag.run('c-1', 'Été', '2026-02-09T11:00:00.000Z');
+  tag.run('c-2', '=cmd', '2026-02-09T12:00:00.000Z');
   // What crm's next write would do first: fold the names written outside it (customer_name_folds).
   target.db.write(() => undefined);
 }
@@ -105,9 +109,10 @@ describe('export', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at');
-    expect(lines[1]).toBe('c-1, Ada  Lovelace ,ada@example.com,"",p-1,qualified,,ada,0,2026-02-01T10:00:00.000Z,2026-02-01T10:00:00.000Z');
-    expect(lines[2]).toBe('c-2,"Bob ""The Builder""",,+44 20 7946 0000,,closed_won,"",,1,2026-02-02T10:00:00.000Z,2026-02-03T10:00:00.000Z');
+    expect(lines[0]).toBe('id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,note');
+    expect(lines[1]).toBe('c-1, Ada  Lovelace ,ada@example.com,"",p-1,qualified,,ada,0,2026-02-01T10:00:00.000Z,2026-02-01T10:00:00.000Z,"Likes ""engines"",');
+    expect(lines[2]).toBe('and poetry"');
+    expect(lines[3]).toBe('c-2,"Bob ""The Builder""",,+44 20 7946 0000,,closed_won,"",,1,2026-02-02T10:00:00.000Z,2026-02-03T10:00:00.000Z,""');
     expect(stdout.endsWith('\n')).toBe(true);
   });
 
@@ -136,7 +141,7 @@ describe('export', () => {
     expect((await cli.run(['export', '--out', 'x.csv'])).code).toBe(2);
     expect(await cli.run(['export', 'deals'])).toMatchObject({
       code: 2,
-      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids\n',
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids, customer_tags\n',
     });
   });
 });
@@ -203,7 +208,9 @@ describe('external ids in export and import', () => {
     seedTrickyData(cli);
     expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
     fs.rmSync(path.join(dir, 'customer_external_ids.csv'));
+    fs.rmSync(path.join(dir, 'customer_tags.csv'));
     const restored = new TestCli();
+
     try {
       const result = await restored.run(['import', '--dir', dir]);
       expect(result.code).toBe(0);
@@ -342,6 +349,7 @@ describe('import of crm files', () => {
         ['customers', 3, 0],
         ['customer_interactions', 3, 1],
         ['customer_external_ids', 3, 0],
+        ['customer_tags', 3, 0],
       ]);
       expect(skipped.problems).toEqual([{ label: file, line: 6, column: 'customer_id', reason: 'no customer with id "c-404"' }]);
       expect(fs.readdirSync(rejects)).toEqual(['customer_interactions.rejects.csv']);
@@ -543,13 +551,14 @@ describe('audit of imports', () => {
       expect((await target.run(['import', '--dir', dir, '--audit', 'summary'], { env: { CRM_OWNER: 'ops' } })).code).toBe(0);
       const entries = target.db.sqlite.prepare('SELECT table_name, action, actor, new_values FROM audit_log').all() as Array<Record<string, string>>;
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ table_name: 'products,customers,customer_interactions,customer_external_ids', action: 'import', actor: 'ops' });
+      expect(entries[0]).toMatchObject({ table_name: 'products,customers,customer_interactions,customer_external_ids,customer_tags', action: 'import', actor: 'ops' });
       const files = JSON.parse(entries[0]!.new_values!).files as Array<{ table: string; inserted: number }>;
       expect(files.map(({ table, inserted }) => [table, inserted])).toEqual([
         ['products', 3],
         ['customers', 3],
         ['customer_interactions', 3],
         ['customer_external_ids', 3],
+        ['customer_tags', 3],
       ]);
     } finally {
       target.close();
