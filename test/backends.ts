@@ -125,7 +125,9 @@ class SqliteBackendCli implements BackendCli {
   }
 }
 
-const TEAM_TABLES = ['products', 'companies', 'customers', 'customer_interactions', 'settings', 'audit_log'] as const;
+const TEAM_TABLES = ['products', 'companies', 'customers', 'customer_interactions', 'customer_tags', 'settings', 'audit_log'] as const;
+/** How each table's rows are ordered in a snapshot: by id, a tag by when it was added, a setting by its key. */
+const SNAPSHOT_ORDER: Record<string, string> = { customer_tags: 'position', settings: 'key' };
 
 class PgBackendCli implements BackendCli {
   readonly backend = 'postgres';
@@ -149,7 +151,7 @@ class PgBackendCli implements BackendCli {
   async snapshot(): Promise<Record<string, unknown[]>> {
     const tables: Record<string, unknown[]> = {};
     for (const table of TEAM_TABLES) {
-      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${table === 'settings' ? 'key' : 'id'}`)).rows;
+      tables[table] = (await this.member.query(`SELECT * FROM crm.${table} ORDER BY ${SNAPSHOT_ORDER[table] ?? 'id'}`)).rows;
     }
     return tables;
   }

@@ -72,6 +72,7 @@ describe('customer add', () => {
       deal_value_minor: null,
       deal_currency: null,
       closed_at: null,
+      note: null,
     });
   });
 
@@ -237,7 +238,7 @@ describe('customer list', () => {
     expect(json).toHaveLength(1);
     expect(Object.keys(json[0])).toEqual([
       'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
-      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
+      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at', 'note',
     ]);
   });
 
@@ -517,7 +518,7 @@ describe('customer edit', () => {
   it('needs something to change', async () => {
     await refused(['customer', 'edit', 'ada'], {
       code: 2,
-      stderr: 'error: nothing to change: give --name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source or --owner\n',
+      stderr: 'error: nothing to change: give --name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source, --owner, --note or --edit-note\n',
     });
   });
 

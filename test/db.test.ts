@@ -98,6 +98,7 @@ describe('db check', () => {
       'ok customer_name_folds',
       'ok customer_counts',
       'ok customer_values',
+      'ok customer_search',
       'ok foreign_keys',
       'ok journal_mode',
     ]);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openFileStream } from '../src/cli/file-output.js';
 import { TestCli, tempDir } from './helpers.js';
 
-const TABLE_FILES = ['products.csv', 'companies.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv', 'settings.csv'];
+const TABLE_FILES = ['products.csv', 'companies.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv', 'customer_tags.csv', 'settings.csv'];
 
 let cli: TestCli;
 let dir: string;
@@ -82,7 +82,7 @@ describe('export --dir is all or nothing', () => {
     expect(tree()).toEqual(before);
   });
 
-  it('replaces the six files of an earlier export and leaves other files alone', async () => {
+  it('replaces the seven files of an earlier export and leaves other files alone', async () => {
     expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     await cli.run(['customer', 'add', 'Grace Hopper']);

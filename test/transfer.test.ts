@@ -7,7 +7,7 @@ import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
-const TABLE_FILES = ['products.csv', 'companies.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv', 'settings.csv'];
+const TABLE_FILES = ['products.csv', 'companies.csv', 'customers.csv', 'customer_interactions.csv', 'customer_external_ids.csv', 'customer_tags.csv', 'settings.csv'];
 
 let cli: TestCli;
 let dir: string;
@@ -40,11 +40,11 @@ function seedTrickyData(target: TestCli): void {
   company.run('co-2', 'Ünïcödé Ltd', '2026-01-07T00:00:00.000Z', '2026-01-07T00:00:00.000Z');
   const customer = sql.prepare(
     `INSERT INTO customers (id, name, email, phone, product_id, status, acquisition_source, owner, is_archived, created_at, updated_at,
-       company_id, deal_value_minor, deal_currency, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       company_id, deal_value_minor, deal_currency, closed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z', 'co-1', 1200050, 'EUR', null);
-  customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z', 'co-1', 0, 'JPY', '2026-02-03T09:00:00.000Z');
-  customer.run('c-3', '@mention', '', null, 'p-2', 'lead', '-5', '\t tab', 0, '2026-02-04T10:00:00.000Z', '2026-02-04T10:00:00.000Z', null, null, null, null);
+  customer.run('c-1', ' Ada  Lovelace ', 'ada@example.com', '', 'p-1', 'qualified', null, 'ada', 0, '2026-02-01T10:00:00.000Z', '2026-02-01T10:00:00.000Z', 'co-1', 1200050, 'EUR', null, 'Likes "engines",\nand poetry');
+  customer.run('c-2', 'Bob "The Builder"', null, '+44 20 7946 0000', null, 'closed_won', '', null, 1, '2026-02-02T10:00:00.000Z', '2026-02-03T10:00:00.000Z', 'co-1', 0, 'JPY', '2026-02-03T09:00:00.000Z', '');
+  customer.run('c-3', '@mention', '', null, 'p-2', 'lead', '-5', '\t tab', 0, '2026-02-04T10:00:00.000Z', '2026-02-04T10:00:00.000Z', null, null, null, null, null);
   sql.prepare('INSERT INTO settings VALUES (?, ?, ?)').run('stage.proposal.probability', '0.4', '2026-02-09T10:00:00.000Z');
   const interaction = sql.prepare('INSERT INTO customer_interactions VALUES (?, ?, ?, ?, ?, ?, ?)');
   interaction.run('i-1', 'c-1', 'Call', 'phone', 'Said "yes", then\n"no"', '2026-03-01', '2026-02-05T10:00:00.000Z');
@@ -54,6 +54,10 @@ function seedTrickyData(target: TestCli): void {
   externalId.run('linkedin', 'https://www.linkedin.com/in/bob-"builder",x', 'c-2', '2026-02-08T10:00:00.000Z');
   externalId.run('hubspot', '101', 'c-1', '2026-02-08T11:00:00.000Z');
   externalId.run('hubspot', '102', 'c-2', '2026-02-08T12:00:00.000Z');
+  const tag = sql.prepare('INSERT INTO customer_tags VALUES (?, ?, ?)');
+  tag.run('c-2', 'key "account"', '2026-02-09T10:00:00.000Z');
+  tag.run('c-1', 'Été', '2026-02-09T11:00:00.000Z');
+  tag.run('c-2', '=cmd', '2026-02-09T12:00:00.000Z');
   // What crm's next write would do first: fold the names written outside it (customer_name_folds).
   target.db.write(() => undefined);
 }
@@ -113,11 +117,12 @@ describe('export', () => {
     expect(stderr).toBe('');
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(
-      'id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at',
+      'id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at,note',
     );
-    expect(lines[1]).toBe('c-1, Ada  Lovelace ,ada@example.com,"",p-1,qualified,,ada,0,2026-02-01T10:00:00.000Z,2026-02-01T10:00:00.000Z,co-1,1200050,EUR,');
-    expect(lines[2]).toBe(
-      'c-2,"Bob ""The Builder""",,+44 20 7946 0000,,closed_won,"",,1,2026-02-02T10:00:00.000Z,2026-02-03T10:00:00.000Z,co-1,0,JPY,2026-02-03T09:00:00.000Z',
+    expect(lines[1]).toBe('c-1, Ada  Lovelace ,ada@example.com,"",p-1,qualified,,ada,0,2026-02-01T10:00:00.000Z,2026-02-01T10:00:00.000Z,co-1,1200050,EUR,,"Likes ""engines"",');
+    expect(lines[2]).toBe('and poetry"');
+    expect(lines[3]).toBe(
+      'c-2,"Bob ""The Builder""",,+44 20 7946 0000,,closed_won,"",,1,2026-02-02T10:00:00.000Z,2026-02-03T10:00:00.000Z,co-1,0,JPY,2026-02-03T09:00:00.000Z,""',
     );
     expect(stdout.endsWith('\n')).toBe(true);
   });
@@ -147,7 +152,7 @@ describe('export', () => {
     expect((await cli.run(['export', '--out', 'x.csv'])).code).toBe(2);
     expect(await cli.run(['export', 'deals'])).toMatchObject({
       code: 2,
-      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids, companies, settings\n',
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids, customer_tags, companies, settings\n',
     });
   });
 });
@@ -214,7 +219,9 @@ describe('external ids in export and import', () => {
     seedTrickyData(cli);
     expect((await cli.run(['export', '--dir', dir])).code).toBe(0);
     fs.rmSync(path.join(dir, 'customer_external_ids.csv'));
+    fs.rmSync(path.join(dir, 'customer_tags.csv'));
     const restored = new TestCli();
+
     try {
       const result = await restored.run(['import', '--dir', dir]);
       expect(result.code).toBe(0);
@@ -354,6 +361,7 @@ describe('import of crm files', () => {
         ['customers', 3, 0],
         ['customer_interactions', 3, 1],
         ['customer_external_ids', 3, 0],
+        ['customer_tags', 3, 0],
         ['settings', 1, 0],
       ]);
       expect(skipped.problems).toEqual([{ label: file, line: 6, column: 'customer_id', reason: 'no customer with id "c-404"' }]);
@@ -557,7 +565,7 @@ describe('audit of imports', () => {
       const entries = target.db.sqlite.prepare('SELECT table_name, action, actor, new_values FROM audit_log').all() as Array<Record<string, string>>;
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({
-        table_name: 'products,companies,customers,customer_interactions,customer_external_ids,settings',
+        table_name: 'products,companies,customers,customer_interactions,customer_external_ids,customer_tags,settings',
         action: 'import',
         actor: 'ops',
       });
@@ -568,6 +576,7 @@ describe('audit of imports', () => {
         ['customers', 3],
         ['customer_interactions', 3],
         ['customer_external_ids', 3],
+        ['customer_tags', 3],
         ['settings', 1],
       ]);
     } finally {

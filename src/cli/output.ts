@@ -173,11 +173,15 @@ export class Renderer {
     }
   }
 
-  /** One record as aligned `field  value` lines (a terminal view that also greps well). */
+  /**
+   * One record as aligned `field  value` lines (a terminal view that also greps well); a value
+   * of several lines (a note) continues under the first, indented.
+   */
   record(fields: ReadonlyArray<[string, unknown]>): void {
     const width = Math.max(...fields.map(([label]) => label.length));
+    const indent = `\n${' '.repeat(width + 2)}`;
     for (const [label, value] of fields) {
-      this.line(`${this.paint.dim(label.padEnd(width))}  ${plain(value)}`);
+      this.line(`${this.paint.dim(label.padEnd(width))}  ${plain(value).replace(/\r?\n/g, indent)}`);
     }
   }
 }

@@ -14,6 +14,8 @@ import { registerImport } from './commands/import/import.js';
 import { registerInteractionCommands } from './commands/interaction/index.js';
 import { registerPipeline } from './commands/pipeline/pipeline.js';
 import { registerProductCommands } from './commands/product/index.js';
+import { registerSearch } from './commands/search/search.js';
+import { registerTag } from './commands/tag/tag.js';
 import { registerTeamCommands } from './commands/team/index.js';
 import { registerUndo } from './commands/undo/undo.js';
 import { registerWatch } from './commands/watch/watch.js';
@@ -50,7 +52,9 @@ Examples:
   $ crm company add "Analytical Engines"
   $ crm customer edit "ada lovelace" --company "analytical engines" --value "12 000 EUR"
   $ crm customer list --status lead --json
-  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"`;
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"
+  $ crm tag "ada lovelace" add referral
+  $ crm search lovelace quote`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;
@@ -82,6 +86,8 @@ export function buildProgram(session: Session): Command {
   registerCompanyCommands(program, session);
   registerCustomerCommands(program, session);
   registerInteractionCommands(program, session);
+  registerTag(program, session);
+  registerSearch(program, session);
   registerPipeline(program, session);
   registerFollowups(program, session);
   registerExport(program, session);

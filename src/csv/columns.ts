@@ -24,23 +24,28 @@ export const TABLE_COLUMNS = {
     'deal_value_minor',
     'deal_currency',
     'closed_at',
+    // Last, so the columns before it keep the places older exports have them in.
+    'note',
   ],
   customer_interactions: ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'],
   customer_external_ids: ['source', 'external_id', 'customer_id', 'created_at'],
+  customer_tags: ['customer_id', 'tag', 'created_at'],
   companies: ['id', 'name', 'created_at', 'updated_at'],
   settings: ['key', 'value', 'updated_at'],
 } as const satisfies Record<TableName, readonly string[]>;
 
 /**
- * How many of a table's columns its exports had before later columns were added
- * (customers: the 11 before companies and deal values): such a file is still crm's own,
- * restored byte for byte, and the columns it lacks are left alone.
+ * Headers of crm exports made before columns were added: still crm's own files, restored
+ * byte for byte, and the columns they lack are left alone (NULL for new rows). Customers: the
+ * 11 columns before companies and deal values, and the 15 before the note.
  */
-export const EARLIER_COLUMN_COUNTS: Partial<Record<TableName, number>> = { customers: 11 };
+export const EARLIER_COLUMNS: Partial<Record<TableName, ReadonlyArray<readonly string[]>>> = {
+  customers: [TABLE_COLUMNS.customers.slice(0, 11), TABLE_COLUMNS.customers.slice(0, 15)],
+};
 
 /**
- * Dependency order: a customer may name a product and a company, an interaction and an
- * external id name a customer. Settings name nothing.
+ * Dependency order: a customer may name a product and a company, an interaction, an external
+ * id and a tag name a customer. Settings name nothing.
  */
 export const RESTORE_ORDER: readonly TableName[] = [
   'products',
@@ -48,14 +53,15 @@ export const RESTORE_ORDER: readonly TableName[] = [
   'customers',
   'customer_interactions',
   'customer_external_ids',
+  'customer_tags',
   'settings',
 ];
 
 /**
  * Files an export folder may lack and still be whole: exports made before external ids,
- * companies and settings were exported have only products, customers and interactions.
+ * companies, tags and settings were exported have only products, customers and interactions.
  */
-export const OPTIONAL_IN_FOLDER: ReadonlySet<TableName> = new Set(['customer_external_ids', 'companies', 'settings']);
+export const OPTIONAL_IN_FOLDER: ReadonlySet<TableName> = new Set(['customer_external_ids', 'companies', 'customer_tags', 'settings']);
 
 export function fileNameFor(table: TableName): string {
   return `${table}.csv`;
@@ -78,9 +84,13 @@ const TABLE_ALIASES: Record<string, TableName> = {
   external_ids: 'customer_external_ids',
   customer_external_id: 'customer_external_ids',
   customer_external_ids: 'customer_external_ids',
+  tag: 'customer_tags',
+  tags: 'customer_tags',
+  customer_tag: 'customer_tags',
+  customer_tags: 'customer_tags',
 };
 
-/** `products`, `customers`, `customer_interactions`, `customer_external_ids`, plus the singular and short forms. */
+/** `products`, `customers`, `customer_interactions`, `customer_external_ids`, `customer_tags`, plus the singular and short forms. */
 export function parseTableName(text: string): TableName {
   const table = TABLE_ALIASES[text.trim().toLowerCase().replace(/[\s-]+/g, '_')];
   if (!table) {

@@ -1,6 +1,6 @@
 import { UsageError, ValidationError } from '../domain/errors.js';
 import type { TableName } from '../domain/vocabulary.js';
-import { EARLIER_COLUMN_COUNTS, TABLE_COLUMNS } from './columns.js';
+import { EARLIER_COLUMNS, TABLE_COLUMNS } from './columns.js';
 
 /**
  * Fields a customer file can feed. Besides the table's columns, other tools split a name
@@ -184,9 +184,8 @@ export function mapColumns(table: TableName, headers: readonly string[], userMap
   mapped.sort((a, b) => a.rank - b.rank || a.index - b.index);
   const sources = new Map<FieldName, number[]>();
   for (const { field, index } of mapped) sources.set(field, [...(sources.get(field) ?? []), index]);
-  const earlier = EARLIER_COLUMN_COUNTS[table];
-  const native =
-    (headers.length === columns.length || headers.length === earlier) && headers.every((header, index) => header === columns[index]);
+  const same = (expected: readonly string[]) => headers.length === expected.length && headers.every((header, index) => header === expected[index]);
+  const native = same(columns) || (EARLIER_COLUMNS[table] ?? []).some(same);
   return { sources, ignored, native, headers, ...(externalSource && { externalSource }) };
 }
 
@@ -253,7 +252,9 @@ export function assertUsableMapping(table: TableName, mapping: ColumnMapping): v
         ? ['source', 'external_id', 'customer_id']
         : table === 'settings'
           ? ['key', 'value']
-          : ['customer_id', 'type', 'channel', 'note'];
+          : table === 'customer_tags'
+            ? ['customer_id', 'tag']
+            : ['customer_id', 'type', 'channel', 'note'];
   const missing = required.filter((field) => !has(field));
   if (missing.length > 0) {
     throw new ValidationError(`${table} file lacks column(s) ${missing.join(', ')} (columns: ${found})`);

@@ -2,6 +2,7 @@ import { CrmError, ValidationError } from '../domain/errors.js';
 import { currencyCode, MAX_MINOR } from '../domain/money.js';
 import { emailProblem, singleLineTextProblem } from '../domain/schemas.js';
 import { canonicalSettingValue, parseSettingKey } from '../domain/settings.js';
+import { normalizeTag } from '../domain/tags.js';
 import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, type CustomerStatus, type TableName } from '../domain/vocabulary.js';
 import type { CsvCell } from './codec.js';
 import { canonicalTimestamp, isAllDay } from '../domain/time.js';
@@ -106,6 +107,8 @@ export class RowReader {
         return this.company(record);
       case 'settings':
         return this.setting(record);
+      case 'customer_tags':
+        return this.tagRow(record);
     }
   }
 
@@ -233,6 +236,7 @@ export class RowReader {
       value,
       currency,
       this.timestamp(record, 'closed_at'),
+      this.note(record),
       givenName === null ? 0 : 1,
       this.externalId(record),
       this.companyName(record),
@@ -349,6 +353,27 @@ export class RowReader {
       this.timestamp(record, 'follow_up_date', true),
       this.timestamp(record, 'created_at'),
     ];
+  }
+
+  /** A customer's note, several lines allowed; from another tool's file, a blank one is none. */
+  private note(record: readonly CsvCell[]): string | null {
+    const value = this.get(record, 'note');
+    if (value === null || this.mapping.native) return value;
+    const note = value.replace(/\r\n?/g, '\n').trim();
+    return note === '' ? null : note;
+  }
+
+  /** The tag by the rules of `crm tag` (trimmed, no comma or line break); the customer must exist. */
+  private tagRow(record: readonly CsvCell[]): StagedValues {
+    const customerId = this.required(record, 'customer_id');
+    let tag: string;
+    try {
+      tag = normalizeTag(this.required(record, 'tag'));
+    } catch (error) {
+      if (error instanceof ValidationError) throw new RowError({ column: 'tag', reason: error.message });
+      throw error;
+    }
+    return [customerId, tag, this.timestamp(record, 'created_at')];
   }
 
   /** Kept as the tool wrote it (no trimming in a crm export): it is matched byte for byte on re-import. */

@@ -1,5 +1,5 @@
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { companies, customerExternalIds, customerInteractions, customers, products, settings } from './schema.js';
+import { companies, customerExternalIds, customerInteractions, customers, customerTags, products, settings } from './schema.js';
 
 /**
  * The SQLite audit triggers, generated from the drizzle schema: one source for the columns an
@@ -27,6 +27,8 @@ export const AUDITED_TABLES: readonly AuditedTable[] = [
   { table: customers, recordId: 'id', touched: true },
   { table: customerInteractions, recordId: 'id', touched: false },
   { table: customerExternalIds, recordId: 'customer_id', touched: false },
+  // Filed under the customer, so `crm history` shows a customer's tags coming and going.
+  { table: customerTags, recordId: 'customer_id', touched: false },
   { table: settings, recordId: 'key', touched: true },
 ];
 

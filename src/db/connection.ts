@@ -14,9 +14,11 @@ import {
 } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
+import { foldCase } from '../domain/fold.js';
 import { presentExpectedObjects } from './expected.js';
 import { createScratchFolder } from './scratch.js';
 import { fillNameFolds } from './name-folds.js';
+import { flushSearchIndex, realignSearchIndex } from './search-index.js';
 import * as schema from './schema.js';
 
 /** With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts). */
@@ -202,15 +204,11 @@ function createPrivateFile(file: string): void {
 }
 
 /**
- * How names and search text are compared: SQLite's lower() and LIKE fold ASCII only, so
- * "ZOË" would never find "Zoë". NFKC makes composed and decomposed accents one text; the
- * upper-then-lower round trip folds what lower-casing alone leaves apart (ß and SS, final
- * and medial sigma). Registered on every connection as crm_fold() for the app's queries only:
- * no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write the file.
+ * foldCase (src/domain/fold.ts) is registered on every connection as crm_fold() for the app's
+ * queries only: no trigger, index or CHECK uses it, so the plain sqlite3 shell can still write
+ * the file.
  */
-export function foldCase(text: string): string {
-  return text.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-}
+export { foldCase };
 
 /** SQLite and file-system refusals that mean "this path is not a usable database file". */
 const UNOPENABLE = new Set(['SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EROFS']);
@@ -399,6 +397,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
           open = beginAudit(settings);
           const result = work();
           fillNameFolds(sqlite);
+          flushSearchIndex(sqlite);
           endAudit(open);
           return result;
         });
@@ -432,6 +431,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
         open = readOnlyRefused(file, () => beginAudit(settings));
         const result = await work();
         fillNameFolds(sqlite);
+        flushSearchIndex(sqlite);
         endAudit(open);
         sqlite.exec('COMMIT');
         return result;
@@ -629,6 +629,7 @@ export function applyPendingMigrations(
         record.run(meta.hash, meta.folderMillis);
       }
       fillNameFolds(sqlite);
+      realignSearchIndex(sqlite);
       const violations = sqlite.pragma('foreign_key_check') as unknown[];
       if (violations.length > 0) {
         throw new CrmError(

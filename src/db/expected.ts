@@ -81,6 +81,25 @@ export const EXPECTED_TRIGGERS = [
   'customer_values_on_insert',
   'customer_values_on_delete',
   'customer_values_on_update',
+  // 0012_tags_notes_search.sql
+  'customer_tags_customer_exists_insert',
+  'customer_tags_customer_exists_update',
+  'customers_delete_cascades_tags',
+  'customers_id_change_follows_tags',
+  'customer_tags_insert_existing',
+  'customer_tags_audit_insert',
+  'customer_tags_audit_update',
+  'customer_tags_audit_delete',
+  'customer_search_customer_insert',
+  'customer_search_customer_update',
+  'customer_search_customer_delete',
+  'customer_search_interaction_insert',
+  'customer_search_interaction_delete',
+  'customer_search_interaction_move',
+  'customer_search_tag_insert',
+  'customer_search_tag_delete',
+  'customer_search_tag_update',
+  'customer_search_tag_move',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
@@ -118,6 +137,7 @@ export const EXPECTED_INDEXES = [
   'customers_company_id_idx',
   'customer_values_key_idx',
   'customers_won_idx',
+  'customer_tags_tag_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

@@ -74,6 +74,8 @@ export const customers = sqliteTable(
     deal_currency: text('deal_currency'),
     /** When crm last moved the customer to closed_won or closed_lost; NULL while open (or closed by another program). */
     closed_at: text('closed_at'),
+    /** Free text about the customer, editable (interactions are the immutable record). */
+    note: text('note'),
   },
   (table) => [
     index('customers_status_idx').on(table.status),
@@ -164,6 +166,32 @@ export const settings = sqliteTable(
 );
 
 /**
+ * Labels a user puts on customers (`referral`, `vip`), free text under the rules below,
+ * unique per customer ignoring case (ASCII case here; crm folds every script before writing).
+ * A rowid table, so an export lists tags in the order they were added.
+ */
+export const customerTags = sqliteTable(
+  'customer_tags',
+  {
+    customer_id: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    tag: text('tag').notNull(),
+    created_at: text('created_at').notNull().default(nowDefault),
+  },
+  (table) => [
+    primaryKey({ columns: [table.customer_id, table.tag] }),
+    index('customer_tags_tag_idx').on(table.tag, table.customer_id),
+    // Tags are shown joined by commas and one per line: neither may be part of one.
+    check(
+      'customer_tags_tag_valid',
+      sql`length(${table.tag}) BETWEEN 1 AND 64 AND ${table.tag} = trim(${table.tag}) AND ${table.tag} NOT GLOB '*[,' || char(1) || '-' || char(31) || char(127) || ']*'`,
+    ),
+    check('customer_tags_created_at_canonical', sql`${table.created_at} IS strftime('%Y-%m-%dT%H:%M:%fZ', ${table.created_at}, '+0 seconds')`),
+  ],
+);
+
+/**
  * Every insert, update and delete on the three data tables, written by triggers
  * (drizzle/0003_audit_triggers.sql) so that writes from any program are recorded.
  * The id is AUTOINCREMENT so ids are never reused after a prune: `crm watch` follows the
@@ -198,8 +226,8 @@ export const auditLog = sqliteTable(
 );
 
 /**
- * The customer an audit entry belongs to: its own id for a customer, the `customer_id` in
- * the row for an interaction. Indexed, so `crm history` finds a customer's story (deleted
+ * The customer an audit entry belongs to: its own id for a customer and for a tag (whose
+ * record_id is its customer's id), the `customer_id` in the row for an interaction. Indexed, so `crm history` finds a customer's story (deleted
  * interactions included) without scanning the log; queries must use this same expression.
  */
 export function auditCustomerKey(columns: {
@@ -208,7 +236,7 @@ export function auditCustomerKey(columns: {
   old_values: SQLiteColumn;
   new_values: SQLiteColumn;
 }) {
-  return sql`(CASE ${columns.table_name} WHEN 'customers' THEN ${columns.record_id} WHEN 'customer_interactions' THEN json_extract(coalesce(${columns.new_values}, ${columns.old_values}), '$.customer_id') END)`;
+  return sql`(CASE ${columns.table_name} WHEN 'customers' THEN ${columns.record_id} WHEN 'customer_tags' THEN ${columns.record_id} WHEN 'customer_interactions' THEN json_extract(coalesce(${columns.new_values}, ${columns.old_values}), '$.customer_id') END)`;
 }
 
 /**
@@ -232,6 +260,12 @@ export const auditContext = sqliteTable(
      * with its customer (drizzle/0007_raw_sql_rules.sql).
      */
     may_delete_interactions: integer('may_delete_interactions', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Set by a bulk writer (import, archive moves) for its own transaction: the search index
+     * triggers then only note which customers changed, and crm rebuilds their documents once
+     * before commit (drizzle/0012_tags_notes_search.sql, src/db/search-index.ts).
+     */
+    search_deferred: integer('search_deferred', { mode: 'boolean' }).notNull().default(false),
     /** The change set this transaction's audit entries are stamped with. */
     change_set: integer('change_set'),
     /** The log's last id when the transaction began: only later entries may be stamped. */
@@ -273,3 +307,4 @@ export type NewCustomerRow = typeof customers.$inferInsert;
 export type InteractionRow = typeof customerInteractions.$inferSelect;
 export type NewInteractionRow = typeof customerInteractions.$inferInsert;
 export type AuditLogRow = typeof auditLog.$inferSelect;
+export type CustomerTagRow = typeof customerTags.$inferSelect;

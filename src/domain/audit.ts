@@ -57,6 +57,8 @@ const TABLE_ALIASES: Record<string, TableName> = {
   external_ids: 'customer_external_ids',
   company: 'companies',
   setting: 'settings',
+  tag: 'customer_tags',
+  tags: 'customer_tags',
 };
 
 export function parseTableName(text: string): TableName {

@@ -22,6 +22,7 @@ export const UNDOABLE_TABLES: Readonly<Record<string, UndoableTable>> = {
   customers: { key: ['id'], rank: 1, parent: { table: 'products', column: 'product_id' }, booleans: ['is_archived'] },
   customer_interactions: { key: ['id'], rank: 2, parent: { table: 'customers', column: 'customer_id' } },
   customer_external_ids: { key: ['source', 'external_id'], rank: 2, parent: { table: 'customers', column: 'customer_id' } },
+  customer_tags: { key: ['customer_id', 'tag'], rank: 2, parent: { table: 'customers', column: 'customer_id' } },
 };
 
 /** The tables whose rows point at rows of `table`, with the pointing column. */

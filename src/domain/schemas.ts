@@ -58,6 +58,18 @@ const stringOrNull = z.pipe(
   z.transform((value) => value ?? null),
 );
 
+/**
+ * A customer's note: free text over several lines (as typed, or from $EDITOR or stdin), with
+ * Windows line ends made plain and the whole trimmed; blank means no note.
+ */
+export const optionalNote = z.pipe(
+  z.nullish(z.string()),
+  z.transform((value) => {
+    const note = value?.replace(/\r\n?/g, '\n').trim();
+    return note ? note : null;
+  }),
+);
+
 const optionalEmail = optionalText.check(
   z.superRefine((value, context) => {
     const problem = value === null ? undefined : emailProblem(value);
@@ -90,6 +102,7 @@ export const customerInputSchema = z.object({
   status: z._default(statusSchema, 'lead'),
   acquisition_source: optionalText,
   owner: optionalText,
+  note: optionalNote,
 });
 export type CustomerInput = z.input<typeof customerInputSchema>;
 
@@ -101,6 +114,7 @@ export const customerPatchSchema = z.object({
   status: z.optional(statusSchema),
   acquisition_source: z.optional(optionalText),
   owner: z.optional(optionalText),
+  note: z.optional(optionalNote),
 });
 export type CustomerPatch = z.input<typeof customerPatchSchema>;
 

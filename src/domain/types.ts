@@ -28,6 +28,8 @@ export interface Customer {
   deal_currency: string | null;
   /** When crm last moved the customer to closed_won or closed_lost; null while open. */
   closed_at: string | null;
+  /** Free text about the customer, editable any time (unlike interactions); null when none. */
+  note: string | null;
 }
 
 export interface Company {

@@ -25,5 +25,5 @@ export const MAX_ACTIVE_PRODUCTS = 3;
 export const CLOSED_STATUSES: readonly CustomerStatus[] = ['closed_won', 'closed_lost'];
 export const isClosed = (status: CustomerStatus): boolean => CLOSED_STATUSES.includes(status);
 
-export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'companies', 'settings'] as const;
+export const TABLE_NAMES = ['products', 'customers', 'customer_interactions', 'customer_external_ids', 'customer_tags', 'companies', 'settings'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];

@@ -1,8 +1,7 @@
 /**
  * Tables whose rows belong to one customer and go with it when duplicates are merged
  * (`crm customer merge`), besides interactions, which are immutable and move under their own
- * permit. A table another feature adds (a customer's tags, say) takes one line here:
- * `{ table: 'customer_tags', column: 'customer_id', uniqueWith: ['tag'] }`. The adapters skip
+ * permit. A table another feature adds takes one line here, as the tags did. The adapters skip
  * a table the database does not have (yet), so the list may name tables of either backend.
  */
 export interface CustomerLinkTable {
@@ -18,4 +17,6 @@ export interface CustomerLinkTable {
 
 export const CUSTOMER_LINK_TABLES: readonly CustomerLinkTable[] = [
   { table: 'customer_external_ids', column: 'customer_id', uniqueWith: [] },
+  // A tag the kept customer has already stays with the merged one and is deleted with it.
+  { table: 'customer_tags', column: 'customer_id', uniqueWith: ['tag'] },
 ];

@@ -43,6 +43,11 @@ export interface CustomerFilter {
   /** Compared ignoring case (in any script). */
   owner?: string;
   archived?: ArchivedScope;
+  /**
+   * Customers having every one of these tags. Each inner list is one tag as stored, in all
+   * the spellings it has (TagRepository.spellings); the customer has any one of them.
+   */
+  tags?: ReadonlyArray<readonly string[]>;
 }
 
 export interface CustomerPage {
@@ -151,6 +156,70 @@ export interface InteractionRepository {
   countForCustomer(customerId: string): Promise<number>;
   /** No update method on purpose: interactions are an audit trail (the database refuses updates too). */
   insert(row: Interaction): Promise<Interaction>;
+}
+
+/** A tag and how many customers carry it. */
+export interface TagCount {
+  tag: string;
+  /** Customers not archived. */
+  customers: number;
+  archived: number;
+}
+
+export interface TagRepository {
+  /** The customer's tags, in the order they were added. */
+  forCustomer(customerId: string): Promise<string[]>;
+  /** Tags of several customers (a page of a list), each customer's in the order added. */
+  forCustomers(customerIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * The spellings stored for this tag, compared ignoring case in any script (foldCase):
+   * none when no customer has it, usually one (crm reuses the first spelling a tag was given).
+   */
+  spellings(tag: string): Promise<string[]>;
+  /** Adds the tag as given; false when the customer already had it (in some ASCII case). */
+  add(customerId: string, tag: string, at: string): Promise<boolean>;
+  /** Removes the customer's tag stored with exactly this spelling; false when there was none. */
+  remove(customerId: string, tag: string): Promise<boolean>;
+  /** Every stored spelling with its counts, in no particular order. */
+  counts(): Promise<TagCount[]>;
+  /**
+   * Gives every customer with any of the spellings `from` (or `merge`: other spellings of the
+   * new tag) the tag `to` instead: one row each, the one added first kept with its date, so a
+   * customer that had both ends with `to` once. Returns how many customers had a `from` spelling.
+   */
+  rename(from: readonly string[], to: string, merge: readonly string[]): Promise<number>;
+}
+
+/** A page of search results. */
+export interface SearchFound {
+  customers: CustomerWithProduct[];
+  /**
+   * More customers matched than a search ranks (SEARCH_RANK_WINDOW): the results are the best
+   * of the most recently added ones that matched.
+   */
+  capped: boolean;
+}
+
+/**
+ * How many matching customers a search ranks at most: the most recently added ones. Ranking
+ * costs time for every customer ranked, so a search for a word that half the customers have
+ * stays quick; more words narrow it to fewer customers.
+ */
+export const SEARCH_RANK_WINDOW = 2000;
+
+export interface SearchRepository {
+  /**
+   * A page of the customers whose document (name, e-mail, phone, tags, note, interactions'
+   * types and notes) has, for each term, a word beginning with it (terms are folded as
+   * src/domain/search.ts folds them), best match first, ties newest first; archived ones only
+   * when asked.
+   */
+  search(terms: readonly string[], page: SearchPage, includeArchived: boolean): Promise<SearchFound>;
+  /**
+   * Customers, archived or not, whose name has a word beginning with each term, at most
+   * `limit`, in no particular order: refs by part of a name (src/services/refs.ts).
+   */
+  namedWith(terms: readonly string[], limit: number): Promise<Customer[]>;
 }
 
 /** A customer as the audit log last saw it (it may have been deleted since). */
@@ -364,6 +433,8 @@ export interface Repositories {
   readonly revert: RevertRepository;
   readonly companies: CompanyRepository;
   readonly settings: SettingsRepository;
+  readonly tags: TagRepository;
+  readonly search: SearchRepository;
 }
 
 /** Who the audit log names for writes made through a store, and their clock. */

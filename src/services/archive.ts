@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { openDatabase, type CrmDatabase } from '../db/connection.js';
 import { databaseFileNames, refuseDatabaseFile } from '../db/database-files.js';
+import { deferSearchIndex } from '../db/search-index.js';
 import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../domain/errors.js';
 import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
@@ -69,6 +70,8 @@ interface MoveBatch {
   next: number;
   /** Only those of customers that move whole: a customer that stays keeps its own. */
   externalIds: RawRow[];
+  /** Likewise. */
+  tags: RawRow[];
   deleteMoved: () => void;
 }
 
@@ -231,6 +234,7 @@ export class ArchiveService {
             interactions: ids.length ? source.interactionsOf(ids) : [],
             next: picked.next,
             externalIds: ids.length ? source.externalIdsOf(ids) : [],
+            tags: ids.length ? source.tagsOf(ids) : [],
             deleteMoved: () => source.deleteCustomers(ids),
           };
         });
@@ -250,6 +254,7 @@ export class ArchiveService {
             customers: owners.length ? source.customers(owners) : [],
             interactions: picked.rows,
             externalIds: [],
+            tags: [],
             next: picked.next,
             deleteMoved: () => source.deleteInteractions(picked.rows.map((i) => i.id as string)),
           };
@@ -281,17 +286,21 @@ export class ArchiveService {
       batches.timed((limit) => {
         const picked = pick(limit);
         if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
+        // In both files, each customer's search document is rebuilt once per batch, not per row.
+        deferSearchIndex(this.db.sqlite);
         const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
         const companyIds = new Set(picked.customers.map((c) => c.company_id).filter((id) => typeof id === 'string'));
-        archive.write(() =>
+        archive.write(() => {
+          deferSearchIndex(archive.sqlite);
           target.copy({
             products: productIds.size ? source.products([...productIds] as string[]) : [],
             companies: companyIds.size ? source.companies([...companyIds] as string[]) : [],
             customers: picked.customers,
             interactions: picked.interactions,
             externalIds: picked.externalIds,
-          }),
-        );
+            tags: picked.tags,
+          });
+        });
         onStep?.('archive-commit');
         picked.deleteMoved();
         return picked;

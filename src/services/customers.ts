@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import { currencyCode, toMinorUnits } from '../domain/money.js';
+import { normalizeTags } from '../domain/tags.js';
 import {
   customerInputSchema,
   customerPatchSchema,
@@ -28,9 +29,11 @@ import type { SettingsService } from './settings.js';
 // The CLI names these through the service, never the repository.
 export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/ports.js';
 
-/** Filters as users give them: the product is a ref, resolved here. */
-export interface CustomerQuery extends Omit<CustomerFilter, 'productId'> {
+/** Filters as users give them: the product is a ref, and tags as typed (any case), resolved here. */
+export interface CustomerQuery extends Omit<CustomerFilter, 'productId' | 'tags'> {
   product?: string;
+  /** Customers having every one of these tags. */
+  tags?: readonly string[];
 }
 
 /** Which page of the list to show; without `limit`, every matching customer at once. */
@@ -73,6 +76,8 @@ export type CustomerView = CustomerWithProduct & { company_name: string | null }
 
 export interface CustomerDetails {
   customer: CustomerView;
+  /** In the order they were added. */
+  tags: string[];
   interactions: Interaction[];
 }
 
@@ -127,8 +132,16 @@ export class CustomerService {
     this.interactions = store.repositories.interactions;
   }
 
+  /** By id, id prefix, exact name, or else the words of a name (`zola` for Émile Zola). */
   resolve(ref: string): Promise<Customer> {
-    return resolveRef('customer', this.customers, ref);
+    const { customers } = this;
+    const { search } = this.store.repositories;
+    return resolveRef('customer', {
+      get: (id) => customers.get(id),
+      findByIdPrefix: (prefix, limit) => customers.findByIdPrefix(prefix, limit),
+      findByName: (name) => customers.findByName(name),
+      findByNameWords: (terms, limit) => search.namedWith(terms, limit),
+    }, ref);
   }
 
   /** Customer names for shell completion. */
@@ -165,11 +178,30 @@ export class CustomerService {
     return { deal_value_minor: toMinorUnits(value.amount, code), deal_currency: code };
   }
 
+  /**
+   * The stored spellings of each tag of a `--tag` filter, or undefined when some tag is on no
+   * customer at all (then no customer can match).
+   */
+  private async tagFilter(tags: readonly string[] | undefined): Promise<string[][] | undefined | 'none'> {
+    if (tags === undefined || tags.length === 0) return undefined;
+    const groups: string[][] = [];
+    for (const tag of normalizeTags(tags)) {
+      const spellings = await this.store.repositories.tags.spellings(tag);
+      if (spellings.length === 0) return 'none';
+      groups.push(spellings);
+    }
+    return groups;
+  }
+
   async list(query: CustomerQuery, paging: CustomerPaging = {}): Promise<CustomerListResult> {
     const { sort, limit } = paging;
     const page = paging.page ?? 1;
     const offset = limit === undefined ? 0 : (page - 1) * limit;
-    const filter: CustomerFilter = { ...query, productId: (await this.productIdFor(query.product)) ?? undefined };
+    const { tags: tagInputs, ...rest } = query;
+    const productId = (await this.productIdFor(query.product)) ?? undefined;
+    const tags = await this.tagFilter(tagInputs);
+    if (tags === 'none') return { customers: [], total: 0, offset, page, limit };
+    const filter: CustomerFilter = { ...rest, productId, ...(tags && { tags }) };
     // One read transaction, so the total counts the same rows the page was taken from even
     // while another process writes.
     return this.store.read(async () => ({
@@ -193,7 +225,11 @@ export class CustomerService {
 
   async show(ref: string): Promise<CustomerDetails> {
     const { id } = await this.resolve(ref);
-    return { customer: await this.view(id), interactions: await this.interactions.listForCustomer(id) };
+    return this.store.read(async () => ({
+      customer: await this.view(id),
+      tags: await this.store.repositories.tags.forCustomer(id),
+      interactions: await this.interactions.listForCustomer(id),
+    }));
   }
 
   /** The customer with their product's and company's names. */

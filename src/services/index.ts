@@ -16,6 +16,8 @@ import { ProductService } from './products.js';
 import { ReportService } from './reports.js';
 import { SettingsService } from './settings.js';
 import { TeamService } from './team.js';
+import { SearchService } from './search.js';
+import { TagService } from './tags.js';
 import type { TransferService } from './transfer.js';
 import { UndoService } from './undo.js';
 
@@ -50,6 +52,8 @@ export class Services {
   readonly undo: UndoService;
   readonly companies: CompanyService;
   readonly settings: SettingsService;
+  readonly tags: TagService;
+  readonly search: SearchService;
   private readonly stamping: Clock;
   private transferService: TransferService | undefined;
   private archiveService: ArchiveService | undefined;
@@ -70,6 +74,8 @@ export class Services {
     this.duplicates = new DuplicateService(store);
     this.merge = new MergeService(store, stamping, this.customers);
     this.undo = new UndoService(store);
+    this.tags = new TagService(store, stamping, this.customers);
+    this.search = new SearchService(store);
   }
 
   /** The jobs not yet written for PostgreSQL work on the SQLite file alone. */

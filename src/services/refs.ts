@@ -1,4 +1,5 @@
 import { AmbiguousRefError, NotFoundError } from '../domain/errors.js';
+import { searchTerms } from '../domain/search.js';
 
 export const MIN_ID_PREFIX = 4;
 const CANDIDATE_LIMIT = 10;
@@ -8,12 +9,19 @@ export interface RefSource<T extends { id: string; name: string }> {
   get(id: string): Promise<T | undefined>;
   findByIdPrefix(prefix: string, limit: number): Promise<T[]>;
   findByName(name: string): Promise<T[]>;
+  /**
+   * Records whose name has, for each term, a word it begins (terms folded for search), at most
+   * `limit`: the last resort of a ref that matches nothing exactly, so `zola` names Émile Zola.
+   */
+  findByNameWords?(terms: readonly string[], limit: number): Promise<T[]>;
 }
 
 /**
  * A ref is a full id, a unique id prefix of 4+ characters, or a case-insensitive exact
  * name that is unique. Prefix and name matches are pooled so that a ref that could mean
- * two different records is reported as ambiguous rather than silently picking one.
+ * two different records is reported as ambiguous rather than silently picking one. When
+ * none of those matches, a source that can also finds records by the words of their names,
+ * ignoring case and accents (`zola`, `emile zo`); again only a unique one is taken.
  */
 export async function resolveRef<T extends { id: string; name: string }>(
   kind: string,
@@ -29,6 +37,10 @@ export async function resolveRef<T extends { id: string; name: string }>(
     for (const match of await lookup.findByIdPrefix(ref, CANDIDATE_LIMIT)) matches.set(match.id, match);
   }
   for (const match of await lookup.findByName(ref)) matches.set(match.id, match);
+  if (matches.size === 0 && lookup.findByNameWords) {
+    const terms = searchTerms([ref]);
+    if (terms.length > 0) for (const match of await lookup.findByNameWords(terms, CANDIDATE_LIMIT)) matches.set(match.id, match);
+  }
   const candidates = [...matches.values()];
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {

@@ -11,6 +11,7 @@ import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type C
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
 import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
 import type { CrmDatabase } from '../db/connection.js';
+import { deferSearchIndex } from '../db/search-index.js';
 import { UsageError, ValidationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import { nowIso, type Clock } from '../domain/types.js';
@@ -282,6 +283,8 @@ export class TransferService {
         audit,
       });
       const writeAll = () => {
+        // Each customer's search document is rebuilt once, before the commit, not per row.
+        deferSearchIndex(this.db.sqlite);
         for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
         if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
         if (dryRun) throw new DryRunRollback();
@@ -475,7 +478,9 @@ export class TransferService {
                 ? this.writeCompany(writer, sameNames!, row, onDuplicate)
                 : table === 'customer_external_ids' || table === 'settings'
                   ? this.upsert(writer, row)
-                  : this.writeInteraction(writer, row, present);
+                  : table === 'customer_tags'
+                    ? writer.insert(row) ? 'inserted' : 'unchanged'
+                    : this.writeInteraction(writer, row, present);
         file[outcome]++;
       } catch (error) {
         if (!finalAttempt && isActiveProductLimit(error)) {

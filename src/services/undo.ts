@@ -52,7 +52,7 @@ export interface UndoResult {
 export class NotUndoableError extends RuleViolationError {}
 
 const noun = (table: string) =>
-  ({ products: 'product', customers: 'customer', customer_interactions: 'interaction', customer_external_ids: 'external id' })[table] ??
+  ({ products: 'product', customers: 'customer', customer_interactions: 'interaction', customer_external_ids: 'external id', customer_tags: 'tag' })[table] ??
   table;
 
 function describeRow(change: { table: string; key: RowKey }, image: RowImage | null): string {

@@ -95,7 +95,7 @@ describe("the server's own refusals, as SQLite's read", () => {
   const customer = (id: string, productId: string | null) => ({
     id, name: `Customer ${id}`, email: null, phone: null, product_id: productId, status: 'lead' as const,
     acquisition_source: null, owner: null, is_archived: false, created_at: at, updated_at: at,
-    company_id: null, deal_value_minor: null, deal_currency: null, closed_at: null,
+    company_id: null, deal_value_minor: null, deal_currency: null, closed_at: null, note: null,
   });
 
   it("a reference to another team's product or customer is a missing record", async () => {

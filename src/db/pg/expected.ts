@@ -36,10 +36,24 @@ export const EXPECTED_PG_TRIGGERS = [
   'settings_notify',
   'companies_no_truncate',
   'settings_no_truncate',
+  // drizzle/pg/0006_tags_notes_search.sql
+  'customer_tags_0_team',
+  'customer_tags_customer_same_team',
+  'customer_tags_audit',
+  'customer_tags_no_truncate',
+  'customer_tags_notify',
+  'customers_search_insert',
+  'customers_search_update',
+  'customer_interactions_search_insert',
+  'customer_interactions_search_update',
+  'customer_interactions_search_delete',
+  'customer_tags_search_insert',
+  'customer_tags_search_update',
+  'customer_tags_search_delete',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -66,6 +80,12 @@ export const EXPECTED_PG_POLICIES = [
   'companies_delete',
   'settings_read',
   'settings_write',
+  // drizzle/pg/0006_tags_notes_search.sql
+  'customer_tags_read',
+  'customer_tags_insert',
+  'customer_tags_update',
+  'customer_tags_delete',
+  'customer_search_read',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -109,6 +129,13 @@ export const EXPECTED_PG_INDEXES = [
   'customers_company_id_idx',
   'customers_values_idx',
   'customers_won_idx',
+  // drizzle/pg/0006_tags_notes_search.sql
+  'customer_tags_fold_idx',
+  'customer_tags_tag_idx',
+  'customer_tags_tag_fold_idx',
+  'customer_tags_position_idx',
+  'customer_search_doc_idx',
+  'customer_search_added_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

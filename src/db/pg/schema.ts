@@ -121,6 +121,7 @@ export const customers = crm.table(
     deal_value_minor: bigint('deal_value_minor', { mode: 'number' }),
     deal_currency: text('deal_currency'),
     closed_at: instant('closed_at'),
+    note: text('note'),
   },
   (table) => [
     index('customers_team_id_idx').on(table.team_id),
@@ -189,6 +190,27 @@ export const customerInteractions = crm.table(
       sql`${table.channel} IN (${quotedList(INTERACTION_CHANNELS)})`,
     ),
   ],
+);
+
+/**
+ * A customer's tags (drizzle/pg/0006_tags_notes_search.sql, which also holds the unique index
+ * on the folded tag and the rules); `position` orders them as they were added.
+ */
+export const customerTags = crm.table(
+  'customer_tags',
+  {
+    customer_id: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    team_id: text('team_id')
+      .notNull()
+      .$defaultFn(() => currentTeam)
+      .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    tag: text('tag').notNull(),
+    created_at: instant('created_at').notNull().defaultNow(),
+    position: bigint('position', { mode: 'number' }).generatedByDefaultAsIdentity(),
+  },
+  (table) => [primaryKey({ columns: [table.customer_id, table.tag] })],
 );
 
 /**

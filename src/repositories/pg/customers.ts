@@ -52,6 +52,7 @@ export class PgCustomerRepository implements CustomerRepository {
       ...(filter.status && { status: filter.status }),
       ...(filter.productId && { productId: filter.productId }),
       ...(filter.owner && { owners: await this.ownersMatching(filter.owner) }),
+      ...(filter.tags && { tags: filter.tags }),
     };
   }
 

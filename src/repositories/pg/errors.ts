@@ -19,6 +19,10 @@ const POLICY_REFUSALS: Record<string, Record<'write' | 'delete', string>> = {
     write: 'only a manager can change settings',
     delete: 'only a manager can change settings',
   },
+  customer_tags: {
+    write: 'you can tag only customers you own; a manager can tag any',
+    delete: 'you can untag only customers you own; a manager can untag any',
+  },
   customer_interactions: {
     write: "you can log interactions only with your team's customers",
     delete: 'you can delete only the interactions of customers you own; a manager can delete any',

@@ -24,7 +24,7 @@ export class Parameters {
 export const PRODUCT_COLUMNS = ['id', 'name', 'description', 'is_active', 'created_at', 'updated_at'] as const;
 export const CUSTOMER_COLUMNS = [
   'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
-  'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
+  'company_id', 'deal_value_minor', 'deal_currency', 'closed_at', 'note',
 ] as const;
 export const COMPANY_COLUMNS = ['id', 'name', 'created_at', 'updated_at'] as const;
 export const INTERACTION_COLUMNS = ['id', 'customer_id', 'type', 'channel', 'note', 'follow_up_date', 'created_at'] as const;
@@ -66,6 +66,8 @@ export interface CustomerListFilter {
   productId?: string;
   /** The stored owners the `--owner` filter means (folded by crm). */
   owners?: readonly string[];
+  /** Tags the customers must all have, each in its stored spellings (drizzle/pg/0006). */
+  tags?: ReadonlyArray<readonly string[]>;
 }
 
 function listConditions(filter: CustomerListFilter, parameters: Parameters): string[] {
@@ -73,6 +75,9 @@ function listConditions(filter: CustomerListFilter, parameters: Parameters): str
   if (filter.status) conditions.push(`c.status = ${parameters.add(filter.status)}`);
   if (filter.productId) conditions.push(`c.product_id = ${parameters.add(filter.productId)}`);
   if (filter.owners) conditions.push(`c.owner = ANY(${parameters.add(filter.owners)}::text[])`);
+  for (const spellings of filter.tags ?? []) {
+    conditions.push(`c.id IN (SELECT t.customer_id FROM crm.customer_tags AS t WHERE t.tag = ANY(${parameters.add(spellings)}::text[]))`);
+  }
   return conditions;
 }
 

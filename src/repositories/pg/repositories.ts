@@ -10,6 +10,8 @@ import { PgProductRepository } from './products.js';
 import { PgReportRepository } from './reports.js';
 import { PgTeamRepository } from './team.js';
 import { PgSettingsRepository } from './settings.js';
+import { PgSearchRepository } from './search.js';
+import { PgTagRepository } from './tags.js';
 import type { PgSession } from './store.js';
 
 export class PgRepositories implements Repositories {
@@ -25,6 +27,8 @@ export class PgRepositories implements Repositories {
   readonly revert: PgRevertRepository;
   readonly companies: PgCompanyRepository;
   readonly settings: PgSettingsRepository;
+  readonly tags: PgTagRepository;
+  readonly search: PgSearchRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -39,5 +43,7 @@ export class PgRepositories implements Repositories {
     this.revert = new PgRevertRepository(session);
     this.companies = new PgCompanyRepository(session);
     this.settings = new PgSettingsRepository(session);
+    this.tags = new PgTagRepository(session);
+    this.search = new PgSearchRepository(session);
   }
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
 import type { Drizzle } from '../../db/connection.js';
-import { companies, customerExternalIds, customerInteractions, customers, products } from '../../db/schema.js';
+import { companies, customerExternalIds, customerInteractions, customers, customerTags, products } from '../../db/schema.js';
 import type { Customer } from '../../domain/types.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
 
@@ -81,6 +81,7 @@ const COMPANY_COLUMNS = columnNames(companies);
 const CUSTOMER_COLUMNS = columnNames(customers);
 const INTERACTION_COLUMNS = columnNames(customerInteractions);
 const EXTERNAL_ID_COLUMNS = columnNames(customerExternalIds);
+const TAG_COLUMNS = columnNames(customerTags);
 
 /** `IN` over a JSON array: one bound parameter whatever the batch size. */
 const IN_IDS = `IN (SELECT value FROM json_each(?))`;
@@ -148,6 +149,7 @@ export class ArchiveSourceRepository {
     | 'countMovableInteractions'
     | 'interactionsOf'
     | 'externalIdsOf'
+    | 'tagsOf'
     | 'customers'
     | 'products'
     | 'companies'
@@ -169,6 +171,7 @@ export class ArchiveSourceRepository {
       countMovableInteractions: sqlite.prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`),
       interactionsOf: sqlite.prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`),
       externalIdsOf: sqlite.prepare(`SELECT * FROM customer_external_ids WHERE customer_id ${IN_IDS} ORDER BY rowid`),
+      tagsOf: sqlite.prepare(`SELECT * FROM customer_tags WHERE customer_id ${IN_IDS} ORDER BY rowid`),
       customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
       products: sqlite.prepare(`SELECT * FROM products WHERE id ${IN_IDS}`),
       companies: sqlite.prepare(`SELECT * FROM companies WHERE id ${IN_IDS}`),
@@ -210,6 +213,10 @@ export class ArchiveSourceRepository {
     return this.statements.externalIdsOf.all(JSON.stringify(customerIds)) as RawRow[];
   }
 
+  tagsOf(customerIds: readonly string[]): RawRow[] {
+    return this.statements.tagsOf.all(JSON.stringify(customerIds)) as RawRow[];
+  }
+
   customers(ids: readonly string[]): RawRow[] {
     return this.statements.customers.all(JSON.stringify(ids)) as RawRow[];
   }
@@ -223,7 +230,7 @@ export class ArchiveSourceRepository {
     return this.statements.companies.all(JSON.stringify(ids)) as RawRow[];
   }
 
-  /** Their interactions and external ids go with them (ON DELETE CASCADE). */
+  /** Their interactions, external ids and tags go with them (ON DELETE CASCADE). */
   deleteCustomers(ids: readonly string[]): number {
     return this.statements.deleteCustomers.run(JSON.stringify(ids)).changes;
   }
@@ -271,6 +278,7 @@ export class ArchiveTargetRepository {
   private readonly upsertCustomer: Database.Statement;
   private readonly insertInteraction: Database.Statement;
   private readonly upsertExternalId: Database.Statement;
+  private readonly insertTag: Database.Statement;
 
   constructor(sqlite: Database.Database) {
     // Only the move writes the archive file while it runs, and closing it checkpoints the
@@ -305,14 +313,20 @@ export class ArchiveTargetRepository {
     );
     // The tool's id names one customer per file: in the archive, the one that moved last.
     this.upsertExternalId = sqlite.prepare(upsertSql('customer_external_ids', EXTERNAL_ID_COLUMNS, {}, ['source', 'external_id']));
+    // A customer that moved before, came back and moved again may have kept a tag: one copy.
+    this.insertTag = sqlite.prepare(
+      `INSERT INTO customer_tags (${TAG_COLUMNS.join(', ')}) VALUES (${TAG_COLUMNS.map((column) => `@${column}`).join(', ')})
+       ON CONFLICT (customer_id, tag) DO NOTHING`,
+    );
   }
 
   /** Parents first, for the foreign keys. */
-  copy(rows: { products: RawRow[]; companies: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[] }): void {
+  copy(rows: { products: RawRow[]; companies: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[]; tags: RawRow[] }): void {
     for (const row of rows.products) this.upsertProduct.run(row);
     for (const row of rows.companies) this.upsertCompany.run(row);
     for (const row of rows.customers) this.upsertCustomer.run(row);
     for (const row of rows.interactions) this.insertInteraction.run(row);
     for (const row of rows.externalIds) this.upsertExternalId.run(row);
+    for (const row of rows.tags) this.insertTag.run(row);
   }
 }

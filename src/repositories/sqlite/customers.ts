@@ -48,6 +48,7 @@ export class SqliteCustomerRepository implements CustomerRepository {
       status: Boolean(filter.status),
       product: Boolean(filter.productId),
       owner: Boolean(filter.owner),
+      tags: filter.tags?.length ?? 0,
     };
   }
 
@@ -56,6 +57,7 @@ export class SqliteCustomerRepository implements CustomerRepository {
     if (filter.status) parameters.status = filter.status;
     if (filter.productId) parameters.productId = filter.productId;
     if (filter.owner) parameters.owners = ownersMatching(this.sqlite, filter.owner);
+    filter.tags?.forEach((spellings, index) => (parameters[`tag${index}`] = JSON.stringify(spellings)));
     return parameters;
   }
 
@@ -156,18 +158,18 @@ export class SqliteCustomerRepository implements CustomerRepository {
 }
 
 /** A customer as SQLite returns it: the archived flag is 0 or 1. */
-type RawCustomer = Omit<Customer, 'is_archived'> & {
+export type RawCustomer = Omit<Customer, 'is_archived'> & {
   is_archived: number | boolean;
   product_name?: string | null;
   /** Only in lists sorted by status. */
   status_rank?: number;
 };
 
-function toCustomer(row: RawCustomer): Customer {
+export function toCustomer(row: RawCustomer): Customer {
   const { product_name: _productName, status_rank: _statusRank, ...customer } = row;
   return { ...customer, is_archived: Boolean(row.is_archived) };
 }
 
-function toCustomerWithProduct(row: RawCustomer): CustomerWithProduct {
+export function toCustomerWithProduct(row: RawCustomer): CustomerWithProduct {
   return { ...toCustomer(row), product_name: row.product_name ?? null };
 }

@@ -9,7 +9,7 @@ import type { ArchivedScope, CustomerSort } from '../ports.js';
 
 
 // Named with AS: the ORDER BY of a UNION ALL can name only result columns.
-const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at', 'company_id', 'deal_value_minor', 'deal_currency', 'closed_at']
+const CUSTOMER_COLUMNS = ['id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at', 'company_id', 'deal_value_minor', 'deal_currency', 'closed_at', 'note']
   .map((column) => `c.${column} AS ${column}`)
   .join(', ');
 const WITH_PRODUCT_NAME = `${CUSTOMER_COLUMNS}, p.name AS product_name`;
@@ -64,7 +64,17 @@ export interface CustomerFilterShape {
   status?: boolean;
   product?: boolean;
   owner?: boolean;
+  /** How many tags the customers must all have (`@tag0`, `@tag1`...: each a JSON array of spellings). */
+  tags?: number;
 }
+
+/**
+ * The customers with tag number `index`, through customer_tags_tag_idx: a tag is usually
+ * carried by few customers, so SQLite may start from them (and sort the few) rather than walk
+ * every customer in the list's order.
+ */
+const hasTag = (index: number) =>
+  `c.id IN (SELECT t.customer_id FROM customer_tags AS t WHERE t.tag IN (SELECT value FROM json_each(@tag${index})))`;
 
 /**
  * Filters other than the archived flag are written `+column`, which keeps SQLite from
@@ -76,6 +86,7 @@ function listConditions(shape: CustomerFilterShape, archived: 0 | 1): string {
   if (shape.status) conditions.push('+c.status = @status');
   if (shape.product) conditions.push('+c.product_id = @productId');
   if (shape.owner) conditions.push(OWNER_MATCHES);
+  for (let index = 0; index < (shape.tags ?? 0); index++) conditions.push(hasTag(index));
   return conditions.join(' AND ');
 }
 
@@ -110,6 +121,11 @@ const COUNTED_OWNER_MATCHES = '+k.owner IN (SELECT value FROM json_each(@owners)
  * count takes is a column of its key, so this reads a few rows whatever the customers.
  */
 export function customerCountSql(shape: CustomerFilterShape): string {
+  // Tags are not a column of customer_counts: those customers are counted one by one.
+  if (shape.tags) {
+    const arms = (shape.archived === 'include' ? [0, 1] : [shape.archived === 'only' ? 1 : 0]) as Array<0 | 1>;
+    return `SELECT ${arms.map((archived) => `(SELECT count(*) FROM customers AS c WHERE ${listConditions(shape, archived)})`).join(' + ')} AS n`;
+  }
   const conditions: string[] = [];
   if (shape.archived !== 'include') conditions.push(`k.is_archived = ${shape.archived === 'only' ? 1 : 0}`);
   else conditions.push('k.is_archived IN (0, 1)');
@@ -127,6 +143,32 @@ export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c 
   WHERE c.is_archived = 0
     AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
   ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
+
+/** bm25's weight per column of customer_search: customer_id (unindexed), name, contact, tags, note, activity. */
+const SEARCH_WEIGHTS = '0.0, 10.0, 4.0, 6.0, 2.0, 1.0';
+
+/**
+ * A page of `crm search` over customer_search (drizzle/0012): the @window newest documents
+ * matching @query (a walk of the index in rowid order that stops there), ranked by bm25 with
+ * the column weights above, ties newest first. A customer is read by its document's rowid
+ * (its own rowid) and must still have the id the document names. `capped` says the window
+ * was full: more customers matched than were ranked.
+ */
+export function customerSearchSql(includeArchived: boolean): string {
+  return `WITH matched AS MATERIALIZED (
+      SELECT rowid AS doc_id, customer_id, bm25(customer_search, ${SEARCH_WEIGHTS}) AS score
+      FROM customer_search WHERE customer_search MATCH @query ORDER BY rowid DESC LIMIT @window)
+    SELECT ${WITH_PRODUCT_NAME}, (SELECT count(*) FROM matched) >= @window AS capped
+    FROM matched AS m CROSS JOIN customers AS c ON c.rowid = m.doc_id
+    ${PRODUCT_JOIN}
+    WHERE c.id = m.customer_id${includeArchived ? '' : ' AND c.is_archived = 0'}
+    ORDER BY m.score, m.doc_id DESC LIMIT @limit OFFSET @offset`;
+}
+
+/** Customers whose name has the words of @query (an FTS5 query on the name column), for refs. */
+export const CUSTOMERS_NAMED_WITH = `SELECT ${CUSTOMER_COLUMNS} FROM customer_search AS s
+    CROSS JOIN customers AS c ON c.rowid = s.rowid
+    WHERE customer_search MATCH @query AND c.id = s.customer_id LIMIT @limit`;
 
 /** Customers not archived per status, summed over customer_counts (drizzle/0010). */
 export function pipelineSql(shape: { product?: boolean; owner?: boolean }): string {

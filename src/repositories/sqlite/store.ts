@@ -13,6 +13,8 @@ import { SqliteMergeRepository } from './merge.js';
 import { SqliteProductRepository } from './products.js';
 import { SqliteReportRepository } from './reports.js';
 import { SqliteSettingsRepository } from './settings.js';
+import { SqliteSearchRepository } from './search.js';
+import { SqliteTagRepository } from './tags.js';
 
 /** The embedded default: one SQLite file on one better-sqlite3 connection. */
 export class SqliteStore implements Store {
@@ -35,6 +37,8 @@ export class SqliteStore implements Store {
       revert: new SqliteRevertRepository(db.sqlite),
       companies: new SqliteCompanyRepository(db.orm),
       settings: new SqliteSettingsRepository(db.orm),
+      tags: new SqliteTagRepository(db.sqlite),
+      search: new SqliteSearchRepository(db.sqlite),
     };
   }
 

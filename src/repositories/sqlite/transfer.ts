@@ -236,9 +236,10 @@ const BULK_INSERT_SLICE = 2_000;
 
 const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at', 'value']);
 
-/** The columns a row is found by: its id, except for external ids (the tool and its id) and settings (the key). */
+/** The columns a row is found by: its id, except for external ids (the tool and its id), tags (the customer and the tag) and settings (the key). */
 function keyColumns(table: TableName): readonly string[] {
   if (table === 'customer_external_ids') return ['source', 'external_id'];
+  if (table === 'customer_tags') return ['customer_id', 'tag'];
   if (table === 'settings') return ['key'];
   return ['id'];
 }
@@ -296,7 +297,7 @@ export class TableWriter {
       const differs = updatable.map((c) => `"${c}" IS NOT ${next(c)}`).join(' OR ');
       const assignments = updatable.map((c) => `"${c}" = ${next(c)}`).join(', ');
       this.updateStatement = sqlite.prepare(`UPDATE "${table}" SET ${assignments} WHERE ${byKey} AND (${differs})`);
-    } else if (table !== 'customer_interactions') {
+    } else if (table !== 'customer_interactions' && table !== 'customer_tags') {
       // An unchanged row is not touched at all, so re-running an import fires no trigger
       // and leaves updated_at (and any audit trail) as it was.
       const next = (c: string) => (emptyKeepsValue || NOT_NULL_COLUMNS.has(c) ? `coalesce(@${c}, "${c}")` : `@${c}`);

@@ -17,6 +17,7 @@ export interface CustomerAddOptions {
   status?: string;
   source?: string;
   owner?: string;
+  note?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -36,6 +37,7 @@ export function registerCustomerAdd(customer: Command, session: Session): void {
     .option('-s, --status <status>', `pipeline stage: ${CUSTOMER_STATUSES.join(', ')} (default: lead)`)
     .option('--source <text>', 'how they were acquired (referral, website, ...)')
     .option('-o, --owner <name>', 'who is responsible for them (default: $CRM_OWNER)')
+    .option('--note <text>', 'free text about them, editable later with "customer edit --note"')
     .option('--force', 'add even when a customer already has this e-mail (ignoring case)')
     .option('--json', 'print the new customer as JSON')
     .addHelpText(
@@ -74,6 +76,7 @@ function fromOptions(session: Session, options: CustomerAddOptions): Omit<Custom
     status: options.status === undefined ? undefined : parseStatus(options.status),
     acquisition_source: options.source,
     owner: options.owner ?? session.owner,
+    note: options.note,
   };
 }
 
@@ -104,7 +107,7 @@ async function askForCustomer(session: Session, options: CustomerAddOptions): Pr
     }));
   const source = given.acquisition_source ?? (await text('Acquisition source (optional):'));
   const owner = options.owner ?? (await text('Owner (optional):', undefined, session.owner));
-  return { name, email, phone, product, company: given.company, value: given.value, status, acquisition_source: source, owner };
+  return { name, email, phone, product, company: given.company, value: given.value, status, acquisition_source: source, owner, note: given.note };
 }
 
 async function askForProduct(session: Session): Promise<string | null> {

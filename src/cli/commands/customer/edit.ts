@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { shortId } from '../../../domain/ids.js';
 import { parseDealValue } from '../../parse.js';
 import type { Session } from '../../session.js';
+import { readAll } from '../interaction/log.js';
 import { renderCustomer } from './view.js';
 
 export interface CustomerEditOptions {
@@ -18,10 +19,14 @@ export interface CustomerEditOptions {
   value?: string | false;
   source?: string;
   owner?: string;
+  /** The note itself, "" to clear it, or `-` to read it from stdin. */
+  note?: string;
+  /** Edit the note in $VISUAL/$EDITOR (a terminal only). */
+  editNote?: boolean;
   json?: boolean;
 }
 
-const EDITABLE = '--name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source or --owner';
+const EDITABLE = '--name, --email, --phone, --company, --no-company, --value, --no-value, --product, --no-product, --source, --owner, --note or --edit-note';
 
 export function registerCustomerEdit(customer: Command, session: Session): void {
   // Each pair (--product and --no-product, ...) sets one value, so commander's .conflicts()
@@ -46,6 +51,8 @@ export function registerCustomerEdit(customer: Command, session: Session): void 
     .option('--no-product', 'unlink them from their product')
     .option('--source <text>', 'new acquisition source ("" clears it)')
     .option('-o, --owner <name>', 'new owner ("" clears it)')
+    .addOption(new Option('--note <text>', 'replace their note ("" clears it; "-" reads it from stdin)').conflicts('editNote'))
+    .option('--edit-note', 'edit their note in $VISUAL/$EDITOR (on a terminal)')
     .option('--json', 'print the updated customer as JSON')
     .addHelpText(
       'after',
@@ -56,7 +63,13 @@ Examples:
   $ crm customer edit "ada lovelace" --no-product --source ""
   $ crm customer edit "ada lovelace" --company "Analytical Engines" --value "12 000 EUR"
   $ CRM_CURRENCY=GBP crm customer edit "ada lovelace" --value 15000
-  $ crm customer edit "ada lovelace" --no-value --no-company`,
+  $ crm customer edit "ada lovelace" --no-value --no-company
+  $ crm customer edit "ada lovelace" --note "Prefers calls after 4pm; partner: Charles"
+  $ crm customer edit 3f2a --note - < meeting-notes.txt
+  $ crm customer edit 3f2a --edit-note          # on a terminal: opens your editor
+
+The note is free text about the customer (several lines are fine) that can be changed any
+time; interactions ("crm interaction log") are the dated, unchangeable record.`,
     )
     .on('option:product', record('product', '--product <ref>'))
     .on('option:no-product', record('product', '--no-product'))
@@ -80,10 +93,20 @@ Examples:
 
 export async function runCustomerEdit(session: Session, options: CustomerEditOptions): Promise<void> {
   const { name, email, phone, product, company, value, source, owner } = options;
-  if ([name, email, phone, product, company, value, source, owner].every((given) => given === undefined)) {
+  if ([name, email, phone, product, company, value, source, owner, options.note, options.editNote].every((given) => given === undefined)) {
     throw new UsageError(`nothing to change: give ${EDITABLE}`);
   }
-  const { customer, changed } = await (await session.services()).customers.edit(options.ref, {
+  const services = await session.services();
+  let note = options.note === '-' ? await readAll(session.ctx.stdin) : options.note;
+  if (options.editNote) {
+    if (!session.canPrompt) {
+      throw new UsageError(`--edit-note opens an editor, which needs a terminal (${session.whyNoPrompt('prompt')}); use --note TEXT or --note - instead`);
+    }
+    // The customer is resolved first, so a wrong ref fails before the editor opens.
+    const current = await services.customers.resolve(options.ref);
+    note = await session.prompter.editor({ message: `Note on "${current.name}" (opens your editor):`, default: current.note ?? '' });
+  }
+  const { customer, changed } = await services.customers.edit(options.ref, {
     name,
     email,
     phone,
@@ -92,6 +115,7 @@ export async function runCustomerEdit(session: Session, options: CustomerEditOpt
     value: value === false ? null : value === undefined ? undefined : parseDealValue(value, session.defaultCurrency),
     acquisition_source: source,
     owner,
+    note,
   });
   renderCustomer(session, customer, options.json);
   if (changed) session.success(`updated customer "${customer.name}" (${shortId(customer.id)})`);

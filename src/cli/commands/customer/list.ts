@@ -7,12 +7,19 @@ import type { Session } from '../../session.js';
 import { customerColumns, customerJson } from './view.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
+
+/** A repeatable option's values, in the order given. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 const SORTS: readonly CustomerSort[] = ['created', 'updated', 'name', 'status'];
 
 export interface CustomerListOptions {
   status?: string;
   product?: string;
   owner?: string;
+  /** Repeatable: customers with all of them. */
+  tag?: string[];
   archived?: boolean;
   includeArchived?: boolean;
   sort?: CustomerSort;
@@ -32,6 +39,7 @@ export function registerCustomerList(customer: Command, session: Session): void 
     .option('-s, --status <status>', `only this pipeline stage: ${CUSTOMER_STATUSES.join(', ')}`)
     .option('--product <ref>', 'only customers of this product')
     .option('-o, --owner <name>', 'only customers of this owner (case-insensitive)')
+    .option('-t, --tag <tag>', 'only customers with this tag (case-insensitive); repeat it for customers with all of them', collect, [])
     .addOption(new Option('--archived', 'only archived customers').conflicts('includeArchived'))
     .option('--include-archived', 'archived and active customers together')
     .addOption(new Option('--sort <key>', 'order: created and updated newest first, name A-Z, status in pipeline order').choices(SORTS).default('created'))
@@ -49,6 +57,7 @@ A footer on stderr says how many more customers there are beyond the page shown.
 Examples:
   $ crm customer list --status qualified --owner grace
   $ crm customer list --sort name --limit 50 --page 2
+  $ crm customer list --tag referral --tag "big client"
   $ crm customer list --product "website audit" --all --format csv > audit-customers.csv`,
     )
     .action((options: CustomerListOptions) => runCustomerList(session, options));
@@ -64,6 +73,7 @@ export async function runCustomerList(session: Session, options: CustomerListOpt
       status: options.status === undefined ? undefined : parseStatus(options.status),
       product: options.product,
       owner: options.owner,
+      tags: options.tag,
       archived,
     },
     { sort: options.sort, limit, page },

@@ -59,6 +59,7 @@ export function customerJson(customer: Customer): Customer {
     deal_value_minor: customer.deal_value_minor,
     deal_currency: customer.deal_currency,
     closed_at: customer.closed_at,
+    note: customer.note,
   };
 }
 
@@ -69,8 +70,11 @@ export function dealValueText(customer: Pick<Customer, 'deal_value_minor' | 'dea
     : formatMoney(customer.deal_value_minor, customer.deal_currency);
 }
 
-/** A single customer: the JSON object with `--json`, aligned fields otherwise. */
-export function renderCustomer(session: Session, customer: CustomerView, json: boolean | undefined): void {
+/**
+ * A single customer: the JSON object with `--json`, aligned fields otherwise. Its tags are
+ * shown when the caller read them (`customer show`).
+ */
+export function renderCustomer(session: Session, customer: CustomerView, json: boolean | undefined, tags?: readonly string[]): void {
   if (json) {
     session.out.json(customerJson(customer));
     return;
@@ -88,6 +92,8 @@ export function renderCustomer(session: Session, customer: CustomerView, json: b
     ['product', customer.product_name],
     ['source', customer.acquisition_source],
     ['owner', customer.owner],
+    ...(tags === undefined ? [] : [['tags', tags.join(', ')] as [string, unknown]]),
+    ['note', customer.note],
     ['archived', customer.is_archived ? 'yes' : 'no'],
     ...when('closed_at', customer.closed_at),
     ['created_at', customer.created_at],

@@ -17,8 +17,8 @@ export interface ExportCommandOptions {
 
 const HELP = `
 Without a table, writes products.csv, companies.csv, customers.csv,
-customer_interactions.csv, customer_external_ids.csv and settings.csv into --dir
-(default: the current folder), all six from one consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
+customer_interactions.csv, customer_external_ids.csv, customer_tags.csv and settings.csv into
+--dir (default: the current folder), all seven from one consistent snapshot. All or nothing: the files are written aside and moved in together at the end; if anything fails
 (a full disk), the folder keeps its previous files and nothing half-written is left.
 Other files in the folder are left alone.
 
@@ -35,6 +35,7 @@ Examples:
   $ crm export customers > customers.csv
   $ crm export interactions --out interactions.csv
   $ crm export companies --out companies.csv
+  $ crm export tags --out tags.csv
   $ crm export customers --spreadsheet-safe --out for-excel.csv
   $ crm export vcard --out contacts.vcf
 
@@ -44,9 +45,9 @@ e-mail, phone; UID urn:uuid:<customer id>), for a phone or a contacts app.`;
 export function registerExport(program: Command, session: Session): void {
   program
     .command('export')
-    .description('write tables as CSV: all six into a folder, or one table to stdout or a file')
-    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids or settings (also: interactions, external_ids), or vcard')
-    .option('--dir <dir>', 'folder for the six files (created if missing; default: current folder)')
+    .description('write tables as CSV: all seven into a folder, or one table to stdout or a file')
+    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids, customer_tags or settings (also: interactions, external_ids, tags), or vcard')
+    .option('--dir <dir>', 'folder for the seven files (created if missing; default: current folder)')
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
@@ -59,7 +60,7 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     throw new UsageError('give either a table or --dir, not both');
   }
   if (options.table === undefined && options.out !== undefined) {
-    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all six');
+    throw new UsageError('--out needs a table (crm export customers --out FILE); use --dir for all seven');
   }
   if (options.table === VCARD) {
     await exportVcards(session, options);
@@ -122,7 +123,8 @@ async function exportVcards(session: Session, options: ExportCommandOptions): Pr
   const { customers } = await (await session.services()).customers.list({ archived: 'exclude' }, { sort: 'name' });
   // Loaded here: the vCard writer is for this export alone, not for every start of crm.
   const { contactsAsVcards } = await import('../../../csv/vcard.js');
-  const text = contactsAsVcards(customers);
+  // The customer's note stays out: it is free text for the team, not for an address book.
+  const text = contactsAsVcards(customers.map(({ id, name, email, phone }) => ({ id, name, email, phone })));
   if (out === undefined) {
     session.out.write(text);
     return;

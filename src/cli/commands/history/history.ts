@@ -10,13 +10,13 @@ export interface HistoryOptions {
 export function registerHistory(program: Command, session: Session): void {
   program
     .command('history')
-    .description('every change to a customer and its interactions, oldest first, field by field')
+    .description('every change to a customer, its tags and its interactions, oldest first, field by field')
     .argument('<customer-ref>', 'id, id prefix (4+ characters) or name; a deleted customer by its id or last name')
     .option('--json', 'print the audit entries as a JSON array')
     .addHelpText(
       'after',
       `
-Every insert, update and delete of the customer and of its interactions, whoever made it
+Every insert, update and delete of the customer, its tags and its interactions, whoever made it
 (crm, an import, the sqlite3 shell), including interactions deleted with the customer.
 "outside crm" marks a change made by another program.
 

@@ -6,6 +6,7 @@ const NOUNS: Record<string, string> = {
   products: 'product',
   customers: 'customer',
   customer_interactions: 'interaction',
+  customer_tags: 'tag',
   audit_log: 'audit log',
 };
 
@@ -26,6 +27,7 @@ function recordLabel(entry: AuditEntry): string | undefined {
   const row = entry.new_values ?? entry.old_values;
   if (!row || entry.record_id === null) return undefined;
   if (entry.table_name === 'customer_interactions') return `${displayValue(row.type)} (${displayValue(row.channel)})`;
+  if (entry.table_name === 'customer_tags') return displayValue(row.tag);
   return typeof row.name === 'string' ? row.name : undefined;
 }
 

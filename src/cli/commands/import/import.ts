@@ -44,9 +44,9 @@ const AUDIT_ROWS_SHOWN = String(AUDIT_ROWS_LIMIT).replace(/\B(?=(\d{3})+$)/g, ',
 
 const HELP = `
 Restore a crm export with --dir (products, companies, customers, then interactions,
-external ids and settings, all in one transaction), or import one table from a file or -
+external ids, tags and settings, all in one transaction), or import one table from a file or -
 (stdin). --dir needs products.csv, customers.csv and customer_interactions.csv;
-companies.csv, customer_external_ids.csv and settings.csv are optional (older exports
+companies.csv, customer_external_ids.csv, customer_tags.csv and settings.csv are optional (older exports
 lack them). With --partial it restores the tables whose files are present and leaves the others as
 they are in the database. Rows with an id are upserted
 by id, so importing the same file twice changes nothing; unchanged rows are not touched.
@@ -93,9 +93,9 @@ export function registerImport(program: Command, session: Session): void {
   program
     .command('import')
     .description('import CSV: restore a crm export folder, or one table from a file or stdin')
-    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids or settings (also: interactions, external_ids), or vcard')
+    .argument('[table]', 'products, companies, customers, customer_interactions, customer_external_ids, customer_tags or settings (also: interactions, external_ids, tags), or vcard')
     .argument('[file]', 'CSV file, or - for stdin; a .vcf file for vcard')
-    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and companies.csv, customer_external_ids.csv, settings.csv if present) from a folder')
+    .option('--dir <dir>', 'restore products.csv, customers.csv, customer_interactions.csv (and companies.csv, customer_external_ids.csv, customer_tags.csv, settings.csv if present) from a folder')
     .option('--map <mapping>', 'use a column as one of ours: "Their Header=our_column" (repeatable)', collect)
     .option('--status <status>', 'status for customers whose row has none')
     .option('--owner <owner>', 'owner for customers whose row has none (default for new rows: $CRM_OWNER)')

@@ -134,7 +134,7 @@ function askForNote(session: Session, checkNote: (value: string) => true | strin
   return prompter.input({ message: 'Note:', validate: checkNote });
 }
 
-async function readAll(stream: InputStream): Promise<string> {
+export async function readAll(stream: InputStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');

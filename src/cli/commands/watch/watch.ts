@@ -17,7 +17,7 @@ export function registerWatch(program: Command, session: Session): void {
   program
     .command('watch')
     .description('print each change to the data as it lands, made by any process, until Ctrl-C')
-    .option('--table <table>', 'only changes to products, customers, customer_interactions, customer_external_ids, companies or settings')
+    .option('--table <table>', 'only changes to products, customers, customer_interactions, customer_external_ids, customer_tags, companies or settings')
     .option('--json', 'one JSON object per line (the audit entry, as `history --json`)')
     .option('--interval <ms>', `how often to look for changes (default ${DEFAULT_WATCH_INTERVAL_MS})`)
     .addHelpText(

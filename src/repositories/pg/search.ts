@@ -1,0 +1,54 @@
+import type { Customer } from '../../domain/types.js';
+import { SEARCH_RANK_WINDOW, type SearchFound, type SearchPage, type SearchRepository } from '../ports.js';
+import { columnsOf, CUSTOMER_COLUMNS, ID_BYTES } from './queries.js';
+import type { PgSession } from './store.js';
+
+/**
+ * A to_tsquery text in which each term must begin a word: `zola:* & quo:*`. Terms are letters
+ * and digits only (src/domain/search.ts), so none can be read as an operator; `weight` limits
+ * them to one part of the document (A: the name).
+ */
+export function tsQuery(terms: readonly string[], weight = ''): string {
+  return terms.map((term) => `${term}:*${weight}`).join(' & ');
+}
+
+const CUSTOMER_SELECT = columnsOf('c', CUSTOMER_COLUMNS);
+
+/**
+ * `crm search` on the team's customer_search (drizzle/pg/0006), as on SQLite: the window of
+ * the most recently added matching documents (crm.crm_search, a seek on the GIN index under
+ * the team filter), ranked (ts_rank with weights for the parts), ties newest first.
+ */
+function searchSql(includeArchived: boolean): string {
+  return `WITH matched AS MATERIALIZED (SELECT * FROM crm.crm_search($1, $2))
+    SELECT ${CUSTOMER_SELECT}, p.name AS product_name, (SELECT count(*) FROM matched) >= $2 AS capped
+    FROM matched AS m JOIN crm.customers AS c ON c.id = m.customer_id
+    LEFT JOIN crm.products AS p ON p.id = c.product_id
+    ${includeArchived ? '' : 'WHERE c.is_archived = false'}
+    ORDER BY m.score DESC, m.added DESC LIMIT $3 OFFSET $4`;
+}
+
+type SearchRow = Customer & { product_name: string | null; capped: boolean };
+
+export class PgSearchRepository implements SearchRepository {
+  constructor(private readonly session: PgSession) {}
+
+  async search(terms: readonly string[], page: SearchPage, includeArchived: boolean): Promise<SearchFound> {
+    if (terms.length === 0) return { customers: [], capped: false };
+    const limit = page.limit < 0 ? null : page.limit;
+    const rows = await this.session.query<SearchRow>(searchSql(includeArchived), [tsQuery(terms), SEARCH_RANK_WINDOW, limit, page.offset]);
+    return {
+      customers: rows.map(({ capped: _capped, ...customer }) => ({ ...customer, product_name: customer.product_name ?? null })),
+      capped: rows.some((row) => row.capped),
+    };
+  }
+
+  async namedWith(terms: readonly string[], limit: number): Promise<Customer[]> {
+    if (terms.length === 0) return [];
+    return this.session.query<Customer>(
+      `SELECT ${CUSTOMER_SELECT} FROM crm.crm_search($1, $2) AS m JOIN crm.customers AS c ON c.id = m.customer_id
+       ORDER BY ${ID_BYTES('c')}`,
+      [tsQuery(terms, 'A'), limit],
+    );
+  }
+}
