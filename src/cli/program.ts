@@ -30,6 +30,7 @@ terminal (long cells end in "…"); --wide prints every cell in full.
 Environment:
   CRM_DB            database file (overridden by --db)
   CRM_OWNER         default --owner for new customers
+  CRM_COUNTRY_CODE  country calling code of phone numbers written without one (duplicates, merge)
   CRM_BUSY_TIMEOUT  seconds a write waits for another process's write (default 600)
   COLUMNS           table width when stdout is not a terminal (default 80)
   NO_COLOR          disable colour
@@ -43,7 +44,8 @@ Examples:
   $ crm product add "Website audit" --description "Two-day review"
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
   $ crm customer list --status lead --json
-  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"`;
+  $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"
+  $ crm undo                      # take back the last change you made`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;
