@@ -45,7 +45,7 @@ Examples:
   $ crm customer add "Ada Lovelace" --email ada@example.com --product "website audit"
   $ crm customer list --status lead --json
   $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"
-  $ crm undo                      # take back the last change you made`;
+  $ crm undo --yes`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;
