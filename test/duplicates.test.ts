@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { phoneKey, parseCountryCode } from '../src/domain/phones.js';
 import { describeBackends, type BackendCli } from './backends.js';
+import { TestCli } from './helpers.js';
 
 async function add(cli: BackendCli, name: string, ...options: string[]): Promise<string> {
   const id = (await cli.json(['customer', 'add', name, '--force', ...options])).id;
@@ -70,6 +71,14 @@ describeBackends('crm customer duplicates', (backend, fresh) => {
     );
   });
 
+  it('leaves out a name shared by more than 10 customers: a common name, not a duplicate', async () => {
+    const cli = await fresh();
+    for (let i = 0; i < 10; i++) await add(cli, 'Jo Common');
+    for (let i = 0; i < 11; i++) await add(cli, 'John Smith');
+    const groups = await cli.json(['customer', 'duplicates']);
+    expect(groups.map((group: any) => [group.reasons[0].key, group.customers.length])).toEqual([['jo common', 10]]);
+  });
+
   it('says when there are none, and refuses a malformed country code', async () => {
     const cli = await fresh();
     await add(cli, 'Ada Lovelace');
@@ -77,5 +86,22 @@ describeBackends('crm customer duplicates', (backend, fresh) => {
     expect(none).toMatchObject({ code: 0, stdout: '[]\n', stderr: 'no likely duplicates\n' });
     const bad = await cli.run(['customer', 'duplicates'], { env: { CRM_COUNTRY_CODE: 'UK' } });
     expect(bad).toMatchObject({ code: 2, stdout: '', stderr: 'error: CRM_COUNTRY_CODE must be a country calling code like 44 or +1; it is "UK"\n' });
+  });
+});
+
+describe('crm customer duplicates on SQLite files', () => {
+  it('finds a name written with the sqlite3 shell, not yet folded by crm', async () => {
+    const cli = new TestCli();
+    try {
+      const zoe = (await cli.json(['customer', 'add', 'Zoë Martin'])).id;
+      cli.db.sqlite.exec(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ('shell-1', 'ZOË MARTIN', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')`);
+      expect(cli.db.sqlite.prepare(`SELECT name_fold FROM customer_name_folds WHERE customer_id = 'shell-1'`).get()).toEqual({ name_fold: null });
+      const groups = await cli.json(['customer', 'duplicates']);
+      expect(groups.map((group: any) => [group.reasons, group.customers.map((c: { id: string }) => c.id)])).toEqual([
+        [[{ reason: 'name', key: 'zoë martin' }], [zoe, 'shell-1']],
+      ]);
+    } finally {
+      cli.close();
+    }
   });
 });

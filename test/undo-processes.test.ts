@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURES, startNode, tempDir, TestCli } from './helpers.js';
+import { createTeams, SERVER_START_TIMEOUT_MS, type Teams } from './pg/helpers.js';
 
 // A crash is only real across processes: these spawn the built crm (vitest's global setup
 // builds it) through test/fixtures/crash-at.mjs, which kills it with SIGKILL at a hook point.
@@ -82,5 +84,54 @@ describe('a merge or an undo killed with kill -9 leaves the old state or the new
       expect(sorted(undone[table]), table).toEqual(sorted(before[table]));
     }
     expect(undone.change_sets).toHaveLength((before.change_sets as unknown[]).length + 2);
+  }, 90_000);
+});
+
+describe('on a team server, a merge or an undo killed with kill -9 leaves the old state or the new one', () => {
+  let teams: Teams;
+  beforeAll(async () => {
+    teams = await createTeams();
+  }, SERVER_START_TIMEOUT_MS);
+  afterAll(async () => teams?.db.close());
+
+  /** The team's rows as its manager sees them, change sets included. */
+  async function teamSnapshot(client: pg.Client) {
+    const rows = async (table: string) => (await client.query(`SELECT * FROM crm.${table} ORDER BY id`)).rows;
+    return {
+      customers: await rows('customers'),
+      customer_interactions: await rows('customer_interactions'),
+      audit_log: await rows('audit_log'),
+      change_sets: await rows('change_sets'),
+    };
+  }
+
+  it('merge, then its undo: killed inside the transaction, nothing happened; killed after the commit, all of it did', async () => {
+    const ann = teams.ann;
+    const url = teams.db.socketUrl(teams.names.ann);
+    const keep = (await ann.query(`INSERT INTO crm.customers (name, email) VALUES ('Ada Lovelace', 'ada@example.com') RETURNING id`)).rows[0].id;
+    const other = (await ann.query(`INSERT INTO crm.customers (name, phone) VALUES ('Ada Lovelace', '+44 20 7946 0000') RETURNING id`)).rows[0].id;
+    await ann.query(
+      `INSERT INTO crm.customer_interactions (customer_id, type, channel, note) SELECT $1, 'call', 'phone', 'call ' || n FROM generate_series(1, ${INTERACTIONS}) AS n`,
+      [other],
+    );
+    const crash = (hook: string, step: string, args: string[]) =>
+      startNode(path.join(FIXTURES, 'crash-at.mjs'), [hook, step, '--db', url, ...args]).exit(30_000);
+    const before = await teamSnapshot(ann);
+
+    expect((await crash('onMergeStep', 'moved', ['customer', 'merge', keep, other, '--yes'])).signal).toBe('SIGKILL');
+    expect(await teamSnapshot(ann)).toEqual(before);
+    expect((await crash('onMergeStep', 'committed', ['customer', 'merge', keep, other, '--yes'])).signal).toBe('SIGKILL');
+    const merged = await teamSnapshot(ann);
+    expect(merged.customers.map((row) => row.id)).toEqual([keep]);
+    expect(new Set(merged.customer_interactions.map((row) => row.customer_id))).toEqual(new Set([keep]));
+    expect(merged.change_sets).toHaveLength(before.change_sets.length + 1);
+
+    expect((await crash('onUndoStep', 'reverted', ['undo', '--yes'])).signal).toBe('SIGKILL');
+    expect(await teamSnapshot(ann)).toEqual(merged);
+    expect((await crash('onUndoStep', 'committed', ['undo', '--yes'])).signal).toBe('SIGKILL');
+    const undone = await teamSnapshot(ann);
+    expect(undone.customers).toEqual(before.customers);
+    expect(undone.customer_interactions).toEqual(before.customer_interactions);
+    expect(undone.change_sets).toHaveLength(before.change_sets.length + 2);
   }, 90_000);
 });

@@ -118,6 +118,20 @@ describeBackends('crm undo', (backend, fresh) => {
     expect((await cli.run(['pipeline', '--json'])).stdout).toBe(pipeline.stdout);
   });
 
+  it('puts back a deleted product before the customers it was unlinked from point at it again', async () => {
+    const cli = await fresh();
+    const product = (await cli.json(['product', 'add', 'Website audit'])).id;
+    const ada = await add(cli, 'Ada Lovelace', '--product', 'website audit');
+    const bob = await add(cli, 'Bob Jones', '--product', 'website audit');
+    const before = [await show(cli, ada), await show(cli, bob)];
+    await cli.run(['product', 'delete', 'website audit', '--yes']);
+    expect((await show(cli, ada)).product_id).toBeNull();
+    const undone = await cli.json(['undo', '--yes']);
+    expect(undone.counts).toEqual({ products: { removed: 0, restored: 1, reverted: 0 }, customers: { removed: 0, restored: 0, reverted: 2 } });
+    expect([await show(cli, ada), await show(cli, bob)]).toEqual(before);
+    expect((await cli.json(['product', 'show', product])).name).toBe('Website audit');
+  });
+
   it('takes back a logged interaction: the one way an interaction goes while its customer stays', async () => {
     const cli = await fresh();
     const ada = await add(cli, 'Ada Lovelace');

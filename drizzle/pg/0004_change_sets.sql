@@ -252,13 +252,16 @@ AS $$
   HAVING count(*) > 1
 $$;
 --> statement-breakpoint
--- Names folded as refs compare them, grouped along customers_name_fold_idx (0002).
-CREATE FUNCTION crm.crm_duplicate_names() RETURNS TABLE (key text, ids text[])
+-- Names folded as refs compare them, grouped along customers_name_fold_idx (0002), unless
+-- their e-mails differ (ignoring ASCII case, as SQLite's lower()): two people of one name.
+-- A name shared by more than max_group customers is a common name, not a likely duplicate
+-- (MAX_NAME_GROUP in src/repositories/sqlite/duplicates.ts).
+CREATE FUNCTION crm.crm_duplicate_names(max_group integer) RETURNS TABLE (key text, ids text[])
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT crm.crm_fold(c.name), array_agg(c.id ORDER BY c.id COLLATE "C")
     FROM crm.customers AS c
    WHERE c.team_id = crm.crm_team()
    GROUP BY crm.crm_fold(c.name)
-  HAVING count(*) > 1
+  HAVING count(*) BETWEEN 2 AND max_group AND count(DISTINCT lower(nullif(btrim(c.email), '') COLLATE "C")) <= 1
 $$;

@@ -37,6 +37,7 @@ Environment:
   CRM_DB            database file (overridden by --db)
   CRM_OWNER         default --owner for new customers
   CRM_CURRENCY      currency of --value amounts that name none (else crm config currency)
+  CRM_COUNTRY_CODE  country calling code of phone numbers written without one (duplicates, merge)
   CRM_BUSY_TIMEOUT  seconds a write waits for another process's write (default 600)
   COLUMNS           table width when stdout is not a terminal (default 80)
   NO_COLOR          disable colour
@@ -54,7 +55,8 @@ Examples:
   $ crm customer list --status lead --json
   $ crm interaction log "ada lovelace" --channel phone --type "Intro call" --note "Wants a quote"
   $ crm tag "ada lovelace" add referral
-  $ crm search lovelace quote`;
+  $ crm search lovelace quote
+  $ crm undo --yes`;
 
 export function buildProgram(session: Session): Command {
   const { ctx } = session;

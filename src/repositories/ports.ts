@@ -328,7 +328,12 @@ export interface DuplicateRepository {
   sameEmail(): Promise<DuplicateKeyGroup[]>;
   /** Customers whose phones give the same key (domain/phones.ts: PHONE_KEY_RULES). */
   samePhone(countryCode: string): Promise<DuplicateKeyGroup[]>;
-  /** Customers whose names fold alike (foldCase); the key is the folded name. */
+  /**
+   * Customers whose names fold alike (foldCase), unless their e-mails differ (ignoring ASCII
+   * case): two "John Smith" with two e-mails are two people. A name shared by more than
+   * MAX_NAME_GROUP customers (domain/duplicates.ts) is a common name: left out. The key is
+   * the folded name.
+   */
   sameName(): Promise<DuplicateKeyGroup[]>;
   /** These customers, in no particular order. */
   customers(ids: readonly string[]): Promise<Customer[]>;

@@ -16,7 +16,8 @@ const REASON_ORDER: readonly DuplicateReason[] = ['email', 'phone', 'name'];
  * Likely duplicates: customers sharing an e-mail (ignoring case), a phone number (as
  * domain/phones.ts reads it, with the default country code), or a folded name when their
  * e-mails do not disagree (two "John Smith" with different e-mails are two people). The
- * database groups each key by an index; nothing here compares customers pairwise.
+ * database groups each key by an index and filters the groups; only the customers of the
+ * groups found are read, and nothing here compares customers pairwise.
  */
 export class DuplicateService {
   private readonly duplicates: DuplicateRepository;
@@ -41,7 +42,6 @@ export class DuplicateService {
       const groups = new Map<string, DuplicateGroup>();
       for (const { reason, group } of found) {
         const members = group.ids.flatMap((id) => customers.get(id) ?? []);
-        if (reason === 'name' && disagreeOnEmail(members)) continue;
         if (members.length < 2) continue;
         members.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
         const id = members.map((customer) => customer.id).sort().join(' ');
@@ -52,12 +52,6 @@ export class DuplicateService {
       return [...groups.values()].sort(compareGroups);
     });
   }
-}
-
-/** More than one distinct e-mail (ignoring case) among those given. */
-function disagreeOnEmail(customers: readonly Customer[]): boolean {
-  const emails = new Set(customers.flatMap((customer) => (customer.email?.trim() ? [customer.email.trim().toLowerCase()] : [])));
-  return emails.size > 1;
 }
 
 /** Strongest reason first (e-mail, phone, name), then by key: a stable order for scripts. */

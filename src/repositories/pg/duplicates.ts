@@ -1,5 +1,6 @@
 import type { Customer } from '../../domain/types.js';
 import type { DuplicateKeyGroup, DuplicateRepository } from '../ports.js';
+import { MAX_NAME_GROUP } from '../../domain/duplicates.js';
 import { columnsOf, CUSTOMER_COLUMNS } from './queries.js';
 import type { PgSession } from './store.js';
 
@@ -24,7 +25,7 @@ export class PgDuplicateRepository implements DuplicateRepository {
   }
 
   sameName(): Promise<DuplicateKeyGroup[]> {
-    return this.groups('crm.crm_duplicate_names()');
+    return this.groups('crm.crm_duplicate_names($1)', [MAX_NAME_GROUP]);
   }
 
   async customers(ids: readonly string[]): Promise<Customer[]> {

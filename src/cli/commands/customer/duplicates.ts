@@ -29,7 +29,8 @@ Customers are grouped when they share
   email  the same e-mail, ignoring case;
   phone  the same number once separators are dropped: +44 20 7946 0000, 0044 20 7946 0000
          and, with CRM_COUNTRY_CODE=44, 020 7946 0000 are one number (at least 7 digits);
-  name   the same name ignoring case and accents, unless their e-mails differ.
+  name   the same name ignoring case and accents, unless their e-mails differ (a name
+         shared by more than 10 customers is a common name and is left out).
 A group found by several of these lists each reason. Archived customers are included.
 Each group is listed oldest first: the usual one to keep with "crm customer merge".
 One row per customer (with its group number) in table, csv and tsv; --json gives

@@ -38,9 +38,9 @@ transaction; the audit log records each moved row and a "merge" entry on the kep
 on each merged id, so "crm history" of either shows it, and "crm undo" takes it back.
 
 Examples:
+  $ crm customer duplicates
   $ crm customer merge "ada lovelace" 5e6f7a8b
-  $ crm customer merge 1a2b3c4d 5e6f7a8b 9c0d1e2f --prefer newest --yes
-  $ crm customer duplicates        # to find them first`,
+  $ crm customer merge 1a2b3c4d 5e6f7a8b 9c0d1e2f --prefer newest --yes`,
     )
     .action((keep: string, others: string[], options: Omit<CustomerMergeOptions, 'keep' | 'others'>) =>
       runCustomerMerge(session, { keep, others, ...options }),
