@@ -113,7 +113,7 @@ export async function runSearch(session: Session, options: SearchOptions): Promi
 /** Each customer on a line, its matches indented under it. */
 function renderHits(session: Session, hits: readonly SearchHit[]): void {
   const { paint } = session.out;
-  const highlight = (word: string) => paint.bold.red(word);
+  const highlight = (word: string) => paint.bold(paint.red(word));
   hits.forEach((hit, index) => {
     if (index > 0) session.out.line();
     const { customer } = hit;
