@@ -79,7 +79,7 @@ export const customers = sqliteTable(
   },
   (table) => [
     index('customers_status_idx').on(table.status),
-    index('customers_company_id_idx').on(table.company_id),
+    index('customers_company_id_idx').on(table.company_id).where(sql`${table.company_id} IS NOT NULL`),
     index('customers_product_id_idx').on(table.product_id),
     index('customers_is_archived_idx').on(table.is_archived),
     // Import deduplicates by lowercased email; without this every row would scan the table.

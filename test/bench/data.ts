@@ -5,7 +5,9 @@
  *   what makes a restore touch many pages and what sequential ids hid);
  * - names with accents and the odd comma, e-mails in mixed case, empty (NULL) fields;
  * - notes of 50-200 characters, some quoted with commas, quotes and line breaks;
- * - about a fifth of interactions with a follow-up date; customers without a product.
+ * - about a fifth of interactions with a follow-up date; customers without a product;
+ * - a company for about one customer in five (most customers work at one), and a deal value
+ *   for three in five, in EUR, USD or GBP (closed ones with the time they closed).
  * Each interaction names a random customer, so a customer's interactions are spread out.
  *
  * Two outputs from the same rows: export-format CSV files (exactly the bytes `crm export`
@@ -16,11 +18,11 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { losslessCsvRecord } from '../../src/csv/codec.js';
-import { TABLE_COLUMNS, fileNameFor } from '../../src/csv/columns.js';
+import { RESTORE_ORDER, TABLE_COLUMNS, fileNameFor } from '../../src/csv/columns.js';
 import type { SqlValue } from '../../src/csv/rows.js';
 import { writeWithAuditSummary } from '../../src/db/audit.js';
 import { openDatabase } from '../../src/db/connection.js';
-import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, TABLE_NAMES, type TableName } from '../../src/domain/vocabulary.js';
+import { CUSTOMER_STATUSES, INTERACTION_CHANNELS, isClosed, type TableName } from '../../src/domain/vocabulary.js';
 
 export interface DatasetShape {
   customers: number;
@@ -98,6 +100,20 @@ function note(random: Random): string {
 /** Customers per external id: a few came from another tool. */
 const EXTERNAL_ID_EVERY = 5;
 
+/** Customers per company: a consultant's clients have a few contacts each. */
+const CUSTOMERS_PER_COMPANY = 5;
+const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'GBP'];
+
+function companyCount(shape: DatasetShape): number {
+  return Math.max(COMPANIES.length, Math.ceil(shape.customers / CUSTOMERS_PER_COMPANY));
+}
+
+/** The settings a team sets first: its currency and a probability it disagrees with. */
+const SETTINGS: SqlValue[][] = [
+  ['currency', 'EUR', '2019-01-01T00:00:00.000Z'],
+  ['stage.proposal.probability', '0.4', '2019-01-01T00:00:00.000Z'],
+];
+
 /** The rows of one table, in the order an export lists them (insertion order). */
 export function* datasetRows(table: TableName, shape: DatasetShape): Generator<SqlValue[]> {
   const seed = shape.seed ?? 20_261_202;
@@ -111,9 +127,23 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
     }
     return;
   }
+  if (table === 'settings') {
+    yield* SETTINGS;
+    return;
+  }
+  const companyIds = ids(0x6666);
+  if (table === 'companies') {
+    for (let index = 0; index < companyCount(shape); index++) {
+      const created = new Date(EPOCH + index * 60_000).toISOString();
+      yield [uuid4(companyIds), `${COMPANIES[index % COMPANIES.length]} ${Math.floor(index / COMPANIES.length) + 1}`, created, created];
+    }
+    return;
+  }
   const productIds = [...datasetRows('products', shape)].map((row) => row[0] as string);
   const customerIds = ids(0x2222);
   if (table === 'customers') {
+    const companies = [...datasetRows('companies', shape)].map((row) => row[0] as string);
+    const deals = new Random(seed ^ 0x7777);
     const random = new Random(seed ^ 0x3333);
     for (let index = 0; index < shape.customers; index++) {
       const first = random.pick(FIRST);
@@ -122,18 +152,26 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
       const company = random.pick(COMPANIES);
       const email = random.chance(0.15) ? null : `${first}.${last}${index}@${company}.example`.normalize('NFD').replace(/[^\x21-\x7e]/g, '').replace(/'/g, '');
       const created = instant(random, EPOCH, 2000);
+      const status = random.pick(CUSTOMER_STATUSES);
+      const updated = random.chance(0.5) ? created : instant(random, Date.parse(created), 300);
+      // Drawn from a generator of their own, so the columns above stay what they always were.
+      const valued = deals.chance(0.6);
       yield [
         uuid4(customerIds),
         name,
         email && random.chance(0.1) ? email.toUpperCase() : email,
         random.chance(0.3) ? null : `+${1 + random.int(98)} ${100 + random.int(900)} ${1_000_000 + random.int(9_000_000)}`,
         random.chance(0.25) ? null : random.pick(productIds),
-        random.pick(CUSTOMER_STATUSES),
+        status,
         random.chance(0.2) ? null : random.pick(SOURCES),
         random.chance(0.1) ? null : random.pick(OWNERS),
         random.chance(0.05) ? 1 : 0,
         created,
-        random.chance(0.5) ? created : instant(random, Date.parse(created), 300),
+        updated,
+        deals.chance(0.8) ? companies[deals.int(companies.length)]! : null,
+        valued ? 100 * (500 + deals.int(50_000)) : null,
+        valued ? deals.pick(CURRENCIES) : null,
+        isClosed(status) ? updated : null,
       ];
     }
     return;
@@ -170,13 +208,15 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
 
 export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'products') return PRODUCTS;
+  if (table === 'companies') return companyCount(shape);
+  if (table === 'settings') return SETTINGS.length;
   if (table === 'customers') return shape.customers;
   if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
 }
 
 /** Writes `<table>.csv` for every table into `dir`, in `crm export --dir` form. Memory stays flat. */
-export async function writeExportFiles(dir: string, shape: DatasetShape, tables: readonly TableName[] = TABLE_NAMES): Promise<void> {
+export async function writeExportFiles(dir: string, shape: DatasetShape, tables: readonly TableName[] = RESTORE_ORDER): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   for (const table of tables) {
     const out = fs.createWriteStream(path.join(dir, fileNameFor(table)));
@@ -197,7 +237,7 @@ export async function writeExportFiles(dir: string, shape: DatasetShape, tables:
  * Creates (or adds to) a crm database file holding the dataset, through crm's own schema
  * and rules, in one transaction audited by one summary entry.
  */
-export function fillDatabase(file: string, shape: DatasetShape, tables: readonly TableName[] = TABLE_NAMES): void {
+export function fillDatabase(file: string, shape: DatasetShape, tables: readonly TableName[] = RESTORE_ORDER): void {
   const db = openDatabase(file);
   try {
     db.identifyWriter({ actor: 'bench' });

@@ -17,21 +17,22 @@ import { equalsIgnoringCase } from './sql-helpers.js';
  * Companies are few (hundreds, not millions): names are compared folded on the fly, as
  * products' are. Their customers are found through customers_company_id_idx.
  */
-const COMPANY_LIST = `SELECT co.id, co.name, co.created_at, co.updated_at,
-    (SELECT count(*) FROM customers AS c WHERE c.company_id = co.id AND c.is_archived = 0) AS customers
+/** `+`: the archived flag's index would read every active customer for each company. */
+export const COMPANY_LIST = `SELECT co.id, co.name, co.created_at, co.updated_at,
+    (SELECT count(*) FROM customers AS c WHERE c.company_id = co.id AND +c.is_archived = 0) AS customers
   FROM companies AS co ORDER BY lower(co.name), co.id`;
 
 const COMPANIES_BY_ID_RANGE = `SELECT id, name, created_at, updated_at FROM companies
   WHERE id >= @prefix AND id < @prefix || char(1114111) ORDER BY id LIMIT @limit`;
 
 /** The latest interaction of each comes from customer_activity (kept by triggers, drizzle/0009). */
-const COMPANY_PEOPLE = `SELECT c.id, c.name, c.email, c.phone, c.status, c.owner, c.is_archived,
+export const COMPANY_PEOPLE = `SELECT c.id, c.name, c.email, c.phone, c.status, c.owner, c.is_archived,
     c.deal_value_minor, c.deal_currency, a.last_interaction_at
   FROM customers AS c LEFT JOIN customer_activity AS a ON a.customer_id = c.id
   WHERE c.company_id = @companyId
   ORDER BY c.name COLLATE NOCASE, c.id`;
 
-const COMPANY_LATEST_INTERACTION = `SELECT i.id, i.customer_id, i.type, i.channel, i.note, i.follow_up_date, i.created_at,
+export const COMPANY_LATEST_INTERACTION = `SELECT i.id, i.customer_id, i.type, i.channel, i.note, i.follow_up_date, i.created_at,
     c.name AS customer_name
   FROM customers AS c
   CROSS JOIN customer_activity AS a ON a.customer_id = c.id
