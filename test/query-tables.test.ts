@@ -304,6 +304,26 @@ describe('followups read lazily', () => {
     expect((await services.customers.list({})).total).toBe(1);
     expect((await collect(services.reports.followups({}))).map((row) => row.customer_name)).toEqual(['Ada']);
   });
+
+  it('leaves no statement open when the reader stops after the first row or fails on one', async () => {
+    sql(`INSERT INTO customers (id, name) VALUES ('c1', 'Ada'), ('c2', 'Bob'), ('c3', 'Cy')`);
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date, created_at) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-11-24T09:00:00.000Z', '2026-11-01T00:00:00.000Z'),
+      ('i2', 'c2', 'Call', 'phone', 'two', '2026-11-25T09:00:00.000Z', '2026-11-01T00:00:00.000Z'),
+      ('i3', 'c3', 'Call', 'phone', 'three', '2026-11-26T09:00:00.000Z', '2026-11-01T00:00:00.000Z')`);
+    for await (const row of services.reports.followups({})) {
+      expect(row.customer_name).toBe('Ada');
+      break;
+    }
+    expect((await services.customers.list({})).total).toBe(3);
+    await expect(
+      (async () => {
+        for await (const _row of services.reports.followups({})) throw new Error('the reader went away');
+      })(),
+    ).rejects.toThrow('the reader went away');
+    await services.customers.add({ name: 'Dee' });
+    expect((await collect(services.reports.followups({}))).map((row) => row.customer_name)).toEqual(['Ada', 'Bob', 'Cy']);
+  });
 });
 
 describe('archive --to', () => {

@@ -204,4 +204,17 @@ describe('crm watch (spawned binary, SQLite)', () => {
       watch.kill();
     }
   });
+
+  it('exits on SIGINT at once, not at the end of a long --interval', async () => {
+    const watch = startCrm(['watch', '--interval', '60000'], { env: { CRM_DB: file } });
+    try {
+      await watch.waitForLine('watching for changes; Ctrl-C to stop', { stream: 'stderr' });
+      const interruptedAt = Date.now();
+      watch.kill('SIGINT');
+      expect(await watch.exit(20_000)).toMatchObject({ code: 0, signal: null, stdout: '' });
+      expect(Date.now() - interruptedAt).toBeLessThan(5_000);
+    } finally {
+      watch.kill();
+    }
+  });
 });

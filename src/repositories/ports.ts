@@ -314,6 +314,7 @@ export interface Maintenance {
 export interface ChangeFeed {
   /** Waits up to `ms` for a commit by another connection; false when none can have happened. */
   next(ms: number): Promise<boolean>;
+  /** Stops the feed: a pending `next` resolves false at once, so nothing outlives the watch. */
   close(): Promise<void>;
 }
 

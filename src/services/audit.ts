@@ -99,7 +99,13 @@ export class AuditService {
    */
   async watch(options: WatchOptions, onEntry: (entry: AuditEntry) => void): Promise<AuditWatch> {
     const changes = await this.store.watchChanges();
-    let highWater = await this.audit.latestId();
+    let highWater: number;
+    try {
+      highWater = await this.audit.latestId();
+    } catch (error) {
+      await changes.close().catch(() => undefined);
+      throw error;
+    }
     let stopped = false;
     let fail: (error: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => {
@@ -115,21 +121,28 @@ export class AuditService {
       }
       highWater = Math.max(highWater, top);
     };
+    let closing: Promise<void> | undefined;
+    // Ends a pending wait as well, so a stopped watch holds no timer or connection.
+    const stop = () => {
+      stopped = true;
+      closing ??= changes.close().catch(() => undefined);
+      return closing;
+    };
     void (async () => {
       try {
         while (!stopped) {
           if ((await changes.next(options.intervalMs)) && !stopped) await catchUp();
         }
       } catch (error) {
-        stopped = true;
-        fail(error);
+        // After a stop the store may be closed under a read; that is no failure of the watch.
+        if (!stopped) fail(error);
       } finally {
-        await changes.close().catch(() => undefined);
+        await stop();
       }
     })();
     return {
       stop: () => {
-        stopped = true;
+        void stop();
       },
       failed,
     };

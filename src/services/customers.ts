@@ -149,7 +149,7 @@ export class CustomerService {
     };
   }
 
-  add(request: CustomerAddRequest): Promise<AddedCustomer> {
+  async add(request: CustomerAddRequest): Promise<AddedCustomer> {
     const { product, force, ...fields } = request;
     const valid = validate(customerInputSchema, fields);
     return this.store.write(async () => {
@@ -177,7 +177,7 @@ export class CustomerService {
    * Only fields whose value actually differs are written, so an edit that repeats the
    * current values leaves `updated_at` alone and reports `changed: false`.
    */
-  edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerWithProduct; changed: boolean }> {
+  async edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerWithProduct; changed: boolean }> {
     const { product, ...fields } = request;
     const valid = validate(customerPatchSchema, fields);
     return this.store.write(async () => {
@@ -194,7 +194,7 @@ export class CustomerService {
     });
   }
 
-  move(ref: string, status: string): Promise<{ customer: Customer; from: CustomerStatus }> {
+  async move(ref: string, status: string): Promise<{ customer: Customer; from: CustomerStatus }> {
     const next = validate(statusSchema, status);
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
@@ -207,7 +207,7 @@ export class CustomerService {
   }
 
   /** Archives (or restores) each ref; all refs are resolved before anything changes. */
-  setArchived(refs: readonly string[], archived: boolean): Promise<BulkArchiveResult> {
+  async setArchived(refs: readonly string[], archived: boolean): Promise<BulkArchiveResult> {
     return this.store.write(async () => {
       const resolved: Customer[] = [];
       for (const ref of refs) resolved.push(await this.resolve(ref));
@@ -230,7 +230,7 @@ export class CustomerService {
     return { customer, interactions: await this.interactions.countForCustomer(customer.id) };
   }
 
-  delete(ref: string): Promise<{ customer: Customer; interactionsDeleted: number }> {
+  async delete(ref: string): Promise<{ customer: Customer; interactionsDeleted: number }> {
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
       const interactionsDeleted = await this.interactions.countForCustomer(customer.id);

@@ -22,7 +22,7 @@ export class InteractionService {
     this.interactions = store.repositories.interactions;
   }
 
-  log(request: InteractionLogRequest): Promise<{ interaction: Interaction; customer: Customer }> {
+  async log(request: InteractionLogRequest): Promise<{ interaction: Interaction; customer: Customer }> {
     const now = this.clock.now();
     const followUp = request.followUp === undefined ? null : followUpFromInput(request.followUp, now);
     return this.store.write(async () => {

@@ -39,7 +39,7 @@ export class ProductService {
     return this.products.list(filter);
   }
 
-  add(input: ProductInput): Promise<Product> {
+  async add(input: ProductInput): Promise<Product> {
     const valid = validate(productInputSchema, input);
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
@@ -49,7 +49,7 @@ export class ProductService {
     });
   }
 
-  edit(ref: string, patch: ProductPatch): Promise<Product> {
+  async edit(ref: string, patch: ProductPatch): Promise<Product> {
     const valid = validate(productPatchSchema, patch);
     return this.store.write(async () => {
       const product = await this.resolve(ref);
@@ -59,7 +59,7 @@ export class ProductService {
     });
   }
 
-  setActive(ref: string, active: boolean): Promise<{ product: Product; changed: boolean }> {
+  async setActive(ref: string, active: boolean): Promise<{ product: Product; changed: boolean }> {
     return this.store.write(async () => {
       const product = await this.resolve(ref);
       if (product.is_active === active) return { product, changed: false };
@@ -69,7 +69,7 @@ export class ProductService {
     });
   }
 
-  delete(ref: string): Promise<ProductDeletion> {
+  async delete(ref: string): Promise<ProductDeletion> {
     return this.store.write(async () => {
       const product = await this.resolve(ref);
       // Done here rather than left to the foreign key's SET NULL, so that the customers'

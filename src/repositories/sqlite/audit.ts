@@ -13,7 +13,6 @@ export function toAuditEntry(row: AuditLogRow): AuditEntry {
   return { ...row, old_values: parseValues(row.old_values), new_values: parseValues(row.new_values) };
 }
 
-
 const customerKey = auditCustomerKey(auditLog);
 const auditedName = sql<string>`json_extract(coalesce(${auditLog.new_values}, ${auditLog.old_values}), '$.name')`;
 const isCustomerEntry = eq(auditLog.table_name, 'customers');
@@ -53,11 +52,6 @@ export class SqliteAuditRepository implements AuditRepository {
   /** The newest entry's id (0 for an empty log): a cheap B-tree seek to the last row. */
   async latestId(): Promise<number> {
     return this.orm.select({ id: auditLog.id }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()?.id ?? 0;
-  }
-
-  /** Changes whenever another connection commits to the file; costs no table read. */
-  dataVersion(): number {
-    return this.orm.get<{ data_version: number }>(sql`PRAGMA data_version`).data_version;
   }
 
   async countBefore(before: string): Promise<number> {

@@ -77,15 +77,24 @@ export class SqliteStore implements Store {
   async watchChanges(): Promise<ChangeFeed> {
     const version = this.db.sqlite.prepare('PRAGMA data_version').pluck();
     let seen = version.get() as number;
+    // Closing ends the wait at once: a pending timer would keep the process alive after
+    // Ctrl-C for up to a whole --interval.
+    const closed = new AbortController();
     return {
       next: async (ms) => {
-        await sleep(ms);
+        if (closed.signal.aborted) return false;
+        try {
+          await sleep(ms, undefined, { signal: closed.signal });
+        } catch (error) {
+          if (closed.signal.aborted) return false;
+          throw error;
+        }
         const current = version.get() as number;
         if (current === seen) return false;
         seen = current;
         return true;
       },
-      close: async () => undefined,
+      close: async () => closed.abort(),
     };
   }
 
