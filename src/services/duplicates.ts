@@ -27,7 +27,7 @@ export class DuplicateService {
   }
 
   /** `countryCode`: digits, '' for none (parseCountryCode). */
-  find(countryCode: string): Promise<DuplicateGroup[]> {
+  async find(countryCode: string): Promise<DuplicateGroup[]> {
     // One snapshot: the three groupings and the customers they name agree.
     return this.store.read(async () => {
       const found: Array<{ reason: DuplicateReason; group: DuplicateKeyGroup }> = [

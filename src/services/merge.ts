@@ -110,8 +110,8 @@ export class MergeService {
     return planOf(keep, others, request);
   }
 
-  merge(request: MergeRequest): Promise<MergeResult> {
-    const result = this.store.write(async () => {
+  async merge(request: MergeRequest): Promise<MergeResult> {
+    const result = await this.store.write(async () => {
       // Planned again inside the transaction: the records may have changed since they were shown.
       const plan = await this.plan(request);
       if (plan.unsettled.length > 0) throw unsettledError(plan.unsettled);
@@ -127,10 +127,8 @@ export class MergeService {
       for (const id of otherIds) await this.customers.delete(id);
       return { customer: await this.customerService.view(keep.id), merged: others, changes: plan.changes, moved };
     });
-    return result.then((done) => {
-      request.onStep?.('committed');
-      return done;
-    });
+    request.onStep?.('committed');
+    return result;
   }
 }
 
