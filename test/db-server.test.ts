@@ -187,9 +187,14 @@ describe('db status on a server', () => {
     expect(status.server_version).toMatch(/^\d+(\.\d+)?/);
     expect(status.rows).toEqual({
       audit_log: 2,
+      change_sets: 0,
+      companies: 0,
       customer_interactions: 0,
+      customer_search: 1,
+      customer_tags: 0,
       customers: 1,
       products: 1,
+      settings: 0,
       team_members: 2,
       teams: 1,
     });
@@ -253,7 +258,7 @@ describe('db check on a server', () => {
       `${bob} is a member of Acme, held by row-level security`,
     );
     expect(report.checks.find((check: { name: string }) => check.name === 'row_level_security').detail).toBe(
-      'enabled on all 6 tables (the schema owner is exempt)',
+      'enabled on all 11 tables (the schema owner is exempt)',
     );
   });
 
