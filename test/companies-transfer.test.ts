@@ -96,7 +96,7 @@ describe('export and import', () => {
     const folder = path.join(dir, 'export');
     expect((await cli.run(['export', '--dir', folder])).code).toBe(0);
     const customersCsv = fs.readFileSync(path.join(folder, 'customers.csv'), 'utf8');
-    expect(customersCsv).toMatch(/,[0-9a-f-]{36},1200050,EUR,2026-11-25T10:00:00\.000Z\n$/);
+    expect(customersCsv).toMatch(/,[0-9a-f-]{36},1200050,EUR,2026-11-25T10:00:00\.000Z,\n$/);
     expect(fs.readFileSync(path.join(folder, 'settings.csv'), 'utf8')).toBe(
       'key,value,updated_at\nstage.lead.probability,0.2,2026-11-25T10:00:00.000Z\n',
     );
