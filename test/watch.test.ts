@@ -121,7 +121,7 @@ describeBackends('crm watch (in-process)', (backend, fresh) => {
     const table = await cli.run(['watch', '--table', 'deals']);
     expect(table).toMatchObject({
       code: 2,
-      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids, companies, settings\n',
+      stderr: 'error: unknown table "deals": use one of products, customers, customer_interactions, customer_external_ids, customer_tags, companies, settings\n',
     });
     const interval = await cli.run(['watch', '--interval', 'fast']);
     expect(interval).toMatchObject({

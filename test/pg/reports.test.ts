@@ -74,7 +74,7 @@ describe('the audit log', () => {
     expect(insert).toMatchObject({ record_id: id, old_values: null });
     expect(Object.keys(insert!.new_values!)).toEqual([
       'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
-      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
+      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at', 'note',
     ]);
     expect(update).toMatchObject({ old_values: { status: 'lead', is_archived: false }, new_values: { status: 'qualified' } });
     expect(logged).toMatchObject({

@@ -177,7 +177,7 @@ describe('audit log', () => {
     const updated = JSON.parse(rows[1].new_values);
     expect(Object.keys(updated)).toEqual([
       'id', 'name', 'email', 'phone', 'product_id', 'status', 'acquisition_source', 'owner', 'is_archived', 'created_at', 'updated_at',
-      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at',
+      'company_id', 'deal_value_minor', 'deal_currency', 'closed_at', 'note',
     ]);
     expect(updated).toMatchObject({ id: customer, status: 'proposal', is_archived: false, updated_at: '2026-12-01T04:00:00.000Z' });
     expect(updated.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -22,7 +22,7 @@ describe('PostgreSQL schema (drizzle/pg)', () => {
       {
         table_name: 'customers',
         columns:
-          'id,team_id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at',
+          'id,team_id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at,note',
       },
       { table_name: 'products', columns: 'id,team_id,name,description,is_active,created_at,updated_at' },
       { table_name: 'settings', columns: 'team_id,key,value,updated_at' },

@@ -32,6 +32,8 @@ export class PgStore implements Store {
   private depth = 0;
   /** The change set of the command being run (see AuditWriter.command), once it has written. */
   private changeSet: number | undefined;
+  /** Whether the role may use schema crm at all, asked once before the first write. */
+  private schemaUsable: boolean | undefined;
 
   private constructor(
     private readonly database: PgDatabase,
@@ -131,9 +133,16 @@ export class PgStore implements Store {
   /**
    * Names the command's change set for this write transaction (drizzle/pg/0004_change_sets.sql),
    * opening one at its first write; the audit trigger stamps every entry with it. A role of no
-   * team gets none (its writes are refused anyway).
+   * team gets none (its writes are refused anyway), and a role without access to schema crm
+   * does not even call the function, so that the write itself says who may add it.
    */
   private async beginChangeSet(): Promise<{ id: number; created: boolean } | undefined> {
+    this.schemaUsable ??= (
+      await this.session.query<{ usable: boolean }>(
+        `SELECT has_schema_privilege(oid, 'USAGE') AS usable FROM pg_namespace WHERE nspname = 'crm'`,
+      )
+    )[0]?.usable === true;
+    if (!this.schemaUsable) return undefined;
     const [row] = await this.session.query<{ id: number | null }>(`SELECT crm.crm_begin_change_set($1, $2, $3) AS id`, [
       this.writer.command ?? '',
       this.instant?.toISOString() ?? null,
