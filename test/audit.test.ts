@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeWithAuditSummary } from '../src/db/audit.js';
 import { knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
+import { SqliteAuditRepository } from '../src/repositories/sqlite/audit.js';
 import { Services } from '../src/services/index.js';
 import { describeBackends, type BackendCli } from './backends.js';
 import { expectRefused, TestCli, tempDir } from './helpers.js';
@@ -141,11 +142,8 @@ describe('audit triggers', () => {
   });
 
   it("let history find a customer's entries through the index, not a scan", () => {
-    const plan = cli.db.sqlite
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE (CASE "audit_log"."table_name" WHEN 'customers' THEN "audit_log"."record_id" WHEN 'customer_interactions' THEN json_extract(coalesce("audit_log"."new_values", "audit_log"."old_values"), '$.customer_id') END) IN ('c1')`,
-      )
-      .all() as Array<{ detail: string }>;
+    const { sql, params } = new SqliteAuditRepository(cli.db.orm).forCustomersQuery(['c1']).toSQL();
+    const plan = cli.db.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
     expect(plan.map((step) => step.detail).join('\n')).toContain('USING INDEX audit_log_customer_idx');
   });
 });

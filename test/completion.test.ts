@@ -44,7 +44,7 @@ describe('shell completion', () => {
     expect(await complete('customer', 'list', '--status', '')).toEqual(['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost']);
     expect(await complete('customer', 'move', 'Ada Lovelace', 'closed')).toEqual(['closed_won', 'closed_lost']);
     expect(await complete('interaction', 'log', 'x', '--channel', '')).toEqual(['phone', 'email', 'meeting', 'chat', 'other']);
-    expect(await complete('export', 'cust')).toEqual(['customers', 'customer_interactions', 'customer_external_ids']);
+    expect(await complete('export', 'cust')).toEqual(['customers', 'customer_interactions', 'customer_external_ids', 'customer_tags']);
     expect(await complete('customer', 'list', '--format', '')).toEqual(['table', 'json', 'csv', 'tsv']);
     expect(await complete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
   });

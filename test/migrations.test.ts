@@ -165,7 +165,7 @@ describe('db check on a file that lost a rule', () => {
     expect(result.stdout).toMatch(/^FAIL +triggers +missing: products_active_limit_update, customers_touch_updated_at$/m);
     expect(result.stdout).toMatch(/^FAIL +indexes +missing: customers_status_idx$/m);
     expect(result.stdout).toMatch(/^ok +integrity +ok$/m);
-    expect(result.stdout.trimEnd().split('\n')).toHaveLength(11);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(12);
     expect(result.stderr).toBe('error: database check failed: triggers, indexes\n');
     db.close();
   });

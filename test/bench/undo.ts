@@ -42,19 +42,22 @@ export const undoSection: BenchSection = {
     const input = path.join(context.work, 'input');
     fs.mkdirSync(input);
     context.log(`writing ${rows.toLocaleString('en-US')} customers in export form …`);
-    await writeExportFiles(input, { customers: rows }, ['products', 'customers']);
+    await writeExportFiles(input, { customers: rows }, ['products', 'companies', 'customers']);
     const file = (name: string) => path.join(context.work, name);
     const products = path.join(input, fileNameFor('products'));
+    const companies = path.join(input, fileNameFor('companies'));
     const customers = path.join(input, fileNameFor('customers'));
 
-    // The file as it is without the import: the products alone.
+    // The file as it is without the import: the products and companies the customers name.
     freshDatabase(file('before.db'));
     await crmRun(file('before.db'), ['import', 'products', products]);
+    await crmRun(file('before.db'), ['import', 'companies', companies]);
 
     const importAndUndo = async () => {
       const db = file('crm.db');
       freshDatabase(db);
       await crmRun(db, ['import', 'products', products]);
+      await crmRun(db, ['import', 'companies', companies]);
       const imported = await crmRun(db, ['import', 'customers', customers, '--audit', 'rows']);
       if (count(db, 'customers') !== rows) throw new UnequalWorkError(`the import wrote ${count(db, 'customers')} customers, not ${rows}`);
       const undone = await crmRun(db, ['undo', '--yes']);
@@ -70,6 +73,7 @@ export const undoSection: BenchSection = {
       const target = file('summary.db');
       freshDatabase(target);
       await crmRun(target, ['import', 'products', products]);
+      await crmRun(target, ['import', 'companies', companies]);
       return crmRun(target, ['import', 'customers', customers, '--audit', 'summary']);
     });
 
