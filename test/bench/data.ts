@@ -131,6 +131,8 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
     yield* SETTINGS;
     return;
   }
+  // This data carries no tags (yet); a customer_tags file from it is a header alone.
+  if (table === 'customer_tags') return;
   const companyIds = ids(0x6666);
   if (table === 'companies') {
     for (let index = 0; index < companyCount(shape); index++) {
@@ -172,6 +174,8 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
         valued ? 100 * (500 + deals.int(50_000)) : null,
         valued ? deals.pick(CURRENCIES) : null,
         isClosed(status) ? updated : null,
+        // note: customers' notes came after this data was shaped; an empty one keeps the rows above unchanged.
+        null,
       ];
     }
     return;
@@ -210,6 +214,7 @@ export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'products') return PRODUCTS;
   if (table === 'companies') return companyCount(shape);
   if (table === 'settings') return SETTINGS.length;
+  if (table === 'customer_tags') return 0;
   if (table === 'customers') return shape.customers;
   if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
