@@ -206,8 +206,8 @@ describe('completion as the shell runs it: bin/crm.js answers from a bundle of i
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toContain('Adam Smith');
     const loaded = fs.readFileSync(log, 'utf8');
+    // better-sqlite3 is required as CommonJS, which the hook does not see; the names above came from it.
     expect(loaded).toContain('/dist/bundle/complete.js');
-    expect(loaded).toContain('/better-sqlite3/');
     for (const absent of ['/dist/bundle/crm.js', '/commander/', '/drizzle-orm/', '/zod/', '/pg/']) expect(loaded).not.toContain(absent);
   });
 

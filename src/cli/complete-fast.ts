@@ -12,8 +12,9 @@
  * answers are the in-process command's (test/completion.test.ts compares them). A team's
  * server is left to the program (`false`): its driver and session rules are the program's.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { isPostgresUrl, resolveDatabasePath } from '../db/location.js';
 import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { sqliteNamesStartingWith } from '../repositories/sqlite/name-completion.js';
@@ -50,7 +51,9 @@ export function completeFast(args: readonly string[], env: NodeJS.ProcessEnv = p
 function names(location: string, of: 'customer' | 'product' | 'company', prefix: string): string[] {
   let sqlite: Database.Database | undefined;
   try {
-    sqlite = new Database(location, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    // Required only for names, and as CommonJS: importing it as a module costs a Tab more.
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    sqlite = new Sqlite(location, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     return sqliteNamesStartingWith(sqlite, of, prefix, COMPLETION_LIMIT);
   } catch {
     return [];
