@@ -50,9 +50,6 @@ describe('shell completion', () => {
     expect(await complete('customer', 'move', 'Ada Lovelace', 'closed')).toEqual(['closed_won', 'closed_lost']);
     expect(await complete('interaction', 'log', 'x', '--channel', '')).toEqual(['phone', 'email', 'meeting', 'chat', 'other']);
     expect(await complete('export', 'cust')).toEqual(['customers', 'customer_interactions', 'customer_external_ids', 'customer_tags']);
-    expect(await complete('import', 'v')).toEqual(['vcard']);
-    expect(await complete('export', 'vc')).toEqual(['vcard']);
-    expect(await complete('watch', '--table', 'v')).toEqual([]);
     expect(await complete('customer', 'list', '--format', '')).toEqual(['table', 'json', 'csv', 'tsv']);
     expect(await complete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
   });
@@ -63,6 +60,12 @@ describe('shell completion', () => {
     expect(await complete('interaction', 'log', 'Ada')).toEqual(['Ada Lovelace', 'Adam Smith']);
     expect(await complete('product', 'show', 'w')).toEqual(['Website audit', 'Workshop']);
     expect(await complete('customer', 'add', 'X', '--product', 'web')).toEqual(['Website audit']);
+  });
+
+  it('offers vcard where import and export take it, not where a table alone goes', async () => {
+    expect(await complete('import', 'v')).toEqual(['vcard']);
+    expect(await complete('export', 'vc')).toEqual(['vcard']);
+    expect(await complete('watch', '--table', 'v')).toEqual([]);
   });
 
   it('leaves file names to the shell', async () => {

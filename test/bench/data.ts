@@ -97,6 +97,8 @@ function note(random: Random): string {
   return text.slice(0, 200);
 }
 
+const TAGS = ['vip', 'referral', 'newsletter', 'partner', 'renewal 2027', 'cold', 'événement'];
+
 /** Customers per external id: a few came from another tool. */
 const EXTERNAL_ID_EVERY = 5;
 
@@ -131,8 +133,6 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
     yield* SETTINGS;
     return;
   }
-  // This data carries no tags (yet); a customer_tags file from it is a header alone.
-  if (table === 'customer_tags') return;
   const companyIds = ids(0x6666);
   if (table === 'companies') {
     for (let index = 0; index < companyCount(shape); index++) {
@@ -146,6 +146,7 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
   if (table === 'customers') {
     const companies = [...datasetRows('companies', shape)].map((row) => row[0] as string);
     const deals = new Random(seed ^ 0x7777);
+    const notes = new Random(seed ^ 0x8888);
     const random = new Random(seed ^ 0x3333);
     for (let index = 0; index < shape.customers; index++) {
       const first = random.pick(FIRST);
@@ -174,8 +175,7 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
         valued ? 100 * (500 + deals.int(50_000)) : null,
         valued ? deals.pick(CURRENCIES) : null,
         isClosed(status) ? updated : null,
-        // note: customers' notes came after this data was shaped; an empty one keeps the rows above unchanged.
-        null,
+        notes.chance(0.1) ? note(notes) : null,
       ];
     }
     return;
@@ -190,6 +190,18 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
       yield index % (2 * EXTERNAL_ID_EVERY) === 0
         ? ['hubspot', String(100_000 + index), customers[index]!, created]
         : ['linkedin', `https://www.linkedin.com/in/contact-${index}`, customers[index]!, created];
+    }
+    return;
+  }
+  if (table === 'customer_tags') {
+    // A consultant labels some clients: one customer in three carries one or two tags.
+    const random = new Random(seed ^ 0x9999);
+    for (let index = 0; index < shape.customers; index++) {
+      if (!random.chance(1 / 3)) continue;
+      const first = random.int(TAGS.length);
+      const tags = random.chance(0.3) ? [TAGS[first]!, TAGS[(first + 1 + random.int(TAGS.length - 1)) % TAGS.length]!] : [TAGS[first]!];
+      const created = new Date(EPOCH + index * 60_000).toISOString();
+      for (const tag of tags) yield [customers[index]!, tag, created];
     }
     return;
   }
@@ -214,9 +226,13 @@ export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'products') return PRODUCTS;
   if (table === 'companies') return companyCount(shape);
   if (table === 'settings') return SETTINGS.length;
-  if (table === 'customer_tags') return 0;
   if (table === 'customers') return shape.customers;
   if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
+  if (table === 'customer_tags') {
+    let count = 0;
+    for (const _ of datasetRows(table, shape)) count++;
+    return count;
+  }
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
 }
 
