@@ -7,6 +7,7 @@ import {
   CUSTOMER_WITH_PRODUCT,
   CUSTOMERS_BY_ID_RANGE,
   CUSTOMERS_BY_NAME,
+  CUSTOMER_NAMES_STARTING_WITH,
   DISTINCT_OWNERS,
   customerCountSql,
   customerListSql,
@@ -152,6 +153,14 @@ describe('query plans', () => {
       // Ties on the date are sorted by name; the dates themselves come in index order.
       expect(lines.filter((line) => line.includes('TEMP B-TREE'))).toEqual(['USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY']);
     }
+  });
+
+  it('completes customer names by one seek per folded name on the fold index, reading no more than the names offered', () => {
+    // `SCAN folds` reads the recursive query's own queue, one row per name offered; the constant row starts it.
+    const lines = expectIndexed(CUSTOMER_NAMES_STARTING_WITH, { orderedWalk: /^SCAN (folds|CONSTANT ROW)$/ });
+    expect(lines.filter((line) => line.includes('COVERING INDEX customer_name_folds_fold_idx (name_fold>? AND name_fold<?)'))).toHaveLength(2);
+    expect(lines).toContain('SEARCH f USING INDEX customer_name_folds_fold_idx (name_fold=?)');
+    expect(lines.join('\n')).not.toMatch(/DISTINCT/);
   });
 
   it('lists the distinct owners by one seek each on customers_owner_idx', () => {

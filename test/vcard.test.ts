@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeBackends } from './backends.js';
 import { expectRefused, TestCli, tempDir } from './helpers.js';
 
 /** As an iPhone (3.0) and Google Contacts (4.0) write them: folded lines, pref types, a card without FN. */
@@ -124,6 +125,49 @@ describe('vCard', () => {
       expect(restored.map(({ name, email, phone }) => ({ name, email, phone }))).toEqual(await customers());
     } finally {
       fresh.close();
+    }
+  });
+});
+
+describeBackends('export vcard --tag', (_backend, fresh) => {
+  const fns = (text: string) => {
+    const parsed = ICAL.parse(text) as unknown[];
+    if (parsed.length === 0) return [];
+    const cards = (Array.isArray(parsed[0]) ? parsed : [parsed]).map((json) => new ICAL.Component(json as unknown[]));
+    return cards.map((card) => card.getFirstPropertyValue('fn'));
+  };
+
+  it('writes only the customers carrying every tag given, in any case, archived ones left out', async () => {
+    const cli = await fresh();
+    try {
+      for (const name of ['Ada Lovelace', 'Grace Hopper', 'Linus Torvalds', 'Archived Ann']) await cli.run(['customer', 'add', name]);
+      await cli.run(['tag', 'Ada Lovelace', 'add', 'Referral', 'Big client']);
+      await cli.run(['tag', 'Grace Hopper', 'add', 'referral']);
+      await cli.run(['tag', 'Archived Ann', 'add', 'referral', 'big client']);
+      await cli.run(['customer', 'archive', 'Archived Ann']);
+      const one = await cli.run(['export', 'vcard', '--tag', 'REFERRAL']);
+      expect(one.code).toBe(0);
+      expect(fns(one.stdout)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+      const both = await cli.run(['export', 'vcard', '-t', 'referral', '--tag', 'big CLIENT']);
+      expect(fns(both.stdout)).toEqual(['Ada Lovelace']);
+      expect(fns((await cli.run(['export', 'vcard'])).stdout)).toEqual(['Ada Lovelace', 'Grace Hopper', 'Linus Torvalds']);
+      const none = await cli.run(['export', 'vcard', '--tag', 'no such tag']);
+      expect(none).toMatchObject({ code: 0, stdout: '' });
+    } finally {
+      await cli.close();
+    }
+  });
+
+  it('refuses --tag for a CSV table, in one line, writing nothing', async () => {
+    const cli = await fresh();
+    try {
+      await cli.run(['customer', 'add', 'Ada Lovelace']);
+      const result = await cli.run(['export', 'customers', '--tag', 'referral']);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe('error: --tag is for crm export vcard; for CSV, crm customer list --tag T --all --format csv\n');
+    } finally {
+      await cli.close();
     }
   });
 });

@@ -7,6 +7,7 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const outdir = path.join(root, 'dist', 'bundle');
@@ -50,5 +51,27 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   plugins: [lazyChildProcessForCommander],
+  logLevel: 'warning',
+});
+
+/*
+ * `crm __complete` (every Tab in the shell) has a bundle of its own, which bin/crm.js loads
+ * instead of the program for a SQLite file (src/cli/complete-fast.ts), and the program's
+ * command tree as data beside it, taken from the program just built.
+ */
+const { completionTreeJson, processContext } = await import(pathToFileURL(path.join(outdir, 'crm.js')).href);
+fs.writeFileSync(path.join(outdir, 'completion-tree.json'), completionTreeJson(processContext()));
+await build({
+  absWorkingDir: root,
+  entryPoints: { complete: 'src/cli/complete-fast.ts' },
+  outdir,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });

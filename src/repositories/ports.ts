@@ -122,6 +122,8 @@ export interface CompanyRepository {
   findByIdPrefix(prefix: string, limit: number): Promise<Company[]>;
   /** Names equal after folding case and accents' forms (foldCase). */
   findByName(name: string): Promise<Company[]>;
+  /** Up to `limit` names that start with `prefix` after foldCase, in list order (shell completion). */
+  namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCompany): Promise<Company>;
   update(id: string, patch: CompanyPatch): Promise<Company>;
   delete(id: string): Promise<void>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { ConflictError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import { companyInputSchema, validate, type CompanyInput } from '../domain/schemas.js';
@@ -43,6 +44,11 @@ export class CompanyService {
 
   resolve(ref: string): Promise<Company> {
     return resolveRef('company', this.companies, ref);
+  }
+
+  /** Company names for shell completion. */
+  namesStartingWith(prefix: string, limit = COMPLETION_LIMIT): Promise<string[]> {
+    return this.companies.namesStartingWith(prefix, limit);
   }
 
   list(): Promise<CompanyWithCount[]> {

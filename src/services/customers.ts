@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import { currencyCode, toMinorUnits } from '../domain/money.js';
+import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { normalizeTags } from '../domain/tags.js';
 import {
   customerInputSchema,
@@ -22,7 +23,7 @@ import type {
   Store,
 } from '../repositories/ports.js';
 import type { CompanyService } from './companies.js';
-import { COMPLETION_LIMIT, type ProductService } from './products.js';
+import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
 import type { SettingsService } from './settings.js';
 

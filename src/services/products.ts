@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
 import { shortId } from '../domain/ids.js';
 import {
@@ -12,9 +13,6 @@ import { nowIso, type Clock, type Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import type { CustomerRepository, ProductRepository, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
-
-/** More candidates than a shell shows on one screen would not help anyone pick. */
-export const COMPLETION_LIMIT = 50;
 
 export interface ProductDeletion {
   product: Product;

@@ -1,4 +1,5 @@
 import { ConflictError } from '../../domain/errors.js';
+import { foldCase } from '../../domain/fold.js';
 import type { Company } from '../../domain/types.js';
 import type {
   CompanyInteraction,
@@ -20,6 +21,9 @@ const RETURNING = `RETURNING ${COMPANY_SELECT}`;
 const COMPANY_LIST = `SELECT ${COMPANY_SELECT},
     (SELECT count(*) FROM crm.customers AS c WHERE c.company_id = co.id AND NOT c.is_archived) AS customers
   FROM crm.companies AS co ORDER BY lower(co.name COLLATE "C"), ${ID_BYTES('co')}`;
+
+/** In list order; the names are folded in JavaScript, as on SQLite (companies are few). */
+const COMPANY_NAMES = `SELECT co.name FROM crm.companies AS co ORDER BY lower(co.name COLLATE "C"), ${ID_BYTES('co')}`;
 
 /** Names equal after folding: a seek on companies_name_fold_idx (see crm.crm_companies_named). */
 const COMPANIES_BY_NAME = `SELECT ${COMPANY_SELECT} FROM crm.crm_companies_named($1) AS f(id)
@@ -48,6 +52,12 @@ export class PgCompanyRepository implements CompanyRepository {
 
   async list(): Promise<CompanyWithCount[]> {
     return this.session.query<CompanyWithCount>(COMPANY_LIST);
+  }
+
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    const wanted = foldCase(prefix);
+    const rows = await this.session.query<{ name: string }>(COMPANY_NAMES);
+    return rows.map((row) => row.name).filter((name) => foldCase(name).startsWith(wanted)).slice(0, limit);
   }
 
   async get(id: string): Promise<Company | undefined> {

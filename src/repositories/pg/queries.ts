@@ -156,14 +156,15 @@ export const CUSTOMER_WITH_PRODUCT = `SELECT ${WITH_PRODUCT_NAME} FROM crm.custo
 /** Names equal after folding: a seek on customers_name_fold_idx (see crm.crm_customers_named). */
 /**
  * Names for shell completion: a range on the folded names in byte order, the prefix checked
- * exactly too (a range alone would depend on the collation).
+ * exactly too (a range alone would depend on the collation). One spelling per folded name
+ * (the least), as on SQLite: a ref by name matches every spelling alike.
  */
 export const CUSTOMER_NAMES_STARTING_WITH = `SELECT name FROM (
-    SELECT DISTINCT ON (crm.crm_fold(c.name) COLLATE "C", c.name COLLATE "C") c.name, crm.crm_fold(c.name) COLLATE "C" AS fold
+    SELECT DISTINCT ON (crm.crm_fold(c.name) COLLATE "C") c.name, crm.crm_fold(c.name) COLLATE "C" AS fold
     FROM crm.customers AS c
     WHERE left(crm.crm_fold(c.name), length(crm.crm_fold($1))) = crm.crm_fold($1)
     ORDER BY crm.crm_fold(c.name) COLLATE "C", c.name COLLATE "C") AS named
-  ORDER BY fold, name COLLATE "C" LIMIT $2`;
+  ORDER BY fold LIMIT $2`;
 
 export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_named($1) AS f(id)
   JOIN crm.customers AS c ON c.id = f.id ORDER BY ${ID_BYTES('c')}`;

@@ -11,6 +11,7 @@ import type {
   CompanyWithCount,
   NewCompany,
 } from '../ports.js';
+import { sqliteNamesStartingWith } from './name-completion.js';
 import { equalsIgnoringCase } from './sql-helpers.js';
 
 /**
@@ -63,6 +64,10 @@ export class SqliteCompanyRepository implements CompanyRepository {
       for (const row of statement.all({ prefix: variant, limit }) as Company[]) found.set(row.id, row);
     }
     return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, limit);
+  }
+
+  async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
+    return sqliteNamesStartingWith(this.sqlite, 'company', prefix, limit);
   }
 
   async findByName(name: string): Promise<Company[]> {

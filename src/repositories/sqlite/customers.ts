@@ -16,12 +16,12 @@ import {
   CUSTOMER_SEARCH,
   CUSTOMER_WITH_PRODUCT,
   CUSTOMERS_BY_ID_RANGE,
-  CUSTOMER_NAMES_STARTING_WITH,
   CUSTOMERS_BY_NAME,
   customerCountSql,
   customerListSql,
   type CustomerFilterShape,
 } from './queries.js';
+import { sqliteNamesStartingWith } from './name-completion.js';
 import { ownersMatching } from './owners.js';
 
 export class SqliteCustomerRepository implements CustomerRepository {
@@ -122,8 +122,7 @@ export class SqliteCustomerRepository implements CustomerRepository {
   }
 
   async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
-    const rows = this.prepared(CUSTOMER_NAMES_STARTING_WITH).all({ fold: foldCase(prefix), limit }) as Array<{ name: string }>;
-    return rows.map((row) => row.name);
+    return sqliteNamesStartingWith(this.sqlite, 'customer', prefix, limit);
   }
 
   async insert(row: NewCustomer): Promise<Customer> {

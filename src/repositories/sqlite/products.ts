@@ -3,6 +3,7 @@ import type { Drizzle } from '../../db/connection.js';
 import { products } from '../../db/schema.js';
 import type { Product } from '../../domain/types.js';
 import type { NewProduct, ProductFilter, ProductPatch, ProductRepository } from '../ports.js';
+import { sqliteNamesStartingWith } from './name-completion.js';
 import { equalsIgnoringCase, startsWith } from './sql-helpers.js';
 
 export class SqliteProductRepository implements ProductRepository {
@@ -41,11 +42,8 @@ export class SqliteProductRepository implements ProductRepository {
     return this.orm.select({ n: count() }).from(products).where(where).get()?.n ?? 0;
   }
 
-  /** A product list is short (a consultant's offers), and JavaScript folds case in every script, unlike SQLite's lower(). */
   async namesStartingWith(prefix: string, limit: number): Promise<string[]> {
-    const rows = await this.list();
-    const wanted = prefix.toLowerCase();
-    return rows.map((product) => product.name).filter((name) => name.toLowerCase().startsWith(wanted)).slice(0, limit);
+    return sqliteNamesStartingWith(this.orm.$client, 'product', prefix, limit);
   }
 
   async insert(row: NewProduct): Promise<Product> {

@@ -39,8 +39,20 @@ export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_COLUMNS} FROM customer_name_
   WHERE f.name_fold IS NULL AND crm_fold(c.name) = @fold`;
 
 /** A range on the folded names' index; names folded by no crm write yet (raw SQL) are not offered. */
-export const CUSTOMER_NAMES_STARTING_WITH = `SELECT DISTINCT c.name AS name FROM customer_name_folds AS f JOIN customers AS c ON c.id = f.customer_id
-  WHERE f.name_fold >= @fold AND f.name_fold < @fold || char(1114111) ORDER BY f.name_fold, c.name LIMIT @limit`;
+/**
+ * Shell completion: the first @limit distinct folded names from @fold on, each one seek on
+ * customer_name_folds_fold_idx (a skip scan), and for each one customer's spelling, the first
+ * in the index. Names that differ only in case are one candidate: a ref by name matches them
+ * all alike. Reading every match instead (DISTINCT, then ORDER BY) read 47,000 rows for "Ad"
+ * on a million customers.
+ */
+export const CUSTOMER_NAMES_STARTING_WITH = `WITH RECURSIVE folds(fold, n) AS (
+    SELECT (SELECT min(name_fold) FROM customer_name_folds WHERE name_fold >= @fold AND name_fold < @fold || char(1114111)), 1
+    UNION ALL
+    SELECT (SELECT min(name_fold) FROM customer_name_folds WHERE name_fold > folds.fold AND name_fold < @fold || char(1114111)), n + 1
+    FROM folds WHERE folds.fold IS NOT NULL AND n < @limit)
+  SELECT (SELECT c.name FROM customer_name_folds AS f CROSS JOIN customers AS c ON c.id = f.customer_id WHERE f.name_fold = folds.fold LIMIT 1) AS name
+  FROM folds WHERE folds.fold IS NOT NULL ORDER BY folds.fold`;
 
 export const CUSTOMER_WITH_PRODUCT = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c ${PRODUCT_JOIN} WHERE c.id = @id`;
 

@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
 import type { Session } from '../../session.js';
-import { completionFor, SHELLS, type Completion, type Shell } from './candidates.js';
+import { completionFor, completionTree, databaseOption, SHELLS, type Completion, type Shell } from './candidates.js';
 
 /**
  * The scripts ask crm itself (`crm __complete -- WORDS...`) what may come next, so completion
@@ -60,8 +60,8 @@ export function registerCompletion(program: Command, session: Session): void {
     .addHelpText(
       'after',
       `
-Completes commands, options, statuses, channels, table names, and customer and
-product names from the database (the one --db or CRM_DB names when you press Tab).
+Completes commands, options, statuses, channels, table names, and customer, product
+and company names from the database (the one --db or CRM_DB names when you press Tab).
 
 Examples:
   $ echo 'eval "$(crm completion bash)"' >> ~/.bashrc
@@ -82,37 +82,28 @@ Examples:
     .action((typed: string[]) => runComplete(session, program, typed.length > 0 ? typed : ['']));
 }
 
-/** Candidates, one per line; a database that cannot be read offers no names rather than an error. */
+/**
+ * Candidates, one per line; a database that cannot be read offers no names rather than an
+ * error. `bin/crm.js` answers the shell from src/cli/complete-fast.ts instead, for a SQLite
+ * file; this path serves a team's server (and tests in-process), with the same tree and rules.
+ */
 export async function runComplete(session: Session, program: Command, typed: string[]): Promise<void> {
   const database = databaseOption(typed);
   if (database !== undefined) session.setGlobals({ db: database });
-  const completion: Completion = completionFor(program, typed);
+  const completion: Completion = completionFor(completionTree(program), typed);
   if (completion.kind === 'files') {
     session.out.line(':files');
     return;
   }
-  let candidates = completion.kind === 'words' ? completion.words : [];
+  let candidates = completion.words ?? [];
   if (completion.kind === 'names') {
     try {
       const services = await session.services();
-      candidates =
-        completion.of === 'product'
-          ? await services.products.namesStartingWith(completion.prefix)
-          : await services.customers.namesStartingWith(completion.prefix);
+      const named = { customer: services.customers, product: services.products, company: services.companies }[completion.of];
+      candidates = [...candidates, ...(await named.namesStartingWith(completion.prefix))];
     } catch {
-      candidates = [];
+      // The words stand without names.
     }
   }
   for (const candidate of candidates) session.out.line(candidate);
-}
-
-/** `--db FILE` or `--db=FILE` among the words already typed: names come from that database. */
-function databaseOption(typed: readonly string[]): string | undefined {
-  const complete = typed.slice(0, -1);
-  let found: string | undefined;
-  complete.forEach((word, index) => {
-    if (word === '--db' && index + 1 < complete.length) found = complete[index + 1];
-    else if (word.startsWith('--db=')) found = word.slice('--db='.length);
-  });
-  return found?.trim() ? found : undefined;
 }

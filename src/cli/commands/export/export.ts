@@ -13,6 +13,13 @@ export interface ExportCommandOptions {
   out?: string;
   spreadsheetSafe?: boolean;
   force?: boolean;
+  /** vcard only, repeatable: customers carrying every one of these tags. */
+  tag?: string[];
+}
+
+/** A repeatable option's values, in the order given. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 const HELP = `
@@ -38,9 +45,12 @@ Examples:
   $ crm export tags --out tags.csv
   $ crm export customers --spreadsheet-safe --out for-excel.csv
   $ crm export vcard --out contacts.vcf
+  $ crm export vcard --tag referral --tag "big client" --out referrals.vcf
 
 vcard writes the customers that are not archived as a vCard 4.0 address book (name,
-e-mail, phone; UID urn:uuid:<customer id>), for a phone or a contacts app.`;
+e-mail, phone; UID urn:uuid:<customer id>), for a phone or a contacts app. With --tag,
+only the customers carrying that tag (any case); repeated, those carrying all of them,
+as in crm customer list --tag.`;
 
 export function registerExport(program: Command, session: Session): void {
   program
@@ -51,6 +61,7 @@ export function registerExport(program: Command, session: Session): void {
     .option('-o, --out <file>', 'file for a single table (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
     .option('--spreadsheet-safe', 'neutralise formula-like cells for spreadsheets (not lossless)')
+    .option('-t, --tag <tag>', 'vcard: only customers with this tag (case-insensitive); repeat it for customers with all of them', collect, [])
     .addHelpText('after', HELP)
     .action((table: string | undefined, options: Omit<ExportCommandOptions, 'table'>) => runExport(session, { table, ...options }));
 }
@@ -65,6 +76,9 @@ export async function runExport(session: Session, options: ExportCommandOptions)
   if (options.table === VCARD) {
     await exportVcards(session, options);
     return;
+  }
+  if (options.tag !== undefined && options.tag.length > 0) {
+    throw new UsageError('--tag is for crm export vcard; for CSV, crm customer list --tag T --all --format csv');
   }
   // Opened before any file is: a missing database leaves nothing behind, not even briefly.
   const transfer = await (await session.services()).transfer();
@@ -120,7 +134,7 @@ async function exportVcards(session: Session, options: ExportCommandOptions): Pr
     session.refuseDatabaseFile(out, 'the export');
     await session.mayReplace(out, options.out!, options.force);
   }
-  const { customers } = await (await session.services()).customers.list({ archived: 'exclude' }, { sort: 'name' });
+  const { customers } = await (await session.services()).customers.list({ archived: 'exclude', tags: options.tag }, { sort: 'name' });
   // Loaded here: the vCard writer is for this export alone, not for every start of crm.
   const { contactsAsVcards } = await import('../../../csv/vcard.js');
   // The customer's note stays out: it is free text for the team, not for an address book.
