@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import module from 'node:module';
+import { createRequire } from 'node:module';
 
-// Node 22.1+ keeps compiled code between runs; on older Node there is nothing to turn on.
-module.enableCompileCache?.();
-
-const { processContext, run } = await import('../dist/bundle/crm.js');
+// The bundle is loaded through dist/bundle/load.cjs, which keeps a V8 code cache of it.
+const { processContext, run } = createRequire(import.meta.url)('../dist/bundle/load.cjs').loadBundle('crm.js');
 process.exitCode = await run(process.argv.slice(2), processContext());

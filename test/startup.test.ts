@@ -81,3 +81,56 @@ describe('what a command loads', () => {
     for (const name of POSTGRES) expect(onSqlite).not.toContain(name);
   });
 });
+
+describe('the code cache of the bundle (dist/bundle/load.cjs)', () => {
+  function crm(args: string[], env: Record<string, string>) {
+    return spawnSync(process.execPath, [CRM_BIN, ...args], {
+      env: childEnv({ CRM_DB: path.join(dir, 'crm.db'), XDG_CACHE_HOME: path.join(dir, 'cache'), ...env }),
+      encoding: 'utf8',
+    });
+  }
+  /** The one folder of this build's caches, and its files. */
+  function cacheFiles(): { folder: string; files: string[] } {
+    const root = path.join(dir, 'cache', 'crm', 'code-cache');
+    const builds = fs.existsSync(root) ? fs.readdirSync(root) : [];
+    expect(builds).toHaveLength(1);
+    const folder = path.join(root, builds[0]!);
+    return { folder, files: fs.readdirSync(folder).sort() };
+  }
+
+  it('is written by the first run, for the files it loaded, and replaces the caches of other builds', () => {
+    const stale = path.join(dir, 'cache', 'crm', 'code-cache', 'an-older-build');
+    fs.mkdirSync(stale, { recursive: true });
+    fs.writeFileSync(path.join(stale, 'crm.js.cache'), 'old');
+    const result = crm(['product', 'list'], {});
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const { files } = cacheFiles();
+    expect(files).toContain('crm.js.cache');
+    expect(files.some((file) => file.startsWith('services-'))).toBe(true);
+    // The PostgreSQL store was never loaded, so it has no cache.
+    expect(files.some((file) => file.startsWith('store-'))).toBe(false);
+    expect(fs.existsSync(stale)).toBe(false);
+  });
+
+  it('a cache V8 refuses (here, garbage) is compiled around silently and rewritten', () => {
+    expect(crm(['--version'], {}).status).toBe(0);
+    const { folder } = cacheFiles();
+    const entry = path.join(folder, 'crm.js.cache');
+    fs.writeFileSync(entry, 'not a code cache');
+    const result = crm(['--version'], {});
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(fs.readFileSync(entry).length).toBeGreaterThan(1000);
+  });
+
+  it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, and a cache folder that cannot be made changes nothing', () => {
+    expect(crm(['--version'], { NODE_DISABLE_COMPILE_CACHE: '1' }).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'cache'))).toBe(false);
+    // A file where the cache folder would go.
+    fs.writeFileSync(path.join(dir, 'cache'), '');
+    const result = crm(['product', 'list'], {});
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
