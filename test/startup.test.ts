@@ -98,19 +98,25 @@ describe('the code cache of the bundle (dist/bundle/load.cjs)', () => {
     return { folder, files: fs.readdirSync(folder).sort() };
   }
 
-  it('is written by the first run, for the files it loaded, and replaces the caches of other builds', () => {
-    const stale = path.join(dir, 'cache', 'crm', 'code-cache', 'an-older-build');
-    fs.mkdirSync(stale, { recursive: true });
-    fs.writeFileSync(path.join(stale, 'crm.js.cache'), 'old');
+  it('is written by the first run, for the files it loaded, and keeps the caches of the three most recent other builds', () => {
+    const root = path.join(dir, 'cache', 'crm', 'code-cache');
+    const others = ['build-1', 'build-2', 'build-3', 'build-4'];
+    others.forEach((name, index) => {
+      fs.mkdirSync(path.join(root, name), { recursive: true });
+      const day = new Date(Date.UTC(2026, 0, 1 + index));
+      fs.utimesSync(path.join(root, name), day, day);
+    });
     const result = crm(['product', 'list'], {});
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const { files } = cacheFiles();
+    const builds = fs.readdirSync(root).filter((name) => !others.includes(name));
+    expect(builds).toHaveLength(1);
+    const files = fs.readdirSync(path.join(root, builds[0]!));
     expect(files).toContain('crm.js.cache');
     expect(files.some((file) => file.startsWith('services-'))).toBe(true);
     // The PostgreSQL store was never loaded, so it has no cache.
     expect(files.some((file) => file.startsWith('store-'))).toBe(false);
-    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.readdirSync(root).filter((name) => others.includes(name)).sort()).toEqual(['build-2', 'build-3', 'build-4']);
   });
 
   it('a cache V8 refuses (here, garbage) is compiled around silently and rewritten', () => {

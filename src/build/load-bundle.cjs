@@ -11,7 +11,8 @@
  * and compiling, and Node's per-module resolution, on every command.
  *
  * The cache lives in the user's cache folder, one folder per build of the bundle and per V8
- * version, since V8 accepts a cache made by the same V8 from the same source only. It is written
+ * version, since V8 accepts a cache made by the same V8 from the same source only (the folder
+ * is named by both, so a cache is never even tried on other files). It is written
  * when the process exits, after the command ran, so it holds the functions the command compiled
  * as well; a command word not seen before (`crm import` after `crm customer list`) rewrites the
  * caches of the files it loaded, which then hold the functions both need. Any failure to read,
@@ -27,6 +28,8 @@ const { pathToFileURL } = require('node:url');
 
 /** Replaced by the build with a hash of the bundle's files. */
 const BUILD_ID = '__CRM_BUILD_ID__';
+/** How many other builds' cache folders are kept (see pruneOtherBuilds). */
+const KEPT_OTHER_BUILDS = 3;
 /** Command words remembered per cache folder; beyond this many, no more rewrites. */
 const MAX_WORDS = 64;
 
@@ -103,12 +106,19 @@ function loadFile(file) {
   return module.exports;
 }
 
-/** Removes the caches of other builds and V8 versions: only this one can ever be used again. */
+/**
+ * Removes the caches of all but the few most recent other builds (and V8 versions): a new
+ * version of crm leaves the old one's behind, while several checkouts of crm (or two Node
+ * versions) in use side by side each keep theirs.
+ */
 function pruneOtherBuilds() {
   const parent = path.dirname(folder);
-  for (const entry of fs.readdirSync(parent)) {
-    if (entry !== path.basename(folder)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
-  }
+  const others = fs
+    .readdirSync(parent)
+    .filter((entry) => entry !== path.basename(folder))
+    .map((entry) => ({ entry, modified: fs.statSync(path.join(parent, entry)).mtimeMs }))
+    .sort((a, b) => b.modified - a.modified);
+  for (const { entry } of others.slice(KEPT_OTHER_BUILDS)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
 }
 
 function writeCaches() {
