@@ -72,7 +72,7 @@ describe('what a command loads', () => {
   });
 
   it('the bundled binary opens no database for --version', () => {
-    // The bundle holds the JavaScript packages; the SQLite driver, a native addon, stays a package.
+    // The bundle holds the JavaScript packages, better-sqlite3's too; its native addon stays in the package.
     const loaded = packagesLoaded(CRM_BIN, ['--version']);
     expect(loaded).not.toContain('better-sqlite3');
     const onSqlite = packagesLoaded(CRM_BIN, ['product', 'list']);
