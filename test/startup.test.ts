@@ -21,8 +21,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `node --import record-imports.mjs SCRIPT ARGS` and returns the packages it loaded. */
-function packagesLoaded(script: string, args: string[]): string[] {
+/** Runs `node --import record-imports.mjs SCRIPT ARGS` and returns the URLs of the modules it loaded. */
+function modulesLoaded(script: string, args: string[]): string[] {
   const log = path.join(dir, 'imports.log');
   fs.writeFileSync(log, '');
   const result = spawnSync(process.execPath, ['--import', path.join(FIXTURES, 'record-imports.mjs'), script, ...args], {
@@ -31,11 +31,26 @@ function packagesLoaded(script: string, args: string[]): string[] {
   });
   expect(result.stderr).not.toMatch(/error|warning/);
   expect(result.status).toBe(0);
-  const packages = fs
-    .readFileSync(log, 'utf8')
-    .split('\n')
-    .flatMap((url) => [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].slice(-1).map((match) => match[1]!));
+  return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+/** The packages (under node_modules) SCRIPT ARGS loaded. */
+function packagesLoaded(script: string, args: string[]): string[] {
+  const packages = modulesLoaded(script, args).flatMap((url) =>
+    [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].slice(-1).map((match) => match[1]!),
+  );
   return [...new Set(packages)].sort();
+}
+
+/**
+ * The top-level commands (folders of src/cli/commands) whose registering module (index.js, or
+ * the one named after the folder) SCRIPT ARGS loaded; a command may still use another's helpers.
+ */
+function commandsLoaded(script: string, args: string[]): string[] {
+  const commands = modulesLoaded(script, args).flatMap((url) =>
+    [...url.matchAll(/\/cli\/commands\/([^/]+)\/(index|[^/]+)\.js$/g)].filter((match) => match[2] === 'index' || match[2] === match[1]).map((match) => match[1]!),
+  );
+  return [...new Set(commands)].sort();
 }
 
 const unbundled = path.join(FIXTURES, 'crm-unbundled.mjs');
@@ -79,6 +94,32 @@ describe('what a command loads', () => {
     expect(onSqlite).toContain('better-sqlite3');
     // The PostgreSQL store is a chunk of its own, loaded only for a postgres:// database.
     for (const name of POSTGRES) expect(onSqlite).not.toContain(name);
+  });
+});
+
+describe('which commands a command line registers', () => {
+  const everyCommand = fs.readdirSync(path.join(import.meta.dirname, '..', 'src', 'cli', 'commands')).sort();
+
+  it.each([
+    [['--version'], []],
+    [['--db', 'product', '-V', 'customer'], []],
+    [['product', 'list'], ['product']],
+    [['--db', path.join('x', 'customer'), '--no-color', 'customer', 'list', '--status', 'lead'], ['customer']],
+    [['pipeline'], ['pipeline']],
+  ])('crm %j registers %j only', (args, expected) => {
+    // --db is given a real file where the command needs one.
+    const argv = args.map((arg) => (arg === path.join('x', 'customer') ? path.join(dir, 'crm.db') : arg));
+    expect(commandsLoaded(unbundled, argv)).toEqual(expected);
+  });
+
+  it.each([[['--help']], [['help', 'import']], [['--no-input', '--help', 'customer']], [['completion', 'bash']]])('crm %j, which needs every command, loads them all', (args) => {
+    expect(commandsLoaded(unbundled, args)).toEqual(everyCommand);
+  });
+
+  it('a mistyped command still gets the nearest command suggested', () => {
+    const result = spawnSync(process.execPath, [CRM_BIN, 'custmer', 'list'], { env: childEnv({ CRM_DB: path.join(dir, 'crm.db') }), encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/Did you mean customer\?/);
   });
 });
 
