@@ -80,6 +80,11 @@ describe('what a command loads', () => {
     },
   );
 
+  it.each([[['product', 'list']], [['customer', 'list']], [['--version']]])('crm %j does not load node:crypto (ids are made, and migrations hashed, only when needed)', (args) => {
+    expect(modulesLoaded(unbundled, args)).not.toContain('node:crypto');
+    expect(modulesLoaded(CRM_BIN, args)).not.toContain('node:crypto');
+  });
+
   it('crm customer add with every value given validates, but loads no prompts', () => {
     const loaded = packagesLoaded(unbundled, ['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']);
     expect(loaded).toEqual(expect.arrayContaining([...DATABASE, ...VALIDATION]));

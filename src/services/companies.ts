@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
+import { newId, shortId } from '../domain/ids.js';
 import { companyInputSchema, validate, type CompanyInput } from '../domain/schemas.js';
 import { nowIso, type Clock, type Company } from '../domain/types.js';
 import { isClosed } from '../domain/vocabulary.js';
@@ -54,7 +53,7 @@ export class CompanyService {
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
       const now = nowIso(this.clock);
-      return this.companies.insert({ id: randomUUID(), name: valid.name, created_at: now, updated_at: now });
+      return this.companies.insert({ id: newId(), name: valid.name, created_at: now, updated_at: now });
     });
   }
 

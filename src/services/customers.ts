@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
+import { newId, shortId } from '../domain/ids.js';
 import { currencyCode, toMinorUnits } from '../domain/money.js';
 import { normalizeTags } from '../domain/tags.js';
 import {
@@ -253,7 +252,7 @@ export class CustomerService {
       const now = nowIso(this.clock);
       const deal = await this.dealColumns(value);
       const { id } = await this.customers.insert({
-        id: randomUUID(),
+        id: newId(),
         ...valid,
         product_id: (await this.productIdFor(product)) ?? null,
         company_id: (await this.companyIdFor(company)) ?? null,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
 import { followUpFromInput } from '../domain/time.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
@@ -35,7 +35,7 @@ export class InteractionService {
         follow_up_date: followUp,
       });
       // Read again here: inside the write it is the write's instant, that of the audit entry.
-      const interaction = await this.interactions.insert({ id: randomUUID(), ...valid, created_at: nowIso(this.clock) });
+      const interaction = await this.interactions.insert({ id: newId(), ...valid, created_at: nowIso(this.clock) });
       return { interaction, customer };
     });
   }

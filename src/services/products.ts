@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
+import { newId, shortId } from '../domain/ids.js';
 import {
   productInputSchema,
   productPatchSchema,
@@ -53,7 +52,7 @@ export class ProductService {
       await this.assertNameFree(valid.name);
       if (valid.is_active) await this.assertActivationAllowed();
       const now = nowIso(this.clock);
-      return this.products.insert({ id: randomUUID(), ...valid, created_at: now, updated_at: now });
+      return this.products.insert({ id: newId(), ...valid, created_at: now, updated_at: now });
     });
   }
 
