@@ -72,11 +72,11 @@ describe('what a command loads', () => {
   );
 
   it.each([['product', 'list'], ['customer', 'list', '--status', 'lead'], ['pipeline']].map((args) => [args.join(' '), args]))(
-    'crm %s loads the database layer, but no prompts, CSV import or PostgreSQL driver',
+    'crm %s loads the database layer, but no prompts, CSV import, validation or PostgreSQL driver',
     (_command, args) => {
       const loaded = packagesLoaded(unbundled, args);
       expect(loaded).toEqual(expect.arrayContaining(DATABASE));
-      for (const name of [...PROMPTS, ...CSV_IMPORT, ...POSTGRES]) expect(loaded).not.toContain(name);
+      for (const name of [...PROMPTS, ...CSV_IMPORT, ...VALIDATION, ...POSTGRES]) expect(loaded).not.toContain(name);
     },
   );
 

@@ -1,10 +1,11 @@
 import { ConflictError } from '../domain/errors.js';
 import { newId, shortId } from '../domain/ids.js';
-import { companyInputSchema, validate, type CompanyInput } from '../domain/schemas.js';
+import type { CompanyInput } from '../domain/schemas.js';
 import { nowIso, type Clock, type Company } from '../domain/types.js';
 import { isClosed } from '../domain/vocabulary.js';
 import type { CompanyInteraction, CompanyPerson, CompanyRepository, CompanyWithCount, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
+import { loadSchemas } from './validation.js';
 
 export type { CompanyInteraction, CompanyPerson, CompanyWithCount } from '../repositories/ports.js';
 
@@ -48,7 +49,8 @@ export class CompanyService {
     return this.companies.list();
   }
 
-  add(input: CompanyInput): Promise<Company> {
+  async add(input: CompanyInput): Promise<Company> {
+    const { validate, companyInputSchema } = await loadSchemas();
     const valid = validate(companyInputSchema, input);
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
@@ -58,7 +60,8 @@ export class CompanyService {
   }
 
   /** Renames it; the same name again changes nothing. */
-  edit(ref: string, input: CompanyInput): Promise<{ company: Company; changed: boolean }> {
+  async edit(ref: string, input: CompanyInput): Promise<{ company: Company; changed: boolean }> {
+    const { validate, companyInputSchema } = await loadSchemas();
     const valid = validate(companyInputSchema, input);
     return this.store.write(async () => {
       const company = await this.resolve(ref);

@@ -1,16 +1,11 @@
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
 import { newId, shortId } from '../domain/ids.js';
-import {
-  productInputSchema,
-  productPatchSchema,
-  validate,
-  type ProductInput,
-  type ProductPatch,
-} from '../domain/schemas.js';
+import type { ProductInput, ProductPatch } from '../domain/schemas.js';
 import { nowIso, type Clock, type Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import type { CustomerRepository, ProductRepository, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
+import { loadSchemas } from './validation.js';
 
 /** More candidates than a shell shows on one screen would not help anyone pick. */
 export const COMPLETION_LIMIT = 50;
@@ -47,6 +42,7 @@ export class ProductService {
   }
 
   async add(input: ProductInput): Promise<Product> {
+    const { validate, productInputSchema } = await loadSchemas();
     const valid = validate(productInputSchema, input);
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
@@ -57,6 +53,7 @@ export class ProductService {
   }
 
   async edit(ref: string, patch: ProductPatch): Promise<Product> {
+    const { validate, productPatchSchema } = await loadSchemas();
     const valid = validate(productPatchSchema, patch);
     return this.store.write(async () => {
       const product = await this.resolve(ref);
