@@ -85,6 +85,10 @@ describe('what a command loads', () => {
     expect(modulesLoaded(CRM_BIN, args)).not.toContain('node:crypto');
   });
 
+  it.each([[['product', 'list']], [['customer', 'list']], [['--version']]])('crm %j never makes process.stdin (Node opens it on first use)', (args) => {
+    expect(modulesLoaded(CRM_BIN, args)).not.toContain('process.stdin');
+  });
+
   it('crm customer add with every value given validates, but loads no prompts', () => {
     const loaded = packagesLoaded(unbundled, ['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']);
     expect(loaded).toEqual(expect.arrayContaining([...DATABASE, ...VALIDATION]));
