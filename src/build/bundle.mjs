@@ -93,9 +93,10 @@ const { outputFiles } = await build({
 });
 
 /**
- * Each chunk as a script for load.cjs: imports become require() calls (load.cjs gives each file
- * its own require, which loads the bundle's other files itself), `await import()` a require()
- * in a promise, and import.meta.url a variable load.cjs passes in.
+ * Each chunk as a script for load.cjs, a function expression taking CommonJS's parameters:
+ * imports become require() calls (load.cjs gives each file its own require, which loads the
+ * bundle's other files itself), `await import()` a require() in a promise, and import.meta.url
+ * a parameter load.cjs passes in.
  */
 const hash = crypto.createHash('sha256');
 for (const file of outputFiles) {
@@ -109,8 +110,10 @@ for (const file of outputFiles) {
     logLevel: 'warning',
   });
   fs.mkdirSync(path.dirname(file.path), { recursive: true });
-  fs.writeFileSync(file.path, code);
-  hash.update(path.relative(outdir, file.path)).update('\0').update(code).update('\0');
+  // load.cjs compiles the file as it is and calls the function with what it needs.
+  const script = `(function (exports, require, module, __filename, __dirname, __crm_import_meta_url) {${code}\n})`;
+  fs.writeFileSync(file.path, script);
+  hash.update(path.relative(outdir, file.path)).update('\0').update(script).update('\0');
 }
 // The build's id names its cache folder, so a cache is never tried on another build's files.
 const loader = fs.readFileSync(path.join(root, 'src', 'build', 'load-bundle.cjs'), 'utf8');

@@ -95,7 +95,9 @@ function loadFile(file) {
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = folder && path.join(folder, `${path.basename(file)}.cache`);
   const cachedData = readCache(cacheFile);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __crm_import_meta_url) {${source}\n})`, {
+  // Each file is already a function expression (src/build/bundle.mjs wraps it), so its text
+  // is compiled as read, without a wrapped copy of it.
+  const script = new vm.Script(source, {
     filename: file,
     cachedData,
   });
