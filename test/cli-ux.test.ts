@@ -157,7 +157,7 @@ async function helpOf(argv: string[]): Promise<string> {
 async function everyCommand(): Promise<string[][]> {
   const { buildProgram } = await import('../src/cli/program.js');
   const { Session } = await import('../src/cli/session.js');
-  const program = buildProgram(new Session({ stdout: new BufferStream(), stderr: new BufferStream() } as unknown as Context));
+  const program = await buildProgram(new Session({ stdout: new BufferStream(), stderr: new BufferStream() } as unknown as Context));
   const walk = (command: typeof program, path: string[]): string[][] =>
     // Hidden commands (`__complete`, which the completion scripts call) are not for people.
     command.commands

@@ -210,7 +210,7 @@ describe('completion as the shell runs it: bin/crm.js answers from a bundle of i
     expect(result.stdout).toContain('Adam Smith');
     const loaded = fs.readFileSync(log, 'utf8');
     // better-sqlite3 is required as CommonJS, which the hook does not see; the names above came from it.
-    expect(loaded).toContain('/dist/bundle/complete.js');
+    expect(loaded).toContain('/dist/bundle/complete.cjs');
     for (const absent of ['/dist/bundle/crm.js', '/commander/', '/drizzle-orm/', '/zod/', '/pg/']) expect(loaded).not.toContain(absent);
   });
 
@@ -224,6 +224,6 @@ describe('completion as the shell runs it: bin/crm.js answers from a bundle of i
 
   it('reads a command tree that the build wrote from the program as it is', async () => {
     const written = JSON.parse(fs.readFileSync(path.join(path.dirname(CRM_BIN), '..', 'dist', 'bundle', 'completion-tree.json'), 'utf8'));
-    expect(written).toEqual(completionTree(buildProgram(new Session(processContext()))));
+    expect(written).toEqual(completionTree(await buildProgram(new Session(processContext()))));
   });
 });

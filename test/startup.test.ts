@@ -21,8 +21,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `node --import record-imports.mjs SCRIPT ARGS` and returns the packages it loaded. */
-function packagesLoaded(script: string, args: string[]): string[] {
+/** Runs `node --import record-imports.mjs SCRIPT ARGS` and returns the URLs of the modules it loaded. */
+function modulesLoaded(script: string, args: string[]): string[] {
   const log = path.join(dir, 'imports.log');
   fs.writeFileSync(log, '');
   const result = spawnSync(process.execPath, ['--import', path.join(FIXTURES, 'record-imports.mjs'), script, ...args], {
@@ -31,11 +31,26 @@ function packagesLoaded(script: string, args: string[]): string[] {
   });
   expect(result.stderr).not.toMatch(/error|warning/);
   expect(result.status).toBe(0);
-  const packages = fs
-    .readFileSync(log, 'utf8')
-    .split('\n')
-    .flatMap((url) => [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].slice(-1).map((match) => match[1]!));
+  return fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+/** The packages (under node_modules) SCRIPT ARGS loaded. */
+function packagesLoaded(script: string, args: string[]): string[] {
+  const packages = modulesLoaded(script, args).flatMap((url) =>
+    [...url.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].slice(-1).map((match) => match[1]!),
+  );
   return [...new Set(packages)].sort();
+}
+
+/**
+ * The top-level commands (folders of src/cli/commands) whose registering module (index.js, or
+ * the one named after the folder) SCRIPT ARGS loaded; a command may still use another's helpers.
+ */
+function commandsLoaded(script: string, args: string[]): string[] {
+  const commands = modulesLoaded(script, args).flatMap((url) =>
+    [...url.matchAll(/\/cli\/commands\/([^/]+)\/(index|[^/]+)\.js$/g)].filter((match) => match[2] === 'index' || match[2] === match[1]).map((match) => match[1]!),
+  );
+  return [...new Set(commands)].sort();
 }
 
 const unbundled = path.join(FIXTURES, 'crm-unbundled.mjs');
@@ -57,13 +72,22 @@ describe('what a command loads', () => {
   );
 
   it.each([['product', 'list'], ['customer', 'list', '--status', 'lead'], ['pipeline']].map((args) => [args.join(' '), args]))(
-    'crm %s loads the database layer, but no prompts, CSV import or PostgreSQL driver',
+    'crm %s loads the database layer, but no prompts, CSV import, validation or PostgreSQL driver',
     (_command, args) => {
       const loaded = packagesLoaded(unbundled, args);
       expect(loaded).toEqual(expect.arrayContaining(DATABASE));
-      for (const name of [...PROMPTS, ...CSV_IMPORT, ...POSTGRES]) expect(loaded).not.toContain(name);
+      for (const name of [...PROMPTS, ...CSV_IMPORT, ...VALIDATION, ...POSTGRES]) expect(loaded).not.toContain(name);
     },
   );
+
+  it.each([[['product', 'list']], [['customer', 'list']], [['--version']]])('crm %j does not load node:crypto (ids are made, and migrations hashed, only when needed)', (args) => {
+    expect(modulesLoaded(unbundled, args)).not.toContain('node:crypto');
+    expect(modulesLoaded(CRM_BIN, args)).not.toContain('node:crypto');
+  });
+
+  it.each([[['product', 'list']], [['customer', 'list']], [['--version']]])('crm %j never makes process.stdin (Node opens it on first use)', (args) => {
+    expect(modulesLoaded(CRM_BIN, args)).not.toContain('process.stdin');
+  });
 
   it('crm customer add with every value given validates, but loads no prompts', () => {
     const loaded = packagesLoaded(unbundled, ['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']);
@@ -72,12 +96,97 @@ describe('what a command loads', () => {
   });
 
   it('the bundled binary opens no database for --version', () => {
-    // The bundle holds the JavaScript packages; the SQLite driver, a native addon, stays a package.
+    // The bundle holds the JavaScript packages, better-sqlite3's too; its native addon stays in the package.
     const loaded = packagesLoaded(CRM_BIN, ['--version']);
     expect(loaded).not.toContain('better-sqlite3');
     const onSqlite = packagesLoaded(CRM_BIN, ['product', 'list']);
     expect(onSqlite).toContain('better-sqlite3');
     // The PostgreSQL store is a chunk of its own, loaded only for a postgres:// database.
     for (const name of POSTGRES) expect(onSqlite).not.toContain(name);
+  });
+});
+
+describe('which commands a command line registers', () => {
+  const everyCommand = fs.readdirSync(path.join(import.meta.dirname, '..', 'src', 'cli', 'commands')).sort();
+
+  it.each([
+    [['--version'], []],
+    [['--db', 'product', '-V', 'customer'], []],
+    [['product', 'list'], ['product']],
+    [['--db', path.join('x', 'customer'), '--no-color', 'customer', 'list', '--status', 'lead'], ['customer']],
+    [['pipeline'], ['pipeline']],
+  ])('crm %j registers %j only', (args, expected) => {
+    // --db is given a real file where the command needs one.
+    const argv = args.map((arg) => (arg === path.join('x', 'customer') ? path.join(dir, 'crm.db') : arg));
+    expect(commandsLoaded(unbundled, argv)).toEqual(expected);
+  });
+
+  it.each([[['--help']], [['help', 'import']], [['--no-input', '--help', 'customer']], [['completion', 'bash']]])('crm %j, which needs every command, loads them all', (args) => {
+    expect(commandsLoaded(unbundled, args)).toEqual(everyCommand);
+  });
+
+  it('a mistyped command still gets the nearest command suggested', () => {
+    const result = spawnSync(process.execPath, [CRM_BIN, 'custmer', 'list'], { env: childEnv({ CRM_DB: path.join(dir, 'crm.db') }), encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/Did you mean customer\?/);
+  });
+});
+
+describe('the code cache of the bundle (dist/bundle/load.cjs)', () => {
+  function crm(args: string[], env: Record<string, string>) {
+    return spawnSync(process.execPath, [CRM_BIN, ...args], {
+      env: childEnv({ CRM_DB: path.join(dir, 'crm.db'), XDG_CACHE_HOME: path.join(dir, 'cache'), ...env }),
+      encoding: 'utf8',
+    });
+  }
+  /** The one folder of this build's caches, and its files. */
+  function cacheFiles(): { folder: string; files: string[] } {
+    const root = path.join(dir, 'cache', 'crm', 'code-cache');
+    const builds = fs.existsSync(root) ? fs.readdirSync(root) : [];
+    expect(builds).toHaveLength(1);
+    const folder = path.join(root, builds[0]!);
+    return { folder, files: fs.readdirSync(folder).sort() };
+  }
+
+  it('is written by the first run, for the files it loaded, and keeps the caches of the three most recent other builds', () => {
+    const root = path.join(dir, 'cache', 'crm', 'code-cache');
+    const others = ['build-1', 'build-2', 'build-3', 'build-4'];
+    others.forEach((name, index) => {
+      fs.mkdirSync(path.join(root, name), { recursive: true });
+      const day = new Date(Date.UTC(2026, 0, 1 + index));
+      fs.utimesSync(path.join(root, name), day, day);
+    });
+    const result = crm(['product', 'list'], {});
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const builds = fs.readdirSync(root).filter((name) => !others.includes(name));
+    expect(builds).toHaveLength(1);
+    const files = fs.readdirSync(path.join(root, builds[0]!));
+    expect(files).toContain('crm.js.cache');
+    expect(files.some((file) => file.startsWith('services-'))).toBe(true);
+    // The PostgreSQL store was never loaded, so it has no cache.
+    expect(files.some((file) => file.startsWith('store-'))).toBe(false);
+    expect(fs.readdirSync(root).filter((name) => others.includes(name)).sort()).toEqual(['build-2', 'build-3', 'build-4']);
+  });
+
+  it('a cache V8 refuses (here, garbage) is compiled around silently and rewritten', () => {
+    expect(crm(['--version'], {}).status).toBe(0);
+    const { folder } = cacheFiles();
+    const entry = path.join(folder, 'crm.js.cache');
+    fs.writeFileSync(entry, 'not a code cache');
+    const result = crm(['--version'], {});
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(fs.readFileSync(entry).length).toBeGreaterThan(1000);
+  });
+
+  it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, and a cache folder that cannot be made changes nothing', () => {
+    expect(crm(['--version'], { NODE_DISABLE_COMPILE_CACHE: '1' }).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'cache'))).toBe(false);
+    // A file where the cache folder would go.
+    fs.writeFileSync(path.join(dir, 'cache'), '');
+    const result = crm(['product', 'list'], {});
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

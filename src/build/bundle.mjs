@@ -3,11 +3,17 @@
  * Loading one file instead of a few hundred modules is most of what makes `crm --version`
  * start in about the time of `node -e 0`. Code reached only through `await import()`
  * (prompts, CSV, the database layer) goes into chunks of its own, loaded when a command needs it.
+ *
+ * The chunks are then turned into CommonJS-style scripts that dist/bundle/load.cjs (a copy of
+ * src/build/load-bundle.cjs) compiles with a V8 code cache: Node 20 has no compile cache of its
+ * own, and parsing and compiling the bundle was a third of what `crm customer list` costs
+ * beyond `node -e 0`.
  */
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const outdir = path.join(root, 'dist', 'bundle');
@@ -30,8 +36,44 @@ const lazyChildProcessForCommander = {
   },
 };
 
+const minify = {
+  // A third less to parse on every start (about 7% less CPU per command, npm run bench:startup).
+  // Names are kept, so a CRM_DEBUG stack trace still names its functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
+};
+
+/**
+ * better-sqlite3's JavaScript (a dozen small CommonJS files, 10 ms of CPU to load one by one
+ * through Node's loader on every database command) goes into the bundle, and with it into the
+ * code cache; only its native addon stays in node_modules. The package finds the addon with
+ * the `bindings` package, which searches from its caller's file (here the bundle, not the
+ * package): it is given a stand-in that requires the addon where npm installs it, and asks
+ * `bindings` to search the package's own folder only if it is somewhere else.
+ */
+const sqliteAddonFromItsPackage = {
+  name: 'sqlite-addon-from-its-package',
+  setup(build) {
+    build.onResolve({ filter: /^bindings$/ }, (args) =>
+      /[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(args.importer) ? { path: 'bindings', namespace: 'crm-sqlite-addon' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'crm-sqlite-addon' }, () => ({
+      contents: `module.exports = (name) => {
+  try {
+    return require('better-sqlite3/build/Release/' + name);
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    const module_root = require('node:path').dirname(require.resolve('better-sqlite3/package.json'));
+    return require('bindings')({ bindings: name, module_root });
+  }
+};`,
+      loader: 'js',
+    }));
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
-await build({
+const { outputFiles } = await build({
   absWorkingDir: root,
   entryPoints: { crm: 'src/cli/entry.ts' },
   outdir,
@@ -41,37 +83,68 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  // Native addons and the PostgreSQL driver stay ordinary packages, loaded from node_modules.
-  external: ['better-sqlite3', 'pg', 'pg-copy-streams'],
-  // CommonJS dependencies (commander, cli-table3) call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __crmCreateRequire } from 'node:module'; const require = __crmCreateRequire(import.meta.url);" },
+  // The PostgreSQL driver stays an ordinary package, loaded from node_modules, and so does
+  // SQLite's native addon (see sqliteAddonFromItsPackage).
+  external: ['pg', 'pg-copy-streams', 'better-sqlite3/*', 'bindings'],
   legalComments: 'none',
-  // A third less to parse on every start (about 7% less CPU per command, npm run bench:startup).
-  // Names are kept, so a CRM_DEBUG stack trace still names its functions.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  plugins: [lazyChildProcessForCommander],
+  ...minify,
+  plugins: [lazyChildProcessForCommander, sqliteAddonFromItsPackage],
   logLevel: 'warning',
+  write: false,
 });
 
-/*
- * `crm __complete` (every Tab in the shell) has a bundle of its own, which bin/crm.js loads
- * instead of the program for a SQLite file (src/cli/complete-fast.ts), and the program's
- * command tree as data beside it, taken from the program just built.
+/**
+ * Each chunk as a script for load.cjs, a function expression taking CommonJS's parameters:
+ * imports become require() calls (load.cjs gives each file its own require, which loads the
+ * bundle's other files itself), `await import()` a require() in a promise, and import.meta.url
+ * a parameter load.cjs passes in.
  */
-const { completionTreeJson, processContext } = await import(pathToFileURL(path.join(outdir, 'crm.js')).href);
-fs.writeFileSync(path.join(outdir, 'completion-tree.json'), completionTreeJson(processContext()));
+const hash = crypto.createHash('sha256');
+for (const file of outputFiles) {
+  const { code } = await transform(file.text, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__crm_import_meta_url' },
+    ...minify,
+    logLevel: 'warning',
+  });
+  fs.mkdirSync(path.dirname(file.path), { recursive: true });
+  // load.cjs compiles the file as it is and calls the function with what it needs.
+  const script = `(function (exports, require, module, __filename, __dirname, __crm_import_meta_url) {${code}\n})`;
+  fs.writeFileSync(file.path, script);
+  hash.update(path.relative(outdir, file.path)).update('\0').update(script).update('\0');
+}
+// The build's id names its cache folder, so a cache is never tried on another build's files.
+const loader = fs.readFileSync(path.join(root, 'src', 'build', 'load-bundle.cjs'), 'utf8');
+const buildId = hash.digest('hex').slice(0, 16);
+if (!loader.includes("'__CRM_BUILD_ID__'")) throw new Error('src/build/load-bundle.cjs lost its build id placeholder');
+fs.writeFileSync(path.join(outdir, 'load.cjs'), loader.replace("'__CRM_BUILD_ID__'", `'${buildId}'`));
+
+/*
+ * `crm __complete` (every Tab in the shell) has a bundle of its own, which bin/crm.js requires
+ * instead of the program for a SQLite file (src/cli/complete-fast.ts), and the program's
+ * command tree as data beside it, taken from the program just built. CommonJS like bin/crm.js,
+ * so that a Tab does not set up Node's ES module loader either.
+ */
+// No code cache for this one load of the program: it is the build's, not a user's.
+process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+const { completionTreeJson, processContext } = createRequire(import.meta.url)(path.join(outdir, 'load.cjs')).loadBundle('crm.js');
+fs.writeFileSync(path.join(outdir, 'completion-tree.json'), await completionTreeJson(processContext()));
 await build({
   absWorkingDir: root,
   entryPoints: { complete: 'src/cli/complete-fast.ts' },
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3'],
+  define: { 'import.meta.url': '__crm_complete_url' },
+  banner: { js: "const __crm_complete_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
+  ...minify,
   logLevel: 'warning',
 });

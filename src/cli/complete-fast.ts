@@ -1,6 +1,6 @@
 /**
  * `crm __complete -- WORDS…`, which the completion scripts run on every Tab, answered by a
- * bundle of its own (dist/bundle/complete.js, src/build/bundle.mjs) before `bin/crm.js` loads
+ * bundle of its own (dist/bundle/complete.cjs, src/build/bundle.mjs) before `bin/crm.js` loads
  * the program: no commander, drizzle, zod or migrations. The commands and options come from
  * the tree the build wrote from the program itself (completion-tree.json), names from one
  * prepared statement on a read-only handle. Completion must feel instant (issue 12: ≤ 100 ms;

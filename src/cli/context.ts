@@ -54,14 +54,22 @@ export interface ContextHooks {
 }
 
 export function processContext(): Context {
+  let prompter: Prompter | undefined;
   return {
-    stdin: process.stdin,
+    // Node makes process.stdin on first use, which costs a few ms of CPU (npm run bench:startup)
+    // that the many commands which never read it or prompt need not pay.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     clock: systemClock,
-    prompter: inquirerPrompter(process.stdin, process.stderr),
+    get prompter() {
+      prompter ??= inquirerPrompter(process.stdin, process.stderr);
+      return prompter;
+    },
     openStore: (location, options) => loadedServices().openStore(location, options),
     waitForInterrupt: () =>
       new Promise((resolve) => {

@@ -8,6 +8,6 @@ export { processContext } from './context.js';
 export { run } from './main.js';
 
 /** The command tree `crm __complete` reads without loading the program (src/cli/complete-fast.ts); the build writes it. */
-export function completionTreeJson(ctx: Context): string {
-  return JSON.stringify(completionTree(buildProgram(new Session(ctx))));
+export async function completionTreeJson(ctx: Context): Promise<string> {
+  return JSON.stringify(completionTree(await buildProgram(new Session(ctx))));
 }

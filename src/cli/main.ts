@@ -16,7 +16,7 @@ const EXIT_INTERRUPTED = 130;
  */
 export async function run(argv: readonly string[], ctx: Context): Promise<number> {
   const session = new Session(ctx, argv);
-  const program = buildProgram(session);
+  const program = await buildProgram(session, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return outputExitCode(session);

@@ -1,24 +1,5 @@
 import { Command } from 'commander';
 import { packageVersion } from '../project-root.js';
-import { registerArchive } from './commands/archive/archive.js';
-import { registerBackup } from './commands/backup/backup.js';
-import { registerCompletion } from './commands/completion/completion.js';
-import { registerCompanyCommands } from './commands/company/index.js';
-import { registerConfigCommands } from './commands/config/index.js';
-import { registerCustomerCommands } from './commands/customer/index.js';
-import { registerDbCommands } from './commands/db/index.js';
-import { registerExport } from './commands/export/export.js';
-import { registerFollowups } from './commands/followups/followups.js';
-import { registerHistory } from './commands/history/history.js';
-import { registerImport } from './commands/import/import.js';
-import { registerInteractionCommands } from './commands/interaction/index.js';
-import { registerPipeline } from './commands/pipeline/pipeline.js';
-import { registerProductCommands } from './commands/product/index.js';
-import { registerSearch } from './commands/search/search.js';
-import { registerTag } from './commands/tag/tag.js';
-import { registerTeamCommands } from './commands/team/index.js';
-import { registerUndo } from './commands/undo/undo.js';
-import { registerWatch } from './commands/watch/watch.js';
 import type { Session } from './session.js';
 
 const ROOT_HELP = `
@@ -58,7 +39,71 @@ Examples:
   $ crm search lovelace quote
   $ crm undo --yes`;
 
-export function buildProgram(session: Session): Command {
+type Register = (program: Command, session: Session) => void;
+
+/**
+ * Every top-level command, in the order help lists them, with the words that invoke it and how
+ * to load the module that registers it. A command line loads and registers only the command it
+ * runs: registering all of them (and compiling their modules) was a tenth of what a list command
+ * cost beyond `node -e 0`. Help, completion and anything unsure load them all.
+ */
+const COMMANDS: ReadonlyArray<{ words: readonly string[]; load: () => Promise<Register> }> = [
+  { words: ['product'], load: async () => (await import('./commands/product/index.js')).registerProductCommands },
+  { words: ['company'], load: async () => (await import('./commands/company/index.js')).registerCompanyCommands },
+  { words: ['customer'], load: async () => (await import('./commands/customer/index.js')).registerCustomerCommands },
+  { words: ['interaction'], load: async () => (await import('./commands/interaction/index.js')).registerInteractionCommands },
+  { words: ['tag'], load: async () => (await import('./commands/tag/tag.js')).registerTag },
+  { words: ['search'], load: async () => (await import('./commands/search/search.js')).registerSearch },
+  { words: ['pipeline'], load: async () => (await import('./commands/pipeline/pipeline.js')).registerPipeline },
+  { words: ['followups'], load: async () => (await import('./commands/followups/followups.js')).registerFollowups },
+  { words: ['export'], load: async () => (await import('./commands/export/export.js')).registerExport },
+  { words: ['import'], load: async () => (await import('./commands/import/import.js')).registerImport },
+  { words: ['backup'], load: async () => (await import('./commands/backup/backup.js')).registerBackup },
+  { words: ['archive'], load: async () => (await import('./commands/archive/archive.js')).registerArchive },
+  { words: ['history'], load: async () => (await import('./commands/history/history.js')).registerHistory },
+  { words: ['undo'], load: async () => (await import('./commands/undo/undo.js')).registerUndo },
+  { words: ['watch'], load: async () => (await import('./commands/watch/watch.js')).registerWatch },
+  { words: ['config'], load: async () => (await import('./commands/config/index.js')).registerConfigCommands },
+  { words: ['db'], load: async () => (await import('./commands/db/index.js')).registerDbCommands },
+  { words: ['team'], load: async () => (await import('./commands/team/index.js')).registerTeamCommands },
+  // Completion walks the whole program, so it loads every command (see commandsFor).
+  { words: ['completion', '__complete'], load: async () => (await import('./commands/completion/completion.js')).registerCompletion },
+];
+
+/** The root program's options that take a value, whose value is not a command word. */
+const ROOT_OPTIONS_WITH_VALUE = new Set(['--db']);
+
+/**
+ * The commands `argv` needs registered: the one its first word names; none when it asks for the
+ * version before any command; all of them for help (root help lists every command), a word that
+ * names no command (the error suggests the nearest one), completion, or anything unusual.
+ */
+export function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (ROOT_OPTIONS_WITH_VALUE.has(word)) {
+      index++;
+      continue;
+    }
+    if (word === '-V' || word === '--version') return [];
+    if (word === '--' || word === '-h' || word === '--help') return COMMANDS;
+    if (word.startsWith('-')) continue;
+    const command = COMMANDS.find((entry) => entry.words.includes(word));
+    return command && !command.words.includes('completion') ? [command] : COMMANDS;
+  }
+  return COMMANDS;
+}
+
+/** The program with the commands `argv` needs (see commandsFor); without argv, every command. */
+export async function buildProgram(session: Session, argv?: readonly string[]): Promise<Command> {
+  const program = rootProgram(session);
+  const commands = argv === undefined ? COMMANDS : commandsFor(argv);
+  const registers = await Promise.all(commands.map((command) => command.load()));
+  for (const register of registers) register(program, session);
+  return program;
+}
+
+function rootProgram(session: Session): Command {
   const { ctx } = session;
   const program = new Command('crm');
   // Set before any subcommand exists: commander copies these settings into each subcommand.
@@ -84,24 +129,5 @@ export function buildProgram(session: Session): Command {
       await session.prepare();
     });
 
-  registerProductCommands(program, session);
-  registerCompanyCommands(program, session);
-  registerCustomerCommands(program, session);
-  registerInteractionCommands(program, session);
-  registerTag(program, session);
-  registerSearch(program, session);
-  registerPipeline(program, session);
-  registerFollowups(program, session);
-  registerExport(program, session);
-  registerImport(program, session);
-  registerBackup(program, session);
-  registerArchive(program, session);
-  registerHistory(program, session);
-  registerUndo(program, session);
-  registerWatch(program, session);
-  registerConfigCommands(program, session);
-  registerDbCommands(program, session);
-  registerTeamCommands(program, session);
-  registerCompletion(program, session);
   return program;
 }

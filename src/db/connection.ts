@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
+import type { MigrationMeta } from 'drizzle-orm/migrator';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -16,6 +16,7 @@ import type { Clock } from '../domain/types.js';
 import { projectRoot } from '../project-root.js';
 import { foldCase } from '../domain/fold.js';
 import { presentExpectedObjects } from './expected.js';
+import { readMigrationFiles } from './migration-files.js';
 import { createScratchFolder } from './scratch.js';
 import { fillNameFolds } from './name-folds.js';
 import { flushSearchIndex, realignSearchIndex } from './search-index.js';
@@ -145,7 +146,7 @@ export function knownMigrations(folder: string = DEFAULT_MIGRATIONS_FOLDER): Mig
       tags: journal.entries.map((entry) => entry.tag),
       generatedAt: journal.entries.map((entry) => entry.when),
       get metas() {
-        metas ??= readMigrationFiles({ migrationsFolder: folder });
+        metas ??= readMigrationFiles(folder);
         return metas;
       },
     };

@@ -3,7 +3,6 @@ import { openDatabase, type CrmDatabase } from '../db/connection.js';
 import { databaseFileNames, refuseDatabaseFile } from '../db/database-files.js';
 import { deferSearchIndex } from '../db/search-index.js';
 import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../domain/errors.js';
-import { statusSchema, validate } from '../domain/schemas.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
@@ -14,6 +13,7 @@ import {
   type RawRow,
 } from '../repositories/sqlite/archive.js';
 import { writeTx } from '../repositories/sqlite/errors.js';
+import { validStatus } from './validation.js';
 
 export interface StaleArchiveRequest {
   status: string;
@@ -162,7 +162,7 @@ export class ArchiveService {
    * audit triggers log each customer as for any update.
    */
   archiveStale(request: StaleArchiveRequest): StaleArchiveResult {
-    const status = validate(statusSchema, request.status);
+    const status = validStatus(request.status);
     const cutoff = this.cutoff(request.olderThan);
     const base = { status, older_than: request.olderThan.trim(), cutoff, dry_run: Boolean(request.dryRun) };
     if (request.dryRun) {

@@ -1,5 +1,5 @@
+import { newId } from '../domain/ids.js';
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CrmDatabase } from '../db/connection.js';
@@ -34,7 +34,7 @@ export class BackupService {
     }
     const folder = path.dirname(target);
     if (!fs.existsSync(folder)) throw new NotFoundError(`no folder ${folder} to write the copy in`);
-    const partial = path.join(folder, `.${path.basename(target)}.${randomUUID().slice(0, 8)}.partial`);
+    const partial = path.join(folder, `.${path.basename(target)}.${newId().slice(0, 8)}.partial`);
     try {
       const { totalPages } = await this.db.sqlite.backup(partial, { progress: () => ALL_PAGES });
       verifyCopy(partial);

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { ConflictError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
-import { companyInputSchema, validate, type CompanyInput } from '../domain/schemas.js';
+import { newId, shortId } from '../domain/ids.js';
+import type { CompanyInput } from '../domain/schemas.js';
 import { nowIso, type Clock, type Company } from '../domain/types.js';
 import { isClosed } from '../domain/vocabulary.js';
 import type { CompanyInteraction, CompanyPerson, CompanyRepository, CompanyWithCount, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
+import { loadSchemas } from './validation.js';
 
 export type { CompanyInteraction, CompanyPerson, CompanyWithCount } from '../repositories/ports.js';
 
@@ -55,17 +55,19 @@ export class CompanyService {
     return this.companies.list();
   }
 
-  add(input: CompanyInput): Promise<Company> {
+  async add(input: CompanyInput): Promise<Company> {
+    const { validate, companyInputSchema } = await loadSchemas();
     const valid = validate(companyInputSchema, input);
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
       const now = nowIso(this.clock);
-      return this.companies.insert({ id: randomUUID(), name: valid.name, created_at: now, updated_at: now });
+      return this.companies.insert({ id: newId(), name: valid.name, created_at: now, updated_at: now });
     });
   }
 
   /** Renames it; the same name again changes nothing. */
-  edit(ref: string, input: CompanyInput): Promise<{ company: Company; changed: boolean }> {
+  async edit(ref: string, input: CompanyInput): Promise<{ company: Company; changed: boolean }> {
+    const { validate, companyInputSchema } = await loadSchemas();
     const valid = validate(companyInputSchema, input);
     return this.store.write(async () => {
       const company = await this.resolve(ref);

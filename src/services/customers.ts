@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
+import { newId, shortId } from '../domain/ids.js';
 import { currencyCode, toMinorUnits } from '../domain/money.js';
 import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { normalizeTags } from '../domain/tags.js';
-import {
-  customerInputSchema,
-  customerPatchSchema,
-  statusSchema,
-  validate,
-  type CustomerInput,
-  type CustomerPatch,
-} from '../domain/schemas.js';
+import type { CustomerInput, CustomerPatch } from '../domain/schemas.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import { isClosed, type CustomerStatus } from '../domain/vocabulary.js';
 import type {
@@ -26,6 +18,7 @@ import type { CompanyService } from './companies.js';
 import type { ProductService } from './products.js';
 import { resolveRef } from './refs.js';
 import type { SettingsService } from './settings.js';
+import { loadSchemas, validStatus } from './validation.js';
 
 // The CLI names these through the service, never the repository.
 export type { ArchivedScope, CustomerSort, CustomerWithProduct } from '../repositories/ports.js';
@@ -242,6 +235,7 @@ export class CustomerService {
 
   async add(request: CustomerAddRequest): Promise<AddedCustomer> {
     const { product, company, value, force, ...fields } = request;
+    const { validate, customerInputSchema } = await loadSchemas();
     const valid = validate(customerInputSchema, fields);
     return this.store.write(async () => {
       // Import dedupes by e-mail ignoring case; adding by hand the same person again is refused alike.
@@ -254,7 +248,7 @@ export class CustomerService {
       const now = nowIso(this.clock);
       const deal = await this.dealColumns(value);
       const { id } = await this.customers.insert({
-        id: randomUUID(),
+        id: newId(),
         ...valid,
         product_id: (await this.productIdFor(product)) ?? null,
         company_id: (await this.companyIdFor(company)) ?? null,
@@ -275,6 +269,7 @@ export class CustomerService {
    */
   async edit(ref: string, request: CustomerEditRequest): Promise<{ customer: CustomerView; changed: boolean }> {
     const { product, company, value, ...fields } = request;
+    const { validate, customerPatchSchema } = await loadSchemas();
     const valid = validate(customerPatchSchema, fields);
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
@@ -296,7 +291,7 @@ export class CustomerService {
   }
 
   async move(ref: string, status: string): Promise<{ customer: Customer; from: CustomerStatus }> {
-    const next = validate(statusSchema, status);
+    const next = validStatus(status);
     return this.store.write(async () => {
       const customer = await this.resolve(ref);
       if (customer.status === next) return { customer, from: customer.status };

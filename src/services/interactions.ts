@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { interactionInputSchema, validate, type InteractionInput } from '../domain/schemas.js';
+import { newId } from '../domain/ids.js';
+import type { InteractionInput } from '../domain/schemas.js';
 import { followUpFromInput } from '../domain/time.js';
 import { nowIso, type Clock, type Customer, type Interaction } from '../domain/types.js';
 import type { InteractionRepository, Store } from '../repositories/ports.js';
 import type { CustomerService } from './customers.js';
+import { loadSchemas } from './validation.js';
 
 export type InteractionLogRequest = Omit<InteractionInput, 'customer_id' | 'follow_up_date'> & {
   customer: string;
@@ -23,6 +24,7 @@ export class InteractionService {
   }
 
   async log(request: InteractionLogRequest): Promise<{ interaction: Interaction; customer: Customer }> {
+    const { validate, interactionInputSchema } = await loadSchemas();
     const now = this.clock.now();
     const followUp = request.followUp === undefined ? null : followUpFromInput(request.followUp, now);
     return this.store.write(async () => {
@@ -35,7 +37,7 @@ export class InteractionService {
         follow_up_date: followUp,
       });
       // Read again here: inside the write it is the write's instant, that of the audit entry.
-      const interaction = await this.interactions.insert({ id: randomUUID(), ...valid, created_at: nowIso(this.clock) });
+      const interaction = await this.interactions.insert({ id: newId(), ...valid, created_at: nowIso(this.clock) });
       return { interaction, customer };
     });
   }

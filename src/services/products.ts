@@ -1,18 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { COMPLETION_LIMIT } from '../domain/completion.js';
 import { ConflictError, RuleViolationError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
-import {
-  productInputSchema,
-  productPatchSchema,
-  validate,
-  type ProductInput,
-  type ProductPatch,
-} from '../domain/schemas.js';
+import { newId, shortId } from '../domain/ids.js';
+import type { ProductInput, ProductPatch } from '../domain/schemas.js';
 import { nowIso, type Clock, type Product } from '../domain/types.js';
 import { MAX_ACTIVE_PRODUCTS } from '../domain/vocabulary.js';
 import type { CustomerRepository, ProductRepository, Store } from '../repositories/ports.js';
 import { resolveRef } from './refs.js';
+import { loadSchemas } from './validation.js';
 
 export interface ProductDeletion {
   product: Product;
@@ -46,16 +40,18 @@ export class ProductService {
   }
 
   async add(input: ProductInput): Promise<Product> {
+    const { validate, productInputSchema } = await loadSchemas();
     const valid = validate(productInputSchema, input);
     return this.store.write(async () => {
       await this.assertNameFree(valid.name);
       if (valid.is_active) await this.assertActivationAllowed();
       const now = nowIso(this.clock);
-      return this.products.insert({ id: randomUUID(), ...valid, created_at: now, updated_at: now });
+      return this.products.insert({ id: newId(), ...valid, created_at: now, updated_at: now });
     });
   }
 
   async edit(ref: string, patch: ProductPatch): Promise<Product> {
+    const { validate, productPatchSchema } = await loadSchemas();
     const valid = validate(productPatchSchema, patch);
     return this.store.write(async () => {
       const product = await this.resolve(ref);
