@@ -104,7 +104,7 @@ export class Services {
   /** Import and export: loaded on first use, since they bring the CSV libraries no other command needs. */
   async transfer(): Promise<TransferService> {
     const { TransferService } = await import('./transfer.js');
-    this.transferService ??= new TransferService(this.sqliteFile('import and export'), this.stamping);
+    this.transferService ??= new TransferService(this.store, this.stamping);
     return this.transferService;
   }
 }

@@ -172,6 +172,8 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
         valued ? 100 * (500 + deals.int(50_000)) : null,
         valued ? deals.pick(CURRENCIES) : null,
         isClosed(status) ? updated : null,
+        // note: the column tags/notes added last; the bench customers have none.
+        null,
       ];
     }
     return;
