@@ -9,7 +9,7 @@ import { createDecoder, InvalidEncodingError, type InputEncoding } from '../csv/
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
 import type { AuditSummary } from '../db/audit.js';
-import { UsageError, ValidationError } from '../domain/errors.js';
+import { CrmError, UsageError, ValidationError } from '../domain/errors.js';
 import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
 import type { BulkImport, BulkRejects, BulkStage, BulkStagedFile, BulkTransfer, Store } from '../repositories/ports.js';
@@ -155,8 +155,15 @@ interface StagedFile {
   stage: BulkStage;
 }
 
-/** Thrown inside the write transaction to roll a dry run back after it has checked everything. */
-class DryRunRollback extends Error {}
+/**
+ * Thrown inside the write transaction to roll a dry run back after it has checked everything.
+ * A CrmError, so that neither backend's error translation mistakes it for a database failure.
+ */
+class DryRunRollback extends CrmError {
+  constructor() {
+    super('dry run');
+  }
+}
 
 /**
  * Export, import and backup. An import reads each file as a stream and stages its validated
