@@ -196,6 +196,36 @@ describeBackends('import and export', (backend, fresh) => {
       expect(await stranger.sql('SELECT * FROM crm.customers')).toEqual([]);
     });
 
+    it('db push copies a solo file, its rows and its history, into the team; a second push changes nothing', async () => {
+      const solo = await newBackendCli('sqlite');
+      try {
+        expect((await solo.run(['import', '--dir', writeFolder(path.join(dir, 'in'))])).code).toBe(0);
+        expect((await solo.run(['customer', 'edit', 'Grace', '--note', 'Called back'])).code).toBe(0);
+        const history = await solo.sql<{ n: number }>('SELECT count(*) AS n FROM audit_log');
+        const url = (cli as unknown as { url: string }).url;
+        const first = await solo.run(['db', 'push', url, '--json']);
+        expect(first.stderr).not.toMatch(/^error/m);
+        expect(first.code).toBe(0);
+        const pushed = JSON.parse(first.stdout);
+        expect(pushed).toMatchObject({ audit_added: history[0]!.n, audit_read: history[0]!.n });
+        expect(pushed.tables.find((table: { table: string }) => table.table === 'customers')).toMatchObject({ rows: 3, inserted: 3 });
+
+        await solo.run(['export', '--dir', path.join(dir, 'solo')]);
+        await ok(['export', '--dir', path.join(dir, 'team')]);
+        expect(readFolder(path.join(dir, 'team'))).toEqual(readFolder(path.join(dir, 'solo')));
+        const origins = await cli.sql<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE origin IS NOT NULL');
+        expect(Number(origins[0]!.n)).toBe(history[0]!.n);
+
+        const before = await cli.snapshot();
+        const second = JSON.parse((await solo.run(['db', 'push', url, '--json'])).stdout);
+        expect(second.audit_added).toBe(0);
+        expect(second.tables.every((table: { inserted: number; updated: number }) => table.inserted + table.updated === 0)).toBe(true);
+        expect(await cli.snapshot()).toEqual(before);
+      } finally {
+        await solo.close();
+      }
+    });
+
     it('moves a SQLite export to PostgreSQL and back byte for byte', async () => {
       const sqlite = await newBackendCli('sqlite');
       try {

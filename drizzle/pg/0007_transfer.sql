@@ -137,3 +137,39 @@ CREATE POLICY customer_external_ids_delete ON crm.customer_external_ids FOR DELE
     SELECT 1 FROM crm.customers c WHERE c.id = customer_id AND c.owner = session_user)));
 --> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm.customer_external_ids TO PUBLIC;
+--> statement-breakpoint
+
+-- `crm db push`: the audit history of a solo SQLite file joins the team's log. The entries
+-- keep their actor and time, which the server did not witness: `origin` says where each came
+-- from (the file's entry id and a digest of it), so they stay apart from the entries the
+-- server's triggers write, and a second push of the same file adds none twice.
+ALTER TABLE crm.audit_log ADD COLUMN origin text;
+--> statement-breakpoint
+CREATE UNIQUE INDEX audit_log_origin_idx ON crm.audit_log (team_id, origin) WHERE origin IS NOT NULL;
+--> statement-breakpoint
+-- Members cannot write audit_log; a manager may add pushed entries, each marked with its
+-- origin, to their own team, and the push itself is logged under their role.
+CREATE FUNCTION crm.crm_push_audit(entries jsonb) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  team text := crm.crm_team();
+  added integer;
+BEGIN
+  IF team IS NULL OR NOT crm.crm_is_manager() THEN
+    RAISE EXCEPTION 'only a manager can push a solo history into the team' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO crm.audit_log (team_id, table_name, record_id, action, old_values, new_values, actor, created_at, origin)
+  SELECT team, e ->> 'table_name', e ->> 'record_id', e ->> 'action', e ->> 'old_values', e ->> 'new_values',
+    coalesce(e ->> 'actor', ''), (e ->> 'created_at')::timestamptz, e ->> 'origin'
+  FROM jsonb_array_elements(entries) AS e
+  WHERE coalesce(e ->> 'origin', '') <> ''
+  ON CONFLICT (team_id, origin) WHERE origin IS NOT NULL DO NOTHING;
+  GET DIAGNOSTICS added = ROW_COUNT;
+  IF added > 0 THEN
+    INSERT INTO crm.audit_log (team_id, table_name, record_id, action, old_values, new_values, actor, created_at)
+    VALUES (team, 'audit_log', NULL, 'push', NULL, json_build_object('entries', added)::text, session_user, now());
+  END IF;
+  RETURN added;
+END
+$$;

@@ -704,4 +704,24 @@ export interface BulkTransfer {
   copyLosslessCsv?(table: TableName, write: (chunk: string | Buffer) => Promise<void>): Promise<number>;
   /** Runs an import with its scratch space, removed afterwards whatever happens. */
   withImport<T>(work: (session: BulkImport) => Promise<T>): Promise<T>;
+  /** A solo file's audit log, oldest first, a page at a time (`crm db push` reads it). */
+  auditHistory?(pageSize: number): AsyncIterable<PushedAuditEntry[]>;
+  /**
+   * Adds entries of a solo file's history to the team's log, each marked with its `origin`;
+   * an origin the team's log has already is skipped. Returns how many were added.
+   */
+  pushAuditHistory?(entries: readonly PushedAuditEntry[]): Promise<number>;
+}
+
+/** An audit entry as `crm db push` carries it from a file to a server. */
+export interface PushedAuditEntry {
+  table_name: string;
+  record_id: string | null;
+  action: string;
+  old_values: string | null;
+  new_values: string | null;
+  actor: string;
+  created_at: string;
+  /** Where it came from: the file's entry id and a digest of the entry. */
+  origin: string;
 }

@@ -101,6 +101,12 @@ export class Services {
     return new BackupService(this.sqliteFile('crm backup'));
   }
 
+  /** `crm db push`: this (SQLite) database into a team's; loaded on first use, like import and export. */
+  async push(): Promise<import('./push.js').PushService> {
+    const { PushService } = await import('./push.js');
+    return new PushService(this.store, this.stamping);
+  }
+
   /** Import and export: loaded on first use, since they bring the CSV libraries no other command needs. */
   async transfer(): Promise<TransferService> {
     const { TransferService } = await import('./transfer.js');

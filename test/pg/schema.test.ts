@@ -16,7 +16,7 @@ describe('PostgreSQL schema (drizzle/pg)', () => {
         GROUP BY table_name ORDER BY table_name`,
     );
     expect(rows).toEqual([
-      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at,change_set' },
+      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at,change_set,origin' },
       { table_name: 'companies', columns: 'id,team_id,name,created_at,updated_at,position' },
       { table_name: 'customer_external_ids', columns: 'team_id,source,external_id,customer_id,created_at,position' },
       { table_name: 'customer_interactions', columns: 'id,team_id,customer_id,type,channel,note,follow_up_date,created_at,position' },

@@ -148,6 +148,7 @@ export const EXPECTED_PG_INDEXES = [
   'customers_position_idx',
   'customer_interactions_position_idx',
   'customer_external_ids_customer_id_idx',
+  'audit_log_origin_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

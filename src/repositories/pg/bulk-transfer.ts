@@ -16,6 +16,7 @@ import type {
   BulkTransfer,
   BulkValue,
   BulkWriteOptions,
+  PushedAuditEntry,
   Store,
 } from '../ports.js';
 import { translatePgError } from './errors.js';
@@ -368,6 +369,12 @@ export class PgBulkTransfer implements BulkTransfer {
       });
     }
     return 'unchanged';
+  }
+
+  async pushAuditHistory(entries: readonly PushedAuditEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const [row] = await this.session.query<{ added: number }>('SELECT crm.crm_push_audit($1::jsonb) AS added', [JSON.stringify(entries)]);
+    return row!.added;
   }
 
   /** For the writers and lookups of one import: the raw client, errors untranslated (a refused row is a report line, not a failure). */

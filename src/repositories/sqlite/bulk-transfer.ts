@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { TABLE_COLUMNS } from '../../csv/columns.js';
 import { RowError, type RowProblem, type SqlValue } from '../../csv/rows.js';
 import { writeWithAuditSummary } from '../../db/audit.js';
@@ -6,7 +6,16 @@ import type { CrmDatabase } from '../../db/connection.js';
 import { deferSearchIndex } from '../../db/search-index.js';
 import { shortId } from '../../domain/ids.js';
 import type { TableName } from '../../domain/vocabulary.js';
-import type { BulkImport, BulkRejects, BulkStage, BulkStagedFile, BulkTransfer, BulkValue, BulkWriteOptions } from '../ports.js';
+import type {
+  BulkImport,
+  BulkRejects,
+  BulkStage,
+  BulkStagedFile,
+  BulkTransfer,
+  BulkValue,
+  BulkWriteOptions,
+  PushedAuditEntry,
+} from '../ports.js';
 import { isForeignKeyViolation, withSqliteErrors, writeTx } from './errors.js';
 import {
   CompanyNames,
@@ -69,6 +78,20 @@ export class SqliteBulkTransfer implements BulkTransfer {
 
   async *pages(table: TableName, pageSize: number): AsyncIterable<BulkValue[][]> {
     yield* this.repository.pages(table, pageSize);
+  }
+
+  async *auditHistory(pageSize: number): AsyncIterable<PushedAuditEntry[]> {
+    const page = this.db.sqlite.prepare(
+      `SELECT id, table_name, record_id, action, old_values, new_values, actor, created_at FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, pageSize) as Array<Omit<PushedAuditEntry, 'origin'> & { id: number }>;
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.id;
+      yield rows.map(({ id, ...entry }) => ({ ...entry, origin: auditOrigin(id, entry) }));
+      if (rows.length < pageSize) return;
+    }
   }
 
   withImport<T>(work: (session: BulkImport) => Promise<T>): Promise<T> {
@@ -287,4 +310,17 @@ function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<st
 
 function isActiveProductLimit(error: unknown): boolean {
   return error instanceof Error && error.message.includes('active product limit');
+}
+
+/**
+ * `solo:<id>:<digest>`: the entry's id in the file and a digest of what it says, so that a
+ * second push of the same file is recognised entry by entry, and another file's entry with
+ * the same id is not mistaken for it.
+ */
+function auditOrigin(id: number, entry: Omit<PushedAuditEntry, 'origin'>): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([entry.table_name, entry.record_id, entry.action, entry.old_values, entry.new_values, entry.actor, entry.created_at]))
+    .digest('hex')
+    .slice(0, 16);
+  return `solo:${id}:${digest}`;
 }
