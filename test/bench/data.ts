@@ -100,6 +100,9 @@ function note(random: Random): string {
 /** Customers per external id: a few came from another tool. */
 const EXTERNAL_ID_EVERY = 5;
 
+/** Customers per tagged customer. */
+const TAG_EVERY = 10;
+
 /** Customers per company: a consultant's clients have a few contacts each. */
 const CUSTOMERS_PER_COMPANY = 5;
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'GBP'];
@@ -191,6 +194,13 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
     }
     return;
   }
+  if (table === 'customer_tags') {
+    // One customer in TAG_EVERY was tagged (referral or vip, alternately).
+    for (let index = 0; index < shape.customers; index += TAG_EVERY) {
+      yield [customers[index]!, index % (2 * TAG_EVERY) === 0 ? 'referral' : 'vip', new Date(EPOCH + index * 60_000).toISOString()];
+    }
+    return;
+  }
   const interactionIds = ids(0x4444);
   const random = new Random(seed ^ 0x5555);
   const count = Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
@@ -214,6 +224,7 @@ export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'settings') return SETTINGS.length;
   if (table === 'customers') return shape.customers;
   if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
+  if (table === 'customer_tags') return Math.ceil(shape.customers / TAG_EVERY);
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
 }
 
