@@ -171,6 +171,25 @@ describeBackends('import and export', (backend, fresh) => {
     expect(companies.map((company) => company.name)).toEqual(['Acme', 'Other']);
   });
 
+  it('imports a vCard address book as customers and exports the same cards; a re-import adds nobody', async () => {
+    const file = path.join(dir, 'contacts.vcf');
+    fs.writeFileSync(
+      file,
+      [
+        'BEGIN:VCARD', 'VERSION:3.0', 'FN:Émile Zola', 'EMAIL:zola@example.com', 'TEL:+33 1 23 45 67 89', 'END:VCARD',
+        'BEGIN:VCARD', 'VERSION:4.0', 'FN:Ada Lovelace', 'EMAIL:ada@example.com', 'END:VCARD',
+      ].join('\r\n') + '\r\n',
+    );
+    const first = JSON.parse((await ok(['import', 'vcard', file, '--json'])).stdout).files[0];
+    expect(first).toMatchObject({ rows: 2, inserted: 2 });
+    const cards = (await ok(['export', 'vcard'])).stdout;
+    expect(cards).toContain('FN:Ada Lovelace\r\n');
+    expect(cards).toContain('FN:Émile Zola\r\n');
+    expect(cards).toContain('EMAIL:zola@example.com\r\n');
+    const again = JSON.parse((await ok(['import', 'vcard', file, '--json'])).stdout).files[0];
+    expect(again).toMatchObject({ rows: 2, inserted: 0, duplicates: 2 });
+  });
+
   it('exports with --spreadsheet-safe the same rows as the lossless export', async () => {
     await ok(['import', '--dir', writeFolder(path.join(dir, 'in'))]);
     const safe = await ok(['export', 'customers', '--spreadsheet-safe']);
@@ -185,6 +204,15 @@ describeBackends('import and export', (backend, fresh) => {
         code: 2,
         stderr: 'error: --audit summary does not work on a PostgreSQL database: its server audits every row (use rows or auto)\n',
       });
+    });
+
+    it('refuses crm backup in one line, pointing to export', async () => {
+      const result = await cli.run(['backup', path.join(dir, 'copy.db')]);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({
+        code: 2,
+        stderr: "error: crm backup copies a SQLite file; on a team database use crm export --dir (or pg_dump, as the server's administrator)\n",
+      });
+      expect(fs.existsSync(path.join(dir, 'copy.db'))).toBe(false);
     });
 
     it("keeps a team's import from the members of another team", async () => {

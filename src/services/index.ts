@@ -1,5 +1,5 @@
 import type { CrmDatabase } from '../db/connection.js';
-import { CrmError } from '../domain/errors.js';
+import { CrmError, UsageError } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import type { Store } from '../repositories/ports.js';
 import { SqliteStore } from '../repositories/sqlite/store.js';
@@ -98,7 +98,10 @@ export class Services {
   }
 
   get backup(): BackupService {
-    return new BackupService(this.sqliteFile('crm backup'));
+    if (!(this.store instanceof SqliteStore)) {
+      throw new UsageError('crm backup copies a SQLite file; on a team database use crm export --dir (or pg_dump, as the server\'s administrator)');
+    }
+    return new BackupService(this.store.db);
   }
 
   /** `crm db push`: this (SQLite) database into a team's; loaded on first use, like import and export. */
