@@ -206,6 +206,24 @@ describeBackends('import and export', (backend, fresh) => {
       });
     });
 
+    it('lets a plain member import customers they own, and refuses others in one line with nothing written', async () => {
+      const member = await cli.otherMember('member');
+      const header = 'id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at';
+      const row = (id: string, owner: string) => `${withIds(id)},Mine ${id},,,,lead,,${owner},0,2026-01-05T00:00:00.000Z,2026-01-05T00:00:00.000Z`;
+      fs.writeFileSync(path.join(dir, 'mine.csv'), `${header}\n${row('c-1', member.actor)}\n`);
+      fs.writeFileSync(path.join(dir, 'theirs.csv'), `${header}\n${row('c-2', member.actor)}\n${row('c-3', 'someone-else')}\n`);
+      expect(await member.run(['import', 'customers', path.join(dir, 'mine.csv')])).toMatchObject({ code: 0 });
+      const before = await cli.snapshot();
+      const refused = await member.run(['import', 'customers', path.join(dir, 'theirs.csv')]);
+      expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+        code: 1,
+        stderr: 'error: you can add or edit only customers you own (and they must stay yours); a manager can change any\n',
+      });
+      expect(await cli.snapshot()).toEqual(before);
+      const owners = await cli.sql<{ owner: string }>('SELECT owner FROM crm.customers');
+      expect(owners).toEqual([{ owner: member.actor }]);
+    });
+
     it('refuses crm backup in one line, pointing to export', async () => {
       const result = await cli.run(['backup', path.join(dir, 'copy.db')]);
       expect({ code: result.code, stderr: result.stderr }).toEqual({
