@@ -28,7 +28,10 @@ type Outcome = 'inserted' | 'updated' | 'unchanged' | 'duplicates';
 const INSTANTS: ReadonlySet<string> = new Set(['created_at', 'updated_at', 'closed_at']);
 const FLAGS: ReadonlySet<string> = new Set(['is_active', 'is_archived']);
 const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at', 'updated_at', 'value']);
-/** Rows per COPY into a staging table: a round trip per batch, and memory bounded by it. */
+/**
+ * crm.crm_iso's format, written inline: a function with its own search_path is not inlined,
+ * and an export would call it once per instant.
+ */
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** A column as the export writes it: SQLite's stored form (flags 1/0, instants as canonical ISO text). */
