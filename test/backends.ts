@@ -161,6 +161,10 @@ class PgBackendCli implements BackendCli {
   actorFor(_crmOwner: string): string {
     return this.login;
   }
+  /** The URL this manager connects with, as `crm --db` or `crm db push` takes it. */
+  get url(): string {
+    return this.db.socketUrl(this.login);
+  }
   /** A new role, added to this team (or to a new one) the way an admin would. */
   async otherMember(name: string, options: OtherMemberOptions = {}): Promise<OtherMember> {
     members += 1;

@@ -189,6 +189,7 @@ describe('db status on a server', () => {
       audit_log: 2,
       change_sets: 0,
       companies: 0,
+      customer_external_ids: 0,
       customer_interactions: 0,
       customer_search: 1,
       customer_tags: 0,
@@ -258,7 +259,7 @@ describe('db check on a server', () => {
       `${bob} is a member of Acme, held by row-level security`,
     );
     expect(report.checks.find((check: { name: string }) => check.name === 'row_level_security').detail).toBe(
-      'enabled on all 11 tables (the schema owner is exempt)',
+      'enabled on all 12 tables (the schema owner is exempt)',
     );
   });
 

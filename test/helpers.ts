@@ -149,7 +149,10 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
     cwd: options.cwd ?? process.cwd(),
     clock: options.clock ?? new TestClock(),
     prompter,
-    openStore: store ? async () => store : (location, openOptions) => openStore(location, openOptions),
+    // A given store stands for this command's database; another server (db push's target) is opened for real.
+    openStore: store
+      ? async (location, openOptions) => (/^postgres(ql)?:\/\//.test(location) && location !== store.location ? openStore(location, openOptions) : store)
+      : (location, openOptions) => openStore(location, openOptions),
     store,
     waitForInterrupt: () => options.interrupt ?? new Promise(() => {}),
     hooks: options.hooks,

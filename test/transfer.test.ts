@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StagingTable, TableWriter, TransferRepository } from '../src/repositories/sqlite/transfer.js';
+import { SqliteStore } from '../src/repositories/sqlite/store.js';
 import { TransferService } from '../src/services/transfer.js';
 import { TestCli, tempDir } from './helpers.js';
 
@@ -593,7 +594,7 @@ describe('audit of imports', () => {
 
   it('in auto mode audits row by row up to the limit and summarises above it', async () => {
     cli.db.identifyWriter({ actor: 'cron', clock: cli.clock });
-    const transfer = new TransferService(cli.db, cli.clock, 3);
+    const transfer = new TransferService(new SqliteStore(cli.db), cli.clock, 3);
     const source = (text: string) => [{ table: 'customers' as const, label: 'people.csv', input: Readable.from([text]) }];
     const atLimit = await transfer.import(source(people));
     expect(atLimit.audit).toBe('rows');
@@ -659,7 +660,7 @@ describe('bulk restore stopped by a refused slice', () => {
       const header = 'id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at';
       fs.writeFileSync(path.join(dir, 'late.csv'), `${header}\n${customers.slice(9).join('\n')}\n`);
       fs.writeFileSync(path.join(dir, 'all.csv'), `${header}\n${customers.join('\n')}\n`);
-      const transfer = new TransferService(cli.db, cli.clock);
+      const transfer = new TransferService(new SqliteStore(cli.db), cli.clock);
       const source = (name: string) => [{ table: 'customers' as const, label: name, input: fs.createReadStream(path.join(dir, name)) }];
       await transfer.import(source('late.csv'));
       const result = await transfer.import(source('all.csv'));

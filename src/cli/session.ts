@@ -104,6 +104,11 @@ export class Session {
     return this.opened;
   }
 
+  /** Another database than this command's (`db push`'s target), opened and identified as this one is; the caller closes it. */
+  async openOther(location: string): Promise<Store> {
+    return this.identified(await this.ctx.openStore(location, { busyTimeoutMs: this.busyTimeoutMs }));
+  }
+
   /**
    * Only the commands that write a record (add, import, db init, db migrate) create a missing
    * database file; they say so before their first use of the database. Any other command on

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../domain/audit.js';
 import type { SettingKey } from '../domain/settings.js';
 import type { Clock, Company, Customer, Interaction, Product } from '../domain/types.js';
-import type { CustomerStatus, InteractionChannel } from '../domain/vocabulary.js';
+import type { CustomerStatus, InteractionChannel, TableName } from '../domain/vocabulary.js';
 
 /**
  * What the services ask of a database, one interface per table, whatever engine holds it.
@@ -616,5 +616,114 @@ export interface Store {
   identifyWriter(writer: AuditWriter): void;
   /** Called once a write has waited a second for another writer's lock and goes on waiting. */
   onLockWait(listener: (() => void) | undefined): void;
+  /** Import and export of whole tables; loaded on first use (it brings code no other command needs). */
+  bulkTransfer(): Promise<BulkTransfer>;
   close(): Promise<void>;
+}
+
+/** A value of a table's row as import and export move it: text, a number, or NULL. */
+export type BulkValue = string | number | null;
+
+/** Why the database refused one row of an import, in the words of the bad-row report. */
+export interface BulkRowProblem {
+  column: string;
+  reason: string;
+}
+
+/** One file's rows, validated and staged, as the write phase of an import reads them. */
+export interface BulkStagedFile {
+  /** The file's place among the import's sources: problems are reported by it. */
+  source: number;
+  table: TableName;
+  label: string;
+  /** The table's columns the write sets: the file's, and those the command line gives (--status...). */
+  columns: ReadonlySet<string>;
+  /** A customers file naming companies by name (another tool's Company column): each is found or created. */
+  namesCompanies: boolean;
+  /** A crm export (its own header): an empty cell is a real NULL that replaces the old value. */
+  native: boolean;
+  /** The tool whose own ids a customers file carries (HubSpot Record ID...), when it does. */
+  externalSource?: string;
+  stage: BulkStage;
+  /** Counts the write phase adds to. */
+  counts: { inserted: number; updated: number; unchanged: number; duplicates: number; rejected: number; companiesCreated: number };
+}
+
+/** Where one file's validated rows wait for the write, out of the way of the database's lock. */
+export interface BulkStage {
+  /** Rows in file order: `values` as RowReader makes them (the table's columns, then the extras). */
+  append(rows: ReadonlyArray<{ line: number; values: BulkValue[]; raw: string | null }>): Promise<void>;
+  drop(): Promise<void>;
+}
+
+export interface BulkWriteOptions {
+  onDuplicate: 'skip' | 'update';
+  /** `rows`: the database's per-row audit; `summary`: one entry, `summarize()` of the files. */
+  audit: 'rows' | 'summary';
+  summarize: () => { table_name: string; action: string; details: Record<string, unknown> };
+  /** The write's instant, for the rows that give no created_at/updated_at. */
+  now: string;
+  /** A row the database refused: the caller reports it; the row is left out. */
+  reject(source: number, line: number, problem: BulkRowProblem, raw: string | null): void;
+  /** Runs last, inside the transaction: throws to roll everything back (bad rows, --dry-run). */
+  finish(): void;
+  onProgress?: (file: BulkStagedFile, done: number) => void;
+}
+
+/** Rejected rows of an import, kept until --rejects writes them. */
+export interface BulkRejects {
+  add(reject: { source: number; line: number; column: string; reason: string; raw: string | null }): void;
+  bySource(source: number): AsyncIterable<{ line: number; column: string; reason: string; raw: string | null }>;
+}
+
+/** One import: its staging, its rejects, and the one transaction that writes it all. */
+export interface BulkImport {
+  stage(table: TableName): Promise<BulkStage>;
+  readonly rejects: BulkRejects;
+  /** Writes every staged file, in order, in ONE write transaction: all of it commits, or none. */
+  write(files: readonly BulkStagedFile[], options: BulkWriteOptions): Promise<void>;
+}
+
+/**
+ * Import and export of whole tables (`crm import`, `crm export`, `crm db push`): the bulk
+ * paths each engine has (prepared statements and a scratch file on SQLite, COPY and a
+ * staging table on PostgreSQL), behind what TransferService asks.
+ */
+export interface BulkTransfer {
+  readonly backend: Backend;
+  /** `summary` where the engine can record one entry for a bulk write; a server audits every row. */
+  readonly auditModes: ReadonlyArray<'rows' | 'summary'>;
+  count(table: TableName): Promise<number>;
+  /** Runs `work` on one snapshot of the data, so several tables export consistently. */
+  readSnapshot<T>(work: () => Promise<T>): Promise<T>;
+  /** A table's rows in insertion order, a page at a time, in TABLE_COLUMNS order and SQLite's value forms. */
+  pages(table: TableName, pageSize: number): AsyncIterable<BulkValue[][]>;
+  /**
+   * When the engine formats the lossless CSV itself (PostgreSQL's COPY): writes the table's
+   * records, header excluded, byte for byte what formatting `pages` would give, and returns
+   * how many. `write` resolves once the output can take more.
+   */
+  copyLosslessCsv?(table: TableName, write: (chunk: string | Buffer) => Promise<void>): Promise<number>;
+  /** Runs an import with its scratch space, removed afterwards whatever happens. */
+  withImport<T>(work: (session: BulkImport) => Promise<T>): Promise<T>;
+  /** A solo file's audit log, oldest first, a page at a time (`crm db push` reads it). */
+  auditHistory?(pageSize: number): AsyncIterable<PushedAuditEntry[]>;
+  /**
+   * Adds entries of a solo file's history to the team's log, each marked with its `origin`;
+   * an origin the team's log has already is skipped. Returns how many were added.
+   */
+  pushAuditHistory?(entries: readonly PushedAuditEntry[]): Promise<number>;
+}
+
+/** An audit entry as `crm db push` carries it from a file to a server. */
+export interface PushedAuditEntry {
+  table_name: string;
+  record_id: string | null;
+  action: string;
+  old_values: string | null;
+  new_values: string | null;
+  actor: string;
+  created_at: string;
+  /** Where it came from: the file's entry id and a digest of the entry. */
+  origin: string;
 }

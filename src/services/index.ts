@@ -1,5 +1,5 @@
 import type { CrmDatabase } from '../db/connection.js';
-import { CrmError } from '../domain/errors.js';
+import { CrmError, UsageError } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import type { Store } from '../repositories/ports.js';
 import { SqliteStore } from '../repositories/sqlite/store.js';
@@ -98,13 +98,22 @@ export class Services {
   }
 
   get backup(): BackupService {
-    return new BackupService(this.sqliteFile('crm backup'));
+    if (!(this.store instanceof SqliteStore)) {
+      throw new UsageError('crm backup copies a SQLite file; on a team database use crm export --dir (or pg_dump, as the server\'s administrator)');
+    }
+    return new BackupService(this.store.db);
+  }
+
+  /** `crm db push`: this (SQLite) database into a team's; loaded on first use, like import and export. */
+  async push(): Promise<import('./push.js').PushService> {
+    const { PushService } = await import('./push.js');
+    return new PushService(this.store, this.stamping);
   }
 
   /** Import and export: loaded on first use, since they bring the CSV libraries no other command needs. */
   async transfer(): Promise<TransferService> {
     const { TransferService } = await import('./transfer.js');
-    this.transferService ??= new TransferService(this.sqliteFile('import and export'), this.stamping);
+    this.transferService ??= new TransferService(this.store, this.stamping);
     return this.transferService;
   }
 }

@@ -1,6 +1,5 @@
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,23 +8,11 @@ import { TABLE_COLUMNS } from '../csv/columns.js';
 import { createDecoder, InvalidEncodingError, type InputEncoding } from '../csv/decode.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
-import { writeWithAuditSummary, type AuditSummary } from '../db/audit.js';
-import type { CrmDatabase } from '../db/connection.js';
-import { deferSearchIndex } from '../db/search-index.js';
-import { UsageError, ValidationError } from '../domain/errors.js';
-import { shortId } from '../domain/ids.js';
+import type { AuditSummary } from '../db/audit.js';
+import { CrmError, UsageError, ValidationError } from '../domain/errors.js';
 import { nowIso, type Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type TableName } from '../domain/vocabulary.js';
-import {
-  CompanyNames,
-  CustomerEmailLookup,
-  CustomerExternalIds,
-  RejectLog,
-  StagingTable,
-  TableWriter,
-  TransferRepository,
-} from '../repositories/sqlite/transfer.js';
-import { isForeignKeyViolation, withSqliteErrors, writeTx } from '../repositories/sqlite/errors.js';
+import type { BulkImport, BulkRejects, BulkStage, BulkStagedFile, BulkTransfer, Store } from '../repositories/ports.js';
 import { AUDIT_ROWS_LIMIT } from './transfer-limits.js';
 
 export const DUPLICATE_POLICIES = ['skip', 'update'] as const;
@@ -165,13 +152,18 @@ interface StagedFile {
   source: number;
   file: ImportFileResult;
   mapping: ColumnMapping;
-  stage: StagingTable;
+  stage: BulkStage;
 }
 
-/** Thrown inside the write transaction to roll a dry run back after it has checked everything. */
-class DryRunRollback extends Error {}
-
-let stagingSerial = 0;
+/**
+ * Thrown inside the write transaction to roll a dry run back after it has checked everything.
+ * A CrmError, so that neither backend's error translation mistakes it for a database failure.
+ */
+class DryRunRollback extends CrmError {
+  constructor() {
+    super('dry run');
+  }
+}
 
 /**
  * Export, import and backup. An import reads each file as a stream and stages its validated
@@ -179,22 +171,26 @@ let stagingSerial = 0;
  * transaction, so a crash or kill at any moment leaves the old state or the new one.
  */
 export class TransferService {
-  private readonly repository: TransferRepository;
+  private bulk: BulkTransfer | undefined;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
     /** Largest import that `--audit auto` audits row by row (a parameter so tests stay small). */
     private readonly auditRowsLimit: number = AUDIT_ROWS_LIMIT,
-  ) {
-    this.repository = new TransferRepository(db.sqlite);
+  ) {}
+
+  private async repository(): Promise<BulkTransfer> {
+    this.bulk ??= await this.store.bulkTransfer();
+    return this.bulk;
   }
 
   async export(targets: readonly ExportTarget[], options: ExportOptions = {}): Promise<Array<{ table: TableName; rows: number }>> {
-    return this.repository.readSnapshot(async () => {
+    const repository = await this.repository();
+    return repository.readSnapshot(async () => {
       const results: Array<{ table: TableName; rows: number }> = [];
       for (const target of targets) {
-        results.push({ table: target.table, rows: await this.exportTable(target, options) });
+        results.push({ table: target.table, rows: await this.exportTable(repository, target, options) });
       }
       return results;
     });
@@ -207,8 +203,8 @@ export class TransferService {
    * --spreadsheet-safe (and any row holding a BLOB) still goes through csv-stringify. Memory
    * stays bounded by the page, and backpressure from the output is honoured between pages.
    */
-  private async exportTable({ table, output }: ExportTarget, options: ExportOptions): Promise<number> {
-    const total = options.onProgress ? this.repository.count(table) : undefined;
+  private async exportTable(repository: BulkTransfer, { table, output }: ExportTarget, options: ExportOptions): Promise<number> {
+    const total = options.onProgress ? await repository.count(table) : undefined;
     const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
     const stringifyRows = (rows: SqlValue[][]) => stringifySync(rows, { ...csvOptions, bom: false });
     const format = options.spreadsheetSafe
@@ -222,14 +218,20 @@ export class TransferService {
     let failure: Error | undefined;
     const onError = (error: Error) => (failure ??= error);
     output.on('error', onError);
-    const write = async (text: string) => {
+    const write = async (text: string | Buffer) => {
       if (!output.write(text) && !failure) await once(output, 'drain');
       if (failure) throw failure;
     };
     try {
       await write(stringifySync([[...TABLE_COLUMNS[table]]], csvOptions));
       let rows = 0;
-      for (const page of this.repository.pages(table, EXPORT_BATCH)) {
+      if (!options.spreadsheetSafe && repository.copyLosslessCsv) {
+        // The engine formats the records itself (PostgreSQL's COPY), and says how many it wrote.
+        rows = await repository.copyLosslessCsv(table, write);
+        options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+        return rows;
+      }
+      for await (const page of repository.pages(table, EXPORT_BATCH)) {
         await write(format(page));
         rows += page.length;
         options.onProgress?.({ phase: 'export', label: table, done: rows, total });
@@ -254,10 +256,16 @@ export class TransferService {
     const maps = sources.map((source) =>
       sources.length === 1 || source.table === 'customers' ? parseMapOptions(source.table, options.map ?? []) : new Map<string, string>(),
     );
-    return this.repository.withStaging(() => this.importSources(sources, maps, options, defaults, onDuplicate));
+    const repository = await this.repository();
+    if (audit === 'summary' && !repository.auditModes.includes('summary')) {
+      throw new UsageError('--audit summary does not work on a PostgreSQL database: its server audits every row (use rows or auto)');
+    }
+    return repository.withImport((session) => this.importSources(session, repository, sources, maps, options, defaults, onDuplicate));
   }
 
   private async importSources(
+    session: BulkImport,
+    repository: BulkTransfer,
     sources: readonly ImportSource[],
     maps: ReadonlyArray<ReadonlyMap<string, string>>,
     options: ImportOptions,
@@ -265,16 +273,17 @@ export class TransferService {
     onDuplicate: DuplicatePolicy,
   ): Promise<ImportResult> {
     const summary = new ProblemSummary();
-    const rejectLog = new RejectLog(this.db.sqlite);
+    const rejectLog = session.rejects;
     const staged: StagedFile[] = [];
     try {
       for (const [index, source] of sources.entries()) {
-        staged.push(await this.stage(source, index, maps[index]!, defaults, summary, rejectLog, options));
+        staged.push(await this.stage(session, source, index, maps[index]!, defaults, summary, rejectLog, options));
       }
       const dryRun = Boolean(options.dryRun);
       const stagedRows = staged.reduce((sum, { file }) => sum + file.rows - file.rejected, 0);
       const mode = options.audit ?? 'auto';
-      const audit = mode !== 'auto' ? mode : stagedRows <= this.auditRowsLimit ? 'rows' : 'summary';
+      const canSummarise = repository.auditModes.includes('summary');
+      const audit = mode !== 'auto' ? mode : stagedRows <= this.auditRowsLimit || !canSummarise ? 'rows' : 'summary';
       const result = (): ImportResult => ({
         files: staged.map(({ file }) => file),
         dryRun,
@@ -282,36 +291,75 @@ export class TransferService {
         problemCount: summary.count,
         audit,
       });
-      const writeAll = () => {
-        // Each customer's search document is rebuilt once, before the commit, not per row.
-        deferSearchIndex(this.db.sqlite);
-        for (const file of staged) this.writeStaged(file, onDuplicate, summary, rejectLog, options);
-        if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
-        if (dryRun) throw new DryRunRollback();
-      };
+      const now = nowIso(this.clock);
       try {
-        if (audit === 'rows') writeTx(this.db, writeAll);
-        // The summary is written in the same transaction as the rows: it commits or rolls back with them.
-        else withSqliteErrors(() => writeWithAuditSummary(this.db, writeAll, () => importAuditSummary(staged.map(({ file }) => file))));
+        await session.write(
+          staged.map((file) => this.bulkFile(file, options)),
+          {
+            onDuplicate,
+            audit,
+            now,
+            summarize: () => importAuditSummary(staged.map(({ file }) => file)),
+            reject: (source, line, problem, raw) => {
+              summary.add({ source, label: staged[source]!.file.label, line, ...problem });
+              rejectLog.add({ source, line, ...problem, raw });
+            },
+            finish: () => {
+              if (summary.count > 0 && !options.skipInvalid) throw new ImportRejectedError(result());
+              if (dryRun) throw new DryRunRollback();
+            },
+            onProgress: options.onProgress
+              ? (file, done) => {
+                  const { label, rows, rejected } = staged[file.source]!.file;
+                  options.onProgress!({ phase: 'write', label, done, total: rows - rejected });
+                }
+              : undefined,
+          },
+        );
       } catch (error) {
         if (!(error instanceof DryRunRollback)) throw error;
       }
       if (!dryRun && options.rejects) await this.writeRejects(staged, rejectLog, options.rejects);
       return result();
     } finally {
-      for (const { stage } of staged) stage.drop();
-      rejectLog.drop();
+      for (const { stage } of staged) await stage.drop();
     }
+  }
+
+  /** What the write phase needs of a staged file: which columns it sets, and where its counts go. */
+  private bulkFile({ source, file, mapping, stage }: StagedFile, options: ImportOptions): BulkStagedFile {
+    const table = file.table;
+    const columns = new Set<string>(mapping.sources.keys());
+    const namesCompanies = table === 'customers' && mapping.sources.has('company');
+    if (table === 'customers') {
+      columns.add('name');
+      if (options.status !== undefined) columns.add('status');
+      if (options.owner !== undefined) columns.add('owner');
+      if (options.source !== undefined) columns.add('acquisition_source');
+      if (namesCompanies) columns.add('company_id');
+    }
+    return {
+      source,
+      table,
+      label: file.label,
+      columns,
+      namesCompanies,
+      native: mapping.native,
+      externalSource: table === 'customers' ? mapping.externalSource : undefined,
+      stage,
+      counts: file,
+    };
   }
 
   /** Phase 1: parse, map and validate one file into its staging table. No lock on the database. */
   private async stage(
+    session: BulkImport,
     source: ImportSource,
     index: number,
     userMap: ReadonlyMap<string, string>,
     defaults: RowDefaults,
     summary: ProblemSummary,
-    rejectLog: RejectLog,
+    rejectLog: BulkRejects,
     options: ImportOptions,
   ): Promise<StagedFile> {
     const { table, label } = source;
@@ -324,7 +372,7 @@ export class TransferService {
     source.input.pipe(decoder).pipe(parser);
     let mapping: ColumnMapping | undefined;
     let reader: RowReader | undefined;
-    let stage: StagingTable | undefined;
+    let stage: BulkStage | undefined;
     const file: ImportFileResult = {
       table,
       label,
@@ -369,7 +417,7 @@ export class TransferService {
           mapping = mapColumns(table, record.map((cell) => cell ?? ''), userMap);
           assertUsableMapping(table, mapping);
           reader = new RowReader(table, mapping, table === 'customers' ? defaults : {});
-          stage = new StagingTable(this.db.sqlite, table, ++stagingSerial);
+          stage = await session.stage(table);
           file.headers = [...mapping.headers];
           file.ignoredColumns = [...mapping.ignored];
           continue;
@@ -386,7 +434,7 @@ export class TransferService {
           rejectLog.add({ source: index, line, ...error.problem, raw });
         }
         if (batch.length >= STAGE_BATCH) {
-          stage!.append(batch);
+          await stage!.append(batch);
           batch = [];
         }
         if (options.onProgress && file.rows % PROGRESS_EVERY === 0) {
@@ -394,7 +442,7 @@ export class TransferService {
         }
       }
     } catch (error) {
-      stage?.drop();
+      await stage?.drop();
       const lines = (error as { lines?: number }).lines;
       if (error instanceof InvalidEncodingError) throw new ValidationError(`${label}: ${error.message}`);
       if (error instanceof Error && (error as { code?: string }).code?.startsWith('CSV_')) {
@@ -405,200 +453,19 @@ export class TransferService {
     reportBadRecords(Infinity);
     file.extraValuesDropped = reader?.droppedValues ?? 0;
     if (!mapping || !stage) throw new ValidationError(`${label} is empty: expected a header row`);
-    stage.append(batch);
+    await stage.append(batch);
     options.onProgress?.({ phase: 'read', label, done: source.size ?? 0, total: source.size });
     return { source: index, file, mapping, stage };
   }
 
-  /** Phase 2, inside the one write transaction: each staged row inserted, updated or left alone. */
-  private writeStaged(
-    staged: StagedFile,
-    onDuplicate: DuplicatePolicy,
-    summary: ProblemSummary,
-    rejectLog: RejectLog,
-    options: ImportOptions,
-  ): void {
-    const { file, mapping, stage, source } = staged;
-    const table = file.table;
-    const columns: readonly string[] = TABLE_COLUMNS[table];
-    const present = new Set<string>(mapping.sources.keys());
-    const namesCompanies = table === 'customers' && mapping.sources.has('company');
-    if (table === 'customers') {
-      present.add('name');
-      if (options.status !== undefined) present.add('status');
-      if (options.owner !== undefined) present.add('owner');
-      if (options.source !== undefined) present.add('acquisition_source');
-      if (namesCompanies) present.add('company_id');
-    }
-    const writer = new TableWriter(this.db.sqlite, table, present, !mapping.native);
-    const emails = table === 'customers' ? new CustomerEmailLookup(this.db.sqlite) : undefined;
-    const companyNames = namesCompanies ? new CompanyNames(this.db.sqlite) : undefined;
-    const externalIds =
-      table === 'customers' && mapping.externalSource !== undefined
-        ? { source: mapping.externalSource, customers: new CustomerExternalIds(this.db.sqlite) }
-        : undefined;
-    const sameNames =
-      table === 'products' || table === 'companies'
-        ? this.db.sqlite.prepare(`SELECT id FROM ${table} WHERE crm_fold(name) = crm_fold(?) AND id IS NOT ? LIMIT 1`).pluck()
-        : undefined;
-    const now = nowIso(this.clock);
-    const total = options.onProgress ? file.rows - file.rejected : undefined;
-    // Restoring an export into a database without those ids: a few statements do it all.
-    let resumeAfter = 0;
-    let done = 0;
-    // Not for companies named by name: each needs its lookup (and maybe its insert) first.
-    if (table !== 'products' && !namesCompanies && stage.everyRowHasId()) {
-      const { inserted, stoppedAfter } = writer.bulkInsert(stage, now);
-      file.inserted += inserted;
-      done = inserted;
-      options.onProgress?.({ phase: 'write', label: file.label, done, total });
-      if (stoppedAfter === undefined) return;
-      resumeAfter = stoppedAfter;
-    }
-    // The active-product limit is about the end state: a row activating a product before a
-    // later row deactivates another is retried once every other row is written.
-    const refusedActivations: Array<{ line: number; raw: string | null; row: Record<string, SqlValue> }> = [];
-    const writeRow = (
-      line: number,
-      raw: string | null,
-      row: Record<string, SqlValue>,
-      nameGiven: boolean,
-      externalId: string | null,
-      companyName: string | null,
-      finalAttempt: boolean,
-    ) => {
-      try {
-        if (companyName !== null && row.company_id === null) row.company_id = companyNames!.idFor(companyName, now);
-        const outcome =
-          table === 'customers'
-            ? this.writeCustomer(writer, emails!, row, nameGiven, onDuplicate, externalIds && { ...externalIds, id: externalId })
-            : table === 'products'
-              ? this.writeProduct(writer, sameNames!, row, onDuplicate)
-              : table === 'companies'
-                ? this.writeCompany(writer, sameNames!, row, onDuplicate)
-                : table === 'customer_external_ids' || table === 'settings'
-                  ? this.upsert(writer, row)
-                  : table === 'customer_tags'
-                    ? writer.insert(row) ? 'inserted' : 'unchanged'
-                    : this.writeInteraction(writer, row, present);
-        file[outcome]++;
-      } catch (error) {
-        if (!finalAttempt && isActiveProductLimit(error)) {
-          refusedActivations.push({ line, raw, row });
-          return;
-        }
-        const problem = rowProblemFromDatabase(error, table, row);
-        file.rejected++;
-        summary.add({ source, label: file.label, line, ...problem });
-        rejectLog.add({ source, line, ...problem, raw });
-      }
-    };
-    for (const { line, values, raw } of stage.rows(resumeAfter)) {
-      const row: Record<string, SqlValue> = { now };
-      columns.forEach((column, index) => (row[column] = values[index] ?? null));
-      const extra = (offset: number) => (values[columns.length + offset] as string | null | undefined) ?? null;
-      writeRow(line, raw, row, values[columns.length] === 1, extra(1), extra(2), table !== 'products');
-      if (options.onProgress && ++done % PROGRESS_EVERY === 0) options.onProgress({ phase: 'write', label: file.label, done, total });
-    }
-    for (const { line, raw, row } of refusedActivations) writeRow(line, raw, row, true, null, null, true);
-    file.companiesCreated = companyNames?.created ?? 0;
-  }
-
-  /** As a product, without the active limit: a row without id whose name exists is that company. */
-  private writeCompany(
-    writer: TableWriter,
-    sameName: { get(name: unknown, id: unknown): unknown },
-    row: Record<string, SqlValue>,
-    onDuplicate: DuplicatePolicy,
-  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
-    const clash = sameName.get(row.name, row.id) as string | undefined;
-    if (clash && row.id !== null) {
-      throw new RowError({ column: 'name', reason: `a company named "${String(row.name)}" already exists (${shortId(clash)})` });
-    }
-    if (clash) {
-      if (onDuplicate === 'skip') return 'duplicates';
-      return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
-    }
-    return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
-  }
-
-  private writeProduct(
-    writer: TableWriter,
-    sameName: { get(name: unknown, id: unknown): unknown },
-    row: Record<string, SqlValue>,
-    onDuplicate: DuplicatePolicy,
-  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
-    const clash = sameName.get(row.name, row.id) as string | undefined;
-    if (clash && row.id !== null) {
-      throw new RowError({ column: 'name', reason: `a product named "${String(row.name)}" already exists (${shortId(clash)})` });
-    }
-    if (clash) {
-      if (onDuplicate === 'skip') return 'duplicates';
-      return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
-    }
-    // Checked before inserting: the limit trigger fires BEFORE INSERT, even for an id that
-    // exists and would be left alone, so re-importing 3 active products was refused.
-    if (row.id !== null && writer.get(row)) return writer.update(row) ? 'updated' : 'unchanged';
-    return this.upsert(writer, { ...row, id: row.id ?? randomUUID() });
-  }
-
-  private writeCustomer(
-    writer: TableWriter,
-    emails: CustomerEmailLookup,
-    row: Record<string, SqlValue>,
-    nameGiven: boolean,
-    onDuplicate: DuplicatePolicy,
-    external?: { source: string; customers: CustomerExternalIds; id: string | null },
-  ): 'inserted' | 'updated' | 'unchanged' | 'duplicates' {
-    if (row.id !== null) return this.upsert(writer, row);
-    // The tool's own id first: it finds a contact whose e-mail changed or who never had one.
-    const key = external?.id ? { ...external, id: external.id } : undefined;
-    const existing =
-      (key && key.customers.find(key.source, key.id)) ??
-      (typeof row.email === 'string' && row.email !== '' ? emails.find(row.email) : undefined);
-    const link = (customerId: string) => key !== undefined && key.customers.link(key.source, key.id, customerId, row.now as string);
-    if (existing === undefined) {
-      const id = randomUUID();
-      const outcome = this.upsert(writer, { ...row, id });
-      link(id);
-      return outcome;
-    }
-    if (onDuplicate === 'skip') return 'duplicates';
-    // The e-mail or phone stood in for a missing name on insert; it must not rename anyone.
-    const changed = writer.update({ ...row, id: existing, name: nameGiven ? row.name! : null });
-    return link(existing) || changed ? 'updated' : 'unchanged';
-  }
-
-  private upsert(writer: TableWriter, row: Record<string, SqlValue>): 'inserted' | 'updated' | 'unchanged' {
-    if (writer.insert(row)) return 'inserted';
-    return writer.update(row) ? 'updated' : 'unchanged';
-  }
-
-  /** Interactions are an audit trail: an existing id must match exactly, never be changed. */
-  private writeInteraction(writer: TableWriter, row: Record<string, SqlValue>, present: ReadonlySet<string>): 'inserted' | 'unchanged' {
-    const id = row.id ?? randomUUID();
-    if (writer.insert({ ...row, id })) return 'inserted';
-    const existing = writer.get({ id })!;
-    const differing = TABLE_COLUMNS.customer_interactions.find(
-      (column) => column !== 'id' && present.has(column) && row[column] !== null && existing[column] !== row[column],
-    );
-    if (differing) {
-      throw new RowError({
-        column: differing,
-        reason: `interaction ${String(id)} already exists with another ${differing}; interactions cannot be changed`,
-      });
-    }
-    return 'unchanged';
-  }
-
-  private async writeRejects(staged: readonly StagedFile[], rejectLog: RejectLog, open: (file: ImportFileResult) => Writable): Promise<void> {
+  private async writeRejects(staged: readonly StagedFile[], rejectLog: BulkRejects, open: (file: ImportFileResult) => Writable): Promise<void> {
     for (const { file, source } of staged) {
       if (file.rejected === 0) continue;
       const output = open(file);
       const stringifier = stringify(csvStringifyOptions());
       stringifier.pipe(output);
       stringifier.write([...file.headers, 'reason']);
-      for (const reject of rejectLog.bySource(source)) {
+      for await (const reject of rejectLog.bySource(source)) {
         const cells = reject.raw === null ? [] : (JSON.parse(reject.raw) as CsvCell[]);
         const padded = file.headers.map((_, index) => cells[index] ?? null);
         if (!stringifier.write([...padded, `line ${reject.line}, ${reject.column}: ${reject.reason}`])) await once(stringifier, 'drain');
@@ -643,32 +510,6 @@ function importAuditSummary(files: readonly ImportFileResult[]): AuditSummary {
   };
 }
 
-/** A row the database refused, as a problem for the report; anything else aborts the import. */
-function rowProblemFromDatabase(error: unknown, table: TableName, row: Record<string, SqlValue>): RowProblem {
-  if (error instanceof RowError) return error.problem;
-  if (!(error instanceof Error)) throw error;
-  const code = (error as { code?: string }).code ?? '';
-  if (isActiveProductLimit(error)) {
-    return { column: 'is_active', reason: 'a fourth active product is refused: at most 3 products can be active' };
-  }
-  if (isForeignKeyViolation(error)) {
-    if (table === 'customers' && error.message.includes('company')) {
-      return { column: 'company_id', reason: `no company with id "${String(row.company_id)}"` };
-    }
-    return table === 'customers'
-      ? { column: 'product_id', reason: `no product with id "${String(row.product_id)}"` }
-      : { column: 'customer_id', reason: `no customer with id "${String(row.customer_id)}"` };
-  }
-  if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return { column: '(row)', reason: `refused by the database: ${error.message}` };
-  }
-  throw error;
-}
-
-function isActiveProductLimit(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('active product limit');
-}
-
 /**
  * Line breaks inside a record's quoted fields: `seen` as people count them (CRLF, LF and CR
  * each end one line), `parsed` as csv-parse does (CR and LF one each).
@@ -683,3 +524,4 @@ function lineBreaksIn(record: readonly CsvCell[]): { seen: number; parsed: numbe
   }
   return { seen, parsed };
 }
+

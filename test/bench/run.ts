@@ -10,11 +10,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { completionSection } from './completion.js';
+import { pgTransferSection } from './pg-transfer.js';
 import { restoreSection } from './restore.js';
 import { BENCH_ROOT, printSection, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
 import { undoSection } from './undo.js';
 
-const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, completionSection];
+const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, completionSection, pgTransferSection];
 
 const USAGE = `usage: npm run bench -- [--customers N] [--repeat N] [--only ${SECTIONS.map((s) => s.name).join('|')}]`;
 

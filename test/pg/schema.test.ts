@@ -9,23 +9,24 @@ beforeAll(async () => {
 afterAll(async () => db?.close());
 
 describe('PostgreSQL schema (drizzle/pg)', () => {
-  it('creates the tables with the SQLite column names, plus team_id', async () => {
+  it('creates the tables with the SQLite column names, plus team_id and the insertion order (position)', async () => {
     const { rows } = await db.asSuperuser(
       `SELECT table_name, string_agg(column_name, ',' ORDER BY ordinal_position) AS columns
-         FROM information_schema.columns WHERE table_schema = 'crm' AND table_name IN ('products', 'companies', 'customers', 'customer_interactions', 'audit_log', 'settings')
+         FROM information_schema.columns WHERE table_schema = 'crm' AND table_name IN ('products', 'companies', 'customers', 'customer_interactions', 'audit_log', 'settings', 'customer_external_ids')
         GROUP BY table_name ORDER BY table_name`,
     );
     expect(rows).toEqual([
-      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at,change_set' },
-      { table_name: 'companies', columns: 'id,team_id,name,created_at,updated_at' },
-      { table_name: 'customer_interactions', columns: 'id,team_id,customer_id,type,channel,note,follow_up_date,created_at' },
+      { table_name: 'audit_log', columns: 'id,team_id,table_name,record_id,action,old_values,new_values,actor,created_at,change_set,origin' },
+      { table_name: 'companies', columns: 'id,team_id,name,created_at,updated_at,position' },
+      { table_name: 'customer_external_ids', columns: 'team_id,source,external_id,customer_id,created_at,position' },
+      { table_name: 'customer_interactions', columns: 'id,team_id,customer_id,type,channel,note,follow_up_date,created_at,position' },
       {
         table_name: 'customers',
         columns:
-          'id,team_id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at,note',
+          'id,team_id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at,company_id,deal_value_minor,deal_currency,closed_at,note,position',
       },
-      { table_name: 'products', columns: 'id,team_id,name,description,is_active,created_at,updated_at' },
-      { table_name: 'settings', columns: 'team_id,key,value,updated_at' },
+      { table_name: 'products', columns: 'id,team_id,name,description,is_active,created_at,updated_at,position' },
+      { table_name: 'settings', columns: 'team_id,key,value,updated_at,position' },
     ]);
   });
 

@@ -50,10 +50,15 @@ export const EXPECTED_PG_TRIGGERS = [
   'customer_tags_search_insert',
   'customer_tags_search_update',
   'customer_tags_search_delete',
+  'customer_external_ids_0_team',
+  'customer_external_ids_customer_same_team',
+  'customer_external_ids_audit',
+  'customer_external_ids_no_truncate',
+  'customer_external_ids_notify',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search', 'customer_external_ids'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -86,6 +91,10 @@ export const EXPECTED_PG_POLICIES = [
   'customer_tags_update',
   'customer_tags_delete',
   'customer_search_read',
+  'customer_external_ids_read',
+  'customer_external_ids_insert',
+  'customer_external_ids_update',
+  'customer_external_ids_delete',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -136,6 +145,10 @@ export const EXPECTED_PG_INDEXES = [
   'customer_tags_position_idx',
   'customer_search_doc_idx',
   'customer_search_added_idx',
+  'customers_position_idx',
+  'customer_interactions_position_idx',
+  'customer_external_ids_customer_id_idx',
+  'audit_log_origin_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { openPgPool, serverError, type PgDatabase } from '../../db/pg/connection.js';
-import type { AuditWriter, ChangeFeed, Maintenance, Store, WriteOptions } from '../ports.js';
+import type { AuditWriter, BulkTransfer, ChangeFeed, Maintenance, Store, WriteOptions } from '../ports.js';
 import type { StoreOptions } from '../open.js';
 import { translatePgError } from './errors.js';
 import { PgMaintenance } from './maintenance.js';
@@ -213,6 +213,11 @@ export class PgStore implements Store {
   }
 
   /** The server names the connected role in the audit log; the clock and command line are used here. */
+  async bulkTransfer(): Promise<BulkTransfer> {
+    const { PgBulkTransfer } = await import('./bulk-transfer.js');
+    return new PgBulkTransfer(this.session, this);
+  }
+
   identifyWriter(writer: AuditWriter): void {
     this.writer = writer;
     // A new command: its writes start a change set of their own.

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrmDatabase } from '../../db/connection.js';
-import type { AuditWriter, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
+import type { AuditWriter, BulkTransfer, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
 import { SqliteAuditRepository } from './audit.js';
 import { SqliteChangeSetRepository, SqliteRevertRepository } from './change-sets.js';
 import { SqliteCompanyRepository } from './companies.js';
@@ -102,6 +102,11 @@ export class SqliteStore implements Store {
       },
       close: async () => closed.abort(),
     };
+  }
+
+  async bulkTransfer(): Promise<BulkTransfer> {
+    const { SqliteBulkTransfer } = await import('./bulk-transfer.js');
+    return new SqliteBulkTransfer(this.db);
   }
 
   identifyWriter(writer: AuditWriter): void {

@@ -5,6 +5,7 @@ import { registerDbInit } from './init.js';
 import { registerDbMigrate } from './migrate.js';
 import { registerDbPath } from './path.js';
 import { registerDbPruneAudit } from './prune-audit.js';
+import { registerDbPush } from './push.js';
 import { registerDbStatus } from './status.js';
 
 export function registerDbCommands(program: Command, session: Session): void {
@@ -18,4 +19,5 @@ export function registerDbCommands(program: Command, session: Session): void {
   registerDbMigrate(db, session);
   registerDbCheck(db, session);
   registerDbPruneAudit(db, session);
+  registerDbPush(db, session);
 }
