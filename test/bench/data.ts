@@ -102,8 +102,6 @@ const TAGS = ['vip', 'referral', 'newsletter', 'partner', 'renewal 2027', 'cold'
 /** Customers per external id: a few came from another tool. */
 const EXTERNAL_ID_EVERY = 5;
 
-/** Customers per tagged customer. */
-
 /** Customers per company: a consultant's clients have a few contacts each. */
 const CUSTOMERS_PER_COMPANY = 5;
 const CURRENCIES = ['EUR', 'EUR', 'EUR', 'USD', 'GBP'];
