@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { foldCase, openDatabase, type CrmDatabase } from '../../src/db/connection.js';
+import { SEARCH_DOCUMENT } from '../../src/db/search-index.js';
 import { projectRoot } from '../../src/project-root.js';
 import { SqliteStore } from '../../src/repositories/sqlite/store.js';
 import { Services } from '../../src/services/index.js';
@@ -58,7 +59,13 @@ const pick = (list: readonly string[]) => `json_extract('${JSON.stringify(list).
  * Customers with rowids from..to; every thousandth has a unique name (for `customer show
  * <name>`). Six in ten have a deal value (EUR, USD or GBP); closed ones closed when created.
  */
-const CUSTOMERS_SQL = `WITH RECURSIVE seq(n) AS (SELECT @from UNION ALL SELECT n + 1 FROM seq WHERE n < @to)
+const CUSTOMERS_SQL = `WITH RECURSIVE seq(n) AS (SELECT @from UNION ALL SELECT n + 1 FROM seq WHERE n < @to),
+  -- Materialized: a flattened subquery evaluates random() anew at each use of its column, and
+  -- a customer's value, currency and closing time must follow from one draw.
+  drawn AS MATERIALIZED (SELECT n, ${pick(FIRST_NAMES)} || ' ' || ${pick(LAST_NAMES)} || CASE WHEN n % 1000 = 0 THEN ' ' || n ELSE '' END AS name,
+      ${pick(['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost'])} AS status, abs(random()) % 10 AS deal,
+      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (30 + abs(random()) % 730) || ' days', '-' || (abs(random()) % 86400) || ' seconds') AS created
+    FROM seq)
   INSERT INTO customers (name, email, phone, product_id, status, acquisition_source, owner, is_archived, created_at, updated_at,
     deal_value_minor, deal_currency, closed_at)
   SELECT name, lower(replace(name, ' ', '.')) || '.' || n || '@example.com', '+1 555 ' || printf('%07d', n),
@@ -68,15 +75,15 @@ const CUSTOMERS_SQL = `WITH RECURSIVE seq(n) AS (SELECT @from UNION ALL SELECT n
     CASE WHEN deal < 6 THEN 100 * (500 + abs(random()) % 50000) END,
     CASE WHEN deal < 4 THEN 'EUR' WHEN deal = 4 THEN 'USD' WHEN deal = 5 THEN 'GBP' END,
     CASE WHEN status IN ('closed_won', 'closed_lost') THEN created END
-  FROM (SELECT n, ${pick(FIRST_NAMES)} || ' ' || ${pick(LAST_NAMES)} || CASE WHEN n % 1000 = 0 THEN ' ' || n ELSE '' END AS name,
-      ${pick(['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost'])} AS status, abs(random()) % 10 AS deal,
-      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (30 + abs(random()) % 730) || ' days', '-' || (abs(random()) % 86400) || ' seconds') AS created
-    FROM seq)`;
+  FROM drawn`;
 
 /** What migration 0011 would have summed had the values been there (it adds the columns empty). */
 const VALUES_BACKFILL = `INSERT INTO customer_values (is_archived, status, product_id, owner, deal_currency, n, total_minor)
   SELECT is_archived, status, product_id, owner, deal_currency, count(*), sum(deal_value_minor) FROM customers
   WHERE deal_value_minor IS NOT NULL GROUP BY is_archived, status, product_id, owner, deal_currency`;
+
+/** The search index as migration 0012 fills it (its triggers were dropped while generating). */
+const SEARCH_BACKFILL = `INSERT INTO customer_search (rowid, customer_id, name, contact, tags, note, activity) ${SEARCH_DOCUMENT}`;
 
 /**
  * Three interactions per customer, a week apart; the latest of every third customer leaves a
@@ -129,7 +136,7 @@ async function build(file: string, customers: number): Promise<void> {
         .split('--> statement-breakpoint')
         .filter((statement) => statement.replace(/^--.*$/gm, '').trim().startsWith('INSERT INTO')),
     );
-    for (const statement of [...backfill, VALUES_BACKFILL]) sqlite.exec(statement);
+    for (const statement of [...backfill, VALUES_BACKFILL, SEARCH_BACKFILL]) sqlite.exec(statement);
     for (const object of schema.filter((o) => o.type === 'trigger')) sqlite.exec(object.sql);
   })();
   db.write(() => undefined);
