@@ -84,7 +84,7 @@ export class PgReportRepository implements ReportRepository {
  */
 export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const conditions = ['NOT c.is_archived', 'a.follow_up_date IS NOT NULL'];
+  const conditions = ['a.follow_up_date IS NOT NULL'];
   // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
   // A day sorts before the instants of that day, so the later of the two bounds limits the range.
   if (due) {
@@ -97,12 +97,17 @@ export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readon
         OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${before}::text))`,
     );
   }
-  if (owners) conditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
+  if (owners) customerConditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  // Seeks by primary key for each pending follow-up (LIMIT 1 keeps them seeks: a hash join
+  // would read the whole team's customers or interactions to find the few in the window).
   const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
       i.type, i.channel, i.note, i.follow_up_date, i.created_at
     FROM crm.customer_activity AS a
-    JOIN crm.customers AS c ON c.id = a.customer_id
-    JOIN crm.customer_interactions AS i ON i.id = a.last_interaction_id
+    CROSS JOIN LATERAL (SELECT c.id, c.name, c.email, c.phone, c.owner, c.status FROM crm.customers AS c
+      WHERE ${customerConditions.join(' AND ')} LIMIT 1) AS c
+    CROSS JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
+      WHERE i.id = a.last_interaction_id LIMIT 1) AS i
     WHERE ${conditions.join(' AND ')}
     ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"`;
   return { text, values };
