@@ -9,13 +9,16 @@
  *   - wall and peak RSS of the real binary, spawned with stdout to /dev/null (median);
  *   - sqlite3: the best plain SQL for the same answer in the sqlite3 shell (`.timer on`,
  *     output to /dev/null), median, CPU and wall; and the ratio of the CPU times.
- * Targets: query CPU <= 50 ms and <= 2x the sqlite3 CPU figure. `--only TEXT` runs the
- * commands whose label contains TEXT.
+ * Targets: query CPU <= 50 ms (pipeline: 100 ms, issue 11) and <= 2x the sqlite3 CPU figure
+ * when over 2 ms. `--only TEXT` runs the commands whose label contains TEXT. `--backend
+ * sqlite|postgres|both` (default both): on PostgreSQL (test/bench/pg-data.ts) CPU is crm's
+ * process plus its connection's server process, against psql's server process.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { foldCase, openDatabase, type CrmDatabase } from '../../src/db/connection.js';
 import { SEARCH_DOCUMENT } from '../../src/db/search-index.js';
@@ -32,6 +35,8 @@ const CRM = path.join(projectRoot, 'bin', 'crm.js');
 const SLICE = 50_000;
 const QUERY_TARGET_MS = 50;
 const RATIO_TARGET = 2;
+/** Below this, the ratio is not judged (see measure()). */
+const RATIO_FLOOR_MS = 2;
 /** Issue 11: `pipeline` with values. */
 const PIPELINE_TARGET_MS = 100;
 
@@ -531,7 +536,11 @@ async function measure(
   const ratio = query.cpu / Math.max(plain.cpu, 0.1);
   const ours = query.cpu;
   const target = command.label.startsWith('pipeline') ? PIPELINE_TARGET_MS : QUERY_TARGET_MS;
-  const missed = [ours > target ? `> ${target} ms` : '', ratio > RATIO_TARGET && !command.label.startsWith('search ') ? `> ${RATIO_TARGET}x` : ''].filter(Boolean);
+  // The ratio is judged above RATIO_FLOOR_MS only: a warm plain query of a few index pages
+  // takes 0.0-0.1 ms (the shells' timers' resolution), and a millisecond of crm there is
+  // a JavaScript call, not a worse plan. `crm search` is compared with a scan, not a rival.
+  const slower = ratio > RATIO_TARGET && ours > RATIO_FLOOR_MS && !command.label.startsWith('search ');
+  const missed = [ours > target ? `> ${target} ms` : '', slower ? `> ${RATIO_TARGET}x` : ''].filter(Boolean);
   return {
     cells: [
       command.label,
@@ -569,11 +578,7 @@ function backends(): Backend[] {
 async function main(): Promise<void> {
   const customers = numberOption('--customers', 100_000);
   const repeat = numberOption('--repeat', 5);
-  const folder = path.join(projectRoot, '.bench');
-  fs.mkdirSync(folder, { recursive: true });
-  const file = path.join(folder, `queries-${customers}.db`);
-  if (!fs.existsSync(file)) await build(file, customers);
-
+  const file = await ensureQueriesFile(customers);
   const db = openDatabase(file);
   const subjectRow = subject(db);
   let failures = 0;
@@ -623,4 +628,17 @@ async function main(): Promise<void> {
   process.exitCode = failures > 0 ? 1 : 0;
 }
 
-await main();
+/** The generated file of `customers` customers, built (and cached under .bench/) when missing. */
+export async function ensureQueriesFile(customers: number, log: (message: string) => void = () => undefined): Promise<string> {
+  const folder = path.join(projectRoot, '.bench');
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `queries-${customers}.db`);
+  if (!fs.existsSync(file)) {
+    log(`generating ${path.relative(projectRoot, file)} …`);
+    await build(file, customers);
+  }
+  return file;
+}
+
+// Run as `npm run bench:queries`; imported by other bench sections for its data.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -12,8 +12,10 @@ import path from 'node:path';
 import { restoreSection } from './restore.js';
 import { BENCH_ROOT, printSection, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
 import { undoSection } from './undo.js';
+import { searchIndexSection } from './search-index.js';
+import { serverLatencySection } from './server-latency.js';
 
-const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection];
+const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, serverLatencySection, searchIndexSection];
 
 const USAGE = `usage: npm run bench -- [--customers N] [--repeat N] [--only ${SECTIONS.map((s) => s.name).join('|')}]`;
 
