@@ -131,8 +131,6 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
     yield* SETTINGS;
     return;
   }
-  // No tags (drizzle/0012): the file holds its header only.
-  if (table === 'customer_tags') return;
   const companyIds = ids(0x6666);
   if (table === 'companies') {
     for (let index = 0; index < companyCount(shape); index++) {
@@ -174,8 +172,6 @@ export function* datasetRows(table: TableName, shape: DatasetShape): Generator<S
         valued ? 100 * (500 + deals.int(50_000)) : null,
         valued ? deals.pick(CURRENCIES) : null,
         isClosed(status) ? updated : null,
-        // The customer's note (drizzle/0012), empty as in most exports.
-        null,
       ];
     }
     return;
@@ -216,7 +212,6 @@ export function datasetRowCount(table: TableName, shape: DatasetShape): number {
   if (table === 'settings') return SETTINGS.length;
   if (table === 'customers') return shape.customers;
   if (table === 'customer_external_ids') return Math.ceil(shape.customers / EXTERNAL_ID_EVERY);
-  if (table === 'customer_tags') return 0;
   return Math.round(shape.customers * (shape.interactionsPerCustomer ?? 3));
 }
 
