@@ -204,6 +204,19 @@ CREATE TRIGGER customers_counts_delete AFTER DELETE ON crm.customers
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION crm.crm_counts_changed();
 --> statement-breakpoint
 
+-- `pipeline --since`: the team's customers won since an instant, a range of customers_won_idx
+-- (0005). SECURITY DEFINER with the policy's team filter written out, as the lookups of 0002:
+-- under row-level security the planner would not use the index for a member's condition on
+-- coalesce(closed_at, updated_at), and read every customer of the team instead.
+CREATE FUNCTION crm.crm_won_since(since timestamptz)
+RETURNS TABLE (deal_currency text, deal_value_minor bigint, product_id text, owner text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp ROWS 100
+AS $$
+  SELECT c.deal_currency, c.deal_value_minor, c.product_id, c.owner FROM crm.customers AS c
+  WHERE c.team_id = crm.crm_team() AND c.status = 'closed_won' AND NOT c.is_archived
+    AND coalesce(c.closed_at, c.updated_at) >= $1
+$$;
+--> statement-breakpoint
 -- What the triggers would have written had they always been there.
 INSERT INTO crm.customer_activity (customer_id, team_id, last_interaction_id, last_interaction_at, follow_up_date)
 SELECT DISTINCT ON (i.customer_id) i.customer_id, i.team_id, i.id, i.created_at, i.follow_up_date

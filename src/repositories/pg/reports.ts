@@ -48,17 +48,18 @@ export class PgReportRepository implements ReportRepository {
     return rows.filter((row) => Number(row.n) > 0);
   }
 
-  /** Won since the instant, by closed_at (else updated_at): a range of customers_won_idx. */
+  /**
+   * Won since the instant, by closed_at (else updated_at): a range of customers_won_idx, read
+   * by crm.crm_won_since (drizzle/pg/0007), then the product and owner filters.
+   */
   async wonSince(filter: PipelineFilter, since: string): Promise<WonValueRow[]> {
-    const values: unknown[] = [];
-    const conditions = [
-      ...(await this.pipelineConditions(filter, values)),
-      `c.status = 'closed_won'`,
-      `coalesce(c.closed_at, c.updated_at) >= $${values.push(since)}::timestamptz`,
-    ];
+    const values: unknown[] = [since];
+    const conditions = ['true'];
+    if (filter.productId !== undefined) conditions.push(`w.product_id = $${values.push(filter.productId)}`);
+    if (filter.owner) conditions.push(`w.owner = ANY($${values.push(await ownersMatching(this.session, filter.owner))}::text[])`);
     return this.session.query<WonValueRow>(
-      `SELECT c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor)::bigint AS total_minor
-        FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.deal_currency`,
+      `SELECT w.deal_currency AS currency, count(*) AS n, sum(w.deal_value_minor)::bigint AS total_minor
+        FROM crm.crm_won_since($1::timestamptz) AS w WHERE ${conditions.join(' AND ')} GROUP BY w.deal_currency`,
       values,
     );
   }
