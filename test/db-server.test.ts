@@ -189,10 +189,13 @@ describe('db status on a server', () => {
       audit_log: 2,
       change_sets: 0,
       companies: 0,
+      customer_activity: 0,
+      customer_counts: 1,
       customer_external_ids: 0,
       customer_interactions: 0,
       customer_search: 1,
       customer_tags: 0,
+      customer_values: 0,
       customers: 1,
       products: 1,
       settings: 0,
@@ -242,6 +245,9 @@ const PG_CHECKS = [
   'members',
   'foreign_keys',
   'foreign_key_check',
+  'customer_activity',
+  'customer_counts',
+  'customer_values',
 ];
 
 describe('db check on a server', () => {
@@ -259,7 +265,7 @@ describe('db check on a server', () => {
       `${bob} is a member of Acme, held by row-level security`,
     );
     expect(report.checks.find((check: { name: string }) => check.name === 'row_level_security').detail).toBe(
-      'enabled on all 12 tables (the schema owner is exempt)',
+      'enabled on all 15 tables (the schema owner is exempt)',
     );
   });
 

@@ -14,8 +14,10 @@ import { pgTransferSection } from './pg-transfer.js';
 import { restoreSection } from './restore.js';
 import { BENCH_ROOT, printSection, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
 import { undoSection } from './undo.js';
+import { searchIndexSection } from './search-index.js';
+import { serverLatencySection } from './server-latency.js';
 
-const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, completionSection, pgTransferSection];
+const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, completionSection, pgTransferSection, serverLatencySection, searchIndexSection];
 
 const USAGE = `usage: npm run bench -- [--customers N] [--repeat N] [--only ${SECTIONS.map((s) => s.name).join('|')}]`;
 

@@ -286,12 +286,14 @@ describe('query plans', () => {
     expect(notices.join('\n')).toMatch(/(Index Scan using|Bitmap Index Scan on) audit_log_customer_idx/);
   });
 
-  it('follow-ups read each customer’s latest interaction by a seek, as a member', async () => {
+  it('follow-ups read the pending ones from customer_activity up to the window’s end, as a member', async () => {
     await dan.session.query('SET enable_seqscan = off');
     try {
       const { text, values } = pendingFollowUpsQuery({ before: '2026-12-01T00:00:00.000Z', lastDay: '2026-11-30' }, ['dan']);
       const plan = (await dan.session.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).map((row) => row['QUERY PLAN']);
-      expect(plan.join('\n')).toMatch(/(Index Scan.* using|Bitmap Index Scan on) customer_interactions_customer_created_idx[^\n]*\n\s*Index Cond: \(customer_id = c\.id\)/);
+      const shown = plan.join('\n');
+      expect(shown).toMatch(/(Index Scan.* using|Bitmap Index Scan on) customer_activity_follow_up_idx[^\n]*\n\s*Index Cond: \(\(team_id = crm\.crm_team\(\)\) AND \(follow_up_date < /);
+      expect(shown).toMatch(/Index Scan using customer_interactions_pkey on customer_interactions i[^\n]*\n\s*Index Cond: \(id = a\.last_interaction_id\)/);
     } finally {
       await dan.session.query('RESET enable_seqscan');
     }

@@ -88,7 +88,7 @@ export function destroyServer(folder: string): void {
   fs.rmSync(folder, { recursive: true, force: true });
 }
 
-async function startServer(folder: string): Promise<ServerInfo> {
+async function startServer(folder: string, extraSettings: readonly string[] = []): Promise<ServerInfo> {
   const bin = serverBinDir();
   if (!bin) {
     throw new Error(
@@ -114,6 +114,7 @@ async function startServer(folder: string): Promise<ServerInfo> {
     '-c full_page_writes=off',
     '-c max_connections=100',
     '-c shared_buffers=16MB',
+    ...extraSettings.map((setting) => `-c ${setting}`),
   ].join(' ');
   runServerCommand(bin, 'pg_ctl', ['-D', data, '-l', path.join(folder, 'server.log'), '-o', settings, '-w', '-t', '120', 'start']);
   return { socketDir: folder, port, superuser: SUPERUSER, superuserPassword };
@@ -122,8 +123,10 @@ async function startServer(folder: string): Promise<ServerInfo> {
 /**
  * The run's server, started by whichever test file asks first (the `starting` folder is the
  * lock: mkdir is atomic); the others wait for `ready.json` (or `failed`, with the reason).
+ * `extraSettings` (`name=value`) come after the tests' own and win: the bench (test/bench/
+ * pg-data.ts) gives a million customers a cache larger than the tests' 16 MB.
  */
-export async function startServerOnce(folder: string): Promise<ServerInfo> {
+export async function startServerOnce(folder: string, extraSettings: readonly string[] = []): Promise<ServerInfo> {
   const ready = path.join(folder, 'ready.json');
   const failed = path.join(folder, 'failed');
   let starter = false;
@@ -135,7 +138,7 @@ export async function startServerOnce(folder: string): Promise<ServerInfo> {
   }
   if (starter) {
     try {
-      const info = await startServer(folder);
+      const info = await startServer(folder, extraSettings);
       fs.writeFileSync(`${ready}.tmp`, JSON.stringify(info));
       fs.renameSync(`${ready}.tmp`, ready);
       return info;

@@ -55,10 +55,17 @@ export const EXPECTED_PG_TRIGGERS = [
   'customer_external_ids_audit',
   'customer_external_ids_no_truncate',
   'customer_external_ids_notify',
+  // drizzle/pg/0008_query_tables.sql
+  'customer_interactions_activity_insert',
+  'customer_interactions_activity_update',
+  'customer_interactions_activity_delete',
+  'customers_counts_insert',
+  'customers_counts_update',
+  'customers_counts_delete',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search', 'customer_external_ids'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search', 'customer_external_ids', 'customer_activity', 'customer_counts', 'customer_values'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -95,6 +102,10 @@ export const EXPECTED_PG_POLICIES = [
   'customer_external_ids_insert',
   'customer_external_ids_update',
   'customer_external_ids_delete',
+  // drizzle/pg/0008_query_tables.sql
+  'customer_activity_read',
+  'customer_counts_read',
+  'customer_values_read',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [
@@ -149,6 +160,12 @@ export const EXPECTED_PG_INDEXES = [
   'customer_interactions_position_idx',
   'customer_external_ids_customer_id_idx',
   'audit_log_origin_idx',
+  // drizzle/pg/0008_query_tables.sql
+  'customer_activity_follow_up_idx',
+  'customer_counts_group_idx',
+  'customer_counts_empty_idx',
+  'customer_values_group_idx',
+  'customer_values_empty_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

@@ -128,6 +128,7 @@ export class PgMaintenance implements Maintenance {
       await this.checkMembers(),
       this.checkForeignKeys(foreignKeys),
       await this.checkReferences(foreignKeys),
+      ...(await this.checkKeptTables()),
     ];
     return { ok: checks.every((check) => check.ok), checks };
   }
@@ -323,6 +324,22 @@ export class PgMaintenance implements Maintenance {
     };
   }
 
+  /** Each table of KEPT_TABLES the schema has (a schema before 0007 has none of them). */
+  private async checkKeptTables(): Promise<CheckResult[]> {
+    const results: CheckResult[] = [];
+    for (const table of KEPT_TABLES) {
+      const [exists] = await this.session.query<{ found: string | null }>(`SELECT to_regclass($1)::text AS found`, [`crm.${table.name}`]);
+      if (!exists?.found) continue;
+      const problems = (await this.session.query<{ problem: string }>(table.drift)).map((row) => row.problem);
+      results.push({
+        name: table.name,
+        ok: problems.length === 0,
+        detail: problems.length ? `${table.wrong(problems.length)}: ${listProblems(problems)}` : table.ok,
+      });
+    }
+    return results;
+  }
+
   /**
    * Rows that point to nothing, among those the role can see (parallels SQLite's
    * foreign_key_check). A parent of another team is invisible to a member, so a cross-team
@@ -368,6 +385,55 @@ export class PgMaintenance implements Maintenance {
     };
   }
 }
+
+/**
+ * The tables drizzle/pg/0007 keeps by triggers, each against a recomputation from the rows it
+ * restates, either way (EXCEPT compares NULLs as equal). Through row-level security a member
+ * checks their team's rows; the owner every team's.
+ */
+const KEPT_TABLES = [
+  {
+    name: 'customer_activity',
+    drift: `WITH latest AS (
+        SELECT DISTINCT ON (i.customer_id) i.customer_id, i.team_id, i.id, i.created_at, i.follow_up_date
+        FROM crm.customer_interactions AS i ORDER BY i.customer_id, i.created_at DESC, i.id COLLATE "C" DESC),
+      recorded AS (SELECT customer_id, team_id, last_interaction_id, last_interaction_at, follow_up_date FROM crm.customer_activity),
+      missing AS (SELECT * FROM latest EXCEPT SELECT * FROM recorded),
+      extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM latest)
+      SELECT customer_id AS problem FROM missing UNION SELECT customer_id FROM extra ORDER BY 1`,
+    wrong: (n: number) => `${n} customer(s) whose latest interaction or pending follow-up is recorded wrong`,
+    ok: 'matches the interactions',
+  },
+  {
+    name: 'customer_counts',
+    drift: `WITH actual AS (
+        SELECT team_id, is_archived, status, product_id, owner, count(*) AS n FROM crm.customers
+        GROUP BY team_id, is_archived, status, product_id, owner),
+      recorded AS (SELECT team_id, is_archived, status, product_id, owner, n FROM crm.customer_counts),
+      missing AS (SELECT * FROM actual EXCEPT SELECT * FROM recorded),
+      extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM actual)
+      SELECT DISTINCT concat_ws(' ', CASE WHEN is_archived THEN 'archived' ELSE 'active' END, status,
+          'product ' || coalesce(product_id, 'none'), 'owner ' || coalesce(nullif(owner, ''), CASE WHEN owner = '' THEN '""' ELSE 'none' END)) AS problem
+      FROM (SELECT * FROM missing UNION ALL SELECT * FROM extra) AS g ORDER BY 1`,
+    wrong: (n: number) => `${n} group(s) counted wrong`,
+    ok: 'matches the customers',
+  },
+  {
+    name: 'customer_values',
+    drift: `WITH actual AS (
+        SELECT team_id, is_archived, status, product_id, owner, deal_currency, count(*) AS n, sum(deal_value_minor)::numeric AS total_minor
+        FROM crm.customers WHERE deal_value_minor IS NOT NULL
+        GROUP BY team_id, is_archived, status, product_id, owner, deal_currency),
+      recorded AS (SELECT team_id, is_archived, status, product_id, owner, deal_currency, n, total_minor FROM crm.customer_values),
+      missing AS (SELECT * FROM actual EXCEPT SELECT * FROM recorded),
+      extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM actual)
+      SELECT DISTINCT concat_ws(' ', CASE WHEN is_archived THEN 'archived' ELSE 'active' END, status,
+          'product ' || coalesce(product_id, 'none'), 'owner ' || coalesce(nullif(owner, ''), CASE WHEN owner = '' THEN '""' ELSE 'none' END), deal_currency) AS problem
+      FROM (SELECT * FROM missing UNION ALL SELECT * FROM extra) AS g ORDER BY 1`,
+    wrong: (n: number) => `${n} group(s) summed wrong`,
+    ok: 'matches the customers',
+  },
+] as const;
 
 /** Why a role is not held by row-level security, or undefined when it is. */
 function bypassReason(superuser: boolean, bypassRls: boolean, owner: boolean): string | undefined {

@@ -120,12 +120,19 @@ export function customerListSql(
   return { text, values: parameters.values };
 }
 
+/**
+ * A list's total: a sum over crm.customer_counts (drizzle/pg/0007), whose groups have every
+ * column a filter takes but tags; with tags, a count of the customers.
+ */
 export function customerCountSql(filter: CustomerListFilter): { text: string; values: unknown[] } {
   const parameters = new Parameters();
   const conditions = listConditions(filter, parameters);
   if (filter.archived !== 'include') conditions.unshift(`c.is_archived = ${filter.archived === 'only'}`);
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-  return { text: `SELECT count(*) AS n FROM crm.customers AS c${where}`, values: parameters.values };
+  const text = filter.tags?.length
+    ? `SELECT count(*) AS n FROM crm.customers AS c${where}`
+    : `SELECT coalesce(sum(c.n), 0)::bigint AS n FROM crm.customer_counts AS c${where}`;
+  return { text, values: parameters.values };
 }
 
 /**

@@ -12,19 +12,18 @@ import type { PgSession } from './store.js';
 export class PgReportRepository implements ReportRepository {
   constructor(private readonly session: PgSession) {}
 
-  /** Non-archived customers per status; statuses with nobody are absent. */
+  /**
+   * Non-archived customers per status; statuses with nobody are absent. A sum over the few
+   * groups of crm.customer_counts (drizzle/pg/0007) that match, whatever the number of customers.
+   */
   async countByStatus(filter: PipelineFilter): Promise<Map<CustomerStatus, number>> {
     const values: unknown[] = [];
-    const conditions = ['NOT c.is_archived'];
-    if (filter.productId !== undefined) conditions.push(`c.product_id = $${values.push(filter.productId)}`);
-    if (filter.owner) {
-      conditions.push(`c.owner = ANY($${values.push(await ownersMatching(this.session, filter.owner))}::text[])`);
-    }
+    const conditions = await this.pipelineConditions(filter, values);
     const rows = await this.session.query<{ status: CustomerStatus; n: number }>(
-      `SELECT c.status, count(*)::integer AS n FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status`,
+      `SELECT c.status, sum(c.n)::integer AS n FROM crm.customer_counts AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status`,
       values,
     );
-    return new Map(rows.map((row) => [row.status, row.n]));
+    return new Map(rows.filter((row) => row.n > 0).map((row) => [row.status, row.n]));
   }
 
   /** The filter's conditions on customers `c`, not archived; values appended to `values`. */
@@ -37,37 +36,39 @@ export class PgReportRepository implements ReportRepository {
     return conditions;
   }
 
-  /** Deal values per status and currency: an index-only scan of customers_values_idx (drizzle/pg/0005). */
+  /** Deal values per status and currency: a sum over the matching groups of crm.customer_values (drizzle/pg/0007). */
   async valuesByStatus(filter: PipelineFilter): Promise<StageValueRow[]> {
     const values: unknown[] = [];
-    const conditions = [...(await this.pipelineConditions(filter, values)), 'c.deal_value_minor IS NOT NULL'];
-    return this.session.query<StageValueRow>(
-      `SELECT c.status, c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor)::bigint AS total_minor
-        FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status, c.deal_currency`,
+    const conditions = await this.pipelineConditions(filter, values);
+    const rows = await this.session.query<StageValueRow>(
+      `SELECT c.status, c.deal_currency AS currency, sum(c.n)::bigint AS n, sum(c.total_minor)::bigint AS total_minor
+        FROM crm.customer_values AS c WHERE ${conditions.join(' AND ')} GROUP BY c.status, c.deal_currency`,
       values,
     );
+    return rows.filter((row) => Number(row.n) > 0);
   }
 
-  /** Won since the instant, by closed_at (else updated_at): a range of customers_won_idx. */
+  /**
+   * Won since the instant, by closed_at (else updated_at): a range of customers_won_idx, read
+   * by crm.crm_won_since (drizzle/pg/0007), then the product and owner filters.
+   */
   async wonSince(filter: PipelineFilter, since: string): Promise<WonValueRow[]> {
-    const values: unknown[] = [];
-    const conditions = [
-      ...(await this.pipelineConditions(filter, values)),
-      `c.status = 'closed_won'`,
-      `coalesce(c.closed_at, c.updated_at) >= $${values.push(since)}::timestamptz`,
-    ];
+    const values: unknown[] = [since];
+    const conditions = ['true'];
+    if (filter.productId !== undefined) conditions.push(`w.product_id = $${values.push(filter.productId)}`);
+    if (filter.owner) conditions.push(`w.owner = ANY($${values.push(await ownersMatching(this.session, filter.owner))}::text[])`);
     return this.session.query<WonValueRow>(
-      `SELECT c.deal_currency AS currency, count(*) AS n, sum(c.deal_value_minor)::bigint AS total_minor
-        FROM crm.customers AS c WHERE ${conditions.join(' AND ')} GROUP BY c.deal_currency`,
+      `SELECT w.deal_currency AS currency, count(*) AS n, sum(w.deal_value_minor)::bigint AS total_minor
+        FROM crm.crm_won_since($1::timestamptz) AS w WHERE ${conditions.join(' AND ')} GROUP BY w.deal_currency`,
       values,
     );
   }
 
   /**
-   * A follow-up is pending while the interaction that set it is still the customer's latest
-   * (latest created_at, then greatest id in byte order: a backward seek on
-   * customer_interactions_customer_created_idx, drizzle/pg/0002),
-   * for customers not archived. Read through a cursor as the caller iterates.
+   * A follow-up is pending while the interaction that set it is still the customer's latest,
+   * for customers not archived: crm.customer_activity (drizzle/pg/0007) holds each customer's
+   * latest interaction and its pending follow-up, indexed by date. Read through a cursor as
+   * the caller iterates.
    */
   async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
@@ -77,33 +78,38 @@ export class PgReportRepository implements ReportRepository {
 }
 
 /**
- * The SQL of pendingFollowUps (exported for the plan test): for each customer not archived,
- * its latest interaction, kept when it set a follow-up in the window and the customer has
+ * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
+ * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
+ * and the interaction by their primary keys, kept when the customer is not archived and has
  * one of `owners`.
  */
 export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const conditions = ['NOT c.is_archived', 'i.follow_up_date IS NOT NULL'];
+  const conditions = ['a.follow_up_date IS NOT NULL'];
   // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
+  // A day sorts before the instants of that day, so the later of the two bounds limits the range.
   if (due) {
     const lastDay = values.push(due.lastDay);
     const before = values.push(due.before);
+    const upper = values.push(`${due.lastDay}\u{10FFFF}` > due.before ? `${due.lastDay}\u{10FFFF}` : due.before);
     conditions.push(
-      `((length(i.follow_up_date) = 10 AND i.follow_up_date COLLATE "C" <= $${lastDay}::text)
-        OR (length(i.follow_up_date) > 10 AND i.follow_up_date COLLATE "C" < $${before}::text))`,
+      `a.follow_up_date < $${upper}::text`,
+      `((length(a.follow_up_date) = 10 AND a.follow_up_date <= $${lastDay}::text)
+        OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${before}::text))`,
     );
   }
-  if (owners) conditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
+  if (owners) customerConditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  // Seeks by primary key for each pending follow-up (LIMIT 1 keeps them seeks: a hash join
+  // would read the whole team's customers or interactions to find the few in the window).
   const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
       i.type, i.channel, i.note, i.follow_up_date, i.created_at
-    FROM crm.customers AS c
-    CROSS JOIN LATERAL (
-      SELECT l.id, l.type, l.channel, l.note, l.follow_up_date, l.created_at
-        FROM crm.customer_interactions AS l
-       WHERE l.customer_id = c.id
-       ORDER BY l.created_at DESC, l.id COLLATE "C" DESC
-       LIMIT 1) AS i
+    FROM crm.customer_activity AS a
+    CROSS JOIN LATERAL (SELECT c.id, c.name, c.email, c.phone, c.owner, c.status FROM crm.customers AS c
+      WHERE ${customerConditions.join(' AND ')} LIMIT 1) AS c
+    CROSS JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
+      WHERE i.id = a.last_interaction_id LIMIT 1) AS i
     WHERE ${conditions.join(' AND ')}
-    ORDER BY i.follow_up_date COLLATE "C", c.name COLLATE "C", c.id COLLATE "C"`;
+    ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"`;
   return { text, values };
 }

@@ -15,14 +15,23 @@ export function tsQuery(terms: readonly string[], weight = ''): string {
 const CUSTOMER_SELECT = columnsOf('c', CUSTOMER_COLUMNS);
 
 /**
+ * Each matched customer (`m`) by a seek on the primary key, in the order of `m`: LIMIT 1 keeps
+ * the planner from turning the seeks into a hash join that reads the whole team's customers
+ * (it cannot know that a search matches few of them).
+ */
+const CUSTOMER_OF_MATCH = `CROSS JOIN LATERAL (SELECT * FROM crm.customers AS c WHERE c.id = m.customer_id LIMIT 1) AS c`;
+
+/**
  * `crm search` on the team's customer_search (drizzle/pg/0006), as on SQLite: the window of
  * the most recently added matching documents (crm.crm_search, a seek on the GIN index under
- * the team filter), ranked (ts_rank with weights for the parts), ties newest first.
+ * the team filter), ranked (ts_rank with weights for the parts), ties newest first; the
+ * customers are then read in that order until the page is full.
  */
 function searchSql(includeArchived: boolean): string {
   return `WITH matched AS MATERIALIZED (SELECT * FROM crm.crm_search($1, $2))
     SELECT ${CUSTOMER_SELECT}, p.name AS product_name, (SELECT count(*) FROM matched) >= $2 AS capped
-    FROM matched AS m JOIN crm.customers AS c ON c.id = m.customer_id
+    FROM (SELECT * FROM matched ORDER BY score DESC, added DESC) AS m
+    ${CUSTOMER_OF_MATCH}
     LEFT JOIN crm.products AS p ON p.id = c.product_id
     ${includeArchived ? '' : 'WHERE c.is_archived = false'}
     ORDER BY m.score DESC, m.added DESC LIMIT $3 OFFSET $4`;
@@ -46,7 +55,7 @@ export class PgSearchRepository implements SearchRepository {
   async namedWith(terms: readonly string[], limit: number): Promise<Customer[]> {
     if (terms.length === 0) return [];
     return this.session.query<Customer>(
-      `SELECT ${CUSTOMER_SELECT} FROM crm.crm_search($1, $2) AS m JOIN crm.customers AS c ON c.id = m.customer_id
+      `SELECT ${CUSTOMER_SELECT} FROM crm.crm_search($1, $2) AS m ${CUSTOMER_OF_MATCH}
        ORDER BY ${ID_BYTES('c')}`,
       [tsQuery(terms, 'A'), limit],
     );
