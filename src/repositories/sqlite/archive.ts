@@ -1,9 +1,21 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
-import type { Drizzle } from '../../db/connection.js';
+import { openDatabase, type CrmDatabase, type Drizzle } from '../../db/connection.js';
+import { databaseFileNames, refuseDatabaseFile } from '../../db/database-files.js';
+import { isPostgresUrl } from '../../db/location.js';
+import { deferSearchIndex } from '../../db/search-index.js';
 import { companies, customerExternalIds, customerInteractions, customers, customerTags, products } from '../../db/schema.js';
+import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../../domain/errors.js';
 import type { Customer } from '../../domain/types.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
+import type {
+  ArchiveBatch,
+  ArchiveCursor,
+  ArchiveRepository,
+  ArchiveRow,
+  ArchiveRows,
+  ArchiveTarget,
+} from '../ports.js';
 
 /** Rows exactly as SQLite stores them (0/1 booleans), so copying them loses nothing. */
 export type RawRow = Record<string, unknown>;
@@ -321,12 +333,197 @@ export class ArchiveTargetRepository {
   }
 
   /** Parents first, for the foreign keys. */
-  copy(rows: { products: RawRow[]; companies: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[]; tags: RawRow[] }): void {
-    for (const row of rows.products) this.upsertProduct.run(row);
-    for (const row of rows.companies) this.upsertCompany.run(row);
-    for (const row of rows.customers) this.upsertCustomer.run(row);
-    for (const row of rows.interactions) this.insertInteraction.run(row);
-    for (const row of rows.externalIds) this.upsertExternalId.run(row);
-    for (const row of rows.tags) this.insertTag.run(row);
+  copy(rows: ArchiveRows): void {
+    for (const row of rows.products) this.upsertProduct.run(sqliteValues(row));
+    for (const row of rows.companies) this.upsertCompany.run(sqliteValues(row));
+    for (const row of rows.customers) this.upsertCustomer.run(sqliteValues(row));
+    for (const row of rows.interactions) this.insertInteraction.run(sqliteValues(row));
+    for (const row of rows.externalIds) this.upsertExternalId.run(sqliteValues(row));
+    for (const row of rows.tags) this.insertTag.run(sqliteValues(row));
+  }
+}
+
+/** SQLite stores booleans as 0/1 (and better-sqlite3 binds no boolean). */
+function sqliteValues(row: ArchiveRow): ArchiveRow {
+  let converted: ArchiveRow | undefined;
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value === 'boolean') (converted ??= { ...row })[column] = value ? 1 : 0;
+  }
+  return converted ?? row;
+}
+
+/** The flags a row carries as 0/1 here, as booleans: what any archive takes. */
+function canonical(rows: RawRow[], flag: string): ArchiveRow[] {
+  for (const row of rows) row[flag] = row[flag] === 1;
+  return rows;
+}
+
+const NO_ROWS: ArchiveRows = { products: [], companies: [], customers: [], interactions: [], externalIds: [], tags: [] };
+
+/** The archive side on a SQLite file. */
+export class SqliteArchiveTarget implements ArchiveTarget {
+  private readonly repository: ArchiveTargetRepository;
+
+  constructor(private readonly archive: CrmDatabase) {
+    this.repository = new ArchiveTargetRepository(archive.sqlite);
+  }
+
+  get location(): string {
+    return this.archive.path;
+  }
+
+  async copy(batch: ArchiveBatch): Promise<void> {
+    const rows = await batch.rows();
+    this.archive.write(() => {
+      // Each customer's search document is rebuilt once per batch, not per row.
+      deferSearchIndex(this.archive.sqlite);
+      this.repository.copy(rows);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.archive.close();
+  }
+}
+
+/** Opens (creating it, with any missing folder) the archive file, in words a user can act on. */
+export function openArchiveFile(file: string, open: (file: string) => CrmDatabase = (name) => openDatabase(name)): CrmDatabase {
+  try {
+    return open(file);
+  } catch (error) {
+    if (error instanceof UncreatablePathError) {
+      const reason = error.kind === 'folder' ? `folder ${error.target}: ${error.reason}` : error.reason;
+      throw new ValidationError(`cannot create archive file ${file}: ${reason}`);
+    }
+    if (!(error instanceof UnopenableDatabaseError)) throw error;
+    if (error.notADatabase) {
+      throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);
+    }
+    throw new ValidationError(`cannot open the archive ${file}: ${error.reason}`);
+  }
+}
+
+/**
+ * The archive a location names, seen from a source database: a PostgreSQL URL (its driver
+ * loaded only then), else a SQLite file. `sourceFile`: the source's own file, which no file of
+ * the archive may be.
+ */
+export async function openArchiveTarget(location: string, sourceFile?: string): Promise<ArchiveTarget> {
+  if (isPostgresUrl(location)) {
+    const { PgArchiveTarget } = await import('../pg/archive.js');
+    return PgArchiveTarget.open(location);
+  }
+  if (sourceFile !== undefined) {
+    const [archiveFile, ...companions] = databaseFileNames(location);
+    refuseDatabaseFile(archiveFile!, sourceFile, 'the archive');
+    for (const companion of companions) refuseDatabaseFile(companion, sourceFile, "the archive's companion file");
+  }
+  return new SqliteArchiveTarget(openArchiveFile(location));
+}
+
+/** The archive jobs on a SQLite file. */
+export class SqliteArchiveRepository implements ArchiveRepository {
+  private stale: StaleCustomerRepository | undefined;
+  private source: ArchiveSourceRepository | undefined;
+
+  constructor(private readonly db: CrmDatabase) {}
+
+  // Prepared on first use: most commands never archive.
+  private get staleRepository(): StaleCustomerRepository {
+    return (this.stale ??= new StaleCustomerRepository(this.db.orm, this.db.sqlite));
+  }
+
+  private get sourceRepository(): ArchiveSourceRepository {
+    return (this.source ??= new ArchiveSourceRepository(this.db.sqlite));
+  }
+
+  async staleCustomers(status: CustomerStatus, updatedBefore: string): Promise<Customer[]> {
+    return this.staleRepository.list(status, updatedBefore);
+  }
+
+  async archiveStale(status: CustomerStatus, updatedBefore: string, at: string, after: ArchiveCursor, limit: number) {
+    return this.staleRepository.archiveBatch(status, updatedBefore, at, (after as number | null) ?? 0, limit);
+  }
+
+  async countMovableCustomers(customersBefore: string | null) {
+    return this.sourceRepository.countMovableCustomers(customersBefore);
+  }
+
+  async countMovableInteractions(interactionsBefore: string, customersBefore: string | null): Promise<number> {
+    return this.sourceRepository.countMovableInteractions(interactionsBefore, customersBefore);
+  }
+
+  async pickCustomers(customersBefore: string | null, after: ArchiveCursor, limit: number): Promise<ArchiveBatch> {
+    const source = this.sourceRepository;
+    const picked = source.movableCustomers(customersBefore, (after as number | null) ?? 0, limit);
+    const ids = picked.rows.map((c) => c.id as string);
+    const interactions = ids.length ? source.interactionsOf(ids) : [];
+    return {
+      customers: ids.length,
+      interactions: interactions.length,
+      next: picked.next,
+      rows: async () =>
+        ids.length === 0
+          ? NO_ROWS
+          : {
+              ...this.parents(picked.rows),
+              customers: canonical(picked.rows, 'is_archived'),
+              interactions,
+              externalIds: source.externalIdsOf(ids),
+              tags: source.tagsOf(ids),
+            },
+      deleteMoved: async () => {
+        if (ids.length === 0) return;
+        deferSearchIndex(this.db.sqlite);
+        source.deleteCustomers(ids);
+      },
+    };
+  }
+
+  async pickInteractions(
+    interactionsBefore: string,
+    customersBefore: string | null,
+    after: ArchiveCursor,
+    limit: number,
+  ): Promise<ArchiveBatch> {
+    const source = this.sourceRepository;
+    const picked = source.movableInteractions(interactionsBefore, customersBefore, (after as number | null) ?? 0, limit);
+    const owners = [...new Set(picked.rows.map((i) => i.customer_id as string))];
+    // The archive's foreign key needs the customer: a copy of its row goes along, while the
+    // customer itself stays here, with its external ids and tags.
+    const customerRows = owners.length ? source.customers(owners) : [];
+    return {
+      customers: customerRows.length,
+      interactions: picked.rows.length,
+      next: picked.next,
+      rows: async () => ({
+        ...this.parents(customerRows),
+        customers: canonical(customerRows, 'is_archived'),
+        interactions: picked.rows,
+        externalIds: [],
+        tags: [],
+      }),
+      deleteMoved: async () => {
+        if (picked.rows.length === 0) return;
+        deferSearchIndex(this.db.sqlite);
+        source.deleteInteractions(picked.rows.map((i) => i.id as string));
+      },
+    };
+  }
+
+  /** The products and companies the customers name (they stay here too: others may use them). */
+  private parents(customerRows: readonly RawRow[]): Pick<ArchiveRows, 'products' | 'companies'> {
+    const source = this.sourceRepository;
+    const named = (column: string) => [...new Set(customerRows.map((c) => c[column]).filter((id): id is string => typeof id === 'string'))];
+    const productIds = named('product_id');
+    const companyIds = named('company_id');
+    return {
+      products: productIds.length ? canonical(source.products(productIds), 'is_active') : [],
+      companies: companyIds.length ? source.companies(companyIds) : [],
+    };
+  }
+
+  openTarget(location: string): Promise<ArchiveTarget> {
+    return openArchiveTarget(location, this.db.path);
   }
 }

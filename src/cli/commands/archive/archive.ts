@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { instantBefore, parseDuration } from '../../../domain/time.js';
 import type { MoveResult } from '../../../services/archive.js';
+import { loadedServices } from '../../layers.js';
 import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 
@@ -49,8 +50,10 @@ export async function runArchive(session: Session, options: ArchiveOptions): Pro
   const reachBack = (text: string) => instantBefore(session.ctx.clock.now(), parseDuration(text));
   checkDateOption('--older-than', options.olderThan, reachBack);
   checkDateOption('--interactions-older-than', options.interactionsOlderThan, reachBack);
-  const result = (await session.services()).archive.moveToArchive({
-    to: path.resolve(session.ctx.cwd, options.to),
+  const services = await session.services();
+  const result = await services.archive.moveToArchive({
+    // A team's database (issue 9) as given; a file from where the command runs.
+    to: loadedServices().isPostgresUrl(options.to) ? options.to : path.resolve(session.ctx.cwd, options.to),
     olderThan: options.olderThan,
     interactionsOlderThan: options.interactionsOlderThan,
     dryRun: options.dryRun,

@@ -83,7 +83,7 @@ async function runStaleArchive(
   session: Session,
   options: CustomerArchiveOptions & { status: string; olderThan: string },
 ): Promise<void> {
-  const result = (await session.services()).archive.archiveStale({
+  const result = await (await session.services()).archive.archiveStale({
     status: options.status,
     olderThan: options.olderThan,
     dryRun: options.dryRun,
