@@ -563,7 +563,7 @@ describe('archive --to FILE', () => {
   it('needs --to, and refuses bad durations with exit 2', async () => {
     const missing = await cli.run(['archive']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--to <file>' not specified");
+    expect(missing.stderr).toContain("required option '--to <file|url>' not specified");
     const bad = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2 years']);
     expect(bad).toMatchObject({
       code: 2,
