@@ -505,6 +505,10 @@ export interface ArchiveRepository {
    * PostgreSQL URL; refuses this very database, which the move would empty.
    */
   openTarget(location: string): Promise<ArchiveTarget>;
+  /** Between two batches of a job, outside any write: other writers' turn (see the adapters). */
+  pause(): Promise<void>;
+  /** After a job's last batch, or its failure. */
+  finish(): Promise<void>;
 }
 
 export interface Repositories {

@@ -153,16 +153,21 @@ export class ArchiveService {
     const ids: string[] = [];
     const batches = new TimedBatches(this.batchMs, this.batchSize);
     let after: ArchiveCursor = null;
-    for (;;) {
-      const { batch, limit } = await this.write(() =>
-        batches.timed(async (limit) => ({
-          batch: await this.repository.archiveStale(status, cutoff, nowIso(this.clock), after, limit),
-          limit,
-        })),
-      );
-      for (const id of batch.ids) ids.push(id);
-      after = batch.next;
-      if (batch.ids.length < limit) break;
+    try {
+      for (;;) {
+        const { batch, limit } = await this.write(() =>
+          batches.timed(async (limit) => ({
+            batch: await this.repository.archiveStale(status, cutoff, nowIso(this.clock), after, limit),
+            limit,
+          })),
+        );
+        for (const id of batch.ids) ids.push(id);
+        after = batch.next;
+        if (batch.ids.length < limit) break;
+        await this.repository.pause();
+      }
+    } finally {
+      await this.repository.finish();
     }
     return { ...base, count: ids.length, ids, customers: [] };
   }
@@ -216,6 +221,7 @@ export class ArchiveService {
       }
       return result;
     } finally {
+      await repository.finish();
       await target.close();
     }
   }
@@ -241,7 +247,10 @@ export class ArchiveService {
         return picked;
       }),
     );
-    if (batch.customers > 0 || batch.interactions > 0) onStep?.('main-commit');
+    if (batch.customers > 0 || batch.interactions > 0) {
+      onStep?.('main-commit');
+      await this.repository.pause();
+    }
     return batch;
   }
 

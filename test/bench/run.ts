@@ -9,11 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { archiveSection } from './archive.js';
 import { restoreSection } from './restore.js';
 import { BENCH_ROOT, printSection, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
 import { undoSection } from './undo.js';
 
-const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection];
+const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, archiveSection];
 
 const USAGE = `usage: npm run bench -- [--customers N] [--repeat N] [--only ${SECTIONS.map((s) => s.name).join('|')}]`;
 

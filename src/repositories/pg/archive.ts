@@ -190,6 +190,11 @@ export class PgArchiveRepository implements ArchiveRepository {
     };
   }
 
+  /** A writer here waits on row locks, in a queue: nobody needs a gap between batches. */
+  async pause(): Promise<void> {}
+
+  async finish(): Promise<void> {}
+
   async openTarget(location: string): Promise<ArchiveTarget> {
     if (!isPostgresUrl(location)) {
       const { openArchiveTarget } = await import('../sqlite/archive.js');
