@@ -67,7 +67,7 @@ export interface ArchiveServiceOptions {
  * Long enough that the per-transaction cost (BEGIN, commit, the audit context) is noise,
  * short enough that `crm customer add` in another process waits well under a second.
  */
-const DEFAULT_BATCH_MS = 150;
+const DEFAULT_BATCH_MS = 250;
 const FIRST_BATCH_ROWS = 200;
 const MIN_BATCH_ROWS = 50;
 /** Bounds the rows a batch holds in memory (a move reads them into JS) whatever the speed. */
@@ -76,8 +76,8 @@ const MAX_BATCH_ROWS = 20_000;
 /**
  * Batch sizes chosen by time, not by a fixed count: a fixed count is either too small on a
  * fast disk (the job spends its time committing) or too long on a slow or loaded one (other
- * writers wait). Each batch's duration, measured while the lock is held (not while waiting
- * for it), scales the next one toward the target; it at most doubles per batch.
+ * writers wait). Each batch's duration, its whole write transaction, scales the next one
+ * toward the target; it at most doubles per batch.
  */
 class TimedBatches {
   private rows: number;
@@ -93,7 +93,12 @@ class TimedBatches {
     return this.rows;
   }
 
-  /** Runs one batch of `size` rows (called inside the write transaction) and resizes the next. */
+  /**
+   * Runs one batch of `size` rows and resizes the next. The whole write transaction is timed,
+   * its commit included (the search index is rebuilt and the audit stamped just before it):
+   * that is how long other writers wait. A wait for another writer's lock counts too, so
+   * batches shrink while someone else is writing.
+   */
   async timed<T>(work: (size: number) => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await work(this.rows);
@@ -155,8 +160,8 @@ export class ArchiveService {
     let after: ArchiveCursor = null;
     try {
       for (;;) {
-        const { batch, limit } = await this.write(() =>
-          batches.timed(async (limit) => ({
+        const { batch, limit } = await batches.timed((limit) =>
+          this.write(async () => ({
             batch: await this.repository.archiveStale(status, cutoff, nowIso(this.clock), after, limit),
             limit,
           })),
@@ -237,8 +242,8 @@ export class ArchiveService {
     pick: (limit: number) => Promise<ArchiveBatch>,
     onStep: ((step: MoveStep) => void) | undefined,
   ): Promise<ArchiveBatch> {
-    const batch = await this.write(() =>
-      batches.timed(async (limit) => {
+    const batch = await batches.timed((limit) =>
+      this.write(async () => {
         const picked = await pick(limit);
         if (picked.customers === 0 && picked.interactions === 0) return picked;
         await target.copy(picked);

@@ -168,12 +168,22 @@ export async function startPgBench(customers: number, log: (message: string) => 
   };
 }
 
-/** The plain move from one database to another: \copy out of one psql into another, then one DELETE. */
+/**
+ * The plain move from one database to another: \copy out of one psql into another, then one
+ * DELETE. A member's COPY FROM is refused under row-level security: each table arrives in a
+ * temporary table, then one INSERT ... SELECT (in one session, so as one member).
+ */
 export function pgMoveScript(bench: PgBench, source: string, archive: string): string {
   const from = bench.psql(source).map(quote).join(' ');
   const to = bench.psql(archive).map(quote).join(' ');
-  const pipe = (select: string, into: string) =>
-    `${from} -c ${quote(`\\copy (${select}) TO STDOUT`)} | ${to} -c ${quote(`\\copy ${into} FROM STDIN`)}`;
+  const pipe = (select: string, into: string) => {
+    const [table, columns] = [into.slice(0, into.indexOf(' ')), into.slice(into.indexOf(' ') + 1)];
+    return [
+      `${from} -c ${quote(`\\copy (${select}) TO STDOUT`)} |`,
+      `${to} -c ${quote(`CREATE TEMP TABLE arrived AS SELECT ${columns.slice(1, -1)} FROM ${table} LIMIT 0`)}`,
+      `-c ${quote(`\\copy arrived FROM STDIN`)} -c ${quote(`INSERT INTO ${table} ${columns} SELECT * FROM arrived`)}`,
+    ].join(' ');
+  };
   const archived = 'SELECT id FROM crm.customers WHERE is_archived';
   return [
     'set -eo pipefail',
