@@ -396,11 +396,6 @@ export class ArchiveTargetRepository {
   private readonly insertTag: Database.Statement;
 
   constructor(sqlite: Database.Database) {
-    // Only the move writes the archive file while it runs, and closing it checkpoints the
-    // WAL: checkpointing after every batch (the default, each 1000 pages) cost a move about a
-    // third of its time (npm run bench:archive). The main file keeps the default, so that a
-    // user's next command never inherits a large WAL to checkpoint.
-    sqlite.pragma('wal_autocheckpoint = 16384');
     this.upsertProduct = sqlite.prepare(upsertSql('products', PRODUCT_COLUMNS, PRODUCT_OVERRIDES));
     this.upsertCompany = sqlite.prepare(upsertSql('companies', COMPANY_COLUMNS, COMPANY_OVERRIDES));
     this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
