@@ -8,6 +8,7 @@ import {
   MOVABLE_INTERACTIONS_BATCH,
 } from '../src/repositories/sqlite/archive.js';
 import { ArchiveService } from '../src/services/archive.js';
+import { SqliteStore } from '../src/repositories/sqlite/store.js';
 import { TestCli, tempDir } from './helpers.js';
 
 /** `count` customers written in one statement: stale closed_lost ones, or archived ones, each with 2 interactions. */
@@ -22,17 +23,17 @@ function seed(db: CrmDatabase, count: number, kind: 'stale' | 'archived'): void 
     FROM customers AS c, json_each('[1, 2]') AS k WHERE c.rowid >= ${first}`);
 }
 
-/** The database, counting the write transactions the service opens on it. */
-function counting(db: CrmDatabase): { db: CrmDatabase; writes: () => number } {
+/** A store of the database, counting the write transactions the service opens on it. */
+function counting(db: CrmDatabase): { db: SqliteStore; writes: () => number } {
   let writes = 0;
   return {
-    db: {
+    db: new SqliteStore({
       ...db,
-      write: (work) => {
+      writeAsync: (work, settings) => {
         writes += 1;
-        return db.write(work);
+        return db.writeAsync(work, settings);
       },
-    },
+    }),
     writes: () => writes,
   };
 }
@@ -44,12 +45,12 @@ describe('archive jobs batch by time', () => {
   });
   afterEach(() => cli.close());
 
-  it('customer archive grows batches that finish well within the time target', () => {
+  it('customer archive grows batches that finish well within the time target', async () => {
     seed(cli.db, 1000, 'stale');
     const auditBefore = cli.db.sqlite.prepare(`SELECT count(*) FROM audit_log`).pluck().get() as number;
     const { db, writes } = counting(cli.db);
     // A target nothing reaches: each batch doubles (200, 400, 800) instead of staying at 200.
-    const result = new ArchiveService(db, cli.clock, { batchMs: 60_000 }).archiveStale({
+    const result = await new ArchiveService(db, cli.clock, { batchMs: 60_000 }).archiveStale({
       status: 'closed_lost',
       olderThan: '90d',
     });
@@ -65,10 +66,10 @@ describe('archive jobs batch by time', () => {
     expect(cli.db.sqlite.prepare(`SELECT count(*) FROM audit_log`).pluck().get()).toBe(auditBefore + 1000);
   });
 
-  it('customer archive shrinks batches that take longer than the target', () => {
+  it('customer archive shrinks batches that take longer than the target', async () => {
     seed(cli.db, 300, 'stale');
     const { db, writes } = counting(cli.db);
-    const result = new ArchiveService(db, cli.clock, { batchMs: 0.001 }).archiveStale({
+    const result = await new ArchiveService(db, cli.clock, { batchMs: 0.001 }).archiveStale({
       status: 'closed_lost',
       olderThan: '90d',
     });
@@ -77,18 +78,18 @@ describe('archive jobs batch by time', () => {
     expect(writes()).toBe(4);
   });
 
-  it('customer archive still works on a file that lost the status index (db check reports it)', () => {
+  it('customer archive still works on a file that lost the status index (db check reports it)', async () => {
     seed(cli.db, 10, 'stale');
     cli.db.sqlite.exec('DROP INDEX customers_status_idx');
-    const result = new ArchiveService(cli.db, cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+    const result = await new ArchiveService(cli.store, cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
     expect(result.count).toBe(10);
   });
 
-  it('archive --to sizes its batches by time too, and moves every row once', () => {
+  it('archive --to sizes its batches by time too, and moves every row once', async () => {
     seed(cli.db, 1000, 'archived');
     const to = path.join(tempDir(), 'archive.db');
     const { db, writes } = counting(cli.db);
-    const result = new ArchiveService(db, cli.clock, { batchMs: 60_000 }).moveToArchive({ to });
+    const result = await new ArchiveService(db, cli.clock, { batchMs: 60_000 }).moveToArchive({ to });
     expect(result).toMatchObject({ customers: 1000, customer_interactions: 2000 });
     // 200, 400, then the last 400 in a batch of 800, and the empty read that ends the move.
     expect(writes()).toBe(4);

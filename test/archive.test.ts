@@ -6,6 +6,7 @@ import { instantBefore, parseDuration } from '../src/domain/time.js';
 import type { CustomerStatus } from '../src/domain/vocabulary.js';
 import { ArchiveService } from '../src/services/archive.js';
 import { Services } from '../src/services/index.js';
+import { SqliteStore } from '../src/repositories/sqlite/store.js';
 import { FIXED_NOW, TestCli, tempDir } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -169,40 +170,39 @@ describe('customer archive --status --older-than (the cron form)', () => {
 
   it('works through many customers in several short transactions', async () => {
     for (let i = 0; i < 7; i += 1) await addAt(new Date('2025-01-01T00:00:00Z'), `Lost ${i}`);
-    const archive = new ArchiveService(cli.db, cli.clock, { batchSize: 3 });
-    const result = archive.archiveStale({ status: 'closed_lost', olderThan: '90d' });
+    const archive = new ArchiveService(cli.store, cli.clock, { batchSize: 3 });
+    const result = await archive.archiveStale({ status: 'closed_lost', olderThan: '90d' });
     expect(result.count).toBe(7);
     expect(new Set(result.ids).size).toBe(7);
     expect((await services.customers.list({ archived: 'only' })).total).toBe(7);
   });
 
   describe('when another process holds the lock past the busy timeout', () => {
-    function busyFor(attempts: number): CrmDatabase {
+    function busyFor(attempts: number): SqliteStore {
       let left = attempts;
-      return {
+      const db: CrmDatabase = {
         ...cli.db,
-        write: (work) => {
+        writeAsync: async (work, settings) => {
           if (left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-          return cli.db.write(work);
+          return cli.db.writeAsync(work, settings);
         },
       };
+      return new SqliteStore(db);
     }
 
     it('tries the batch again rather than give up', async () => {
       await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-      const result = new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+      const result = await new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
       expect(result.count).toBe(1);
     });
 
     it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', async () => {
       await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
       const archive = new ArchiveService(busyFor(Infinity), cli.clock);
-      expect(() => archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).toThrow(
-        expect.objectContaining({
-          name: 'ConflictError',
-          message: 'the database is busy (another crm process is writing); try again',
-        }),
-      );
+      await expect(archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).rejects.toMatchObject({
+        name: 'ConflictError',
+        message: 'the database is busy (another crm process is writing); try again',
+      });
       expect((await services.customers.resolve('Lost')).is_archived).toBe(false);
     });
   });
@@ -441,13 +441,13 @@ describe('archive --to FILE', () => {
   });
 
   it('moves in several batches', async () => {
-    const archiveService = new ArchiveService(cli.db, cli.clock, { batchSize: 2 });
+    const archiveService = new ArchiveService(cli.store, cli.clock, { batchSize: 2 });
     for (let i = 0; i < 5; i += 1) {
       const customer = await services.customers.add({ name: `Gone ${i}` });
       await log(customer.id, '2026-01-01T00:00:00Z', `note ${i}`);
       await services.customers.setArchived([customer.id], true);
     }
-    const result = archiveService.moveToArchive({ to: archivePath });
+    const result = await archiveService.moveToArchive({ to: archivePath });
     expect(result).toMatchObject({ customers: 5, customer_interactions: 5 });
     withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(5));
     expect(rows(cli.db, 'customers')).toEqual([]);
@@ -456,15 +456,15 @@ describe('archive --to FILE', () => {
   it('a failure between the archive commit and the delete leaves duplicates that the next run resolves', async () => {
     await seed();
     const mainBefore = cli.snapshot();
-    const failing = new ArchiveService(cli.db, cli.clock, { batchSize: 1 });
-    expect(() =>
+    const failing = new ArchiveService(cli.store, cli.clock, { batchSize: 1 });
+    await expect(
       failing.moveToArchive({
         to: archivePath,
         onStep: (step) => {
           if (step === 'archive-commit') throw new Error('power cut');
         },
       }),
-    ).toThrow('power cut');
+    ).rejects.toThrow('power cut');
     // The main file rolled back: nothing lost. The archive already holds the first batch.
     expect(cli.snapshot()).toEqual(mainBefore);
     withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(1));
@@ -563,7 +563,7 @@ describe('archive --to FILE', () => {
   it('needs --to, and refuses bad durations with exit 2', async () => {
     const missing = await cli.run(['archive']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--to <file>' not specified");
+    expect(missing.stderr).toContain("required option '--to <file|url>' not specified");
     const bad = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2 years']);
     expect(bad).toMatchObject({
       code: 2,

@@ -45,6 +45,12 @@ export interface AuditSettings {
   mode?: 'row' | 'summary';
   /** Audit entries created before this ISO instant may be deleted (db prune-audit only). */
   pruneBefore?: string;
+  /**
+   * BEGIN DEFERRED rather than IMMEDIATE: the write lock is taken by the first write, of the
+   * database written only. BEGIN IMMEDIATE would take the lock of every attached database
+   * too, including one the transaction only reads (archive moves, src/repositories/sqlite/archive.ts).
+   */
+  deferred?: boolean;
 }
 
 export interface CrmDatabase {
@@ -402,7 +408,9 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
           endAudit(open);
           return result;
         });
-        return readOnlyRefused(file, () => immediately(() => transaction.immediate(), () => began));
+        return readOnlyRefused(file, () =>
+          settings.deferred ? transaction.deferred() : immediately(() => transaction.immediate(), () => began),
+        );
       } catch (error) {
         abandonAudit(open);
         throw error;

@@ -426,6 +426,93 @@ export interface RevertRepository {
   moveInteractions(ids: readonly string[], customerId: string): Promise<void>;
 }
 
+/**
+ * A row as either engine can take it back: every column of the table (team_id aside), text
+ * and numbers as stored, booleans as booleans, instants as canonical ISO text.
+ */
+export type ArchiveRow = Record<string, unknown>;
+
+/** What one batch of a move copies into the archive, parents first. */
+export interface ArchiveRows {
+  products: ArchiveRow[];
+  companies: ArchiveRow[];
+  customers: ArchiveRow[];
+  interactions: ArchiveRow[];
+  /** Only a SQLite file has external ids (source, external_id, customer_id, created_at). */
+  externalIds: ArchiveRow[];
+  /** customer_id, tag, created_at; each customer's in the order they were added. */
+  tags: ArchiveRow[];
+}
+
+/** Where the next batch reads on from: opaque to the service (a rowid, an id); null at the start. */
+export type ArchiveCursor = number | string | null;
+
+/**
+ * One batch of a move, picked inside a write of the source database: its rows cannot change
+ * (nor gain interactions) until that write ends.
+ */
+export interface ArchiveBatch {
+  /** Customers in the batch (with `pickInteractions`, copies of the interactions' customers). */
+  readonly customers: number;
+  readonly interactions: number;
+  readonly next: ArchiveCursor;
+  /** Every column of every row the archive needs. */
+  rows(): Promise<ArchiveRows>;
+  /** Still inside the write that picked it: deletes what moved (a customer's rows go with it). */
+  deleteMoved(): Promise<void>;
+}
+
+/** The archive database a move writes to: a SQLite file or a team's PostgreSQL database. */
+export interface ArchiveTarget {
+  /** As it may be shown (never a password). */
+  readonly location: string;
+  /**
+   * Copies the batch and commits it in the archive, before the source deletes it. Keyed by
+   * id: a batch already there (a rerun after a crash between the two commits) changes nothing.
+   */
+  copy(batch: ArchiveBatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `crm customer archive --status --older-than` and `crm archive --to` (src/services/archive.ts). */
+export interface ArchiveRepository {
+  /** Non-archived customers in `status` updated before the instant, oldest first (a dry run). */
+  staleCustomers(status: CustomerStatus, updatedBefore: string): Promise<Customer[]>;
+  /**
+   * Inside a write: archives the next `limit` such customers after the cursor, stamping them
+   * `at`, re-checking each (one edited meanwhile stays). Only customers the writer may edit.
+   */
+  archiveStale(
+    status: CustomerStatus,
+    updatedBefore: string,
+    at: string,
+    after: ArchiveCursor,
+    limit: number,
+  ): Promise<{ ids: string[]; next: ArchiveCursor }>;
+  /** Archived customers due to move (every one when `customersBefore` is null), and their interactions. */
+  countMovableCustomers(customersBefore: string | null): Promise<{ customers: number; interactions: number }>;
+  /** Old interactions due to move on their own (see MOVABLE_INTERACTIONS in the SQLite adapter). */
+  countMovableInteractions(interactionsBefore: string, customersBefore: string | null): Promise<number>;
+  /** Inside a write: the next archived customers due, with their interactions, external ids and tags. */
+  pickCustomers(customersBefore: string | null, after: ArchiveCursor, limit: number): Promise<ArchiveBatch>;
+  /** Inside a write: the next old interactions due, each with a copy of its customer's row. */
+  pickInteractions(
+    interactionsBefore: string,
+    customersBefore: string | null,
+    after: ArchiveCursor,
+    limit: number,
+  ): Promise<ArchiveBatch>;
+  /**
+   * Opens (a file: creates, with its migrations) the archive at `location`, a file path or a
+   * PostgreSQL URL; refuses this very database, which the move would empty.
+   */
+  openTarget(location: string): Promise<ArchiveTarget>;
+  /** Between two batches of a job, outside any write: other writers' turn (see the adapters). */
+  pause(): Promise<void>;
+  /** After a job's last batch, or its failure. */
+  finish(): Promise<void>;
+}
+
 export interface Repositories {
   readonly products: ProductRepository;
   readonly customers: CustomerRepository;
@@ -442,6 +529,7 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly tags: TagRepository;
   readonly search: SearchRepository;
+  readonly archive: ArchiveRepository;
 }
 
 /** Who the audit log names for writes made through a store, and their clock. */

@@ -1,18 +1,9 @@
-import path from 'node:path';
-import { openDatabase, type CrmDatabase } from '../db/connection.js';
-import { databaseFileNames, refuseDatabaseFile } from '../db/database-files.js';
-import { deferSearchIndex } from '../db/search-index.js';
-import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../domain/errors.js';
+import { redactPasswords } from '../db/pg/connection.js';
+import { isPostgresUrl } from '../db/location.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';
-import {
-  ArchiveSourceRepository,
-  ArchiveTargetRepository,
-  StaleCustomerRepository,
-  type RawRow,
-} from '../repositories/sqlite/archive.js';
-import { writeTx } from '../repositories/sqlite/errors.js';
+import type { ArchiveBatch, ArchiveCursor, ArchiveTarget, Store } from '../repositories/ports.js';
 import { validStatus } from './validation.js';
 
 export interface StaleArchiveRequest {
@@ -42,7 +33,10 @@ export interface StaleArchiveResult {
 export type MoveStep = 'archive-commit' | 'main-commit';
 
 export interface MoveRequest {
-  /** The archive database file (absolute, or relative to the process's directory). */
+  /**
+   * The archive database: a file (absolute, or relative to the process's directory) or a
+   * team's PostgreSQL database (a postgres:// URL).
+   */
   to: string;
   /** Archived customers not updated for this long move; every archived customer if absent. */
   olderThan?: string;
@@ -62,32 +56,18 @@ export interface MoveResult {
   interactions: number;
 }
 
-/** Rows picked from the main file for one batch of a move. */
-interface MoveBatch {
-  customers: RawRow[];
-  interactions: RawRow[];
-  /** The rowid cursor the next batch reads from. */
-  next: number;
-  /** Only those of customers that move whole: a customer that stays keeps its own. */
-  externalIds: RawRow[];
-  /** Likewise. */
-  tags: RawRow[];
-  deleteMoved: () => void;
-}
-
 export interface ArchiveServiceOptions {
   /** A fixed number of rows per write transaction (tests); by default batches are sized by time. */
   batchSize?: number;
   /** How long one write transaction should hold the lock; see TimedBatches. */
   batchMs?: number;
-  openArchive?: (file: string) => CrmDatabase;
 }
 
 /**
  * Long enough that the per-transaction cost (BEGIN, commit, the audit context) is noise,
  * short enough that `crm customer add` in another process waits well under a second.
  */
-const DEFAULT_BATCH_MS = 150;
+const DEFAULT_BATCH_MS = 250;
 const FIRST_BATCH_ROWS = 200;
 const MIN_BATCH_ROWS = 50;
 /** Bounds the rows a batch holds in memory (a move reads them into JS) whatever the speed. */
@@ -96,8 +76,8 @@ const MAX_BATCH_ROWS = 20_000;
 /**
  * Batch sizes chosen by time, not by a fixed count: a fixed count is either too small on a
  * fast disk (the job spends its time committing) or too long on a slow or loaded one (other
- * writers wait). Each batch's duration, measured while the lock is held (not while waiting
- * for it), scales the next one toward the target; it at most doubles per batch.
+ * writers wait). Each batch's duration, its whole write transaction, scales the next one
+ * toward the target; it at most doubles per batch.
  */
 class TimedBatches {
   private rows: number;
@@ -113,10 +93,15 @@ class TimedBatches {
     return this.rows;
   }
 
-  /** Runs one batch of `size` rows (called inside the write transaction) and resizes the next. */
-  timed<T>(work: (size: number) => T): T {
+  /**
+   * Runs one batch of `size` rows and resizes the next. The whole write transaction is timed,
+   * its commit included (the search index is rebuilt and the audit stamped just before it):
+   * that is how long other writers wait. A wait for another writer's lock counts too, so
+   * batches shrink while someone else is writing.
+   */
+  async timed<T>(work: (size: number) => Promise<T>): Promise<T> {
     const started = performance.now();
-    const result = work(this.rows);
+    const result = await work(this.rows);
     if (this.fixedRows === undefined) {
       const elapsed = Math.max(performance.now() - started, 1);
       const scaled = Math.round((this.rows * this.targetMs) / elapsed);
@@ -134,20 +119,20 @@ const BUSY_ATTEMPTS = 6;
 
 /** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
 export class ArchiveService {
-  private readonly stale: StaleCustomerRepository;
   private readonly batchSize: number | undefined;
   private readonly batchMs: number;
-  private readonly openArchive: (file: string) => CrmDatabase;
 
   constructor(
-    private readonly db: CrmDatabase,
+    private readonly store: Store,
     private readonly clock: Clock,
     options: ArchiveServiceOptions = {},
   ) {
-    this.stale = new StaleCustomerRepository(db.orm, db.sqlite);
     this.batchSize = options.batchSize;
     this.batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
-    this.openArchive = options.openArchive ?? ((file) => openDatabase(file));
+  }
+
+  private get repository() {
+    return this.store.repositories.archive;
   }
 
   /** The instant a duration the user typed reaches back to from now. */
@@ -158,175 +143,123 @@ export class ArchiveService {
   /**
    * The cron form: archives every non-archived customer in `status` last updated strictly
    * before now minus the duration. Set-based batches in short transactions sized by time, so
-   * an interactive session or an import writing the same file waits at most one batch. The
-   * audit triggers log each customer as for any update.
+   * an interactive session or an import writing the same database waits at most one batch.
+   * The audit triggers log each customer as for any update. On a team's server, a member
+   * archives the customers they own (row-level security), a manager every one.
    */
-  archiveStale(request: StaleArchiveRequest): StaleArchiveResult {
+  async archiveStale(request: StaleArchiveRequest): Promise<StaleArchiveResult> {
     const status = validStatus(request.status);
     const cutoff = this.cutoff(request.olderThan);
     const base = { status, older_than: request.olderThan.trim(), cutoff, dry_run: Boolean(request.dryRun) };
     if (request.dryRun) {
-      const customers = this.stale.list(status, cutoff);
+      const customers = await this.repository.staleCustomers(status, cutoff);
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
     const ids: string[] = [];
     const batches = new TimedBatches(this.batchMs, this.batchSize);
-    let after = 0;
-    for (;;) {
-      const { batch, limit } = this.write(() =>
-        batches.timed((limit) => ({
-          batch: this.stale.archiveBatch(status, cutoff, nowIso(this.clock), after, limit),
-          limit,
-        })),
-      );
-      for (const id of batch.ids) ids.push(id);
-      after = batch.next;
-      if (batch.ids.length < limit) break;
+    let after: ArchiveCursor = null;
+    try {
+      for (;;) {
+        const { batch, limit } = await batches.timed((limit) =>
+          this.write(async () => ({
+            batch: await this.repository.archiveStale(status, cutoff, nowIso(this.clock), after, limit),
+            limit,
+          })),
+        );
+        for (const id of batch.ids) ids.push(id);
+        after = batch.next;
+        if (batch.ids.length < limit) break;
+        await this.repository.pause();
+      }
+    } finally {
+      await this.repository.finish();
     }
     return { ...base, count: ids.length, ids, customers: [] };
   }
 
   /**
-   * Moves rows into the archive file. Each batch runs inside a write transaction on the main
-   * file, so the rows cannot change between being copied and being deleted; the copy is
-   * committed in the archive first. SQLite cannot commit two WAL files atomically, so a
-   * crash between the two commits leaves the batch in both files: the next run copies it
-   * again (an upsert by id, a no-op) and deletes it. Nothing is ever only in flight.
+   * Moves rows into the archive database. Each batch is picked and deleted inside one write
+   * transaction of this database, so the rows cannot change between being copied and being
+   * deleted; the copy is committed in the archive first. Two databases cannot commit
+   * atomically, so a crash between the two commits leaves the batch in both: the next run
+   * copies it again (an upsert by id, a no-op) and deletes it. Nothing is ever only in flight.
    */
-  moveToArchive(request: MoveRequest): MoveResult {
+  async moveToArchive(request: MoveRequest): Promise<MoveResult> {
     const customersBefore = request.olderThan === undefined ? null : this.cutoff(request.olderThan);
     const interactionsBefore =
       request.interactionsOlderThan === undefined ? null : this.cutoff(request.interactionsOlderThan);
-    // The archive is a database too: none of its files may be one of the main database's.
-    const [archiveFile, ...archiveCompanions] = databaseFileNames(request.to);
-    refuseDatabaseFile(archiveFile!, this.db.path, 'the archive');
-    for (const companion of archiveCompanions) refuseDatabaseFile(companion, this.db.path, "the archive's companion file");
-    const source = new ArchiveSourceRepository(this.db.sqlite);
     const result: MoveResult = {
-      to: request.to,
+      to: isPostgresUrl(request.to) ? redactPasswords(request.to) : request.to,
       dry_run: Boolean(request.dryRun),
       customers: 0,
       customer_interactions: 0,
       interactions: 0,
     };
-    const due = source.countMovableCustomers(customersBefore);
-    const dueInteractions = interactionsBefore ? source.countMovableInteractions(interactionsBefore, customersBefore) : 0;
+    const repository = this.repository;
+    const due = await repository.countMovableCustomers(customersBefore);
+    const dueInteractions = interactionsBefore ? await repository.countMovableInteractions(interactionsBefore, customersBefore) : 0;
     if (request.dryRun) {
       return { ...result, customers: due.customers, customer_interactions: due.interactions, interactions: dueInteractions };
     }
     // Nothing due creates nothing: no folder, no empty archive file at a mistyped path. A batch
-    // left in both files by a crash is still due here, so a rerun still finishes it.
+    // left in both databases by a crash is still due here, so a rerun still finishes it.
     if (due.customers === 0 && dueInteractions === 0) return result;
 
-    const archive = this.openArchiveFile(request.to);
+    const target = await repository.openTarget(request.to);
     try {
-      const target = new ArchiveTargetRepository(archive.sqlite);
       const batches = new TimedBatches(this.batchMs, this.batchSize);
-      const move = (pick: (limit: number) => MoveBatch) =>
-        this.moveBatch(source, archive, target, batches, pick, request.onStep);
-      let after = 0;
+      const move = (pick: (limit: number) => Promise<ArchiveBatch>) => this.moveBatch(target, batches, pick, request.onStep);
+      let after: ArchiveCursor = null;
       for (;;) {
-        const batch = move((limit) => {
-          const picked = source.movableCustomers(customersBefore, after, limit);
-          const ids = picked.rows.map((c) => c.id as string);
-          return {
-            customers: picked.rows,
-            interactions: ids.length ? source.interactionsOf(ids) : [],
-            next: picked.next,
-            externalIds: ids.length ? source.externalIdsOf(ids) : [],
-            tags: ids.length ? source.tagsOf(ids) : [],
-            deleteMoved: () => source.deleteCustomers(ids),
-          };
-        });
-        if (batch.customers.length === 0) break;
+        const batch = await move((limit) => repository.pickCustomers(customersBefore, after, limit));
+        if (batch.customers === 0) break;
         after = batch.next;
-        result.customers += batch.customers.length;
-        result.customer_interactions += batch.interactions.length;
+        result.customers += batch.customers;
+        result.customer_interactions += batch.interactions;
       }
-      after = 0;
+      after = null;
       while (interactionsBefore) {
-        const batch = move((limit) => {
-          const picked = source.movableInteractions(interactionsBefore, customersBefore, after, limit);
-          const owners = [...new Set(picked.rows.map((i) => i.customer_id as string))];
-          return {
-            // The archive's foreign key needs the customer: a copy of its row goes along,
-            // while the customer itself stays in the main file.
-            customers: owners.length ? source.customers(owners) : [],
-            interactions: picked.rows,
-            externalIds: [],
-            tags: [],
-            next: picked.next,
-            deleteMoved: () => source.deleteInteractions(picked.rows.map((i) => i.id as string)),
-          };
-        });
-        if (batch.interactions.length === 0) break;
+        const batch = await move((limit) => repository.pickInteractions(interactionsBefore, customersBefore, after, limit));
+        if (batch.interactions === 0) break;
         after = batch.next;
-        result.interactions += batch.interactions.length;
+        result.interactions += batch.interactions;
       }
       return result;
     } finally {
-      archive.close();
+      await repository.finish();
+      await target.close();
     }
   }
 
   /**
-   * One batch: picked and deleted under the main file's write lock, copied and committed in
-   * the archive in between. An empty pick writes nothing anywhere. Timed as a whole, since
-   * the main file's lock is held throughout.
+   * One batch: picked and deleted under this database's write transaction, copied and
+   * committed in the archive in between. An empty pick writes nothing anywhere. Timed as a
+   * whole, since this database's lock is held throughout.
    */
-  private moveBatch(
-    source: ArchiveSourceRepository,
-    archive: CrmDatabase,
-    target: ArchiveTargetRepository,
+  private async moveBatch(
+    target: ArchiveTarget,
     batches: TimedBatches,
-    pick: (limit: number) => MoveBatch,
+    pick: (limit: number) => Promise<ArchiveBatch>,
     onStep: ((step: MoveStep) => void) | undefined,
-  ): MoveBatch {
-    const batch = this.write(() =>
-      batches.timed((limit) => {
-        const picked = pick(limit);
-        if (picked.customers.length === 0 && picked.interactions.length === 0) return picked;
-        // In both files, each customer's search document is rebuilt once per batch, not per row.
-        deferSearchIndex(this.db.sqlite);
-        const productIds = new Set(picked.customers.map((c) => c.product_id).filter((id) => typeof id === 'string'));
-        const companyIds = new Set(picked.customers.map((c) => c.company_id).filter((id) => typeof id === 'string'));
-        archive.write(() => {
-          deferSearchIndex(archive.sqlite);
-          target.copy({
-            products: productIds.size ? source.products([...productIds] as string[]) : [],
-            companies: companyIds.size ? source.companies([...companyIds] as string[]) : [],
-            customers: picked.customers,
-            interactions: picked.interactions,
-            externalIds: picked.externalIds,
-            tags: picked.tags,
-          });
-        });
+  ): Promise<ArchiveBatch> {
+    const batch = await batches.timed((limit) =>
+      this.write(async () => {
+        const picked = await pick(limit);
+        if (picked.customers === 0 && picked.interactions === 0) return picked;
+        await target.copy(picked);
         onStep?.('archive-commit');
-        picked.deleteMoved();
+        await picked.deleteMoved();
         return picked;
       }),
     );
-    if (batch.customers.length > 0 || batch.interactions.length > 0) onStep?.('main-commit');
+    if (batch.customers > 0 || batch.interactions > 0) {
+      onStep?.('main-commit');
+      await this.repository.pause();
+    }
     return batch;
   }
 
-  private openArchiveFile(file: string): CrmDatabase {
-    try {
-      return this.openArchive(file);
-    } catch (error) {
-      if (error instanceof UncreatablePathError) {
-        const reason = error.kind === 'folder' ? `folder ${error.target}: ${error.reason}` : error.reason;
-        throw new ValidationError(`cannot create archive file ${file}: ${reason}`);
-      }
-      if (!(error instanceof UnopenableDatabaseError)) throw error;
-      if (error.notADatabase) {
-        throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);
-      }
-      throw new ValidationError(`cannot open the archive ${file}: ${error.reason}`);
-    }
-  }
-
-  private write<T>(work: () => T): T {
-    return writeTx(this.db, work, { busyAttempts: BUSY_ATTEMPTS });
+  private write<T>(work: () => Promise<T>): Promise<T> {
+    return this.store.write(work, { busyAttempts: BUSY_ATTEMPTS });
   }
 }

@@ -85,7 +85,7 @@ export class Services {
   }
 
   get archive(): ArchiveService {
-    this.archiveService ??= new ArchiveService(this.sqliteFile('archiving'), this.stamping);
+    this.archiveService ??= new ArchiveService(this.store, this.stamping);
     return this.archiveService;
   }
 

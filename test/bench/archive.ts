@@ -1,14 +1,21 @@
 /**
- * `npm run bench:archive`: the two cron jobs on a database of BENCH_CUSTOMERS customers
- * (default 1,000,000) with 3 interactions each, ~10% closed_lost customers untouched for
- * years and ~15% archived; crm (the real binary, spawned) side by side with the plain SQL
- * that makes the same change in the sqlite3 shell, each on its own copy of the file:
- *   - `crm customer archive --status closed_lost --older-than 90d` vs one UPDATE;
- *   - `crm archive --to FILE` vs INSERT ... SELECT into the ATTACHed archive and one DELETE.
+ * `npm run bench:archive` (and the `archive` section of `npm run bench`): the two cron jobs on
+ * a database of BENCH_CUSTOMERS customers (default 1,000,000) with 3 interactions each, ~10%
+ * closed_lost customers untouched for years and ~15% archived; crm (the real binary, spawned)
+ * side by side with the plain SQL that makes the same change, each on its own copy:
+ *   - SQLite, in the sqlite3 shell: `crm customer archive --status closed_lost --older-than 90d`
+ *     vs one UPDATE; `crm archive --to FILE` vs INSERT ... SELECT into the ATTACHed archive and
+ *     one DELETE;
+ *   - PostgreSQL (test/bench/archive-pg.ts), in psql as the team's manager: the same UPDATE;
+ *     `crm archive --to postgres://.../archive` vs \copy of each table into the archive
+ *     database and one DELETE.
  * The resulting tables (and the number of audit entries) must be the same, else it aborts.
- * While crm runs, another process runs `crm customer add` in a loop; the longest add is
- * printed next to an add on the idle file. The shell's statements are timed one by one
- * (.timer), to show where the plain SQL spends its time.
+ * While crm runs, another process runs `crm customer add` in a loop, and on SQLite a probe
+ * process takes the write lock as an add does every 50 ms: the wait reported is the probe's
+ * longest (an add's own start-up, slowed by the job's CPU use, is not waiting for the lock);
+ * on PostgreSQL, the longest add minus the fastest on the idle database.
+ * The shell's statements are timed one by one (.timer), to show where the plain SQL spends
+ * its time. BENCH_BACKENDS=sqlite or postgres runs one backend only.
  */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,13 +23,16 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../../src/db/connection.js';
 import { projectRoot } from '../../src/project-root.js';
+import { pgAddOnce, pgMoveScript, startPgBench } from './archive-pg.js';
+import { BENCH_ROOT, megabytes, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 const TIME = '/usr/bin/time';
 const CRM = path.join(projectRoot, 'bin', 'crm.js');
-const DIR = path.join(projectRoot, '.bench', 'archive');
+const DIR = path.join(BENCH_ROOT, 'archive-data');
 const CONCURRENT_NAME = 'Concurrent add';
 /** crm's instantBefore counts calendar days; the generated rows are years away from the cutoff either way. */
 const CUTOFF = new Date(Date.now() - 90 * 86_400_000).toISOString();
@@ -125,20 +135,56 @@ function addOnce(file: string, index: number): Promise<number> {
 }
 
 /** Runs `crm customer add` again and again until `job` settles; the longest one, in ms. */
-async function whileAdding<T>(file: string, job: Promise<T>): Promise<{ result: T; longestAddMs: number; adds: number }> {
+async function whileAdding<T>(
+  file: string,
+  job: Promise<T>,
+  add: (file: string, index: number) => Promise<number> = addOnce,
+): Promise<{ result: T; longestAddMs: number; adds: number }> {
   let done = false;
   const settled = job.finally(() => (done = true));
   let longestAddMs = 0;
   let adds = 0;
   const loop = (async () => {
     while (!done) {
-      longestAddMs = Math.max(longestAddMs, await addOnce(file, adds));
+      longestAddMs = Math.max(longestAddMs, await add(file, adds));
       adds += 1;
     }
   })();
   const result = await settled;
   await loop;
   return { result, longestAddMs, adds };
+}
+
+/**
+ * The lock wait itself, apart from a spawned add's start-up (which competes for the CPU with
+ * the job on a small machine): another process takes the write lock the way `crm customer add`
+ * does (BEGIN IMMEDIATE, crm's busy timeout), every 50 ms, and gives it back at once (ROLLBACK:
+ * nothing changes). Stopped with SIGTERM; the longest wait in ms is its last line.
+ */
+const PROBE = `
+const Database = require(${JSON.stringify(path.join(projectRoot, 'node_modules', 'better-sqlite3'))});
+const db = new Database(process.argv[1]);
+db.pragma('busy_timeout = 600000');
+let longest = 0;
+process.on('SIGTERM', () => { console.log(longest.toFixed(0)); process.exit(0); });
+const probe = () => {
+  const started = performance.now();
+  db.exec('BEGIN IMMEDIATE');
+  longest = Math.max(longest, performance.now() - started);
+  db.exec('ROLLBACK');
+  setTimeout(probe, 50);
+};
+probe();`;
+
+/** Runs the probe on `file` until `job` settles; the longest lock wait, in ms. */
+async function whileProbing<T>(file: string, job: Promise<T>): Promise<{ result: T; longestWaitMs: number }> {
+  const probe = spawn(process.execPath, ['-e', PROBE, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  probe.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const result = await job;
+  probe.kill('SIGTERM');
+  await once(probe, 'exit');
+  return { result, longestWaitMs: Number(output.trim().split('\n').at(-1)) };
 }
 
 /** What both tools must agree on: every row of the data tables, and how many audit entries of each kind. */
@@ -195,39 +241,67 @@ COMMIT;
 `;
 
 interface Line {
+  backend: 'sqlite' | 'postgres';
   job: string;
   tool: string;
   rows: number;
   measure: Measure;
   checksum: string;
   note: string;
+  /**
+   * With concurrent adds: how long a writer waited. SQLite: the longest wait for the write lock
+   * (the probe); PostgreSQL, where a new customer waits on no lock the job holds: the longest
+   * add minus the fastest on the idle database.
+   */
+  waitMs?: number;
 }
+
+const SOFT_JOB = 'customer archive --status closed_lost --older-than 90d';
+const MOVE_JOB = 'archive --to';
 
 function print(lines: readonly Line[]): void {
   const rows = lines.map((line) => {
-    const reference = lines.find((other) => other.job === line.job && other.tool === 'sqlite3')!;
+    const reference = referenceOf(lines, line);
     const ratio = reference.measure.seconds / line.measure.seconds;
+    const isReference = line === reference;
     return [
+      line.backend,
       line.job,
       line.tool,
       String(line.rows),
       line.measure.seconds.toFixed(2),
       Math.round(line.rows / line.measure.seconds).toLocaleString('en-US'),
-      line.tool === 'sqlite3' ? '1.00' : ratio.toFixed(2),
-      line.tool === 'sqlite3' ? '' : '>= 0.50',
+      isReference ? '1.00' : ratio.toFixed(2),
+      isReference ? '' : '>= 0.50',
       `${(line.measure.peakRssKb / 1024).toFixed(0)} MB`,
       line.checksum,
       line.note,
     ];
   });
-  const header = ['job', 'tool', 'rows', 'seconds', 'rows/s', 'vs sqlite3', 'target', 'peak RSS', 'checksum', 'note'];
+  const header = ['backend', 'job', 'tool', 'rows', 'seconds', 'rows/s', 'vs reference', 'target', 'peak RSS', 'checksum', 'note'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   for (const row of [header, ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
 }
 
-async function main(): Promise<void> {
-  const customers = scale();
-  fs.mkdirSync(DIR, { recursive: true });
+const isReferenceTool = (tool: string) => tool === 'sqlite3' || tool === 'psql';
+
+function referenceOf(lines: readonly Line[], line: Line): Line {
+  return lines.find((other) => other.backend === line.backend && other.job === line.job && isReferenceTool(other.tool))!;
+}
+
+/** A reference that left other tables than crm: no ratio for work that differs. */
+function checkSameWork(lines: readonly Line[]): void {
+  for (const line of lines) {
+    const reference = referenceOf(lines, line);
+    if (reference.checksum !== line.checksum) {
+      throw new UnequalWorkError(
+        `${line.backend} ${line.job}: ${line.tool} and ${reference.tool} left different tables (${line.checksum} vs ${reference.checksum})`,
+      );
+    }
+  }
+}
+
+async function sqliteJobs(customers: number, log: (message: string) => void): Promise<Line[]> {
   const template = path.join(DIR, `template-${customers}.db`);
   const emptyArchive = path.join(DIR, 'empty-archive.db');
   const started = Date.now();
@@ -235,7 +309,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(template) || process.env.BENCH_REGENERATE) generate(template, customers);
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${emptyArchive}${suffix}`, { force: true });
   openDatabase(emptyArchive).close();
-  console.error(`database of ${customers} customers, ${customers * 3} interactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`SQLite: database of ${customers} customers, ${customers * 3} interactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const idle = path.join(DIR, 'idle.db');
   copy(template, idle);
@@ -244,30 +318,31 @@ async function main(): Promise<void> {
   const idleAddMs = Math.min(...idleAdds);
 
   const lines: Line[] = [];
-  const soft = 'customer archive --status closed_lost --older-than 90d';
+  const backend = 'sqlite';
   const dueSoft = count(template, `SELECT count(*) FROM customers WHERE status = 'closed_lost' AND is_archived = 0 AND updated_at < '${CUTOFF}'`);
   {
     const ref = path.join(DIR, 'soft-ref.db');
     copy(template, ref);
     const measured = await measure(SQLITE3, [ref], SOFT_SQL);
-    lines.push({ job: soft, tool: 'sqlite3', rows: dueSoft, measure: measured, checksum: checksum(ref), note: measured.stdout.trim().replaceAll('\n', '; ') });
+    lines.push({ backend, job: SOFT_JOB, tool: 'sqlite3', rows: dueSoft, measure: measured, checksum: checksum(ref), note: measured.stdout.trim().replaceAll('\n', '; ') });
     const file = path.join(DIR, 'soft-crm.db');
     copy(template, file);
-    const alone = await measure(process.execPath, [CRM, '--db', file, ...soft.split(' ')]);
-    lines.push({ job: soft, tool: 'crm', rows: dueSoft, measure: alone, checksum: checksum(file), note: 'alone' });
+    const alone = await measure(process.execPath, [CRM, '--db', file, ...SOFT_JOB.split(' ')]);
+    lines.push({ backend, job: SOFT_JOB, tool: 'crm', rows: dueSoft, measure: alone, checksum: checksum(file), note: 'alone' });
     copy(template, file);
-    const run = await whileAdding(file, measure(process.execPath, [CRM, '--db', file, ...soft.split(' ')]));
+    const run = await whileAdding(file, whileProbing(file, measure(process.execPath, [CRM, '--db', file, ...SOFT_JOB.split(' ')])));
     lines.push({
-      job: soft,
+      backend,
+      job: SOFT_JOB,
       tool: 'crm + adds',
       rows: dueSoft,
-      measure: run.result,
+      measure: run.result.result,
       checksum: checksum(file),
-      note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
+      waitMs: run.result.longestWaitMs,
+      note: `longest lock wait ${run.result.longestWaitMs} ms; longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
     });
   }
 
-  const move = 'archive --to FILE';
   const movedCustomers = count(template, `SELECT count(*) FROM customers WHERE is_archived = 1`);
   const movedRows =
     movedCustomers +
@@ -280,7 +355,8 @@ async function main(): Promise<void> {
     const measured = await measure(SQLITE3, [ref], moveSql(refArchive));
     const timings = measured.stdout.trim().split('\n').map((line) => /real ([\d.]+)/.exec(line)?.[1]).filter(Boolean);
     lines.push({
-      job: move,
+      backend,
+      job: `${MOVE_JOB} FILE`,
       tool: 'sqlite3',
       rows: movedRows,
       measure: measured,
@@ -295,30 +371,164 @@ async function main(): Promise<void> {
     };
     fresh();
     const alone = await measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive]);
-    lines.push({ job: move, tool: 'crm', rows: movedRows, measure: alone, checksum: `${checksum(file)}+${checksum(archive)}`, note: 'alone' });
+    lines.push({ backend, job: `${MOVE_JOB} FILE`, tool: 'crm', rows: movedRows, measure: alone, checksum: `${checksum(file)}+${checksum(archive)}`, note: 'alone' });
     fresh();
-    const run = await whileAdding(file, measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive]));
+    const run = await whileAdding(file, whileProbing(file, measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive])));
     lines.push({
-      job: move,
+      backend,
+      job: `${MOVE_JOB} FILE`,
       tool: 'crm + adds',
       rows: movedRows,
-      measure: run.result,
+      measure: run.result.result,
       checksum: `${checksum(file)}+${checksum(archive)}`,
-      note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
+      waitMs: run.result.longestWaitMs,
+      note: `longest lock wait ${run.result.longestWaitMs} ms; longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle file: ${idleAddMs.toFixed(0)} ms)`,
     });
   }
+  return lines;
+}
 
-  console.log(`${customers} customers, ${customers * 3} interactions; rows = customers archived, or customers + interactions moved`);
-  print(lines);
-  for (const job of [soft, move]) {
-    const [reference, ...crm] = lines.filter((line) => line.job === job);
-    for (const run of crm) {
-      if (reference!.checksum !== run.checksum) {
-        console.error(`ABORT: ${job}: ${run.tool} and sqlite3 left different tables (${run.checksum} vs ${reference!.checksum})`);
-        process.exit(1);
-      }
+async function pgJobs(customers: number, log: (message: string) => void): Promise<Line[]> {
+  const bench = await startPgBench(customers, log);
+  try {
+    const backend = 'postgres';
+    const lines: Line[] = [];
+    const add = (database: string) => (_file: string, index: number) => pgAddOnce(bench.url(database), `${CONCURRENT_NAME} ${index}`);
+    const idle = await bench.copies('idle');
+    const idleAdds: number[] = [];
+    for (let i = 0; i < 3; i++) idleAdds.push(await add(idle.source)('', i));
+    const idleAddMs = Math.min(...idleAdds);
+    const due = (await bench.query<{ due: number }>(
+      'bench_source',
+      `SELECT count(*)::int AS due FROM crm.customers WHERE status = 'closed_lost' AND NOT is_archived AND updated_at < $1`,
+      [CUTOFF],
+    ))[0]!.due;
+    {
+      const ref = await bench.copies('soft_ref');
+      const sql = `UPDATE crm.customers SET is_archived = true, updated_at = now() WHERE status = 'closed_lost' AND NOT is_archived AND updated_at < '${CUTOFF}'`;
+      const measured = await measure(bench.psql(ref.source)[0]!, [...bench.psql(ref.source).slice(1), '-c', sql]);
+      lines.push({ backend, job: SOFT_JOB, tool: 'psql', rows: due, measure: measured, checksum: await bench.checksum(ref.source, CONCURRENT_NAME), note: 'one UPDATE' });
+      const alone = await bench.copies('soft_crm');
+      const measuredCrm = await measure(process.execPath, [CRM, '--db', bench.url(alone.source), ...SOFT_JOB.split(' ')]);
+      lines.push({ backend, job: SOFT_JOB, tool: 'crm', rows: due, measure: measuredCrm, checksum: await bench.checksum(alone.source, CONCURRENT_NAME), note: 'alone' });
+      const busy = await bench.copies('soft_busy');
+      const run = await whileAdding('', measure(process.execPath, [CRM, '--db', bench.url(busy.source), ...SOFT_JOB.split(' ')]), add(busy.source));
+      lines.push({
+        backend,
+        job: SOFT_JOB,
+        tool: 'crm + adds',
+        rows: due,
+        measure: run.result,
+        checksum: await bench.checksum(busy.source, CONCURRENT_NAME),
+        waitMs: Math.max(0, run.longestAddMs - idleAddMs),
+        note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle database: ${idleAddMs.toFixed(0)} ms)`,
+      });
     }
+    const moved = (await bench.query<{ moved: number }>(
+      'bench_source',
+      `SELECT ((SELECT count(*) FROM crm.customers WHERE is_archived)
+        + (SELECT count(*) FROM crm.customer_interactions WHERE customer_id IN (SELECT id FROM crm.customers WHERE is_archived)))::int AS moved`,
+    ))[0]!.moved;
+    {
+      const both = async (pair: { source: string; archive: string }) =>
+        `${await bench.checksum(pair.source, CONCURRENT_NAME)}+${await bench.checksum(pair.archive, CONCURRENT_NAME)}`;
+      const ref = await bench.copies('move_ref');
+      const measured = await measure('/bin/bash', ['-c', pgMoveScript(bench, ref.source, ref.archive)]);
+      lines.push({ backend, job: `${MOVE_JOB} URL`, tool: 'psql', rows: moved, measure: measured, checksum: await both(ref), note: '\\copy of each table, one DELETE' });
+      const alone = await bench.copies('move_crm');
+      const measuredCrm = await measure(process.execPath, [CRM, '--db', bench.url(alone.source), 'archive', '--to', bench.url(alone.archive)]);
+      lines.push({ backend, job: `${MOVE_JOB} URL`, tool: 'crm', rows: moved, measure: measuredCrm, checksum: await both(alone), note: 'alone' });
+      const busy = await bench.copies('move_busy');
+      const run = await whileAdding(
+        '',
+        measure(process.execPath, [CRM, '--db', bench.url(busy.source), 'archive', '--to', bench.url(busy.archive)]),
+        add(busy.source),
+      );
+      lines.push({
+        backend,
+        job: `${MOVE_JOB} URL`,
+        tool: 'crm + adds',
+        rows: moved,
+        measure: run.result,
+        checksum: await both(busy),
+        waitMs: Math.max(0, run.longestAddMs - idleAddMs),
+        note: `longest concurrent add ${run.longestAddMs.toFixed(0)} ms of ${run.adds} (on the idle database: ${idleAddMs.toFixed(0)} ms)`,
+      });
+    }
+    return lines;
+  } finally {
+    await bench.close();
   }
 }
 
-await main();
+function backends(): Array<'sqlite' | 'postgres'> {
+  const only = process.env.BENCH_BACKENDS;
+  if (only === 'sqlite' || only === 'postgres') return [only];
+  return ['sqlite', 'postgres'];
+}
+
+async function allJobs(customers: number, log: (message: string) => void): Promise<Line[]> {
+  fs.mkdirSync(DIR, { recursive: true });
+  const lines: Line[] = [];
+  for (const backend of backends()) lines.push(...(backend === 'sqlite' ? await sqliteJobs(customers, log) : await pgJobs(customers, log)));
+  checkSameWork(lines);
+  return lines;
+}
+
+const RATIO_TARGET = 0.5;
+const WAIT_TARGET_MS = 1000;
+
+/** The section's rows: each job against its reference, the concurrent writer's wait, memory. */
+function figures(lines: readonly Line[]): FigureRow[] {
+  const rows: FigureRow[] = [];
+  for (const line of lines) {
+    if (isReferenceTool(line.tool)) continue;
+    const reference = referenceOf(lines, line);
+    const ratio = reference.measure.seconds / line.measure.seconds;
+    rows.push({
+      figure: `${line.backend}: ${line.job}${line.tool === 'crm' ? '' : ', with concurrent adds'}`,
+      value: `${line.measure.seconds.toFixed(1)} s, ${Math.round(line.rows / line.measure.seconds).toLocaleString('en-US')} rows/s, ${megabytes(line.measure.peakRssKb)}`,
+      reference: `${reference.tool} ${reference.measure.seconds.toFixed(1)} s, ${megabytes(reference.measure.peakRssKb)}`,
+      ratio,
+      target: `≥ ${RATIO_TARGET}×`,
+      met: ratio >= RATIO_TARGET,
+    });
+    if (line.waitMs !== undefined) {
+      rows.push({
+        figure: `${line.backend}: ${line.job}, a concurrent crm customer add waits`,
+        value: `${Math.round(line.waitMs)} ms (${line.note})`,
+        reference: '-',
+        ratio: WAIT_TARGET_MS / Math.max(line.waitMs, 1),
+        target: `≤ ${WAIT_TARGET_MS} ms`,
+        met: line.waitMs <= WAIT_TARGET_MS,
+      });
+    }
+  }
+  return rows;
+}
+
+export const archiveSection: BenchSection = {
+  name: 'archive',
+  describe: 'the cron archiving jobs (issue 13) against the same change in the sqlite3 shell / psql, with a concurrent writer',
+  async run(context) {
+    const lines = await allJobs(context.customers, context.log);
+    return figures(lines);
+  },
+};
+
+async function main(): Promise<void> {
+  const customers = scale();
+  const lines = await allJobs(customers, (message) => console.error(message));
+  console.log(`${customers} customers, ${customers * 3} interactions; rows = customers archived, or customers + interactions moved`);
+  print(lines);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof UnequalWorkError)) throw error;
+    console.error(`ABORT: ${error.message}`);
+    process.exit(1);
+  }
+}

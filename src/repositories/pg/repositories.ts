@@ -1,4 +1,5 @@
 import type { Repositories } from '../ports.js';
+import { markConnection, PgArchiveRepository } from './archive.js';
 import { PgAuditRepository } from './audit.js';
 import { PgChangeSetRepository, PgRevertRepository } from './change-sets.js';
 import { PgCompanyRepository } from './companies.js';
@@ -29,6 +30,7 @@ export class PgRepositories implements Repositories {
   readonly settings: PgSettingsRepository;
   readonly tags: PgTagRepository;
   readonly search: PgSearchRepository;
+  readonly archive: PgArchiveRepository;
 
   constructor(session: PgSession) {
     this.products = new PgProductRepository(session);
@@ -45,5 +47,7 @@ export class PgRepositories implements Repositories {
     this.settings = new PgSettingsRepository(session);
     this.tags = new PgTagRepository(session);
     this.search = new PgSearchRepository(session);
+    let mark: Promise<string> | undefined;
+    this.archive = new PgArchiveRepository(session, () => (mark ??= markConnection(session)));
   }
 }

@@ -1,9 +1,22 @@
 import type Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, asc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
-import type { Drizzle } from '../../db/connection.js';
+import { openDatabase, type CrmDatabase, type Drizzle } from '../../db/connection.js';
+import { databaseFileNames, refuseDatabaseFile } from '../../db/database-files.js';
+import { isPostgresUrl } from '../../db/location.js';
+import { deferSearchIndex } from '../../db/search-index.js';
 import { companies, customerExternalIds, customerInteractions, customers, customerTags, products } from '../../db/schema.js';
+import { UncreatablePathError, UnopenableDatabaseError, ValidationError } from '../../domain/errors.js';
 import type { Customer } from '../../domain/types.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
+import type {
+  ArchiveBatch,
+  ArchiveCursor,
+  ArchiveRepository,
+  ArchiveRow,
+  ArchiveRows,
+  ArchiveTarget,
+} from '../ports.js';
 
 /** Rows exactly as SQLite stores them (0/1 booleans), so copying them loses nothing. */
 export type RawRow = Record<string, unknown>;
@@ -125,7 +138,7 @@ function positioned(rows: RawRow[], after: number): Positioned {
  * each batch reads the rows after the last one instead of rescanning and sorting every
  * archived customer. Exported for the query-plan test.
  */
-export const MOVABLE_CUSTOMERS_BATCH = `SELECT rowid AS ${POSITION}, * ${MOVABLE_CUSTOMERS}
+export const MOVABLE_CUSTOMERS_BATCH = `SELECT rowid AS ${POSITION}, id ${MOVABLE_CUSTOMERS}
   AND rowid > @after ORDER BY rowid LIMIT @limit`;
 
 /**
@@ -148,6 +161,7 @@ export class ArchiveSourceRepository {
     | 'movableInteractions'
     | 'countMovableInteractions'
     | 'interactionsOf'
+    | 'countInteractionsOf'
     | 'externalIdsOf'
     | 'tagsOf'
     | 'customers'
@@ -170,6 +184,7 @@ export class ArchiveSourceRepository {
       movableInteractions: sqlite.prepare(MOVABLE_INTERACTIONS_BATCH),
       countMovableInteractions: sqlite.prepare(`SELECT count(*) AS n ${MOVABLE_INTERACTIONS}`),
       interactionsOf: sqlite.prepare(`SELECT * FROM customer_interactions WHERE customer_id ${IN_IDS} ORDER BY id`),
+      countInteractionsOf: sqlite.prepare(`SELECT count(*) FROM customer_interactions WHERE customer_id ${IN_IDS}`).pluck(),
       externalIdsOf: sqlite.prepare(`SELECT * FROM customer_external_ids WHERE customer_id ${IN_IDS} ORDER BY rowid`),
       tagsOf: sqlite.prepare(`SELECT * FROM customer_tags WHERE customer_id ${IN_IDS} ORDER BY rowid`),
       customers: sqlite.prepare(`SELECT * FROM customers WHERE id ${IN_IDS}`),
@@ -207,6 +222,10 @@ export class ArchiveSourceRepository {
 
   interactionsOf(customerIds: readonly string[]): RawRow[] {
     return this.statements.interactionsOf.all(JSON.stringify(customerIds)) as RawRow[];
+  }
+
+  countInteractionsOf(customerIds: readonly string[]): number {
+    return this.statements.countInteractionsOf.get(JSON.stringify(customerIds)) as number;
   }
 
   externalIdsOf(customerIds: readonly string[]): RawRow[] {
@@ -253,23 +272,119 @@ export class ArchiveSourceRepository {
   }
 }
 
+/** A column's value in an upsert: a named parameter (`@name`), or a column of the rows selected (`r.name`). */
+type ValueOf = (column: string) => string;
+type Override = (value: ValueOf) => string;
+
 /**
  * An upsert that rewrites a row only when something differs: an identical re-copy (the
  * rerun after a crash) is then a true no-op, and the `updated_at` trigger never fires on it.
+ * One row from parameters, or (`from`: a FROM clause over `r`, with a WHERE) every row it selects.
  */
 function upsertSql(
   table: string,
   columns: readonly string[],
-  overrides: Record<string, string> = {},
+  overrides: Record<string, Override> = {},
   key: readonly string[] = ['id'],
+  from?: string,
 ): string {
-  const values = columns.map((column) => overrides[column] ?? `@${column}`);
+  const value: ValueOf = from ? (column) => `r.${column}` : (column) => `@${column}`;
+  const values = columns.map((column) => overrides[column]?.(value) ?? value(column));
   const updatable = columns.filter((column) => !key.includes(column));
   const assignments = updatable.map((column) => `${column} = excluded.${column}`).join(', ');
   const differs = updatable.map((column) => `${table}.${column} IS NOT excluded.${column}`).join(' OR ');
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values.join(', ')})
+  const rows = from ? `SELECT ${values.join(', ')} ${from}` : `VALUES (${values.join(', ')})`;
+  return `INSERT INTO main.${table} (${columns.join(', ')}) ${rows}
     ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${assignments} WHERE ${differs}`;
 }
+
+/** Rows that are never changed: one already there is the same row. */
+function insertNewSql(table: string, columns: readonly string[], key: readonly string[], from?: string): string {
+  const rows = from
+    ? `SELECT ${columns.map((column) => `r.${column}`).join(', ')} ${from}`
+    : `VALUES (${columns.map((column) => `@${column}`).join(', ')})`;
+  return `INSERT INTO main.${table} (${columns.join(', ')}) ${rows} ON CONFLICT (${key.join(', ')}) DO NOTHING`;
+}
+
+/**
+ * The archive offers nothing, and its own 3-active-products trigger would refuse a fourth
+ * product that was active at the time it was copied: products land inactive. Names are
+ * unique per file, but the archive collects products (and companies) over the years: one
+ * deleted and another later given its name both arrive. The later copy keeps its name with
+ * its short id appended, so neither is refused nor lost.
+ */
+const uniqueName =
+  (table: string): Override =>
+  (value) => `CASE WHEN EXISTS (SELECT 1 FROM main.${table} AS n WHERE crm_fold(n.name) = crm_fold(${value('name')}) AND n.id IS NOT ${value('id')})
+    THEN ${value('name')} || ' (' || substr(${value('id')}, 1, 8) || ')' ELSE ${value('name')} END`;
+const PRODUCT_OVERRIDES: Record<string, Override> = { is_active: () => '0', name: uniqueName('products') };
+const COMPANY_OVERRIDES: Record<string, Override> = { name: uniqueName('companies') };
+const EXTERNAL_ID_KEY = ['source', 'external_id'];
+const TAG_KEY = ['customer_id', 'tag'];
+
+/** The name the main file is attached under in the archive's connection. */
+const SOURCE = 'crm_source';
+const BATCH_IDS = `IN (SELECT value FROM json_each(@ids))`;
+
+/**
+ * A SQLite file's batch copied into a SQLite archive without the rows passing through
+ * JavaScript: the archive's connection attaches the main file (read-only use) and copies with
+ * INSERT ... SELECT, as the plain SQL reference does. The main file's connection holds its
+ * write lock and has changed nothing yet in this batch, so the archive reads exactly the rows
+ * it picked.
+ */
+class AttachedCopy {
+  private readonly statements: Record<
+    'products' | 'companies' | 'customers' | 'interactionsOfCustomers' | 'interactions' | 'externalIds' | 'tags',
+    Database.Statement
+  >;
+
+  constructor(archive: Database.Database) {
+    const ofCustomers = (table: string) => `FROM ${SOURCE}.${table} AS r WHERE r.customer_id ${BATCH_IDS} ORDER BY r.rowid`;
+    const parents = (table: string, column: string) =>
+      `FROM ${SOURCE}.${table} AS r WHERE r.id IN (SELECT ${column} FROM ${SOURCE}.customers WHERE id ${BATCH_IDS})`;
+    this.statements = {
+      products: archive.prepare(upsertSql('products', PRODUCT_COLUMNS, PRODUCT_OVERRIDES, ['id'], parents('products', 'product_id'))),
+      companies: archive.prepare(upsertSql('companies', COMPANY_COLUMNS, COMPANY_OVERRIDES, ['id'], parents('companies', 'company_id'))),
+      customers: archive.prepare(upsertSql('customers', CUSTOMER_COLUMNS, {}, ['id'], `FROM ${SOURCE}.customers AS r WHERE r.id ${BATCH_IDS}`)),
+      interactionsOfCustomers: archive.prepare(
+        insertNewSql('customer_interactions', INTERACTION_COLUMNS, ['id'], ofCustomers('customer_interactions')),
+      ),
+      interactions: archive.prepare(
+        insertNewSql('customer_interactions', INTERACTION_COLUMNS, ['id'], `FROM ${SOURCE}.customer_interactions AS r WHERE r.id ${BATCH_IDS}`),
+      ),
+      externalIds: archive.prepare(upsertSql('customer_external_ids', EXTERNAL_ID_COLUMNS, {}, EXTERNAL_ID_KEY, ofCustomers('customer_external_ids'))),
+      tags: archive.prepare(insertNewSql('customer_tags', TAG_COLUMNS, TAG_KEY, ofCustomers('customer_tags'))),
+    };
+  }
+
+  /** Parents first, for the foreign keys. */
+  copy(batch: AttachableRows): void {
+    const customers = JSON.stringify(batch.customerIds);
+    const { statements } = this;
+    statements.products.run({ ids: customers });
+    statements.companies.run({ ids: customers });
+    statements.customers.run({ ids: customers });
+    if (batch.interactionIds) {
+      statements.interactions.run({ ids: JSON.stringify(batch.interactionIds) });
+      return;
+    }
+    statements.interactionsOfCustomers.run({ ids: customers });
+    statements.externalIds.run({ ids: customers });
+    statements.tags.run({ ids: customers });
+  }
+}
+
+/** What a SQLite file's batch is, for a SQLite archive that can read it directly. */
+interface AttachableRows {
+  file: string;
+  customerIds: readonly string[];
+  /** A batch of old interactions (their customers are copies); else whole customers, with all their rows. */
+  interactionIds?: readonly string[];
+}
+
+type AttachableBatch = ArchiveBatch & { attachable?: AttachableRows };
+
 
 /** The archive file's side: copies keyed by id, so copying twice changes nothing. */
 export class ArchiveTargetRepository {
@@ -281,52 +396,296 @@ export class ArchiveTargetRepository {
   private readonly insertTag: Database.Statement;
 
   constructor(sqlite: Database.Database) {
-    // Only the move writes the archive file while it runs, and closing it checkpoints the
-    // WAL: checkpointing after every batch (the default, each 1000 pages) cost a move about a
-    // third of its time (npm run bench:archive). The main file keeps the default, so that a
-    // user's next command never inherits a large WAL to checkpoint.
-    sqlite.pragma('wal_autocheckpoint = 16384');
-    // The archive offers nothing, and its own 3-active-products trigger would refuse a
-    // fourth product that was active at the time it was copied: products land inactive.
-    // Names are unique per file, but the archive collects products over the years: one
-    // deleted and another later given its name both arrive. The later copy keeps its name
-    // with its short id appended, so neither is refused nor lost.
-    this.upsertProduct = sqlite.prepare(
-      upsertSql('products', PRODUCT_COLUMNS, {
-        is_active: '0',
-        name: `CASE WHEN EXISTS (SELECT 1 FROM products WHERE crm_fold(name) = crm_fold(@name) AND id IS NOT @id)
-          THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
-      }),
-    );
-    // As products: names are unique per file, and the archive collects companies over the years.
-    this.upsertCompany = sqlite.prepare(
-      upsertSql('companies', COMPANY_COLUMNS, {
-        name: `CASE WHEN EXISTS (SELECT 1 FROM companies WHERE crm_fold(name) = crm_fold(@name) AND id IS NOT @id)
-          THEN @name || ' (' || substr(@id, 1, 8) || ')' ELSE @name END`,
-      }),
-    );
+    this.upsertProduct = sqlite.prepare(upsertSql('products', PRODUCT_COLUMNS, PRODUCT_OVERRIDES));
+    this.upsertCompany = sqlite.prepare(upsertSql('companies', COMPANY_COLUMNS, COMPANY_OVERRIDES));
     this.upsertCustomer = sqlite.prepare(upsertSql('customers', CUSTOMER_COLUMNS));
     // Interactions are immutable, so one already there is the same interaction.
-    this.insertInteraction = sqlite.prepare(
-      `INSERT INTO customer_interactions (${INTERACTION_COLUMNS.join(', ')})
-       VALUES (${INTERACTION_COLUMNS.map((column) => `@${column}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
-    );
+    this.insertInteraction = sqlite.prepare(insertNewSql('customer_interactions', INTERACTION_COLUMNS, ['id']));
     // The tool's id names one customer per file: in the archive, the one that moved last.
-    this.upsertExternalId = sqlite.prepare(upsertSql('customer_external_ids', EXTERNAL_ID_COLUMNS, {}, ['source', 'external_id']));
+    this.upsertExternalId = sqlite.prepare(upsertSql('customer_external_ids', EXTERNAL_ID_COLUMNS, {}, EXTERNAL_ID_KEY));
     // A customer that moved before, came back and moved again may have kept a tag: one copy.
-    this.insertTag = sqlite.prepare(
-      `INSERT INTO customer_tags (${TAG_COLUMNS.join(', ')}) VALUES (${TAG_COLUMNS.map((column) => `@${column}`).join(', ')})
-       ON CONFLICT (customer_id, tag) DO NOTHING`,
-    );
+    this.insertTag = sqlite.prepare(insertNewSql('customer_tags', TAG_COLUMNS, TAG_KEY));
   }
 
   /** Parents first, for the foreign keys. */
-  copy(rows: { products: RawRow[]; companies: RawRow[]; customers: RawRow[]; interactions: RawRow[]; externalIds: RawRow[]; tags: RawRow[] }): void {
-    for (const row of rows.products) this.upsertProduct.run(row);
-    for (const row of rows.companies) this.upsertCompany.run(row);
-    for (const row of rows.customers) this.upsertCustomer.run(row);
-    for (const row of rows.interactions) this.insertInteraction.run(row);
-    for (const row of rows.externalIds) this.upsertExternalId.run(row);
-    for (const row of rows.tags) this.insertTag.run(row);
+  copy(rows: ArchiveRows): void {
+    for (const row of rows.products) this.upsertProduct.run(sqliteValues(row));
+    for (const row of rows.companies) this.upsertCompany.run(sqliteValues(row));
+    for (const row of rows.customers) this.upsertCustomer.run(sqliteValues(row));
+    for (const row of rows.interactions) this.insertInteraction.run(sqliteValues(row));
+    for (const row of rows.externalIds) this.upsertExternalId.run(sqliteValues(row));
+    for (const row of rows.tags) this.insertTag.run(sqliteValues(row));
+  }
+}
+
+/** SQLite stores booleans as 0/1 (and better-sqlite3 binds no boolean). */
+function sqliteValues(row: ArchiveRow): ArchiveRow {
+  let converted: ArchiveRow | undefined;
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value === 'boolean') (converted ??= { ...row })[column] = value ? 1 : 0;
+  }
+  return converted ?? row;
+}
+
+/** The flags a row carries as 0/1 here, as booleans: what any archive takes. */
+function canonical(rows: RawRow[], flag: string): ArchiveRow[] {
+  for (const row of rows) row[flag] = row[flag] === 1;
+  return rows;
+}
+
+const NO_ROWS: ArchiveRows = { products: [], companies: [], customers: [], interactions: [], externalIds: [], tags: [] };
+
+/** The archive side on a SQLite file. */
+export class SqliteArchiveTarget implements ArchiveTarget {
+  private repository: ArchiveTargetRepository | undefined;
+  private attached: { file: string; copy: AttachedCopy } | undefined;
+
+  constructor(private readonly archive: CrmDatabase) {
+    // Only the move writes the archive file while it runs, and closing it checkpoints the
+    // WAL: checkpointing after every batch (the default, each 1000 pages) cost a move about a
+    // third of its time (npm run bench:archive).
+    archive.sqlite.pragma('wal_autocheckpoint = 16384');
+  }
+
+  get location(): string {
+    return this.archive.path;
+  }
+
+  async copy(batch: ArchiveBatch): Promise<void> {
+    const attachable = (batch as AttachableBatch).attachable;
+    if (attachable) {
+      const attached = this.attach(attachable.file);
+      // Deferred: the source file's write lock is its own connection's, held for this batch.
+      this.write(() => attached.copy(attachable), true);
+      return;
+    }
+    const rows = await batch.rows();
+    this.repository ??= new ArchiveTargetRepository(this.archive.sqlite);
+    const repository = this.repository;
+    this.write(() => repository.copy(rows));
+  }
+
+  private write(work: () => void, deferred = false): void {
+    this.archive.writeAudited({ deferred }, () => {
+      // Each customer's search document is rebuilt once per batch, not per row.
+      deferSearchIndex(this.archive.sqlite);
+      work();
+    });
+  }
+
+  /** The main file, attached once (outside any transaction, as SQLite requires). */
+  private attach(file: string): AttachedCopy {
+    if (this.attached?.file !== file) {
+      if (this.attached) this.archive.sqlite.exec(`DETACH ${SOURCE}`);
+      this.archive.sqlite.prepare(`ATTACH ? AS ${SOURCE}`).run(file);
+      this.attached = { file, copy: new AttachedCopy(this.archive.sqlite) };
+    }
+    return this.attached.copy;
+  }
+
+  async close(): Promise<void> {
+    this.archive.close();
+  }
+}
+
+/** Opens (creating it, with any missing folder) the archive file, in words a user can act on. */
+export function openArchiveFile(file: string, open: (file: string) => CrmDatabase = (name) => openDatabase(name)): CrmDatabase {
+  try {
+    return open(file);
+  } catch (error) {
+    if (error instanceof UncreatablePathError) {
+      const reason = error.kind === 'folder' ? `folder ${error.target}: ${error.reason}` : error.reason;
+      throw new ValidationError(`cannot create archive file ${file}: ${reason}`);
+    }
+    if (!(error instanceof UnopenableDatabaseError)) throw error;
+    if (error.notADatabase) {
+      throw new ValidationError(`${file} is not a crm database; choose a new file or an earlier archive`);
+    }
+    throw new ValidationError(`cannot open the archive ${file}: ${error.reason}`);
+  }
+}
+
+/**
+ * The archive a location names, seen from a source database: a PostgreSQL URL (its driver
+ * loaded only then), else a SQLite file. `sourceFile`: the source's own file, which no file of
+ * the archive may be.
+ */
+export async function openArchiveTarget(location: string, sourceFile?: string): Promise<ArchiveTarget> {
+  if (isPostgresUrl(location)) {
+    const { PgArchiveTarget } = await import('../pg/archive.js');
+    return PgArchiveTarget.open(location);
+  }
+  if (sourceFile !== undefined) {
+    const [archiveFile, ...companions] = databaseFileNames(location);
+    refuseDatabaseFile(archiveFile!, sourceFile, 'the archive');
+    for (const companion of companions) refuseDatabaseFile(companion, sourceFile, "the archive's companion file");
+  }
+  return new SqliteArchiveTarget(openArchiveFile(location));
+}
+
+/**
+ * A writer waiting for SQLite's lock does not queue: its busy handler sleeps and tries again,
+ * at most 100 ms apart once it has waited a third of a second. A job that began its next batch
+ * the moment it committed would win nearly every race, and a `crm customer add` could wait
+ * seconds behind it (3.4 s measured): between batches the lock stays free this long.
+ */
+const PAUSE_MS = 100;
+/**
+ * The job's own commits do not checkpoint the WAL (each batch would write the same hot pages
+ * of the indexes and the audit log into the main file again): the pauses do, at most this
+ * often, in time a waiting writer does not wait for.
+ */
+const CHECKPOINT_EVERY_MS = 1000;
+
+/** The archive jobs on a SQLite file. */
+export class SqliteArchiveRepository implements ArchiveRepository {
+  private stale: StaleCustomerRepository | undefined;
+  private source: ArchiveSourceRepository | undefined;
+  /** While a job holds back the automatic checkpoints: the setting to restore. */
+  private autocheckpoint: number | undefined;
+  private checkpointed = 0;
+
+  constructor(private readonly db: CrmDatabase) {}
+
+  // Prepared on first use: most commands never archive.
+  private get staleRepository(): StaleCustomerRepository {
+    return (this.stale ??= new StaleCustomerRepository(this.db.orm, this.db.sqlite));
+  }
+
+  private get sourceRepository(): ArchiveSourceRepository {
+    return (this.source ??= new ArchiveSourceRepository(this.db.sqlite));
+  }
+
+  async staleCustomers(status: CustomerStatus, updatedBefore: string): Promise<Customer[]> {
+    return this.staleRepository.list(status, updatedBefore);
+  }
+
+  async archiveStale(status: CustomerStatus, updatedBefore: string, at: string, after: ArchiveCursor, limit: number) {
+    this.holdCheckpoints();
+    return this.staleRepository.archiveBatch(status, updatedBefore, at, (after as number | null) ?? 0, limit);
+  }
+
+  async countMovableCustomers(customersBefore: string | null) {
+    return this.sourceRepository.countMovableCustomers(customersBefore);
+  }
+
+  async countMovableInteractions(interactionsBefore: string, customersBefore: string | null): Promise<number> {
+    return this.sourceRepository.countMovableInteractions(interactionsBefore, customersBefore);
+  }
+
+  /**
+   * Only ids are read here: a SQLite archive copies the rows straight from this file
+   * (AttachedCopy), and any other reads them through `rows()`.
+   */
+  async pickCustomers(customersBefore: string | null, after: ArchiveCursor, limit: number): Promise<ArchiveBatch> {
+    const source = this.sourceRepository;
+    this.holdCheckpoints();
+    const picked = source.movableCustomers(customersBefore, (after as number | null) ?? 0, limit);
+    const ids = picked.rows.map((c) => c.id as string);
+    const batch: AttachableBatch = {
+      customers: ids.length,
+      interactions: ids.length ? source.countInteractionsOf(ids) : 0,
+      next: picked.next,
+      attachable: this.attachable({ customerIds: ids }),
+      rows: async () => {
+        if (ids.length === 0) return NO_ROWS;
+        const customers = source.customers(ids);
+        return {
+          ...this.parents(customers),
+          customers: canonical(customers, 'is_archived'),
+          interactions: source.interactionsOf(ids),
+          externalIds: source.externalIdsOf(ids),
+          tags: source.tagsOf(ids),
+        };
+      },
+      deleteMoved: async () => {
+        if (ids.length === 0) return;
+        deferSearchIndex(this.db.sqlite);
+        source.deleteCustomers(ids);
+      },
+    };
+    return batch;
+  }
+
+  async pickInteractions(
+    interactionsBefore: string,
+    customersBefore: string | null,
+    after: ArchiveCursor,
+    limit: number,
+  ): Promise<ArchiveBatch> {
+    const source = this.sourceRepository;
+    this.holdCheckpoints();
+    const picked = source.movableInteractions(interactionsBefore, customersBefore, (after as number | null) ?? 0, limit);
+    const owners = [...new Set(picked.rows.map((i) => i.customer_id as string))];
+    const ids = picked.rows.map((i) => i.id as string);
+    // The archive's foreign key needs the customer: a copy of its row goes along, while the
+    // customer itself stays here, with its external ids and tags.
+    const batch: AttachableBatch = {
+      customers: owners.length,
+      interactions: ids.length,
+      next: picked.next,
+      attachable: this.attachable({ customerIds: owners, interactionIds: ids }),
+      rows: async () => {
+        const customers = owners.length ? source.customers(owners) : [];
+        return {
+          ...this.parents(customers),
+          customers: canonical(customers, 'is_archived'),
+          interactions: picked.rows,
+          externalIds: [],
+          tags: [],
+        };
+      },
+      deleteMoved: async () => {
+        if (ids.length === 0) return;
+        deferSearchIndex(this.db.sqlite);
+        source.deleteInteractions(ids);
+      },
+    };
+    return batch;
+  }
+
+  /** The products and companies the customers name (they stay here too: others may use them). */
+  private parents(customerRows: readonly RawRow[]): Pick<ArchiveRows, 'products' | 'companies'> {
+    const source = this.sourceRepository;
+    const named = (column: string) => [...new Set(customerRows.map((c) => c[column]).filter((id): id is string => typeof id === 'string'))];
+    const productIds = named('product_id');
+    const companyIds = named('company_id');
+    return {
+      products: productIds.length ? canonical(source.products(productIds), 'is_active') : [],
+      companies: companyIds.length ? source.companies(companyIds) : [],
+    };
+  }
+
+  openTarget(location: string): Promise<ArchiveTarget> {
+    return openArchiveTarget(location, this.db.path);
+  }
+
+  /** A database in memory has no file another connection could attach. */
+  private attachable(rows: Omit<AttachableRows, 'file'>): AttachableRows | undefined {
+    return this.db.sqlite.memory ? undefined : { file: this.db.path, ...rows };
+  }
+
+  private holdCheckpoints(): void {
+    if (this.autocheckpoint !== undefined) return;
+    this.autocheckpoint = this.db.sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.db.sqlite.pragma('wal_autocheckpoint = 0');
+    this.checkpointed = performance.now();
+  }
+
+  async pause(): Promise<void> {
+    const started = performance.now();
+    if (this.autocheckpoint !== undefined && started - this.checkpointed >= CHECKPOINT_EVERY_MS) {
+      this.db.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      this.checkpointed = performance.now();
+    }
+    const rest = PAUSE_MS - (performance.now() - started);
+    if (rest > 0) await sleep(rest);
+  }
+
+  async finish(): Promise<void> {
+    if (this.autocheckpoint === undefined) return;
+    this.db.sqlite.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    this.autocheckpoint = undefined;
+    this.db.sqlite.pragma('wal_checkpoint(PASSIVE)');
   }
 }

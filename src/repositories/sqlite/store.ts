@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrmDatabase } from '../../db/connection.js';
 import type { AuditWriter, BulkTransfer, ChangeFeed, Maintenance, Repositories, Store, WriteOptions } from '../ports.js';
+import { SqliteArchiveRepository } from './archive.js';
 import { SqliteAuditRepository } from './audit.js';
 import { SqliteChangeSetRepository, SqliteRevertRepository } from './change-sets.js';
 import { SqliteCompanyRepository } from './companies.js';
@@ -39,6 +40,7 @@ export class SqliteStore implements Store {
       settings: new SqliteSettingsRepository(db.orm),
       tags: new SqliteTagRepository(db.sqlite),
       search: new SqliteSearchRepository(db.sqlite),
+      archive: new SqliteArchiveRepository(db),
     };
   }
 

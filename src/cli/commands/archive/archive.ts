@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { instantBefore, parseDuration } from '../../../domain/time.js';
 import type { MoveResult } from '../../../services/archive.js';
+import { loadedServices } from '../../layers.js';
 import { checkDateOption } from '../../parse.js';
 import type { Session } from '../../session.js';
 
@@ -14,9 +15,11 @@ export interface ArchiveOptions {
 }
 
 const HELP = `
-Moves rows out of the working file into a separate SQLite archive database with
-the same schema (created, with its migrations and any missing folder, the
-first time something moves; a run with nothing to move creates nothing):
+Moves rows out of the working database into a separate archive database with
+the same schema: a SQLite file (created, with its migrations and any missing
+folder, the first time something moves; a run with nothing to move creates
+nothing), or a team's PostgreSQL database given by its URL (migrated, with you
+a member of a team there). Either way from a SQLite file or a team's server:
   - archived customers (all of them, or those not updated for --older-than),
     with their interactions;
   - with --interactions-older-than, older interactions of any customer, with a
@@ -25,18 +28,21 @@ first time something moves; a run with nothing to move creates nothing):
 
 A crash at any moment loses nothing: each batch is committed in the archive
 before it is deleted here, and a rerun finishes an interrupted move.
-Open the archive like any crm file:  crm --db FILE customer list --archived
+Open the archive like any crm database:  crm --db FILE customer list --archived
+On a team's server a member moves the customers they own; a manager, every
+customer of the team. External ids (SQLite only) need a SQLite archive.
 
 Examples:
   $ crm archive --to ~/crm-archive.db --dry-run
   $ crm archive --to ~/crm-archive.db --older-than 6m
-  $ crm archive --to ~/crm-archive.db --older-than 1y --interactions-older-than 2y --json`;
+  $ crm archive --to ~/crm-archive.db --older-than 1y --interactions-older-than 2y --json
+  $ crm --db postgres://ann@crm.example.com/agency archive --to postgres://ann@archive.example.com/agency_archive`;
 
 export function registerArchive(program: Command, session: Session): void {
   program
     .command('archive')
     .description('move archived customers and old interactions into a separate archive database')
-    .requiredOption('--to <file>', 'archive database file (created when something moves)')
+    .requiredOption('--to <file|url>', 'archive database: a file (created when something moves) or a postgres:// URL')
     .option('--older-than <duration>', 'only archived customers not updated for this long (90d, 12w, 6m, 2y)')
     .option('--interactions-older-than <duration>', 'also move interactions older than this')
     .option('--dry-run', 'count what would move; change nothing and create no file')
@@ -49,8 +55,10 @@ export async function runArchive(session: Session, options: ArchiveOptions): Pro
   const reachBack = (text: string) => instantBefore(session.ctx.clock.now(), parseDuration(text));
   checkDateOption('--older-than', options.olderThan, reachBack);
   checkDateOption('--interactions-older-than', options.interactionsOlderThan, reachBack);
-  const result = (await session.services()).archive.moveToArchive({
-    to: path.resolve(session.ctx.cwd, options.to),
+  const services = await session.services();
+  const result = await services.archive.moveToArchive({
+    // A team's database (issue 9) as given; a file from where the command runs.
+    to: loadedServices().isPostgresUrl(options.to) ? options.to : path.resolve(session.ctx.cwd, options.to),
     olderThan: options.olderThan,
     interactionsOlderThan: options.interactionsOlderThan,
     dryRun: options.dryRun,

@@ -22,7 +22,8 @@ Archived customers stay in the file but leave lists, searches and reports;
 \`crm customer restore\` brings them back. With --status and --older-than (the
 cron form) every customer in that stage whose updated_at is strictly older than
 the duration is archived, in short transactions that wait for other writers;
-it never prompts and exits 0 when there is nothing to do.
+it never prompts and exits 0 when there is nothing to do. On a team's server a
+member archives the customers they own; a manager, every customer of the team.
 
 Durations: 90d, 12w, 6m, 2y (days, weeks, calendar months, calendar years).
 
@@ -83,7 +84,7 @@ async function runStaleArchive(
   session: Session,
   options: CustomerArchiveOptions & { status: string; olderThan: string },
 ): Promise<void> {
-  const result = (await session.services()).archive.archiveStale({
+  const result = await (await session.services()).archive.archiveStale({
     status: options.status,
     olderThan: options.olderThan,
     dryRun: options.dryRun,
