@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackends, type BackendCli } from './backends.js';
+import { failedChecks } from './db-checks.js';
 import { FIXED_NOW, tempDir } from './helpers.js';
 import { createTestDatabase, SERVER_START_TIMEOUT_MS, type TestDatabase } from './pg/helpers.js';
 
@@ -124,6 +125,7 @@ describeBackends('archiving', (backend, fresh) => {
       expect(await customerRows(cli, ids)).toEqual([]);
       expect(await cli.sql(`SELECT id FROM customer_interactions WHERE customer_id IN ($1, $2)`, ids)).toEqual([]);
       expect((await customerRows(cli, [stays])).map((row) => row.id)).toEqual([stays]);
+      expect(await failedChecks(cli)).toEqual([]);
 
       const snapshot = await cli.snapshot();
       expect(await cli.json(['archive', '--to', file])).toMatchObject({ customers: 0, customer_interactions: 0 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeBackends, newBackendCli, type BackendCli } from './backends.js';
+import { failedChecks } from './db-checks.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -92,6 +93,9 @@ describeBackends('import and export', (backend, fresh) => {
     const files = JSON.parse(again.stdout).files as Array<{ table: string; inserted: number; updated: number }>;
     expect(files.map(({ inserted, updated }) => inserted + updated)).toEqual(files.map(() => 0));
     expect(await cli.snapshot()).toEqual(before);
+    // The tables kept for reports and search (activity, counts, values, the search index) are
+    // right after a bulk import as after any write.
+    expect(await failedChecks(cli)).toEqual([]);
   });
 
   it('audits every imported row as the connected writer', async () => {
@@ -267,6 +271,7 @@ describeBackends('import and export', (backend, fresh) => {
         expect(second.audit_added).toBe(0);
         expect(second.tables.every((table: { inserted: number; updated: number }) => table.inserted + table.updated === 0)).toBe(true);
         expect(await cli.snapshot()).toEqual(before);
+        expect(await failedChecks(cli)).toEqual([]);
       } finally {
         await solo.close();
       }
