@@ -19,6 +19,7 @@ import type {
   PushedAuditEntry,
   Store,
 } from '../ports.js';
+import { copyOut } from './copy-out.js';
 import { translatePgError } from './errors.js';
 import type { PgSession } from './store.js';
 
@@ -162,7 +163,7 @@ export class PgBulkTransfer implements BulkTransfer {
   }
 
   async copyLosslessCsv(table: TableName, write: (chunk: string | Buffer) => Promise<void>): Promise<number> {
-    const stream = this.session.client.query(copyStreams.to(`COPY (${this.selectExport(table)}) TO STDOUT WITH (FORMAT csv)`));
+    const stream = this.session.client.query(copyOut(`COPY (${this.selectExport(table)}) TO STDOUT WITH (FORMAT csv)`));
     try {
       for await (const chunk of stream) await write(chunk as Buffer);
     } catch (error) {
