@@ -25,14 +25,21 @@ interface CopyToInternals {
  * exactly as the package does (its _detach), so the query ends and fails the same way.
  */
 class FastCopyTo extends CopyToQuery {
-  private carry: Buffer | undefined;
+  /** The start of a message cut by a chunk's end, kept until `needed` bytes have come (a large row spans many chunks). */
+  private carried: Buffer[] = [];
+  private carriedSize = 0;
+  private needed = 0;
 
   _parse(chunk: Buffer): boolean | undefined {
     const self = this as unknown as CopyToInternals;
     let data = chunk;
-    if (this.carry) {
-      data = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
+    if (this.carriedSize > 0) {
+      this.carried.push(chunk);
+      this.carriedSize += chunk.length;
+      if (this.carriedSize < this.needed) return true;
+      data = Buffer.concat(this.carried, this.carriedSize);
+      this.carried = [];
+      this.carriedSize = 0;
     }
     const out = Buffer.allocUnsafe(data.length);
     let size = 0;
@@ -61,7 +68,10 @@ class FastCopyTo extends CopyToQuery {
       self._cleanup();
     } else if (position < data.length) {
       // Copied: the rest of a large chunk must not stay alive for a few bytes.
-      this.carry = Buffer.from(data.subarray(position));
+      const rest = Buffer.from(data.subarray(position));
+      this.carried = [rest];
+      this.carriedSize = rest.length;
+      this.needed = rest.length >= 5 ? 1 + rest.readUInt32BE(1) : 5;
     }
     return drained;
   }
