@@ -98,6 +98,17 @@ describeBackends('import and export', (backend, fresh) => {
     expect(await failedChecks(cli)).toEqual([]);
   });
 
+  it('exports a note far longer than one read from the connection byte for byte, its neighbours too', async () => {
+    // About 1.5 MB: PostgreSQL's COPY sends it as one message that many socket reads cut.
+    const note = `"${'Line with ""quotes"", commas, Ångström ünïcode\n'.repeat(30_000)}end"`;
+    const customers = FOLDER['customers.csv']!.replace(',"Wants a quote, ""soon""\nand a call"', `,${note}`);
+    expect(customers).toContain('end"');
+    const source = writeFolder(path.join(dir, 'in'), { ...FOLDER, 'customers.csv': customers });
+    await ok(['import', '--dir', source]);
+    await ok(['export', '--dir', path.join(dir, 'out')]);
+    expect(readFolder(path.join(dir, 'out'))).toEqual(readFolder(source));
+  });
+
   it('audits every imported row as the connected writer', async () => {
     await ok(['import', '--dir', writeFolder(path.join(dir, 'in')), '--audit', 'rows']);
     const entries = await cli.sql<{ table_name: string; n: number }>(
