@@ -112,7 +112,7 @@ export class FolderOutput {
     try {
       for (const name of names) this.files.set(name, new WatchedStream(open(path.join(this.staging, name))));
     } catch (error) {
-      this.abort();
+      void this.abort();
       throw error;
     }
   }
@@ -134,7 +134,7 @@ export class FolderOutput {
       try {
         await file.close();
       } catch (error) {
-        this.abort();
+        await this.abort();
         throw new FileWriteError(path.join(this.folder, name), error, 'nothing was exported');
       }
     }
@@ -144,14 +144,14 @@ export class FolderOutput {
         fs.chmodSync(this.folder, 0o700);
         return;
       } catch (error) {
-        this.abort();
+        await this.abort();
         throw new FileWriteError(this.folder, error, 'nothing was exported');
       }
     }
-    this.replaceInPlace();
+    await this.replaceInPlace();
   }
 
-  private replaceInPlace(): void {
+  private async replaceInPlace(): Promise<void> {
     const replaced: Array<{ target: string; previous: string | undefined }> = [];
     let current = '';
     try {
@@ -166,14 +166,25 @@ export class FolderOutput {
         if (previous) fs.renameSync(previous, target);
         else fs.rmSync(target, { force: true });
       }
-      this.abort();
+      await this.abort();
       throw new FileWriteError(current, error, 'the folder keeps its previous files');
     }
     fs.rmSync(this.staging, { recursive: true, force: true });
   }
 
-  abort(): void {
-    for (const file of this.files.values()) file.stream.destroy();
+  /**
+   * Waits for every file stream to be closed before removing the staging folder: a stream
+   * opens its file asynchronously, and one still opening when the folder is emptied creates
+   * its file afterwards, failing the removal with ENOTEMPTY (test/export-folder.test.ts hit it
+   * about one run in four).
+   */
+  async abort(): Promise<void> {
+    await Promise.all(
+      [...this.files.values()].map(({ stream }) => {
+        stream.destroy();
+        return finished(stream).catch(() => undefined);
+      }),
+    );
     fs.rmSync(this.staging, { recursive: true, force: true });
   }
 }

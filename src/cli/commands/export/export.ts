@@ -119,8 +119,10 @@ export async function runExport(session: Session, options: ExportCommandOptions)
     session.success(`exported ${counts} to ${options.dir ?? '.'}`);
   } catch (error) {
     progress.stop();
-    folder.abort();
-    throw folder.failure ?? error;
+    // Read before aborting: the streams aborting then fail too ("write after destroy").
+    const failure = folder.failure;
+    await folder.abort();
+    throw failure ?? error;
   }
 }
 
