@@ -1,5 +1,4 @@
-import type { CrmDatabase } from '../db/connection.js';
-import { CrmError, UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/errors.js';
 import type { Clock } from '../domain/types.js';
 import type { Store } from '../repositories/ports.js';
 import { SqliteStore } from '../repositories/sqlite/store.js';
@@ -79,11 +78,6 @@ export class Services {
   }
 
   /** The jobs not yet written for PostgreSQL work on the SQLite file alone. */
-  private sqliteFile(what: string): CrmDatabase {
-    if (this.store instanceof SqliteStore) return this.store.db;
-    throw new CrmError(`${what} does not work on a PostgreSQL database yet`);
-  }
-
   get archive(): ArchiveService {
     this.archiveService ??= new ArchiveService(this.store, this.stamping);
     return this.archiveService;
