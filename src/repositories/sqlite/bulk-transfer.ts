@@ -199,22 +199,34 @@ export class SqliteBulkTransfer implements BulkTransfer {
   }
 }
 
-/** As a product, without the active limit: a row without id whose name exists is that company. */
+/**
+ * A product or company row whose name another record already has: with an id of its own it is
+ * refused; without one it is that record (skipped or updated). Undefined when no name clashes.
+ */
+function writeNameClash(
+  writer: TableWriter,
+  sameName: { get(name: unknown, id: unknown): unknown },
+  row: Record<string, SqlValue>,
+  onDuplicate: 'skip' | 'update',
+  noun: 'product' | 'company',
+): Outcome | undefined {
+  const clash = sameName.get(row.name, row.id) as string | undefined;
+  if (!clash) return undefined;
+  if (row.id !== null) {
+    throw new RowError({ column: 'name', reason: `a ${noun} named "${String(row.name)}" already exists (${shortId(clash)})` });
+  }
+  if (onDuplicate === 'skip') return 'duplicates';
+  return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
+}
+
+/** As a product, without the active limit. */
 function writeCompany(
   writer: TableWriter,
   sameName: { get(name: unknown, id: unknown): unknown },
   row: Record<string, SqlValue>,
   onDuplicate: 'skip' | 'update',
 ): Outcome {
-  const clash = sameName.get(row.name, row.id) as string | undefined;
-  if (clash && row.id !== null) {
-    throw new RowError({ column: 'name', reason: `a company named "${String(row.name)}" already exists (${shortId(clash)})` });
-  }
-  if (clash) {
-    if (onDuplicate === 'skip') return 'duplicates';
-    return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
-  }
-  return upsert(writer, { ...row, id: row.id ?? randomUUID() });
+  return writeNameClash(writer, sameName, row, onDuplicate, 'company') ?? upsert(writer, { ...row, id: row.id ?? randomUUID() });
 }
 
 function writeProduct(
@@ -223,14 +235,8 @@ function writeProduct(
   row: Record<string, SqlValue>,
   onDuplicate: 'skip' | 'update',
 ): Outcome {
-  const clash = sameName.get(row.name, row.id) as string | undefined;
-  if (clash && row.id !== null) {
-    throw new RowError({ column: 'name', reason: `a product named "${String(row.name)}" already exists (${shortId(clash)})` });
-  }
-  if (clash) {
-    if (onDuplicate === 'skip') return 'duplicates';
-    return writer.update({ ...row, id: clash }) ? 'updated' : 'unchanged';
-  }
+  const clash = writeNameClash(writer, sameName, row, onDuplicate, 'product');
+  if (clash) return clash;
   // Checked before inserting: the limit trigger fires BEFORE INSERT, even for an id that
   // exists and would be left alone, so re-importing 3 active products was refused.
   if (row.id !== null && writer.get(row)) return writer.update(row) ? 'updated' : 'unchanged';
