@@ -4,7 +4,8 @@ import type { AuditedCustomer, AuditRepository } from '../ports.js';
 import { streamRows } from './cursor.js';
 import type { PgSession } from './store.js';
 
-interface AuditRow {
+/** An audit_log row as the server returns it, values still JSON text. */
+export interface AuditRow {
   id: number;
   table_name: string;
   record_id: string | null;
@@ -41,7 +42,7 @@ function parseValues(text: string | null): Record<string, unknown> | null {
   return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 }
 
-function toAuditEntry(row: AuditRow): AuditEntry {
+export function toAuditEntry(row: AuditRow): AuditEntry {
   return { ...row, old_values: parseValues(row.old_values), new_values: parseValues(row.new_values) };
 }
 

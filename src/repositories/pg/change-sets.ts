@@ -9,6 +9,7 @@ import type {
   RowImage,
   RowKey,
 } from '../ports.js';
+import { toAuditEntry, type AuditRow } from './audit.js';
 import { policyRefusal } from './errors.js';
 import { Parameters } from './queries.js';
 import type { PgSession } from './store.js';
@@ -28,23 +29,6 @@ function quoted(name: string): string {
 }
 
 const CHANGE_SET_COLUMNS = 'id, command, actor, created_at, undoes';
-
-interface AuditRow {
-  id: number;
-  table_name: string;
-  record_id: string | null;
-  action: string;
-  old_values: string | null;
-  new_values: string | null;
-  actor: string;
-  created_at: string;
-  change_set: number | null;
-}
-
-function toAuditEntry(row: AuditRow): AuditEntry {
-  const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as Record<string, unknown>));
-  return { ...row, old_values: parse(row.old_values), new_values: parse(row.new_values) };
-}
 
 /**
  * The team's change sets, read through row-level security; written only by the server's
