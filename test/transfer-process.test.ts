@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPECTED_TRIGGERS } from '../src/db/expected.js';
 import { tempDir } from './helpers.js';
+import { writeRestoreFolder } from './restore-folder.js';
 
 /** These tests spawn the built binary (`npm test` builds first), as users and cron jobs do. */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,21 +38,6 @@ function counts(file: string): { products: number; customers: number; interactio
   }
 }
 
-function writeRestoreFolder(folder: string, customers: number): void {
-  fs.mkdirSync(folder);
-  const id = (kind: string, index: number) => `${kind}-${String(index).padStart(8, '0')}`;
-  const stamp = '2026-01-01T00:00:00.000Z';
-  fs.writeFileSync(path.join(folder, 'products.csv'), `id,name,description,is_active,created_at,updated_at\n${id('p', 1)},Imported,,1,${stamp},${stamp}\n`);
-  const customerLines = ['id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at'];
-  const interactionLines = ['id,customer_id,type,channel,note,follow_up_date,created_at'];
-  for (let index = 0; index < customers; index++) {
-    customerLines.push(`${id('c', index)},Customer ${index},c${index}@example.com,,${id('p', 1)},lead,,,0,${stamp},${stamp}`);
-    interactionLines.push(`${id('i', index)},${id('c', index)},Call,phone,"Note, ${index}",,${stamp}`);
-    interactionLines.push(`${id('j', index)},${id('c', index)},Mail,email,Sent,,${stamp}`);
-  }
-  fs.writeFileSync(path.join(folder, 'customers.csv'), `${customerLines.join('\n')}\n`);
-  fs.writeFileSync(path.join(folder, 'customer_interactions.csv'), `${interactionLines.join('\n')}\n`);
-}
 
 async function killWhen(child: ChildProcess, condition: () => boolean, timeoutMs: number): Promise<string> {
   const started = Date.now();
@@ -69,7 +55,7 @@ describe('import under kill -9', () => {
     expect(crm(['--db', db, 'product', 'add', 'Existing']).code).toBe(0);
     const customers = 15_000;
     const folder = path.join(dir, 'restore');
-    writeRestoreFolder(folder, customers);
+    writeRestoreFolder(folder, customers, { interactionsPerCustomer: 2 });
     const before = counts(db);
     const after = { products: 2, customers, interactions: customers * 2, integrity: 'ok' };
     const wal = `${db}-wal`;
@@ -161,7 +147,7 @@ describe('export into a closed pipe', () => {
   it('stops quietly with status 0 when the reader goes away, like git or sqlite3', () => {
     const db = path.join(dir, 'crm.db');
     const folder = path.join(dir, 'restore');
-    writeRestoreFolder(folder, 3_000);
+    writeRestoreFolder(folder, 3_000, { interactionsPerCustomer: 2 });
     expect(crm(['--db', db, 'import', '--dir', folder]).code).toBe(0);
     const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CRM}" --db "${db}" export interactions | head -1; echo "status \${PIPESTATUS[0]}"`], {
       encoding: 'utf8',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, tempDir } from '../helpers.js';
 import { createTestDatabase, SERVER_START_TIMEOUT_MS, type TestDatabase } from './helpers.js';
+import { writeRestoreFolder } from '../restore-folder.js';
 
 /** The built binary (`npm test` builds first), as a member runs it against the team's server. */
 const CRM = path.resolve(import.meta.dirname, '..', '..', 'bin', 'crm.js');
@@ -28,20 +29,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function writeRestoreFolder(folder: string, customers: number): void {
-  fs.mkdirSync(folder, { recursive: true });
-  const id = (kind: string, index: number) => `kill-${kind}-${String(index).padStart(8, '0')}`;
-  const stamp = '2026-01-01T00:00:00.000Z';
-  fs.writeFileSync(path.join(folder, 'products.csv'), `id,name,description,is_active,created_at,updated_at\n${id('p', 1)},Imported,,1,${stamp},${stamp}\n`);
-  const customerLines = ['id,name,email,phone,product_id,status,acquisition_source,owner,is_archived,created_at,updated_at'];
-  const interactionLines = ['id,customer_id,type,channel,note,follow_up_date,created_at'];
-  for (let index = 0; index < customers; index++) {
-    customerLines.push(`${id('c', index)},Customer ${index},c${index}@example.com,,${id('p', 1)},lead,,,0,${stamp},${stamp}`);
-    interactionLines.push(`${id('i', index)},${id('c', index)},Call,phone,"Note, ${index}",,${stamp}`);
-  }
-  fs.writeFileSync(path.join(folder, 'customers.csv'), `${customerLines.join('\n')}\n`);
-  fs.writeFileSync(path.join(folder, 'customer_interactions.csv'), `${interactionLines.join('\n')}\n`);
-}
 
 async function counts(): Promise<number[]> {
   const { rows } = await db.asSuperuser(
@@ -55,7 +42,7 @@ describe('import on a server under kill -9', () => {
   it('leaves nothing when the process dies while it writes; the same import then goes through whole', async () => {
     const customers = 3_000;
     const folder = path.join(dir, 'restore');
-    writeRestoreFolder(folder, customers);
+    writeRestoreFolder(folder, customers, { idPrefix: 'kill-' });
     const before = await counts();
     const child = spawn(process.execPath, [CRM, '--db', url, 'import', '--dir', folder], { env: childEnv(), stdio: 'ignore' });
     // Killed once the merge into the real tables is under way (past staging, before the commit).
