@@ -13,20 +13,10 @@ import { toAuditEntry, type AuditRow } from './audit.js';
 import { policyRefusal } from './errors.js';
 import { Parameters } from './queries.js';
 import type { PgSession } from './store.js';
+import { inBatches, quotedIdentifier } from '../sql-text.js';
 
 /** Keys per statement. */
 const BATCH = 1_000;
-
-function batches<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += BATCH) out.push(items.slice(start, start + BATCH));
-  return out;
-}
-
-/** Names come from UNDOABLE_TABLES and the audit images' keys, never from users; quoted all the same. */
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 const CHANGE_SET_COLUMNS = 'id, command, actor, created_at, undoes';
 
@@ -121,7 +111,7 @@ export class PgRevertRepository implements RevertRepository {
   private keyMatch(table: string, keys: readonly RowKey[], parameters: Parameters, alias = 't'): string {
     const { key } = this.spec(table);
     const arrays = key.map((column) => `${parameters.add(keys.map((row) => row[column]))}::text[]`);
-    const columns = key.map((column) => `${alias}.${quoted(column)}`).join(', ');
+    const columns = key.map((column) => `${alias}.${quotedIdentifier(column)}`).join(', ');
     return `(${columns}) IN (SELECT * FROM unnest(${arrays.join(', ')}))`;
   }
 
@@ -129,10 +119,10 @@ export class PgRevertRepository implements RevertRepository {
     const { key } = this.spec(table);
     const found = new Map<string, RowImage>();
     if ((await this.existing()).has(table)) {
-      for (const batch of batches(keys)) {
+      for (const batch of inBatches(keys, BATCH)) {
         const parameters = new Parameters();
         const rows = await this.session.query<{ image: string }>(
-          `SELECT crm.crm_audit_json(${parameters.add(table)}, t) AS image FROM crm.${quoted(table)} AS t WHERE ${this.keyMatch(table, batch, parameters)}`,
+          `SELECT crm.crm_audit_json(${parameters.add(table)}, t) AS image FROM crm.${quotedIdentifier(table)} AS t WHERE ${this.keyMatch(table, batch, parameters)}`,
           parameters.values,
         );
         for (const { image } of rows) {
@@ -150,9 +140,9 @@ export class PgRevertRepository implements RevertRepository {
     for (const child of childTables(table)) {
       if (!existing.has(child.table)) continue;
       const { key } = this.spec(child.table);
-      for (const batch of batches(ids)) {
+      for (const batch of inBatches(ids, BATCH)) {
         const rows = await this.session.query<Record<string, unknown>>(
-          `SELECT ${[...key, child.column].map(quoted).join(', ')} FROM crm.${quoted(child.table)} WHERE ${quoted(child.column)} = ANY($1::text[])`,
+          `SELECT ${[...key, child.column].map(quotedIdentifier).join(', ')} FROM crm.${quotedIdentifier(child.table)} WHERE ${quotedIdentifier(child.column)} = ANY($1::text[])`,
           [batch],
         );
         for (const row of rows) {
@@ -168,7 +158,7 @@ export class PgRevertRepository implements RevertRepository {
       const parameters = new Parameters();
       const columns = Object.keys(row);
       await this.session.query(
-        `INSERT INTO crm.${quoted(table)} (${columns.map(quoted).join(', ')}) VALUES (${columns.map((column) => parameters.add(row[column])).join(', ')})`,
+        `INSERT INTO crm.${quotedIdentifier(table)} (${columns.map(quotedIdentifier).join(', ')}) VALUES (${columns.map((column) => parameters.add(row[column])).join(', ')})`,
         parameters.values,
       );
     }
@@ -180,20 +170,20 @@ export class PgRevertRepository implements RevertRepository {
       const parameters = new Parameters();
       const set = Object.keys(row)
         .filter((column) => !key.includes(column))
-        .map((column) => `${quoted(column)} = ${parameters.add(row[column])}`);
+        .map((column) => `${quotedIdentifier(column)} = ${parameters.add(row[column])}`);
       if (set.length === 0) continue;
-      const where = key.map((column) => `${quoted(column)} = ${parameters.add(row[column])}`).join(' AND ');
-      const updated = await this.session.query(`UPDATE crm.${quoted(table)} SET ${set.join(', ')} WHERE ${where} RETURNING 1`, parameters.values);
+      const where = key.map((column) => `${quotedIdentifier(column)} = ${parameters.add(row[column])}`).join(' AND ');
+      const updated = await this.session.query(`UPDATE crm.${quotedIdentifier(table)} SET ${set.join(', ')} WHERE ${where} RETURNING 1`, parameters.values);
       // Row-level security hides a row the member may not change: the update finds nothing.
       if (updated.length === 0) throw policyRefusal(table, 'write');
     }
   }
 
   async delete(table: string, keys: readonly RowKey[]): Promise<void> {
-    for (const batch of batches(keys)) {
+    for (const batch of inBatches(keys, BATCH)) {
       const parameters = new Parameters();
       const deleted = await this.session.query(
-        `DELETE FROM crm.${quoted(table)} AS t WHERE ${this.keyMatch(table, batch, parameters)} RETURNING 1`,
+        `DELETE FROM crm.${quotedIdentifier(table)} AS t WHERE ${this.keyMatch(table, batch, parameters)} RETURNING 1`,
         parameters.values,
       );
       if (deleted.length < batch.length) throw policyRefusal(table, 'delete');
@@ -201,7 +191,7 @@ export class PgRevertRepository implements RevertRepository {
   }
 
   async moveInteractions(ids: readonly string[], customerId: string): Promise<void> {
-    for (const batch of batches(ids)) {
+    for (const batch of inBatches(ids, BATCH)) {
       await this.session.query(`SELECT crm.crm_move_interactions($1::text[], $2)`, [batch, customerId]);
     }
   }

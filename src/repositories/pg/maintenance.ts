@@ -12,6 +12,7 @@ import { RuleViolationError, ServerError } from '../../domain/errors.js';
 import type { CheckResult, DatabaseCheck, Maintenance, MigrationReport, SchemaState, ServerDatabaseStatus } from '../ports.js';
 import { connectedRole, requireSchemaAccess, type ConnectedRole } from './access.js';
 import type { PgSession } from './store.js';
+import { quotedIdentifier } from '../sql-text.js';
 
 /** How many problems a check lists before summarising the rest, so one line stays readable (as on SQLite). */
 const MAX_LISTED_PROBLEMS = 5;
@@ -20,11 +21,6 @@ function listProblems(problems: readonly string[]): string {
   const shown = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
   const more = problems.length - MAX_LISTED_PROBLEMS;
   return more > 0 ? `${shown}; and ${more} more` : shown;
-}
-
-/** An identifier as SQL text, whatever it holds. */
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Tables whose rows belong to a team and must match their parent's team (0001_rules.sql's triggers). */
@@ -160,7 +156,7 @@ export class PgMaintenance implements Maintenance {
         ORDER BY c.relname COLLATE "C"`,
     );
     if (tables.length === 0) return {};
-    const counts = tables.map((table, index) => `(SELECT count(*) FROM crm.${quoted(table)}) AS c${index}`).join(', ');
+    const counts = tables.map((table, index) => `(SELECT count(*) FROM crm.${quotedIdentifier(table)}) AS c${index}`).join(', ');
     const [row] = await this.session.query<Record<string, number>>(`SELECT ${counts}`);
     return Object.fromEntries(tables.map((table, index) => [table, Number(row![`c${index}`])]));
   }
@@ -362,9 +358,9 @@ export class PgMaintenance implements Maintenance {
       if (!key.column_name || !key.parent_column || !readable.has(key.table_name) || !readable.has(key.parent_table)) continue;
       const broken = await this.session.query<{ id: string; total: number }>(
         `SELECT coalesce(to_jsonb(c) ->> 'id', to_jsonb(c) ->> 'login', c.ctid::text) AS id, count(*) OVER () AS total
-           FROM crm.${quoted(key.table_name)} AS c
-          WHERE c.${quoted(key.column_name)} IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM crm.${quoted(key.parent_table)} AS p WHERE p.${quoted(key.parent_column)} = c.${quoted(key.column_name)})
+           FROM crm.${quotedIdentifier(key.table_name)} AS c
+          WHERE c.${quotedIdentifier(key.column_name)} IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM crm.${quotedIdentifier(key.parent_table)} AS p WHERE p.${quotedIdentifier(key.parent_column)} = c.${quotedIdentifier(key.column_name)})
           LIMIT ${MAX_LISTED_PROBLEMS}`,
       );
       collect(broken, (id) => `${key.table_name} row ${id} points to a missing ${key.parent_table} row`);

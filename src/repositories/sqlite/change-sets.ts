@@ -13,20 +13,10 @@ import type {
 } from '../ports.js';
 import { toAuditEntry } from './audit.js';
 import { withInteractionMoves } from './merge.js';
+import { inBatches, quotedIdentifier } from '../sql-text.js';
 
 /** Keys per statement: each batch is one JSON array bound to one parameter. */
 const BATCH = 500;
-
-function batches<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += BATCH) out.push(items.slice(start, start + BATCH));
-  return out;
-}
-
-/** Table and column names come from UNDOABLE_TABLES and the images' keys, never from users; quoted all the same. */
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /** The change sets and the audit entries that name them (drizzle/0013_change_sets.sql). */
 export class SqliteChangeSetRepository implements ChangeSetRepository {
@@ -143,8 +133,8 @@ export class SqliteRevertRepository implements RevertRepository {
   /** `(key columns) IN` a JSON array of keys, each an array of the key's values. */
   private keyMatch(table: string): string {
     const { key } = this.spec(table);
-    if (key.length === 1) return `${quoted(key[0]!)} IN (SELECT value ->> 0 FROM json_each(?))`;
-    const columns = key.map(quoted).join(', ');
+    if (key.length === 1) return `${quotedIdentifier(key[0]!)} IN (SELECT value ->> 0 FROM json_each(?))`;
+    const columns = key.map(quotedIdentifier).join(', ');
     const values = key.map((_, index) => `value ->> ${index}`).join(', ');
     return `(${columns}) IN (SELECT ${values} FROM json_each(?))`;
   }
@@ -158,8 +148,8 @@ export class SqliteRevertRepository implements RevertRepository {
     this.widenCache();
     const { key, booleans = [] } = this.spec(table);
     const found = new Map<string, RowImage>();
-    const statement = this.prepared(`SELECT * FROM ${quoted(table)} WHERE ${this.keyMatch(table)}`);
-    for (const batch of batches(this.keyValues(table, keys))) {
+    const statement = this.prepared(`SELECT * FROM ${quotedIdentifier(table)} WHERE ${this.keyMatch(table)}`);
+    for (const batch of inBatches(this.keyValues(table, keys), BATCH)) {
       for (const row of statement.all(JSON.stringify(batch)) as RowImage[]) {
         for (const column of booleans) if (column in row) row[column] = Boolean(row[column]);
         found.set(JSON.stringify(key.map((column) => row[column])), row);
@@ -175,10 +165,10 @@ export class SqliteRevertRepository implements RevertRepository {
       if (!existing.has(child.table)) continue;
       const { key } = this.spec(child.table);
       const statement = this.prepared(
-        `SELECT ${[...key, child.column].map(quoted).join(', ')} FROM ${quoted(child.table)}
-         WHERE ${quoted(child.column)} IN (SELECT value FROM json_each(?))`,
+        `SELECT ${[...key, child.column].map(quotedIdentifier).join(', ')} FROM ${quotedIdentifier(child.table)}
+         WHERE ${quotedIdentifier(child.column)} IN (SELECT value FROM json_each(?))`,
       );
-      for (const batch of batches(ids)) {
+      for (const batch of inBatches(ids, BATCH)) {
         for (const row of statement.all(JSON.stringify(batch)) as Array<Record<string, unknown>>) {
           found.push({
             table: child.table,
@@ -206,7 +196,7 @@ export class SqliteRevertRepository implements RevertRepository {
     for (const row of rows) {
       const columns = Object.keys(row);
       this.prepared(
-        `INSERT INTO ${quoted(table)} (${columns.map(quoted).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        `INSERT INTO ${quotedIdentifier(table)} (${columns.map(quotedIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       ).run(...this.bindable(table, row, columns));
     }
   }
@@ -218,22 +208,22 @@ export class SqliteRevertRepository implements RevertRepository {
       const columns = Object.keys(row).filter((column) => !key.includes(column));
       if (columns.length === 0) continue;
       this.prepared(
-        `UPDATE ${quoted(table)} SET ${columns.map((column) => `${quoted(column)} = ?`).join(', ')}
-         WHERE ${key.map((column) => `${quoted(column)} = ?`).join(' AND ')}`,
+        `UPDATE ${quotedIdentifier(table)} SET ${columns.map((column) => `${quotedIdentifier(column)} = ?`).join(', ')}
+         WHERE ${key.map((column) => `${quotedIdentifier(column)} = ?`).join(' AND ')}`,
       ).run(...this.bindable(table, row, columns), ...this.bindable(table, row, key));
     }
   }
 
   async delete(table: string, keys: readonly RowKey[]): Promise<void> {
     this.widenCache();
-    const statement = this.prepared(`DELETE FROM ${quoted(table)} WHERE ${this.keyMatch(table)}`);
+    const statement = this.prepared(`DELETE FROM ${quotedIdentifier(table)} WHERE ${this.keyMatch(table)}`);
     const permit = this.prepared(`UPDATE audit_context SET may_delete_interactions = ?`);
     // An interaction logged by the change set goes on its own, its customer staying: the
     // permit archive uses (drizzle/0007_raw_sql_rules.sql), for these statements only.
     const interactions = table === 'customer_interactions';
     if (interactions && permit.run(1).changes !== 1) throw new Error('interactions are deleted only inside a crm write transaction');
     try {
-      for (const batch of batches(this.keyValues(table, keys))) statement.run(JSON.stringify(batch));
+      for (const batch of inBatches(this.keyValues(table, keys), BATCH)) statement.run(JSON.stringify(batch));
     } finally {
       if (interactions) permit.run(0);
     }
@@ -242,7 +232,7 @@ export class SqliteRevertRepository implements RevertRepository {
   async moveInteractions(ids: readonly string[], customerId: string): Promise<void> {
     const statement = this.prepared(`UPDATE customer_interactions SET customer_id = ? WHERE id IN (SELECT value FROM json_each(?))`);
     withInteractionMoves(this.sqlite, () => {
-      for (const batch of batches(ids)) statement.run(customerId, JSON.stringify(batch));
+      for (const batch of inBatches(ids, BATCH)) statement.run(customerId, JSON.stringify(batch));
     });
   }
 }

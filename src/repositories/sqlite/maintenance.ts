@@ -10,6 +10,7 @@ import { EXPECTED_INDEXES, EXPECTED_TRIGGERS, schemaObjectNames, type SchemaObje
 import { SEARCH_INDEX_DRIFT } from '../../db/search-index.js';
 import type { CheckResult, DatabaseCheck, FileDatabaseStatus, Maintenance, MigrationReport } from '../ports.js';
 import { withSqliteErrors } from './errors.js';
+import { quotedIdentifier } from '../sql-text.js';
 
 /** How many problems a check lists before summarising the rest, so one line stays readable. */
 const MAX_LISTED_PROBLEMS = 5;
@@ -109,7 +110,7 @@ export class SqliteMaintenance implements Maintenance {
       rows: Object.fromEntries(
         this.tableNames().map((table) => [
           table,
-          (sqlite.prepare(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`).get() as { n: number }).n,
+          (sqlite.prepare(`SELECT count(*) AS n FROM ${quotedIdentifier(table)}`).get() as { n: number }).n,
         ]),
       ),
     };
