@@ -32,6 +32,11 @@ export const crm = pgSchema('crm');
 const id = () => text('id').primaryKey().default(sql`gen_random_uuid()::text`);
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 /**
+ * The order rows were added in, as SQLite's rowid keeps it (drizzle/pg/0007_transfer.sql), so
+ * that an export lists them in that order on either backend. Not user data: never exported.
+ */
+const position = () => bigint('position', { mode: 'number' }).generatedByDefaultAsIdentity();
+/**
  * A member's rows belong to the member's team. Not a column default: the function is created
  * after the tables (custom migration); a BEFORE INSERT trigger fills the column for writers
  * that leave it out (psql), and drizzle inserts ask the server the same way.
@@ -69,6 +74,7 @@ export const products = crm.table(
     is_active: boolean('is_active').notNull().default(true),
     created_at: instant('created_at').notNull().defaultNow(),
     updated_at: instant('updated_at').notNull().defaultNow(),
+    position: position(),
   },
   (table) => [
     index('products_team_id_idx').on(table.team_id),
@@ -89,6 +95,7 @@ export const companies = crm.table(
     name: text('name').notNull(),
     created_at: instant('created_at').notNull().defaultNow(),
     updated_at: instant('updated_at').notNull().defaultNow(),
+    position: position(),
   },
   (table) => [
     index('companies_team_id_idx').on(table.team_id),
@@ -122,6 +129,7 @@ export const customers = crm.table(
     deal_currency: text('deal_currency'),
     closed_at: instant('closed_at'),
     note: text('note'),
+    position: position(),
   },
   (table) => [
     index('customers_team_id_idx').on(table.team_id),
@@ -150,6 +158,7 @@ export const settings = crm.table(
     key: text('key').notNull(),
     value: text('value').notNull(),
     updated_at: instant('updated_at').notNull().defaultNow(),
+    position: position(),
   },
   (table) => [
     primaryKey({ name: 'settings_pkey', columns: [table.team_id, table.key] }),
@@ -178,6 +187,7 @@ export const customerInteractions = crm.table(
     // text (collated "C"), checked by drizzle/pg/0002_core_queries.sql.
     follow_up_date: text('follow_up_date'),
     created_at: instant('created_at').notNull().defaultNow(),
+    position: position(),
   },
   (table) => [
     index('customer_interactions_team_id_idx').on(table.team_id),
@@ -208,9 +218,34 @@ export const customerTags = crm.table(
       .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
     tag: text('tag').notNull(),
     created_at: instant('created_at').notNull().defaultNow(),
-    position: bigint('position', { mode: 'number' }).generatedByDefaultAsIdentity(),
+    position: position(),
   },
   (table) => [primaryKey({ columns: [table.customer_id, table.tag] })],
+);
+
+/**
+ * The ids other tools gave customers (drizzle/pg/0007_transfer.sql, which also holds its rules),
+ * unique per team: another team may import the same HubSpot account.
+ */
+export const customerExternalIds = crm.table(
+  'customer_external_ids',
+  {
+    team_id: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    source: text('source').notNull(),
+    external_id: text('external_id').notNull(),
+    customer_id: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    created_at: instant('created_at').notNull().defaultNow(),
+    position: position(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.team_id, table.source, table.external_id] }),
+    index('customer_external_ids_customer_id_idx').on(table.customer_id),
+    check('customer_external_ids_not_blank', sql`length(trim(${table.source})) > 0 AND length(trim(${table.external_id})) > 0`),
+  ],
 );
 
 /**
