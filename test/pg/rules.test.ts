@@ -158,6 +158,21 @@ describe('updated_at', () => {
     expect(touched.rows[0]!.updated_at > '2020-01-01T00:00:00.000Z').toBe(true);
     expect(Math.abs(Date.parse(touched.rows[0]!.updated_at) - Date.parse(touched.rows[0]!.server_now))).toBeLessThan(60_000);
   });
+
+  it("is left as crm's write gives it inside a change set, even when that equals the old value", async () => {
+    const customer = await addCustomer(bob, teams.names.bob);
+    await bob.query(`UPDATE crm.customers SET updated_at = '2020-01-01T00:00:00Z' WHERE id = $1`, [customer]);
+    await bob.query('BEGIN');
+    await bob.query(`SELECT crm.crm_begin_change_set('customer edit', now(), NULL)`);
+    await bob.query(`UPDATE crm.customers SET status = 'qualified', updated_at = '2020-01-01T00:00:00Z' WHERE id = $1`, [customer]);
+    await bob.query('COMMIT');
+    const kept = await bob.query(`SELECT status, updated_at FROM crm.customers WHERE id = $1`, [customer]);
+    expect(kept.rows).toEqual([{ status: 'qualified', updated_at: '2020-01-01T00:00:00.000Z' }]);
+    // The change set was the transaction's: the next plain UPDATE is touched again.
+    await bob.query(`UPDATE crm.customers SET status = 'proposal' WHERE id = $1`, [customer]);
+    const touched = await bob.query(`SELECT updated_at FROM crm.customers WHERE id = $1`, [customer]);
+    expect(touched.rows[0]!.updated_at > '2020-01-01T00:00:00.000Z').toBe(true);
+  });
 });
 
 describe('audit log', () => {
