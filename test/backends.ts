@@ -87,6 +87,10 @@ class SqliteBackendCli implements BackendCli {
   get store(): Store {
     return this.cli.store;
   }
+  /** The open file (see sqliteDatabaseOf). */
+  get database(): CrmDatabase {
+    return this.cli.db;
+  }
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return this.cli.run(argv, options);
   }
@@ -287,4 +291,9 @@ export function asStored<R>(rows: R[]): R[] {
 export async function countOf(cli: Pick<BackendCli, 'sql'>, text: string, values: unknown[] = []): Promise<number> {
   const [row] = await cli.sql<{ n: number | string }>(text, values);
   return Number(row!.n);
+}
+
+/** The SQLite file under a CLI of the SQLite backend, for tests about SQLite itself; undefined on PostgreSQL. */
+export function sqliteDatabaseOf(cli: BackendCli): CrmDatabase | undefined {
+  return cli instanceof SqliteBackendCli ? cli.database : undefined;
 }
