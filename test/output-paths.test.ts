@@ -4,6 +4,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestCli, tempDir } from './helpers.js';
 
+/*
+ * SQLite only: these outputs are refused because they would overwrite the database's own file
+ * or its -wal, -journal or -shm companions on this machine. A team's PostgreSQL database has
+ * no file here to protect, so there is nothing for it to refuse.
+ */
+
 let dir: string;
 let dbPath: string;
 let cli: TestCli;
@@ -53,7 +59,7 @@ async function expectRefusedOutput(argv: string[], target: string, role: string)
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('an output path that is the database or one of its companion files is refused', () => {
+describe('an output path that is the SQLite database or one of its companion files is refused', () => {
   it.each([
     ['-wal', 'the write-ahead log of the database'],
     ['-journal', 'the rollback journal of the database'],
