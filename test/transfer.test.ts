@@ -375,7 +375,8 @@ describeBackends('transfer', (backend, fresh) => {
       } else {
         // A known bug, pinned until it is fixed: the server's crm_touch_updated_at
         // (drizzle/pg/0001_rules.sql) stamps its own time on every UPDATE that leaves
-        // updated_at as it was, crm's included, where SQLite's trigger leaves crm's writes alone
+        // updated_at as it was, crm's included (this restore; also a second crm edit at the
+        // same instant of crm's clock), where SQLite's trigger leaves crm's writes alone
         // (audit_context). The fix needs a PostgreSQL migration; when it lands, this branch
         // goes and the expectation above holds on both backends.
         expect(row!.updated_at).not.toBe('2026-05-05T05:05:05.000Z');
