@@ -3,7 +3,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StagingTable, TableWriter, TransferRepository } from '../src/repositories/sqlite/transfer.js';
-import { SqliteStore } from '../src/repositories/sqlite/store.js';
 import { TransferService } from '../src/services/transfer.js';
 import { asStored, countOf, describeBackends, insertionOrder, sqliteDatabaseOf, type BackendCli } from './backends.js';
 import { failedChecks } from './db-checks.js';
@@ -698,21 +697,31 @@ describeBackends('transfer', (backend, fresh) => {
       expect(await cli.snapshot()).toEqual(before);
     });
 
-    if (backend === 'sqlite') it('in auto mode audits row by row up to the limit and summarises above it', async () => {
-      const db = sqliteDatabaseOf(cli)!;
-      db.identifyWriter({ actor: 'cron', clock: cli.clock });
-      const transfer = new TransferService(new SqliteStore(db), cli.clock, 3);
+    it('in auto mode audits row by row up to the limit and summarises above it on SQLite; a server audits every row', async () => {
+      const db = sqliteDatabaseOf(cli);
+      db?.identifyWriter({ actor: 'cron', clock: cli.clock });
+      const actor = db ? 'cron' : cli.actorFor('cron');
+      const transfer = new TransferService(cli.store, cli.clock, 3);
       const source = (text: string) => [{ table: 'customers' as const, label: 'people.csv', input: Readable.from([text]) }];
       const atLimit = await transfer.import(source(people));
       expect(atLimit.audit).toBe('rows');
-      expect((await auditLog()).map(({ action, actor }) => [action, actor])).toEqual(Array(3).fill(['insert', 'cron']));
+      expect((await auditLog()).map(({ action, actor }) => [action, actor])).toEqual(Array(3).fill(['insert', actor]));
       const aboveLimit = await transfer.import(source('Name,Email\nDee,dee@example.com\nEd,ed@example.com\nFay,fay@example.com\nGus,gus@example.com\n'));
-      expect(aboveLimit.audit).toBe('summary');
-      expect((await auditLog()).slice(3).map(({ action, actor, record_id }) => [action, actor, record_id])).toEqual([['import', 'cron', null]]);
       expect(await countOf(cli, 'SELECT count(*) AS n FROM customers')).toBe(7);
-      const forced = await transfer.import(source('Name,Email\nHal,hal@example.com\n'), { audit: 'summary' });
-      expect(forced.audit).toBe('summary');
-      expect(await auditLog()).toHaveLength(5);
+      const hal = source('Name,Email\nHal,hal@example.com\n');
+      if (backend === 'sqlite') {
+        expect(aboveLimit.audit).toBe('summary');
+        expect((await auditLog()).slice(3).map(({ action, actor, record_id }) => [action, actor, record_id])).toEqual([['import', 'cron', null]]);
+        const forced = await transfer.import(hal, { audit: 'summary' });
+        expect(forced.audit).toBe('summary');
+        expect(await auditLog()).toHaveLength(5);
+      } else {
+        expect(aboveLimit.audit).toBe('rows');
+        expect((await auditLog()).slice(3).map(({ action, actor, record_id }) => [action, actor, record_id === null])).toEqual(Array(4).fill(['insert', actor, false]));
+        await expect(transfer.import(hal, { audit: 'summary' })).rejects.toThrow('--audit summary does not work on a PostgreSQL database');
+        expect(await countOf(cli, 'SELECT count(*) AS n FROM customers')).toBe(7);
+        expect(await auditLog()).toHaveLength(7);
+      }
     });
   });
 
