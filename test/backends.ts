@@ -267,7 +267,8 @@ export function describeBackends(
 /**
  * The column that orders a table's rows as they were written, for SQL that checks an import kept
  * its file's order: SQLite's rowid; on PostgreSQL, which has none, the `position` each crm table
- * has for the same purpose (drizzle/pg/0007_transfer.sql).
+ * has for the same purpose (drizzle/pg/0007_transfer.sql). Not for customer_tags, which has no
+ * rowid on SQLite.
  */
 export function insertionOrder(backend: BackendName): string {
   return backend === 'sqlite' ? 'rowid' : 'position';
