@@ -87,6 +87,10 @@ class SqliteBackendCli implements BackendCli {
   get store(): Store {
     return this.cli.store;
   }
+  /** The open file (see sqliteDatabaseOf). */
+  get database(): CrmDatabase {
+    return this.cli.db;
+  }
   run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     return this.cli.run(argv, options);
   }
@@ -125,9 +129,9 @@ class SqliteBackendCli implements BackendCli {
   }
 }
 
-const TEAM_TABLES = ['products', 'companies', 'customers', 'customer_interactions', 'customer_tags', 'settings', 'audit_log'] as const;
-/** How each table's rows are ordered in a snapshot: by id, a tag by when it was added, a setting by its key. */
-const SNAPSHOT_ORDER: Record<string, string> = { customer_tags: 'position', settings: 'key' };
+const TEAM_TABLES = ['products', 'companies', 'customers', 'customer_interactions', 'customer_external_ids', 'customer_tags', 'settings', 'audit_log'] as const;
+/** How each table's rows are ordered in a snapshot: by id, a tag or an external id by when it was added, a setting by its key. */
+const SNAPSHOT_ORDER: Record<string, string> = { customer_tags: 'position', customer_external_ids: 'position', settings: 'key' };
 
 class PgBackendCli implements BackendCli {
   readonly backend = 'postgres';
@@ -258,4 +262,39 @@ export function describeBackends(
       });
     });
   }
+}
+
+/**
+ * The column that orders a table's rows as they were written, for SQL that checks an import kept
+ * its file's order: SQLite's rowid; on PostgreSQL, which has none, the `position` each crm table
+ * has for the same purpose (drizzle/pg/0007_transfer.sql). Not for customer_tags, which has no
+ * rowid on SQLite.
+ */
+export function insertionOrder(backend: BackendName): string {
+  return backend === 'sqlite' ? 'rowid' : 'position';
+}
+
+/**
+ * Rows read with `cli.sql` as the sqlite3 shell shows them, so one expectation fits both
+ * backends: node-postgres gives an instant as a Date (here its ISO text, as SQLite stores it)
+ * and a boolean as true/false (here 1/0). A count is left alone: use countOf.
+ */
+export function asStored<R>(rows: R[]): R[] {
+  const plain = (value: unknown): unknown => {
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    return value;
+  };
+  return rows.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([key, value]) => [key, plain(value)])) as R);
+}
+
+/** How many rows a query counts (`SELECT count(*) AS n ...`), as a number on either backend. */
+export async function countOf(cli: Pick<BackendCli, 'sql'>, text: string, values: unknown[] = []): Promise<number> {
+  const [row] = await cli.sql<{ n: number | string }>(text, values);
+  return Number(row!.n);
+}
+
+/** The SQLite file under a CLI of the SQLite backend, for tests about SQLite itself; undefined on PostgreSQL. */
+export function sqliteDatabaseOf(cli: BackendCli): CrmDatabase | undefined {
+  return cli instanceof SqliteBackendCli ? cli.database : undefined;
 }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeBackends } from './backends.js';
 import { TestCli, tempDir } from './helpers.js';
+
+/*
+ * The refusals are SQLite's only: these outputs would overwrite the database's own file or its
+ * -wal, -journal or -shm companions on this machine. A team's PostgreSQL database has no file
+ * here to protect; the last test shows that such names are refused for the database in use only.
+ */
 
 let dir: string;
 let dbPath: string;
@@ -53,7 +60,7 @@ async function expectRefusedOutput(argv: string[], target: string, role: string)
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('an output path that is the database or one of its companion files is refused', () => {
+describe('an output path that is the SQLite database or one of its companion files is refused', () => {
   it.each([
     ['-wal', 'the write-ahead log of the database'],
     ['-journal', 'the rollback journal of the database'],
@@ -136,5 +143,17 @@ describe('an output path that is the database or one of its companion files is r
     expect((await cli.run(['backup', path.join(dir, 'm.db.bak')])).code).toBe(0);
     expect((await cli.run(['export', 'customers', '--out', path.join(dir, 'm.db.csv')])).code).toBe(0);
     expect(fs.existsSync(archive)).toBe(true);
+  });
+});
+
+describeBackends('an output path that only looks like a companion file', (_backend, fresh) => {
+  it('is written when the database in use is another one (a team database has no file here)', async () => {
+    const other = await fresh();
+    expect((await other.run(['customer', 'add', 'Ada Lovelace'])).code).toBe(0);
+    // m.db is the file of the CLI above, not of this CRM: its journal's name is an ordinary output.
+    const out = `${dbPath}-journal`;
+    const result = await other.run(['export', 'customers', '--out', out]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: `✓ exported 1 customers row(s) to ${out}\n` });
+    expect(fs.readFileSync(out, 'utf8')).toContain(',Ada Lovelace,');
   });
 });
