@@ -503,6 +503,13 @@ describe('customer edit', () => {
     });
   });
 
+  it("keeps crm's clock for a second edit at the same instant (no server or wall-clock time slips in)", async () => {
+    expect((await cli.run(['customer', 'edit', 'ada', '--phone', '555'])).code).toBe(0);
+    const second = await cli.json(['customer', 'edit', 'ada', '--phone', '556']);
+    expect(second).toMatchObject({ phone: '556', updated_at: '2026-11-25T10:01:00.000Z' });
+    expect((await cli.json(['customer', 'show', 'ada'])).updated_at).toBe('2026-11-25T10:01:00.000Z');
+  });
+
   it('unlinks the product with --no-product and clears fields with ""', async () => {
     const edited = await cli.json(['customer', 'edit', 'ada', '--no-product', '--email', '', '--source', '']);
     expect(edited).toMatchObject({ product_id: null, email: null, acquisition_source: null });

@@ -369,18 +369,8 @@ describeBackends('transfer', (backend, fresh) => {
       expect(second.stderr).toContain(': 0 new, 1 updated, 0 unchanged');
       const [row] = asStored(await cli.sql<{ email: string; updated_at: string }>('SELECT email, updated_at FROM customers'));
       expect(row!.email).toBe('ada@example.com');
-      if (backend === 'sqlite') {
-        expect(row!.updated_at).toBe('2026-05-05T05:05:05.000Z');
-      } else {
-        // A known bug, pinned until it is fixed: the server's crm_touch_updated_at
-        // (drizzle/pg/0001_rules.sql) stamps its own time on every UPDATE that leaves
-        // updated_at as it was, crm's included (this restore; also a second crm edit at the
-        // same instant of crm's clock), where SQLite's trigger leaves crm's writes alone
-        // (audit_context). The fix needs a PostgreSQL migration; when it lands, this branch
-        // goes and the expectation above holds on both backends.
-        expect(row!.updated_at).not.toBe('2026-05-05T05:05:05.000Z');
-        expect(row!.updated_at).not.toBe('2026-06-01T00:00:00.000Z');
-      }
+      // On a server too: crm's write runs in a change set, where the touch trigger leaves it (drizzle/pg/0010).
+      expect(row!.updated_at).toBe('2026-05-05T05:05:05.000Z');
     });
 
     it('stores every ISO form of a timestamp in the canonical UTC form, and a follow-up day as that day', async () => {
