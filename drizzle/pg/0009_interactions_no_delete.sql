@@ -6,14 +6,15 @@
 -- table, in no set order), or inside crm.crm_delete_interactions below: crm's own deletes of
 -- interactions alone (archive --interactions-older-than, undo of interaction log). As with
 -- crm.moving_interactions (0004), the trigger runs as the caller and sees the owner of schema
--- crm only inside that function, so a member who sets crm.deleting_interactions is still refused.
+-- crm only inside that function, so a member who sets crm.deleting_interactions is still refused;
+-- the owner too is refused outside it (an unset setting counts as off, not as unknown).
 CREATE FUNCTION crm.customer_interactions_no_delete() RETURNS trigger
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM crm.customers WHERE id = OLD.customer_id)
     AND EXISTS (SELECT 1 FROM crm.teams WHERE id = OLD.team_id)
-    AND NOT (current_setting('crm.deleting_interactions', true) = 'on'
+    AND NOT (coalesce(current_setting('crm.deleting_interactions', true), '') = 'on'
              AND (SELECT n.nspowner FROM pg_namespace AS n WHERE n.nspname = 'crm')
                  = (SELECT r.oid FROM pg_roles AS r WHERE r.rolname = current_user))
   THEN

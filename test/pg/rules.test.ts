@@ -276,7 +276,7 @@ describe('deleting a team', () => {
 });
 
 describe('interactions are deleted only with their customer', () => {
-  it('refuses a DELETE in psql for the customer’s owner and a manager, and the permit set by hand', async () => {
+  it('refuses a DELETE in psql for the customer’s owner, a manager and the schema’s owner, and the permit set by hand', async () => {
     const customer = await addCustomer(bob, teams.names.bob);
     const interaction = await logInteraction(bob, customer);
     expect(await sqlState(bob.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
@@ -285,6 +285,8 @@ describe('interactions are deleted only with their customer', () => {
     await bob.query(`SELECT set_config('crm.deleting_interactions', 'on', true)`);
     expect(await sqlState(bob.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
     await bob.query(`ROLLBACK`);
+    // The schema's owner too: the permit is crm.crm_delete_interactions's alone.
+    expect(await sqlState(teams.owner.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
     const result = teams.db.psql(teams.names.ann, `DELETE FROM crm.customer_interactions WHERE id = '${interaction}'`);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('interactions are immutable: an interaction is deleted only with its customer');
