@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDatabase, type CrmDatabase } from '../src/db/connection.js';
 import { instantBefore, parseDuration } from '../src/domain/time.js';
 import type { CustomerStatus } from '../src/domain/vocabulary.js';
 import { ArchiveService } from '../src/services/archive.js';
 import { Services } from '../src/services/index.js';
 import { SqliteStore } from '../src/repositories/sqlite/store.js';
+import { describeBackends, type BackendCli } from './backends.js';
 import { FIXED_NOW, TestCli, tempDir } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -30,11 +32,11 @@ describe('durations', () => {
   });
 });
 
-describe('customer archive / restore by ref', () => {
-  let cli: TestCli;
+describeBackends('customer archive / restore by ref', (_backend, fresh) => {
+  let cli: BackendCli;
   let services: Services;
   beforeEach(async () => {
-    cli = new TestCli();
+    cli = await fresh();
     services = new Services(cli.store, cli.clock);
     for (const name of ['Ada', 'Bob', 'Cy']) await services.customers.add({ name });
     cli.clock.advance(60_000);
@@ -52,11 +54,11 @@ describe('customer archive / restore by ref', () => {
 
   it('is idempotent and says which were already archived', async () => {
     await cli.run(['customer', 'archive', 'ada']);
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const again = await cli.run(['customer', 'archive', 'ada']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/^"Ada" \([0-9a-f]{8}\) was already archived; nothing changed\n$/);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('restores', async () => {
@@ -68,10 +70,10 @@ describe('customer archive / restore by ref', () => {
   });
 
   it('changes nothing when one ref is unknown', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['customer', 'archive', 'ada', 'nobody']);
     expect(result).toMatchObject({ code: 1, stderr: 'error: no customer matches "nobody" (by id, id prefix or name)\n' });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('needs a ref or the cron options (exit 2)', async () => {
@@ -84,20 +86,20 @@ describe('customer archive / restore by ref', () => {
   });
 
   it('refuses refs together with the cron options, and --dry-run with refs (exit 2)', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const mixed = await cli.run(['customer', 'archive', 'ada', '--status', 'lead', '--older-than', '90d']);
     expect(mixed).toMatchObject({ code: 2, stderr: 'error: give customer refs or --status with --older-than, not both\n' });
     const dry = await cli.run(['customer', 'archive', 'ada', '--dry-run']);
     expect(dry).toMatchObject({ code: 2, stderr: 'error: --dry-run goes with --status and --older-than\n' });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 });
 
-describe('customer archive --status --older-than (the cron form)', () => {
-  let cli: TestCli;
+describeBackends('customer archive --status --older-than (the cron form)', (_backend, fresh) => {
+  let cli: BackendCli;
   let services: Services;
-  beforeEach(() => {
-    cli = new TestCli();
+  beforeEach(async () => {
+    cli = await fresh();
     services = new Services(cli.store, cli.clock);
   });
   afterEach(() => cli.close());
@@ -133,7 +135,7 @@ describe('customer archive --status --older-than (the cron form)', () => {
     await addAt(new Date('2025-02-01T00:00:00Z'), 'Lost two');
     const first = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '6m']);
     expect(first).toMatchObject({ code: 0, stdout: '', stderr: '✓ archived 2 closed_lost customers not updated since 2026-05-25\n' });
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const second = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '6m']);
     expect(second).toMatchObject({
       code: 0,
@@ -141,7 +143,7 @@ describe('customer archive --status --older-than (the cron form)', () => {
       stderr: 'no closed_lost customers not updated since 2026-05-25; nothing to archive\n',
     });
     expect(second.prompter.asked).toEqual([]);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('leaves an already archived customer untouched (its updated_at does not move)', async () => {
@@ -156,16 +158,16 @@ describe('customer archive --status --older-than (the cron form)', () => {
 
   it('--dry-run lists what would be archived and changes nothing', async () => {
     const lost = await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--dry-run']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`id\tname\tstatus\towner\tupdated_at\n${lost.id}\tLost\tclosed_lost\t\t2025-01-01T00:00:00.000Z\n`);
+    expect(result.stdout).toBe(`id\tname\tstatus\towner\tupdated_at\n${lost.id}\tLost\tclosed_lost\t${lost.owner ?? ''}\t2025-01-01T00:00:00.000Z\n`);
     expect(result.stderr).toBe(
       'would archive 1 closed_lost customer not updated since 2026-08-27 (dry run: nothing changed)\n',
     );
     const json = await cli.json(['customer', 'archive', '--status', 'closed_lost', '--older-than', '90d', '--dry-run']);
     expect(json).toMatchObject({ dry_run: true, count: 1, ids: [lost.id] });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('works through many customers in several short transactions', async () => {
@@ -177,46 +179,16 @@ describe('customer archive --status --older-than (the cron form)', () => {
     expect((await services.customers.list({ archived: 'only' })).total).toBe(7);
   });
 
-  describe('when another process holds the lock past the busy timeout', () => {
-    function busyFor(attempts: number): SqliteStore {
-      let left = attempts;
-      const db: CrmDatabase = {
-        ...cli.db,
-        writeAsync: async (work, settings) => {
-          if (left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-          return cli.db.writeAsync(work, settings);
-        },
-      };
-      return new SqliteStore(db);
-    }
-
-    it('tries the batch again rather than give up', async () => {
-      await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-      const result = await new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
-      expect(result.count).toBe(1);
-    });
-
-    it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', async () => {
-      await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-      const archive = new ArchiveService(busyFor(Infinity), cli.clock);
-      await expect(archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).rejects.toMatchObject({
-        name: 'ConflictError',
-        message: 'the database is busy (another crm process is writing); try again',
-      });
-      expect((await services.customers.resolve('Lost')).is_archived).toBe(false);
-    });
-  });
-
   it.each([
     [['--older-than', '90'], 'error: invalid duration "90": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
     [['--older-than', '0d'], 'error: invalid duration "0d": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
     [['--older-than', '3h'], 'error: invalid duration "3h": use a positive number and a unit, like 90d, 12w, 6m or 2y\n'],
   ])('refuses a bad duration %j with exit 2 and changes nothing', async (args, message) => {
     await addAt(new Date('2025-01-01T00:00:00Z'), 'Lost');
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['customer', 'archive', '--status', 'closed_lost', ...args]);
     expect(result).toMatchObject({ code: 2, stdout: '', stderr: message });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('needs both --status and --older-than, and a known status (exit 2)', async () => {
@@ -245,22 +217,81 @@ describe('customer archive --status --older-than (the cron form)', () => {
   });
 });
 
-describe('archive --to FILE', () => {
-  let dir: string;
-  let mainPath: string;
-  let archivePath: string;
+// SQLITE_BUSY is a file's lock held by another process past the busy timeout: SQLite only. A
+// server has no file lock; its conflicts are rows, covered by test/pg/concurrency.test.ts.
+describe('customer archive when another process holds the SQLite file lock past the busy timeout', () => {
   let cli: TestCli;
   let services: Services;
+  beforeEach(async () => {
+    cli = new TestCli();
+    services = new Services(cli.store, cli.clock);
+    cli.clock.set('2025-01-01T00:00:00Z');
+    await services.customers.add({ name: 'Lost', status: 'closed_lost' });
+    cli.clock.set(FIXED_NOW);
+  });
+  afterEach(() => cli.close());
 
-  beforeEach(() => {
+  function busyFor(attempts: number): SqliteStore {
+    let left = attempts;
+    const db: CrmDatabase = {
+      ...cli.db,
+      writeAsync: async (work, settings) => {
+        if (left-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        return cli.db.writeAsync(work, settings);
+      },
+    };
+    return new SqliteStore(db);
+  }
+
+  it('tries the batch again rather than give up', async () => {
+    const result = await new ArchiveService(busyFor(3), cli.clock).archiveStale({ status: 'closed_lost', olderThan: '90d' });
+    expect(result.count).toBe(1);
+  });
+
+  it('ends with a one-line conflict, never a raw SQLITE_BUSY, when the lock never comes', async () => {
+    const archive = new ArchiveService(busyFor(Infinity), cli.clock);
+    await expect(archive.archiveStale({ status: 'closed_lost', olderThan: '90d' })).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: 'the database is busy (another crm process is writing); try again',
+    });
+    expect((await services.customers.resolve('Lost')).is_archived).toBe(false);
+  });
+});
+
+/** The columns both engines have, booleans compared as booleans (the server adds team_id, and search columns). */
+const COLUMNS: Record<string, string> = {
+  customers:
+    'id, name, email, phone, product_id, status, acquisition_source, owner, is_archived, created_at, updated_at, company_id, deal_value_minor, deal_currency, closed_at, note',
+  customer_interactions: 'id, customer_id, type, channel, note, follow_up_date, created_at',
+  products: 'id, name, description, is_active, created_at, updated_at',
+};
+type Row = Record<string, unknown>;
+
+/** Rows in id order (by code point, whatever the server's collation), 0/1 flags as booleans: the same on either engine. */
+function comparable(rows: Row[]): Row[] {
+  return rows
+    .map((row) => {
+      const copy = { ...row };
+      for (const flag of ['is_archived', 'is_active']) if (flag in copy) copy[flag] = copy[flag] === true || copy[flag] === 1;
+      return copy;
+    })
+    .sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
+}
+
+describeBackends('archive --to FILE', (backend, fresh) => {
+  let dir: string;
+  let archivePath: string;
+  let cli: BackendCli;
+  let services: Services;
+
+  beforeEach(async () => {
     dir = tempDir('crm-archive-');
-    mainPath = path.join(dir, 'crm.db');
     archivePath = path.join(dir, 'archive.db');
-    cli = new TestCli(mainPath);
+    cli = await fresh({ file: true });
     services = new Services(cli.store, cli.clock);
   });
-  afterEach(() => {
-    cli.close();
+  afterEach(async () => {
+    await cli.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -277,15 +308,16 @@ describe('archive --to FILE', () => {
     return (await at(when, () => services.interactions.log({ customer, type: 'call', channel: 'email', note, followUp }))).interaction;
   }
 
-  /** Raw rows, as SQLite stores them, of one table. */
-  function rows(db: CrmDatabase, table: string): Array<Record<string, unknown>> {
-    return db.sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Array<Record<string, unknown>>;
+  /** One table of this CRM's own database, in the columns both engines share. */
+  async function rows(table: string): Promise<Row[]> {
+    return comparable(await cli.sql<Row>(`SELECT ${COLUMNS[table]} FROM ${table}`));
   }
 
-  function withArchive<T>(work: (archive: CrmDatabase) => T): T {
-    const archive = openDatabase(archivePath);
+  /** One table of the archive file (SQLite, whichever backend it came from). */
+  function archived(table: string, columns = COLUMNS[table] ?? '*'): Row[] {
+    const archive = new Database(archivePath, { readonly: true });
     try {
-      return work(archive);
+      return comparable(archive.prepare(`SELECT ${columns} FROM ${table}`).all() as Row[]);
     } finally {
       archive.close();
     }
@@ -312,8 +344,9 @@ describe('archive --to FILE', () => {
 
   it('moves archived customers older than the duration, with their interactions and product, verbatim', async () => {
     const { oldGone, recentGone } = await seed();
-    const expectedCustomer = rows(cli.db, 'customers').find((row) => row.id === oldGone.id);
-    const expectedInteractions = rows(cli.db, 'customer_interactions').filter((row) => row.customer_id === oldGone.id);
+    const expectedCustomer = (await rows('customers')).find((row) => row.id === oldGone.id);
+    const expectedInteractions = (await rows('customer_interactions')).filter((row) => row.customer_id === oldGone.id);
+    expect(expectedInteractions).toHaveLength(2);
     const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y']);
     expect(result).toEqual({ to: archivePath, dry_run: false, customers: 1, customer_interactions: 2, interactions: 0 });
 
@@ -321,28 +354,35 @@ describe('archive --to FILE', () => {
       'Active',
       'Recently gone',
     ]);
-    expect(rows(cli.db, 'customer_interactions').filter((row) => row.customer_id === oldGone.id)).toEqual([]);
-    withArchive((archive) => {
-      expect(rows(archive, 'customers')).toEqual([expectedCustomer]);
-      expect(rows(archive, 'customer_interactions')).toEqual(expectedInteractions);
-      // The product comes along for the foreign key, inactive: the archive offers nothing.
-      expect(rows(archive, 'products')).toMatchObject([{ name: 'Audit', is_active: 0 }]);
-    });
+    expect((await rows('customer_interactions')).filter((row) => row.customer_id === oldGone.id)).toEqual([]);
+    expect(archived('customers')).toEqual([expectedCustomer]);
+    expect(archived('customer_interactions')).toEqual(expectedInteractions);
+    // The product comes along for the foreign key, inactive: the archive offers nothing.
+    expect(archived('products')).toMatchObject([{ name: 'Audit', is_active: false }]);
     expect((await services.products.resolve('Audit')).is_active).toBe(true);
     expect((await services.customers.resolve(recentGone.id)).is_archived).toBe(true);
   });
 
   it("moves a customer's external ids with it, and leaves those of customers that stay", async () => {
     const { oldGone, active } = await seed();
-    const link = cli.db.sqlite.prepare('INSERT INTO customer_external_ids (source, external_id, customer_id, created_at) VALUES (?, ?, ?, ?)');
-    link.run('hubspot', '1', oldGone.id, '2024-01-02T00:00:00.000Z');
-    link.run('linkedin', 'https://www.linkedin.com/in/old', oldGone.id, '2024-01-03T00:00:00.000Z');
-    link.run('hubspot', '2', active.id, '2024-01-04T00:00:00.000Z');
-    const externalIds = (db: CrmDatabase) => db.sqlite.prepare('SELECT * FROM customer_external_ids ORDER BY source, external_id').all();
-    const moving = externalIds(cli.db).filter((row) => (row as { customer_id: string }).customer_id === oldGone.id);
+    const link = (source: string, externalId: string, customer: string, createdAt: string) =>
+      cli.sql('INSERT INTO customer_external_ids (source, external_id, customer_id, created_at) VALUES ($1, $2, $3, $4)', [
+        source,
+        externalId,
+        customer,
+        createdAt,
+      ]);
+    await link('hubspot', '1', oldGone.id, '2024-01-02T00:00:00.000Z');
+    await link('linkedin', 'https://www.linkedin.com/in/old', oldGone.id, '2024-01-03T00:00:00.000Z');
+    await link('hubspot', '2', active.id, '2024-01-04T00:00:00.000Z');
     expect((await cli.run(['archive', '--to', archivePath, '--older-than', '1y', '--interactions-older-than', '1y'])).code).toBe(0);
-    expect(externalIds(cli.db)).toMatchObject([{ source: 'hubspot', external_id: '2', customer_id: active.id }]);
-    withArchive((archive) => expect(externalIds(archive)).toEqual(moving));
+    expect(await cli.sql('SELECT source, external_id, customer_id FROM customer_external_ids')).toEqual([
+      { source: 'hubspot', external_id: '2', customer_id: active.id },
+    ]);
+    expect(archived('customer_external_ids', 'source, external_id, customer_id, created_at')).toEqual([
+      { source: 'hubspot', external_id: '1', customer_id: oldGone.id, created_at: '2024-01-02T00:00:00.000Z' },
+      { source: 'linkedin', external_id: 'https://www.linkedin.com/in/old', customer_id: oldGone.id, created_at: '2024-01-03T00:00:00.000Z' },
+    ]);
   });
 
   it('leaves an archive file that the CLI reads with --db: customer list --archived shows the moved rows', async () => {
@@ -369,16 +409,22 @@ describe('archive --to FILE', () => {
     expect((await services.customers.list({ archived: 'only' })).customers.map((c) => c.name)).toEqual(['Exactly a year']);
   });
 
-  it('creates the archive with the same schema, triggers and migrations as the main file', async () => {
+  it('creates the archive with the same schema, triggers and migrations as a crm file', async () => {
     await seed();
     await cli.run(['archive', '--to', archivePath]);
     const schemaOf = (db: CrmDatabase) =>
       db.sqlite.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all();
-    withArchive((archive) => {
-      expect(schemaOf(archive)).toEqual(schemaOf(cli.db));
-      expect(archive.sqlite.pragma('user_version', { simple: true })).toBe(cli.db.sqlite.pragma('user_version', { simple: true }));
+    // On SQLite the main file itself; from a server, a file crm creates.
+    const reference = openDatabase(backend === 'sqlite' ? path.join((await cli.sql<{ file: string }>(`SELECT file FROM pragma_database_list WHERE name = 'main'`))[0]!.file) : path.join(dir, 'reference.db'));
+    const archive = openDatabase(archivePath);
+    try {
+      expect(schemaOf(archive)).toEqual(schemaOf(reference));
+      expect(archive.sqlite.pragma('user_version', { simple: true })).toBe(reference.sqlite.pragma('user_version', { simple: true }));
       expect(archive.appliedMigrations).toEqual([]);
-    });
+    } finally {
+      archive.close();
+      reference.close();
+    }
   });
 
   it('without --older-than moves every archived customer; a second run moves nothing and changes nothing', async () => {
@@ -388,14 +434,12 @@ describe('archive --to FILE', () => {
       code: 0,
       stderr: `✓ moved 2 archived customers (with 3 interactions) to ${archivePath}\n`,
     });
-    const mainBefore = cli.snapshot();
-    const archiveBefore = withArchive((archive) => ['customers', 'customer_interactions', 'products'].map((t) => rows(archive, t)));
+    const mainBefore = await cli.snapshot();
+    const archiveBefore = ['customers', 'customer_interactions', 'products'].map((t) => archived(t, '*'));
     const second = await cli.run(['archive', '--to', archivePath]);
     expect(second).toMatchObject({ code: 0, stderr: `nothing to move to ${archivePath}\n` });
-    expect(cli.snapshot()).toEqual(mainBefore);
-    expect(withArchive((archive) => ['customers', 'customer_interactions', 'products'].map((t) => rows(archive, t)))).toEqual(
-      archiveBefore,
-    );
+    expect(await cli.snapshot()).toEqual(mainBefore);
+    expect(['customers', 'customer_interactions', 'products'].map((t) => archived(t, '*'))).toEqual(archiveBefore);
   });
 
   it('--interactions-older-than moves old interactions alone, with a copy of their customer row', async () => {
@@ -403,16 +447,12 @@ describe('archive --to FILE', () => {
     const result = await cli.json(['archive', '--to', archivePath, '--older-than', '1y', '--interactions-older-than', '2y']);
     expect(result).toMatchObject({ customers: 1, customer_interactions: 2, interactions: 2 });
     expect((await services.interactions.list(active.id)).interactions.map((i) => i.note)).toEqual(['recent note']);
-    withArchive((archive) => {
-      const notes = rows(archive, 'customer_interactions')
-        .filter((row) => row.customer_id === active.id)
-        .map((row) => row.note)
-        .sort();
-      expect(notes).toEqual(['ancient note', 'ancient note 2']);
-      expect(rows(archive, 'customers').find((row) => row.id === active.id)).toEqual(
-        rows(cli.db, 'customers').find((row) => row.id === active.id),
-      );
-    });
+    const notes = archived('customer_interactions')
+      .filter((row) => row.customer_id === active.id)
+      .map((row) => row.note)
+      .sort();
+    expect(notes).toEqual(['ancient note', 'ancient note 2']);
+    expect(archived('customers').find((row) => row.id === active.id)).toEqual((await rows('customers')).find((row) => row.id === active.id));
     expect((await services.customers.resolve(active.id)).is_archived).toBe(false);
   });
 
@@ -429,7 +469,7 @@ describe('archive --to FILE', () => {
 
   it('--dry-run counts and creates no file', async () => {
     await seed();
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['archive', '--to', archivePath, '--interactions-older-than', '2y', '--dry-run']);
     expect(result).toMatchObject({
       code: 0,
@@ -437,7 +477,7 @@ describe('archive --to FILE', () => {
       stderr: `would move 2 archived customers (with 3 interactions) and 2 older interactions to ${archivePath} (dry run: nothing changed)\n`,
     });
     expect(fs.existsSync(archivePath)).toBe(false);
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('moves in several batches', async () => {
@@ -449,13 +489,13 @@ describe('archive --to FILE', () => {
     }
     const result = await archiveService.moveToArchive({ to: archivePath });
     expect(result).toMatchObject({ customers: 5, customer_interactions: 5 });
-    withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(5));
-    expect(rows(cli.db, 'customers')).toEqual([]);
+    expect(archived('customers')).toHaveLength(5);
+    expect(await rows('customers')).toEqual([]);
   });
 
-  it('a failure between the archive commit and the delete leaves duplicates that the next run resolves', async () => {
+  it('a failure between the archive commit and the delete leaves duplicates that the next run resolves, one batch at a time', async () => {
     await seed();
-    const mainBefore = cli.snapshot();
+    const mainBefore = await cli.snapshot();
     const failing = new ArchiveService(cli.store, cli.clock, { batchSize: 1 });
     await expect(
       failing.moveToArchive({
@@ -465,16 +505,14 @@ describe('archive --to FILE', () => {
         },
       }),
     ).rejects.toThrow('power cut');
-    // The main file rolled back: nothing lost. The archive already holds the first batch.
-    expect(cli.snapshot()).toEqual(mainBefore);
-    withArchive((archive) => expect(rows(archive, 'customers')).toHaveLength(1));
+    // The main database rolled back: nothing lost. The archive already holds the first batch.
+    expect(await cli.snapshot()).toEqual(mainBefore);
+    expect(archived('customers')).toHaveLength(1);
 
     const rerun = await cli.json(['archive', '--to', archivePath]);
     expect(rerun).toMatchObject({ customers: 2, customer_interactions: 3 });
-    withArchive((archive) => {
-      expect(rows(archive, 'customers').map((row) => row.name).sort()).toEqual(['Old gone', 'Recently gone']);
-      expect(rows(archive, 'customer_interactions')).toHaveLength(3);
-    });
+    expect(archived('customers').map((row) => row.name).sort()).toEqual(['Old gone', 'Recently gone']);
+    expect(archived('customer_interactions')).toHaveLength(3);
     expect((await services.customers.list({ archived: 'only' })).total).toBe(0);
   });
 
@@ -484,14 +522,12 @@ describe('archive --to FILE', () => {
     await at('2026-11-24T00:00:00Z', () => services.customers.edit(active.id, { email: 'new@example.com' }));
     await at('2026-11-24T01:00:00Z', () => services.customers.setArchived([active.id], true));
     await cli.run(['archive', '--to', archivePath]);
-    withArchive((archive) => {
-      expect(rows(archive, 'customers').find((row) => row.id === active.id)).toMatchObject({
-        email: 'new@example.com',
-        is_archived: 1,
-        updated_at: '2026-11-24T01:00:00.000Z',
-      });
-      expect(rows(archive, 'customer_interactions').filter((row) => row.customer_id === active.id)).toHaveLength(3);
+    expect(archived('customers').find((row) => row.id === active.id)).toMatchObject({
+      email: 'new@example.com',
+      is_archived: true,
+      updated_at: '2026-11-24T01:00:00.000Z',
     });
+    expect(archived('customer_interactions').filter((row) => row.customer_id === active.id)).toHaveLength(3);
   });
 
   it('keeps two products of one name apart in the archive, the later copy named with its short id', async () => {
@@ -502,41 +538,28 @@ describe('archive --to FILE', () => {
     await at('2026-11-01T00:00:00Z', () => services.customers.edit(recentGone.id, { product: successor.id }));
     const result = await cli.json(['archive', '--to', archivePath]);
     expect(result.customers).toBe(1);
-    withArchive((archive) => {
-      expect(rows(archive, 'products').map((row) => row.name).sort()).toEqual(['Audit', `audit (${successor.id.slice(0, 8)})`]);
-      expect(rows(archive, 'customers').find((row) => row.id === recentGone.id)).toMatchObject({ product_id: successor.id });
-    });
-  });
-
-  it('refuses the main file itself as the archive (exit 2)', async () => {
-    await seed();
-    const before = cli.snapshot();
-    const result = await cli.run(['archive', '--to', mainPath]);
-    expect(result).toMatchObject({
-      code: 2,
-      stderr: `error: refusing to write the archive to ${mainPath}: it is the database ${mainPath}; nothing was written\n`,
-    });
-    expect(cli.snapshot()).toEqual(before);
+    expect(archived('products').map((row) => row.name).sort()).toEqual(['Audit', `audit (${successor.id.slice(0, 8)})`]);
+    expect(archived('customers').find((row) => row.id === recentGone.id)).toMatchObject({ product_id: successor.id });
   });
 
   it('refuses a file that is not a database, and changes nothing', async () => {
     await seed();
     fs.writeFileSync(archivePath, 'these are my notes, not a database'.repeat(200));
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['archive', '--to', archivePath]);
     expect(result).toMatchObject({
       code: 1,
       stderr: `error: ${archivePath} is not a crm database; choose a new file or an earlier archive\n`,
     });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('refuses a folder as the archive with a one-line message', async () => {
     await seed();
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const result = await cli.run(['archive', '--to', dir]);
     expect(result).toMatchObject({ code: 1, stderr: `error: cannot open the archive ${dir}: unable to open database file\n` });
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('creates no folder and no file when there is nothing to move', async () => {
@@ -548,16 +571,18 @@ describe('archive --to FILE', () => {
 
   it('says in one line why the archive file cannot be created, and changes nothing', async () => {
     await seed();
-    const before = cli.snapshot();
+    const notes = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notes, 'not a folder');
+    const before = await cli.snapshot();
     const cases: Array<[string, string]> = [
       ['/proc/crm-archive.db', 'error: cannot create archive file /proc/crm-archive.db: no such file or directory\n'],
       ['/proc/nope/a.db', 'error: cannot create archive file /proc/nope/a.db: folder /proc/nope: no such file or directory\n'],
-      [path.join(mainPath, 'a.db'), `error: cannot create archive file ${path.join(mainPath, 'a.db')}: folder ${mainPath}: a file has that name\n`],
+      [path.join(notes, 'a.db'), `error: cannot create archive file ${path.join(notes, 'a.db')}: folder ${notes}: a file has that name\n`],
     ];
     for (const [target, stderr] of cases) {
       expect(await cli.run(['archive', '--to', target])).toMatchObject({ code: 1, stdout: '', stderr });
     }
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 
   it('needs --to, and refuses bad durations with exit 2', async () => {
@@ -570,5 +595,29 @@ describe('archive --to FILE', () => {
       stderr: 'error: invalid duration "2 years": use a positive number and a unit, like 90d, 12w, 6m or 2y\n',
     });
     expect(fs.existsSync(archivePath)).toBe(false);
+  });
+});
+
+// A file can only be its own archive on SQLite; a server refusing itself is in archive-backends.test.ts.
+describe('archive --to the main file itself (SQLite: a file path)', () => {
+  it('is refused (exit 2) and nothing changes', async () => {
+    const dir = tempDir('crm-archive-');
+    const mainPath = path.join(dir, 'crm.db');
+    const cli = new TestCli(mainPath);
+    try {
+      const services = new Services(cli.store, cli.clock);
+      const customer = await services.customers.add({ name: 'Gone' });
+      await services.customers.setArchived([customer.id], true);
+      const before = cli.snapshot();
+      const result = await cli.run(['archive', '--to', mainPath]);
+      expect(result).toMatchObject({
+        code: 2,
+        stderr: `error: refusing to write the archive to ${mainPath}: it is the database ${mainPath}; nothing was written\n`,
+      });
+      expect(cli.snapshot()).toEqual(before);
+    } finally {
+      cli.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connection.js';
 import { Services } from '../src/services/index.js';
+import { describeBackends, type BackendCli } from './backends.js';
 import { sqliteStoreOf, tempDir, TestClock } from './helpers.js';
 import { createTeams, SERVER_START_TIMEOUT_MS, sqlState, type Teams } from './pg/helpers.js';
 
@@ -232,5 +234,129 @@ describe('companies, deal values and settings on PostgreSQL, as members write th
     const result = teams.db.psql(teams.names.bob, `INSERT INTO crm.customers (name, owner, deal_value_minor, deal_currency) VALUES ('Y', current_user, 5, 'usd')`);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('customers_deal_currency_valid');
+  });
+});
+
+/**
+ * The rules above that the PostgreSQL block does not already show, as SQL a user types on
+ * either backend: psql as a manager of a fresh team, or SQLite through crm's own connection.
+ * Ids are random: on PostgreSQL every test's team shares one database, whose keys are global.
+ */
+describeBackends('companies, deal values and settings as SQL a user types', (backend, fresh) => {
+  let cli: BackendCli;
+  beforeEach(async () => {
+    cli = await fresh();
+  });
+  afterEach(() => cli.close());
+
+  const pg = backend === 'postgres';
+  const uid = (tag: string) => `${tag}-${randomUUID()}`;
+  const refusal = async (sql: string, values: unknown[] = []): Promise<string> => {
+    try {
+      await cli.sql(sql, values);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`not refused: ${sql}`);
+  };
+
+  it('refuses a fractional or negative deal value on UPDATE, and a value without its currency', async () => {
+    const c1 = uid('c1');
+    await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada')`, [c1]);
+    const before = await cli.snapshot();
+    // On the server the column is a bigint: a fraction given as a value is no bigint at all.
+    expect(await refusal(`UPDATE customers SET deal_value_minor = $2, deal_currency = 'EUR' WHERE id = $1`, [c1, '12.5'])).toMatch(
+      pg ? /invalid input syntax for type bigint: "12.5"/ : /customers_deal_value_valid/,
+    );
+    if (!pg) {
+      expect(await refusal(`UPDATE customers SET deal_value_minor = 12.5, deal_currency = 'EUR' WHERE id = $1`, [c1])).toMatch(/customers_deal_value_valid/);
+    }
+    expect(await refusal(`UPDATE customers SET deal_value_minor = -1, deal_currency = 'EUR' WHERE id = $1`, [c1])).toMatch(/customers_deal_value_valid/);
+    expect(await refusal(`UPDATE customers SET deal_value_minor = 100 WHERE id = $1`, [c1])).toMatch(/customers_deal_currency_valid/);
+    expect(await refusal(`UPDATE customers SET deal_value_minor = 100, deal_currency = 'EURO' WHERE id = $1`, [c1])).toMatch(/customers_deal_currency_valid/);
+    expect(await cli.snapshot()).toEqual(before);
+  });
+
+  if (pg) {
+    // PostgreSQL's assignment cast rounds a numeric literal into a bigint column before any
+    // check or trigger sees it: 12.5 typed into psql is stored as 13 (README, Team mode). A
+    // rule could only see the fraction on a numeric column; noted as a known difference.
+    it('rounds a fractional numeric literal into the bigint deal value, as PostgreSQL casts on assignment', async () => {
+      const c1 = uid('c1');
+      await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada')`, [c1]);
+      await cli.sql(`UPDATE customers SET deal_value_minor = 12.5, deal_currency = 'EUR' WHERE id = $1`, [c1]);
+      expect(await cli.sql(`SELECT deal_value_minor FROM customers WHERE id = $1`, [c1])).toEqual([{ deal_value_minor: 13 }]);
+    });
+  }
+
+  it('a changed company id follows into its customers; deleting it leaves them with none; both are audited', async () => {
+    const [co1, co2, c1, c2] = [uid('co1'), uid('co2'), uid('c1'), uid('c2')];
+    await cli.sql(`INSERT INTO companies (id, name) VALUES ($1, 'Acme')`, [co1]);
+    await cli.sql(`INSERT INTO customers (id, name, company_id) VALUES ($1, 'Ada', $3), ($2, 'Bob', $3)`, [c1, c2, co1]);
+    expect(await refusal(`INSERT INTO customers (name, company_id) VALUES ('Cy', 'nope')`)).toMatch(
+      pg ? /names no company of this team/ : /FOREIGN KEY constraint failed/,
+    );
+    await cli.sql(`UPDATE companies SET id = $1 WHERE id = $2`, [co2, co1]);
+    expect(await cli.sql(`SELECT company_id FROM customers ORDER BY name`)).toEqual([{ company_id: co2 }, { company_id: co2 }]);
+    await cli.sql(`DELETE FROM companies WHERE id = $1`, [co2]);
+    expect(await cli.sql(`SELECT name, company_id FROM customers ORDER BY name`)).toEqual([
+      { name: 'Ada', company_id: null },
+      { name: 'Bob', company_id: null },
+    ]);
+    const companies = await cli.sql(`SELECT record_id, action FROM audit_log WHERE table_name = 'companies' ORDER BY id`);
+    expect(companies).toEqual([
+      { record_id: co1, action: 'insert' },
+      { record_id: co2, action: 'update' },
+      { record_id: co2, action: 'delete' },
+    ]);
+    const unlinked = await cli.sql<{ record_id: string }>(
+      `SELECT record_id FROM audit_log WHERE table_name = 'customers' AND action = 'update' AND old_values IS NOT NULL
+         AND ${pg ? `(new_values::json ->> 'company_id') IS NULL` : `json_extract(new_values, '$.company_id') IS NULL`}`,
+    );
+    expect(unlinked.map((row) => row.record_id).sort()).toEqual([c1, c2].sort());
+  });
+
+  it('keeps customer_values in step with raw writes, so db check and the pipeline agree', async () => {
+    const [c1, c2, c3, c4] = [uid('c1'), uid('c2'), uid('c3'), uid('c4')];
+    const [yes, no] = pg ? [true, false] : [1, 0];
+    await cli.sql(
+      `INSERT INTO customers (id, name, status, deal_value_minor, deal_currency) VALUES
+        ($1, 'Ada', 'proposal', 100, 'EUR'), ($2, 'Bob', 'proposal', 250, 'EUR'), ($3, 'Cy', 'lead', 7, 'USD')`,
+      [c1, c2, c3],
+    );
+    await cli.sql(`UPDATE customers SET status = 'negotiation' WHERE id = $1`, [c2]);
+    await cli.sql(`UPDATE customers SET deal_value_minor = NULL, deal_currency = NULL WHERE id = $1`, [c3]);
+    await cli.sql(`UPDATE customers SET is_archived = $1 WHERE id = $2`, [yes, c1]);
+    await cli.sql(`INSERT INTO customers (id, name, status, deal_value_minor, deal_currency) VALUES ($1, 'Di', 'negotiation', 50, 'EUR')`, [c4]);
+    await cli.sql(`DELETE FROM customers WHERE id = $1`, [c4]);
+    // The server groups by product and owner too, and may keep a group that fell to 0.
+    const groups = await cli.sql<Record<string, unknown>>(
+      `SELECT is_archived, status, deal_currency, sum(n) AS n, sum(total_minor) AS total_minor FROM customer_values
+        GROUP BY is_archived, status, deal_currency HAVING sum(n) > 0 ORDER BY is_archived, status`,
+    );
+    expect(groups.map((row) => ({ ...row, n: Number(row.n), total_minor: Number(row.total_minor) }))).toEqual([
+      { is_archived: no, status: 'negotiation', deal_currency: 'EUR', n: 1, total_minor: 250 },
+      { is_archived: yes, status: 'proposal', deal_currency: 'EUR', n: 1, total_minor: 100 },
+    ]);
+    const services = new Services(cli.store, cli.clock);
+    expect((await services.database.check()).checks.find((check) => check.name === 'customer_values')).toEqual({
+      name: 'customer_values',
+      ok: true,
+      detail: 'matches the customers',
+    });
+    const report = await services.reports.pipeline();
+    expect(report.values).toEqual([expect.objectContaining({ currency: 'EUR', value_minor: 250, open_minor: 250 })]);
+  });
+
+  it('audits settings under their key, on insert and on update, and refuses an unknown key or a value out of form', async () => {
+    await cli.sql(`INSERT INTO settings (key, value) VALUES ('stage.proposal.probability', '0.4'), ('currency', 'EUR')`);
+    expect(await refusal(`INSERT INTO settings (key, value) VALUES ('colour', 'blue')`)).toMatch(/settings_value_valid/);
+    expect(await refusal(`UPDATE settings SET value = 'euro' WHERE key = 'currency'`)).toMatch(/settings_value_valid/);
+    await cli.sql(`UPDATE settings SET value = 'GBP' WHERE key = 'currency'`);
+    expect(await cli.sql(`SELECT record_id, action FROM audit_log WHERE table_name = 'settings' ORDER BY id`)).toEqual([
+      { record_id: 'stage.proposal.probability', action: 'insert' },
+      { record_id: 'currency', action: 'insert' },
+      { record_id: 'currency', action: 'update' },
+    ]);
   });
 });

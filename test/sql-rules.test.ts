@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { knownMigrations, openDatabase } from '../src/db/connection.js';
 import { EXPECTED_INDEXES, EXPECTED_TRIGGERS } from '../src/db/expected.js';
+import { describeBackends, type BackendCli } from './backends.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -353,4 +355,181 @@ describe('the schema as the sqlite3 shell sees it', () => {
     const { stdout } = sqliteShell([file], 'PRAGMA user_version; PRAGMA journal_mode;');
     expect(stdout.trim().split('\n')).toEqual([String(knownMigrations().metas.length), 'wal']);
   });
+});
+
+/**
+ * The same rules as a member of a team types them in psql, and on SQLite through the app's own
+ * connection (the routes above cover the shell): every rule the file enforces holds on the
+ * server too. test/pg/rules.test.ts covers the rest (CHECKs on INSERT, the interaction
+ * immutability in every form, TRUNCATE, the audit log, updated_at). Ids are random: on
+ * PostgreSQL every test's team shares one database, whose keys are global.
+ */
+describeBackends('the data-model rules as SQL a user types', (backend, fresh) => {
+  let cli: BackendCli;
+  beforeEach(async () => {
+    cli = await fresh();
+  });
+  afterEach(() => cli.close());
+
+  const pg = backend === 'postgres';
+  const [yes, no] = pg ? [true, false] : [1, 0];
+  const uid = (tag: string) => `${tag}-${randomUUID()}`;
+  const refusal = async (sql: string, values: unknown[] = []): Promise<string> => {
+    try {
+      await cli.sql(sql, values);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`not refused: ${sql}`);
+  };
+  const FOREIGN_KEY = pg ? /names no (product|customer|company) of this team|violates foreign key constraint/ : /FOREIGN KEY constraint failed/;
+
+  it('gives a raw INSERT a UUID, ISO-8601 UTC timestamps and the documented defaults', async () => {
+    await cli.sql(`INSERT INTO products (name) VALUES ('Audit')`);
+    const [product] = await cli.sql(`SELECT id, name, description, is_active, created_at, updated_at FROM products`);
+    expect(product).toMatchObject({ name: 'Audit', is_active: yes, description: null });
+    expect(product!.id).toMatch(UUID_V4);
+    expect(product!.created_at).toMatch(ISO_UTC_MILLIS);
+    expect(product!.updated_at).toBe(product!.created_at);
+
+    await cli.sql(`INSERT INTO customers (name) VALUES ('Ada')`);
+    const [customer] = await cli.sql(`SELECT id, status, is_archived, product_id, created_at FROM customers`);
+    expect(customer).toMatchObject({ status: 'lead', is_archived: no, product_id: null });
+    expect(customer!.id).toMatch(UUID_V4);
+    expect(customer!.created_at).toMatch(ISO_UTC_MILLIS);
+
+    await cli.sql(`INSERT INTO customer_interactions (customer_id, type, channel, note) VALUES ($1, 'Call', 'phone', 'hi')`, [customer!.id]);
+    const [interaction] = await cli.sql(`SELECT id, created_at FROM customer_interactions`);
+    expect(interaction!.id).toMatch(UUID_V4);
+    expect(interaction!.created_at).toMatch(ISO_UTC_MILLIS);
+  });
+
+  it('refuses a fourth active product on INSERT and on UPDATE, and accepts inactive ones', async () => {
+    const [p1, p2, p3, p4] = [uid('p1'), uid('p2'), uid('p3'), uid('p4')];
+    await cli.sql(`INSERT INTO products (id, name) VALUES ($1, 'A'), ($2, 'B'), ($3, 'C')`, [p1, p2, p3]);
+    expect(await refusal(`INSERT INTO products (id, name) VALUES ($1, 'D')`, [p4])).toMatch(/active product limit: at most 3 products can be active/);
+    await cli.sql(`INSERT INTO products (id, name, is_active) VALUES ($1, 'D', $2)`, [p4, no]);
+    expect(await refusal(`UPDATE products SET is_active = $1 WHERE id = $2`, [yes, p4])).toMatch(/active product limit/);
+    expect(await cli.sql(`SELECT id FROM products WHERE is_active = $1`, [yes])).toHaveLength(3);
+    // Editing an active product is not an activation and stays allowed.
+    await cli.sql(`UPDATE products SET name = 'A2' WHERE id = $1`, [p1]);
+    await cli.sql(`UPDATE products SET is_active = $1 WHERE id = $2`, [no, p2]);
+    await cli.sql(`UPDATE products SET is_active = $1 WHERE id = $2`, [yes, p4]);
+    const active = (await cli.sql<{ id: string }>(`SELECT id FROM products WHERE is_active = $1`, [yes])).map((row) => row.id);
+    expect(active.sort()).toEqual([p1, p3, p4].sort());
+  });
+
+  it('refuses renaming a product to the name of another, ignoring case, and lets a product change its own case', async () => {
+    const [p1, p2] = [uid('p1'), uid('p2')];
+    await cli.sql(`INSERT INTO products (id, name) VALUES ($1, 'Audit'), ($2, 'Coaching')`, [p1, p2]);
+    expect(await refusal(`UPDATE products SET name = 'audit' WHERE id = $1`, [p2])).toMatch(/products_name_unique_idx/);
+    await cli.sql(`UPDATE products SET name = 'AUDIT' WHERE id = $1`, [p1]);
+    expect(await cli.sql(`SELECT name FROM products WHERE id IN ($1, $2) ORDER BY name`, [p1, p2])).toEqual([{ name: 'AUDIT' }, { name: 'Coaching' }]);
+  });
+
+  it('refuses an UPDATE onto the id of another row, which would replace it', async () => {
+    const [p1, p2, c1, c2] = [uid('p1'), uid('p2'), uid('c1'), uid('c2')];
+    await cli.sql(`INSERT INTO products (id, name) VALUES ($1, 'Audit'), ($2, 'Coaching')`, [p1, p2]);
+    await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada'), ($2, 'Bob')`, [c1, c2]);
+    const before = await cli.snapshot();
+    expect(await refusal(`UPDATE products SET id = $1 WHERE id = $2`, [p1, p2])).toMatch(pg ? /products_pkey/ : /UNIQUE constraint failed: products\.id/);
+    expect(await refusal(`UPDATE customers SET id = $1 WHERE id = $2`, [c1, c2])).toMatch(pg ? /customers_pkey/ : /UNIQUE constraint failed: customers\.id/);
+    expect(await cli.snapshot()).toEqual(before);
+  });
+
+  it('cascades a product id change to its customers, and a customer id change to its interactions', async () => {
+    const [p1, c1] = [uid('p1'), uid('c1')];
+    await cli.sql(`INSERT INTO products (id, name) VALUES ($1, 'Audit')`, [p1]);
+    await cli.sql(`INSERT INTO customers (id, name, product_id) VALUES ($1, 'Ada', $2)`, [c1, p1]);
+    await cli.sql(`INSERT INTO customer_interactions (customer_id, type, channel, note) VALUES ($1, 'Call', 'phone', 'n')`, [c1]);
+    await cli.sql(`UPDATE products SET id = $1 WHERE id = $2`, [`${p1}-renamed`, p1]);
+    expect(await cli.sql(`SELECT product_id FROM customers`)).toEqual([{ product_id: `${p1}-renamed` }]);
+    await cli.sql(`UPDATE customers SET id = $1 WHERE id = $2`, [`${c1}-renamed`, c1]);
+    expect(await cli.sql(`SELECT customer_id FROM customer_interactions`)).toEqual([{ customer_id: `${c1}-renamed` }]);
+  });
+
+  it('refuses an UPDATE to a product or company that does not exist, an unknown status and a blank name', async () => {
+    const c1 = uid('c1');
+    await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada')`, [c1]);
+    const before = await cli.snapshot();
+    expect(await refusal(`UPDATE customers SET product_id = 'ghost' WHERE id = $1`, [c1])).toMatch(FOREIGN_KEY);
+    expect(await refusal(`UPDATE customers SET company_id = 'ghost' WHERE id = $1`, [c1])).toMatch(FOREIGN_KEY);
+    expect(await refusal(`UPDATE customers SET status = 'Lead' WHERE id = $1`, [c1])).toMatch(/customers_status_valid/);
+    expect(await refusal(`UPDATE customers SET name = '  ' WHERE id = $1`, [c1])).toMatch(/customers_name_not_blank/);
+    expect(await refusal(`INSERT INTO companies (name) VALUES ('  ')`)).toMatch(/companies_name_not_blank/);
+    expect(await cli.snapshot()).toEqual(before);
+  });
+
+  it('refuses a DELETE of interactions whose customer stays, and deletes them with their customer, audited', async () => {
+    const [c1, c2, i1, i2] = [uid('c1'), uid('c2'), uid('i1'), uid('i2')];
+    await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada'), ($2, 'Bob')`, [c1, c2]);
+    await cli.sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ($1, $2, 'Call', 'phone', 'n'), ($3, $4, 'Mail', 'email', 'n')`, [i1, c1, i2, c2]);
+    const before = await cli.snapshot();
+    for (const [statement, values] of [
+      [`DELETE FROM customer_interactions WHERE id = $1`, [i1]],
+      [`DELETE FROM customer_interactions`, []],
+      [`DELETE FROM customer_interactions WHERE customer_id = $1 RETURNING id`, [c2]],
+    ] as Array<[string, unknown[]]>) {
+      expect(await refusal(statement, values), statement).toMatch(/interactions are immutable: an interaction is deleted only with its customer/);
+    }
+    expect(await cli.snapshot()).toEqual(before);
+    await cli.sql(`DELETE FROM customers WHERE id = $1`, [c1]);
+    expect(await cli.sql(`SELECT id FROM customer_interactions`)).toEqual([{ id: i2 }]);
+    const deleted = await cli.sql<{ record_id: string }>(`SELECT record_id FROM audit_log WHERE action = 'delete'`);
+    expect(deleted.map((row) => row.record_id).sort()).toEqual([c1, i1].sort());
+  });
+
+  it('refuses a follow-up in any but its two canonical forms, and keeps an all-day one as its day', async () => {
+    const c1 = uid('c1');
+    await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada')`, [c1]);
+    for (const followUp of ['2026-12-01T09:00+05:00', '2026-02-30', '2026-12-20T00:00', '2026-12-01T04:00:00Z', 'soon']) {
+      const message = await refusal(
+        `INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date) VALUES ($1, 'Call', 'phone', 'n', $2)`,
+        [c1, followUp],
+      );
+      expect(message, followUp).toMatch(pg ? /customer_interactions_follow_up_date_canonical/ : /timestamps are stored in UTC as YYYY-MM-DDTHH:MM:SS\.sssZ/);
+    }
+    await cli.sql(
+      `INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date) VALUES ($1, 'Call', 'phone', 'n', '2026-12-20'), ($1, 'Call', 'phone', 'n', '2026-12-01T04:00:00.000Z')`,
+      [c1],
+    );
+    const stored = (await cli.sql<{ follow_up_date: string }>(`SELECT follow_up_date FROM customer_interactions`)).map((row) => row.follow_up_date);
+    expect(stored.sort()).toEqual(['2026-12-01T04:00:00.000Z', '2026-12-20']);
+  });
+
+  if (pg) {
+    // Instants are timestamptz on the server: a value with an offset is that instant (read back
+    // in the canonical form), and what names no instant is refused by the type. SQLite keeps
+    // text, so there the canonical form itself is the rule (the routes above).
+    it('stores an instant written with any offset as that instant, and refuses what is no instant', async () => {
+      const p1 = uid('p1');
+      await cli.sql(`INSERT INTO products (id, name, is_active, created_at) VALUES ($1, 'Audit', false, '2026-12-01T09:00+05:00')`, [p1]);
+      expect(await cli.sql(`SELECT created_at FROM products WHERE id = $1`, [p1])).toEqual([{ created_at: '2026-12-01T04:00:00.000Z' }]);
+      const before = await cli.snapshot();
+      expect(await refusal(`UPDATE products SET updated_at = '2026-02-30T10:00:00.000Z' WHERE id = $1`, [p1])).toMatch(/out of range/);
+      expect(await refusal(`INSERT INTO customers (name, updated_at) VALUES ('X', 'soon')`)).toMatch(/invalid input syntax for type timestamp/);
+      expect(await cli.snapshot()).toEqual(before);
+    });
+
+    // PostgreSQL has no REPLACE: the conflict clauses either update the row in place, through
+    // the update triggers (rules, updated_at, the audit log), or do nothing. No row is deleted
+    // unseen, which is what the SQLite rules above refuse the REPLACE forms for.
+    it('turns INSERT ... ON CONFLICT over a product or customer into an ordinary, audited UPDATE', async () => {
+      const [p1, c1] = [uid('p1'), uid('c1')];
+      const old = '2020-01-01T00:00:00.000Z';
+      await cli.sql(`INSERT INTO products (id, name, created_at, updated_at) VALUES ($1, 'Audit', $2, $2), ($3, 'Coaching', $2, $2)`, [p1, old, uid('p2')]);
+      await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Ada')`, [c1]);
+      await cli.sql(`INSERT INTO products (id, name) VALUES ($1, 'Replaced') ON CONFLICT (id) DO UPDATE SET name = excluded.name`, [p1]);
+      const [product] = await cli.sql<{ name: string; created_at: string; updated_at: string }>(`SELECT name, created_at, updated_at FROM products WHERE id = $1`, [p1]);
+      expect(product).toMatchObject({ name: 'Replaced', created_at: old });
+      expect(product!.updated_at > old).toBe(true);
+      expect(await refusal(`INSERT INTO products (id, name) VALUES ($1, 'coaching') ON CONFLICT (id) DO UPDATE SET name = excluded.name`, [p1])).toMatch(
+        /products_name_unique_idx/,
+      );
+      await cli.sql(`INSERT INTO customers (id, name) VALUES ($1, 'Other') ON CONFLICT DO NOTHING`, [c1]);
+      expect(await cli.sql(`SELECT name FROM customers WHERE id = $1`, [c1])).toEqual([{ name: 'Ada' }]);
+      const audited = await cli.sql(`SELECT action FROM audit_log WHERE record_id = $1 ORDER BY id`, [p1]);
+      expect(audited).toEqual([{ action: 'insert' }, { action: 'update' }]);
+    });
+  }
 });

@@ -67,8 +67,8 @@ describe('kept by the server for plain SQL', () => {
       { customer_id: 'c1', last_interaction_id: 'i2', follow_up_date: null },
       { customer_id: 'c2', last_interaction_id: 'i3', follow_up_date: '2026-12-05' },
     ]);
-    // The owner alone deletes interactions: the latest goes, the one before it is latest again.
-    await teams.owner.query(`DELETE FROM crm.customer_interactions WHERE id = 'i2'`);
+    // An interaction goes alone only through crm's permit (0009): the latest goes, the one before it is latest again.
+    await client.query(`SELECT crm.crm_delete_interactions(ARRAY['i2'])`);
     expect((await activity())[0]).toEqual({ customer_id: 'c1', last_interaction_id: 'i1', follow_up_date: '2026-12-01T09:00:00.000Z' });
     await client.query(`UPDATE crm.customers SET id = 'c1-new' WHERE id = 'c1'`);
     expect((await activity()).map((row) => row.customer_id)).toEqual(['c1-new', 'c2']);

@@ -128,14 +128,17 @@ describe('writes', () => {
     expect((await teams.dan.query(`SELECT count(*) AS n FROM crm.customers`)).rows).toEqual([{ n: 1 }]);
   });
 
-  it('interactions are deleted only by a manager or the customer’s owner', async () => {
+  it('interactions are deleted (by crm, its customer staying) only by a manager or the customer’s owner', async () => {
     const logged = await teams.cat.query<{ id: string }>(
       `INSERT INTO crm.customer_interactions (customer_id, type, channel, note) VALUES ($1, 'mail', 'email', 'sent') RETURNING id`,
       [bobsCustomer],
     );
     const id = logged.rows[0]!.id;
+    // A plain DELETE of an interaction whose customer stays is refused to all (0009); crm's permit follows the policy.
     expect(await rowCount(teams.cat, `DELETE FROM crm.customer_interactions WHERE id = $1`, [id])).toBe(0);
-    expect(await rowCount(teams.bob, `DELETE FROM crm.customer_interactions WHERE id = $1`, [id])).toBe(1);
+    expect(await sqlState(teams.bob.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [id]))).toBe('23514');
+    expect((await teams.cat.query(`SELECT crm.crm_delete_interactions(ARRAY[$1]) AS n`, [id])).rows).toEqual([{ n: 0 }]);
+    expect((await teams.bob.query(`SELECT crm.crm_delete_interactions(ARRAY[$1]) AS n`, [id])).rows).toEqual([{ n: 1 }]);
   });
 
   it('members cannot change team membership; managers of their own team only', async () => {

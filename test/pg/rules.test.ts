@@ -289,3 +289,39 @@ describe('deleting a team', () => {
     expect((await ann.query(`SELECT count(*) AS n FROM crm.audit_log`)).rows).toEqual(acmeAudit.rows);
   });
 });
+
+describe('interactions are deleted only with their customer', () => {
+  it('refuses a DELETE in psql for the customer’s owner, a manager and the schema’s owner, and the permit set by hand', async () => {
+    const customer = await addCustomer(bob, teams.names.bob);
+    const interaction = await logInteraction(bob, customer);
+    expect(await sqlState(bob.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
+    expect(await sqlState(ann.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
+    await bob.query(`BEGIN`);
+    await bob.query(`SELECT set_config('crm.deleting_interactions', 'on', true)`);
+    expect(await sqlState(bob.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
+    await bob.query(`ROLLBACK`);
+    // The schema's owner too: the permit is crm.crm_delete_interactions's alone.
+    expect(await sqlState(teams.owner.query(`DELETE FROM crm.customer_interactions WHERE id = $1`, [interaction]))).toBe('23514');
+    const result = teams.db.psql(teams.names.ann, `DELETE FROM crm.customer_interactions WHERE id = '${interaction}'`);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('interactions are immutable: an interaction is deleted only with its customer');
+    expect((await bob.query(`SELECT id FROM crm.customer_interactions WHERE id = $1`, [interaction])).rows).toEqual([{ id: interaction }]);
+  });
+
+  it('crm_delete_interactions deletes only what the delete policy allows: a manager any, a member those of their own customers', async () => {
+    const bobs = await logInteraction(bob, await addCustomer(bob, teams.names.bob));
+    const cats = await logInteraction(bob, await addCustomer(teams.cat, teams.names.cat));
+    const deleted = async (client: pg.Client, ids: string[]) =>
+      (await client.query<{ n: number }>(`SELECT crm.crm_delete_interactions($1::text[]) AS n`, [ids])).rows[0]!.n;
+    expect(await deleted(bob, [bobs, cats])).toBe(1);
+    expect(await deleted(teams.dan, [cats])).toBe(0);
+    expect(await deleted(ann, [cats])).toBe(1);
+    const left = await ann.query(`SELECT id FROM crm.customer_interactions WHERE id IN ($1, $2)`, [bobs, cats]);
+    expect(left.rows).toEqual([]);
+    const audited = await ann.query(`SELECT record_id, actor FROM crm.audit_log WHERE action = 'delete' AND record_id IN ($1, $2) ORDER BY id`, [bobs, cats]);
+    expect(audited.rows).toEqual([
+      { record_id: bobs, actor: teams.names.bob },
+      { record_id: cats, actor: teams.names.ann },
+    ]);
+  });
+});

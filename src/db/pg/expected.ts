@@ -62,6 +62,8 @@ export const EXPECTED_PG_TRIGGERS = [
   'customers_counts_insert',
   'customers_counts_update',
   'customers_counts_delete',
+  // drizzle/pg/0009_interactions_no_delete.sql
+  'customer_interactions_no_delete',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
@@ -190,6 +192,9 @@ export const EXPECTED_PG_FUNCTIONS = [
   'crm_team_add',
   'crm_team_remove',
   'crm_prune_audit',
+  // drizzle/pg/0009_interactions_no_delete.sql
+  'customer_interactions_no_delete',
+  'crm_delete_interactions',
 ] as const;
 
 /** Real foreign keys (0000_schema.sql): the server checks them on every write, unless disabled. */

@@ -162,7 +162,8 @@ export class PgArchiveRepository implements ArchiveRepository {
       rows: async () => ({ ...(await this.parents(customers)), customers, interactions, externalIds: [], tags: [] }),
       deleteMoved: async () => {
         if (ids.length === 0) return;
-        await this.session.query(`DELETE FROM crm.customer_interactions WHERE id = ANY($1::text[])`, [ids]);
+        // Interactions go alone only through the server's permit (drizzle/pg/0009_interactions_no_delete.sql).
+        await this.session.query(`SELECT crm.crm_delete_interactions($1::text[])`, [ids]);
       },
     };
   }

@@ -180,6 +180,7 @@ export class PgRevertRepository implements RevertRepository {
   }
 
   async delete(table: string, keys: readonly RowKey[]): Promise<void> {
+    if (table === 'customer_interactions') return this.deleteInteractions(keys.map((row) => String(row.id)));
     for (const batch of inBatches(keys, BATCH)) {
       const parameters = new Parameters();
       const deleted = await this.session.query(
@@ -187,6 +188,18 @@ export class PgRevertRepository implements RevertRepository {
         parameters.values,
       );
       if (deleted.length < batch.length) throw policyRefusal(table, 'delete');
+    }
+  }
+
+  /**
+   * An interaction logged by the change set goes on its own, its customer staying: only through
+   * the server's permit (drizzle/pg/0009_interactions_no_delete.sql), which deletes only what
+   * the delete policy would.
+   */
+  private async deleteInteractions(ids: readonly string[]): Promise<void> {
+    for (const batch of inBatches(ids, BATCH)) {
+      const [row] = await this.session.query<{ deleted: number }>(`SELECT crm.crm_delete_interactions($1::text[]) AS deleted`, [batch]);
+      if (Number(row?.deleted) < batch.length) throw policyRefusal('customer_interactions', 'delete');
     }
   }
 
