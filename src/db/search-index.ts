@@ -41,9 +41,9 @@ const ANY_PENDING = 'SELECT 1 FROM customer_search_pending LIMIT 1';
  * Only documents that exist: deleting an absent one still costs FTS5 a lookup, and most pending
  * customers are new. CROSS JOIN keeps the pending customers first: left to itself the planner
  * scanned the whole index for each flush (about 60 ms per batch of an archive move at 100,000
- * customers, a third of the move's time).
+ * customers, a third of the move's time). Exported for the query-plan test.
  */
-const REMOVE_PENDING_DOCS = `DELETE FROM customer_search WHERE rowid IN (
+export const REMOVE_PENDING_DOCS = `DELETE FROM customer_search WHERE rowid IN (
     SELECT s.rowid FROM customer_search_pending AS p CROSS JOIN customers AS c ON c.id = p.customer_id
     CROSS JOIN customer_search AS s ON s.rowid = c.rowid)`;
 const INSERT_PENDING_DOCS = `INSERT INTO customer_search (rowid, ${DOC_COLUMNS})
