@@ -269,7 +269,10 @@ export class ArchiveService {
     );
     if (batch.customers > 0 || batch.interactions > 0) {
       onStep?.('main-commit');
-      if (batches.pauseDue()) await this.repository.pause();
+      if (batches.pauseDue()) {
+        await target.pause();
+        await this.repository.pause();
+      }
     }
     return batch;
   }

@@ -337,6 +337,9 @@ export class PgArchiveTarget implements ArchiveTarget {
     });
   }
 
+  /** The server checkpoints by itself. */
+  async pause(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.store.close();
   }
