@@ -117,7 +117,8 @@ function copy(from: string, to: string): void {
 
 /** Runs a command, measuring wall time and peak RSS (VmHWM, through /usr/bin/time -f %M). */
 async function measure(command: string, args: readonly string[], input?: string): Promise<Measure> {
-  const timeFile = path.join(DIR, 'cmd.time');
+  // Per process: two benches may share the folder.
+  const timeFile = path.join(DIR, `cmd-${process.pid}.time`);
   const started = process.hrtime.bigint();
   const child = spawn(TIME, ['-f', '%M', '-o', timeFile, command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
