@@ -11,6 +11,11 @@ export interface StaleArchiveRequest {
   /** As the user typed it: 90d, 12w, 6m, 2y. */
   olderThan: string;
   dryRun?: boolean;
+  /**
+   * Whether the result lists the archived ids (default true). Without them memory does not grow
+   * with the number of customers archived: a cron run that prints only the count needs none.
+   */
+  listIds?: boolean;
 }
 
 export interface StaleArchiveResult {
@@ -20,6 +25,7 @@ export interface StaleArchiveResult {
   cutoff: string;
   dry_run: boolean;
   count: number;
+  /** The customers archived (or due, with a dry run); empty when the request asked for no ids. */
   ids: string[];
   /** With a dry run, the customers that would be archived. */
   customers: Customer[];
@@ -171,6 +177,8 @@ export class ArchiveService {
       return { ...base, count: customers.length, ids: customers.map((c) => c.id), customers };
     }
     const ids: string[] = [];
+    const listIds = request.listIds ?? true;
+    let count = 0;
     const batches = new TimedBatches(this.batchMs, this.batchSize);
     let after: ArchiveCursor = null;
     try {
@@ -181,7 +189,8 @@ export class ArchiveService {
             limit,
           })),
         );
-        for (const id of batch.ids) ids.push(id);
+        count += batch.ids.length;
+        if (listIds) for (const id of batch.ids) ids.push(id);
         after = batch.next;
         if (batch.ids.length < limit) break;
         if (batches.pauseDue()) await this.repository.pause();
@@ -189,7 +198,7 @@ export class ArchiveService {
     } finally {
       await this.repository.finish();
     }
-    return { ...base, count: ids.length, ids, customers: [] };
+    return { ...base, count, ids, customers: [] };
   }
 
   /**
