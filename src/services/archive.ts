@@ -65,15 +65,10 @@ export interface MoveResult {
 export interface ArchiveServiceOptions {
   /** A fixed number of rows per write transaction (tests); by default batches are sized by time. */
   batchSize?: number;
-  /** How long one write transaction should hold the lock; see TimedBatches. */
+  /** How long one write transaction should hold the lock (default: the backend's); see TimedBatches. */
   batchMs?: number;
 }
 
-/**
- * Long enough that the per-transaction cost (BEGIN, commit, the audit context) is noise,
- * short enough that `crm customer add` in another process waits well under a second.
- */
-const DEFAULT_BATCH_MS = 250;
 const FIRST_BATCH_ROWS = 200;
 const MIN_BATCH_ROWS = 50;
 /** Bounds the rows a batch holds in memory (a move reads them into JS) whatever the speed. */
@@ -141,7 +136,7 @@ const BUSY_ATTEMPTS = 6;
 /** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
 export class ArchiveService {
   private readonly batchSize: number | undefined;
-  private readonly batchMs: number;
+  private readonly batchMs: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -149,7 +144,7 @@ export class ArchiveService {
     options: ArchiveServiceOptions = {},
   ) {
     this.batchSize = options.batchSize;
-    this.batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
+    this.batchMs = options.batchMs;
   }
 
   private get repository() {
@@ -179,7 +174,7 @@ export class ArchiveService {
     const ids: string[] = [];
     const listIds = request.listIds ?? true;
     let count = 0;
-    const batches = new TimedBatches(this.batchMs, this.batchSize);
+    const batches = new TimedBatches(this.batchMs ?? this.repository.batchMs, this.batchSize);
     let after: ArchiveCursor = null;
     try {
       for (;;) {
@@ -231,7 +226,7 @@ export class ArchiveService {
 
     const target = await repository.openTarget(request.to);
     try {
-      const batches = new TimedBatches(this.batchMs, this.batchSize);
+      const batches = new TimedBatches(this.batchMs ?? this.repository.batchMs, this.batchSize);
       const move = (pick: (limit: number) => Promise<ArchiveBatch>) => this.moveBatch(target, batches, pick, request.onStep);
       let after: ArchiveCursor = null;
       for (;;) {
