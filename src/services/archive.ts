@@ -84,6 +84,8 @@ class TimedBatches {
   private rows: number;
   /** How long the job has held the write lock since it last let other writers in. */
   private held = 0;
+  /** How long the last batch took: the next one will take about as long. */
+  private last = 0;
 
   constructor(
     private readonly targetMs: number,
@@ -107,6 +109,7 @@ class TimedBatches {
     const result = await work(this.rows);
     const elapsed = Math.max(performance.now() - started, 1);
     this.held += elapsed;
+    this.last = elapsed;
     if (this.fixedRows === undefined) {
       const scaled = Math.round((this.rows * this.targetMs) / elapsed);
       this.rows = Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.min(scaled, this.rows * 2)));
@@ -115,13 +118,14 @@ class TimedBatches {
   }
 
   /**
-   * Whether to let other writers in now: once the batches since the last pause held the lock
-   * for the target time. Back-to-back commits give a waiting writer no real chance (its busy
-   * handler polls up to 100 ms apart), so this, not a batch's length, bounds its wait; and
-   * the short first batches, while sizes grow, no longer pay a pause each.
+   * Whether to let other writers in now: when one more batch as long as the last would take
+   * the lock time since the last pause past the target. Back-to-back commits give a waiting
+   * writer no real chance (its busy handler polls up to 100 ms apart), so this, not a batch's
+   * length, bounds its wait: once batches reach the target there is a pause after each, as
+   * before, while the short first batches no longer pay one each.
    */
   pauseDue(): boolean {
-    if (this.held < this.targetMs) return false;
+    if (this.held + this.last <= this.targetMs) return false;
     this.held = 0;
     return true;
   }
