@@ -35,6 +35,8 @@ const TIME = '/usr/bin/time';
 const CRM = path.join(projectRoot, 'bin', 'crm.js');
 const DIR = path.join(BENCH_ROOT, 'archive-data');
 const CONCURRENT_NAME = 'Concurrent add';
+/** BENCH_ALONE=1: SQLite's jobs alone, without the runs beside concurrent adds (at 1M those take most of an hour). */
+const ALONE = Boolean(process.env.BENCH_ALONE);
 /** crm's instantBefore counts calendar days; the generated rows are years away from the cutoff either way. */
 const CUTOFF = new Date(Date.now() - 90 * 86_400_000).toISOString();
 
@@ -351,6 +353,7 @@ async function sqliteJobs(customers: number, log: (message: string) => void): Pr
     copy(template, file);
     const alone = await measure(process.execPath, [CRM, '--db', file, ...SOFT_JOB.split(' ')]);
     lines.push({ backend, job: SOFT_JOB, tool: 'crm', rows: dueSoft, measure: alone, checksum: checksum(file), note: 'alone' });
+    if (ALONE) return [...lines, ...(await sqliteMove(template, emptyArchive, idleAddMs))];
     copy(template, file);
     const run = await whileAdding(file, whileProbing(file, measure(process.execPath, [CRM, '--db', file, ...SOFT_JOB.split(' ')])));
     lines.push({
@@ -365,6 +368,12 @@ async function sqliteJobs(customers: number, log: (message: string) => void): Pr
     });
   }
 
+  return [...lines, ...(await sqliteMove(template, emptyArchive, idleAddMs))];
+}
+
+async function sqliteMove(template: string, emptyArchive: string, idleAddMs: number): Promise<Line[]> {
+  const lines: Line[] = [];
+  const backend = 'sqlite';
   const movedCustomers = count(template, `SELECT count(*) FROM customers WHERE is_archived = 1`);
   const movedRows =
     movedCustomers +
@@ -394,6 +403,7 @@ async function sqliteJobs(customers: number, log: (message: string) => void): Pr
     fresh();
     const alone = await measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive]);
     lines.push({ backend, job: `${MOVE_JOB} FILE`, tool: 'crm', rows: movedRows, measure: alone, checksum: `${checksum(file)}+${checksum(archive)}`, note: 'alone' });
+    if (ALONE) return lines;
     fresh();
     const run = await whileAdding(file, whileProbing(file, measure(process.execPath, [CRM, '--db', file, 'archive', '--to', archive])));
     lines.push({
