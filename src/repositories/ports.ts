@@ -478,12 +478,6 @@ export interface ArchiveTarget {
 
 /** `crm customer archive --status --older-than` and `crm archive --to` (src/services/archive.ts). */
 export interface ArchiveRepository {
-  /**
-   * How long one batch's write transaction should last: as long as other writers may wait for
-   * what it locks (the whole file on SQLite; on a server only the rows it picks and the
-   * count groups they are in).
-   */
-  readonly batchMs: number;
   /** Non-archived customers in `status` updated before the instant, oldest first (a dry run). */
   staleCustomers(status: CustomerStatus, updatedBefore: string): Promise<Customer[]>;
   /**

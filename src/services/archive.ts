@@ -65,10 +65,15 @@ export interface MoveResult {
 export interface ArchiveServiceOptions {
   /** A fixed number of rows per write transaction (tests); by default batches are sized by time. */
   batchSize?: number;
-  /** How long one write transaction should hold the lock (default: the backend's); see TimedBatches. */
+  /** How long one write transaction should hold the lock; see TimedBatches. */
   batchMs?: number;
 }
 
+/**
+ * Long enough that the per-transaction cost (BEGIN, commit, the audit context) is noise,
+ * short enough that `crm customer add` in another process waits well under a second.
+ */
+const DEFAULT_BATCH_MS = 250;
 const FIRST_BATCH_ROWS = 200;
 const MIN_BATCH_ROWS = 50;
 /** Bounds the rows a batch holds in memory (a move reads them into JS) whatever the speed. */
@@ -140,7 +145,7 @@ const BUSY_ATTEMPTS = 6;
 /** The jobs a consultant schedules: soft-archiving stale customers, moving old rows out. */
 export class ArchiveService {
   private readonly batchSize: number | undefined;
-  private readonly batchMs: number | undefined;
+  private readonly batchMs: number;
 
   constructor(
     private readonly store: Store,
@@ -148,7 +153,7 @@ export class ArchiveService {
     options: ArchiveServiceOptions = {},
   ) {
     this.batchSize = options.batchSize;
-    this.batchMs = options.batchMs;
+    this.batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
   }
 
   private get repository() {
@@ -178,7 +183,7 @@ export class ArchiveService {
     const ids: string[] = [];
     const listIds = request.listIds ?? true;
     let count = 0;
-    const batches = new TimedBatches(this.batchMs ?? this.repository.batchMs, this.batchSize);
+    const batches = new TimedBatches(this.batchMs, this.batchSize);
     let after: ArchiveCursor = null;
     try {
       for (;;) {
@@ -230,7 +235,7 @@ export class ArchiveService {
 
     const target = await repository.openTarget(request.to);
     try {
-      const batches = new TimedBatches(this.batchMs ?? this.repository.batchMs, this.batchSize);
+      const batches = new TimedBatches(this.batchMs, this.batchSize);
       const move = (pick: (limit: number) => Promise<ArchiveBatch>) => this.moveBatch(target, batches, pick, request.onStep);
       let after: ArchiveCursor = null;
       for (;;) {

@@ -60,13 +60,6 @@ const staleCursor = (after: ArchiveCursor): [string | null, string] =>
   typeof after === 'string' ? (JSON.parse(after) as [string, string]) : [null, ''];
 
 export class PgArchiveRepository implements ArchiveRepository {
-  /**
-   * Nobody waits for a batch here but a writer of one of its customers, or of the same count
-   * group (customer_counts: same status, product and owner): longer batches than SQLite's,
-   * since each costs a dozen round trips (at 250 ms a 100,000-customer move ran batches of the
-   * 50-customer minimum, 294 of them, and spent about half its time between statements).
-   */
-  readonly batchMs = 500;
   private manager: boolean | undefined;
 
   constructor(

@@ -551,8 +551,6 @@ const ARCHIVE_CHECKPOINT_EVERY_MS = 5000;
 
 /** The archive jobs on a SQLite file. */
 export class SqliteArchiveRepository implements ArchiveRepository {
-  /** Every other writer of the file waits for a batch: commit included, a quarter of a second. */
-  readonly batchMs = 250;
   private stale: StaleCustomerRepository | undefined;
   private source: ArchiveSourceRepository | undefined;
   /** While a job holds back the automatic checkpoints: the setting to restore. */
