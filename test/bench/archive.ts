@@ -333,7 +333,13 @@ async function sqliteJobs(customers: number, log: (message: string) => void): Pr
   const emptyArchive = path.join(DIR, 'empty-archive.db');
   const started = Date.now();
   // Kept between runs (.bench/ is ignored by git): at 1M rows it takes minutes to build.
-  if (!fs.existsSync(template) || process.env.BENCH_REGENERATE) generate(template, customers);
+  if (!fs.existsSync(template) || process.env.BENCH_REGENERATE) {
+    // Built under another name and renamed when complete: a load stopped halfway is never taken for a template.
+    const partial = `${template}.partial`;
+    generate(partial, customers);
+    fs.renameSync(partial, template);
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(`${partial}${suffix}`, { force: true });
+  }
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${emptyArchive}${suffix}`, { force: true });
   openDatabase(emptyArchive).close();
   log(`SQLite: database of ${customers} customers, ${customers * 3} interactions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
