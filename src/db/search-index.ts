@@ -37,10 +37,15 @@ export const SEARCH_DOCUMENT = `SELECT c.rowid AS doc_id, c.id AS customer_id, $
 const DEFER = 'UPDATE audit_context SET search_deferred = 1';
 /** A seek to the first pending customer: nearly free when there is none, the usual case. */
 const ANY_PENDING = 'SELECT 1 FROM customer_search_pending LIMIT 1';
-/** Only documents that exist: deleting an absent one still costs FTS5 a lookup, and most pending customers are new. */
-const REMOVE_PENDING_DOCS = `DELETE FROM customer_search WHERE rowid IN (
-    SELECT s.rowid FROM customer_search_pending AS p JOIN customers AS c ON c.id = p.customer_id
-    JOIN customer_search AS s ON s.rowid = c.rowid)`;
+/**
+ * Only documents that exist: deleting an absent one still costs FTS5 a lookup, and most pending
+ * customers are new. CROSS JOIN keeps the pending customers first: left to itself the planner
+ * scanned the whole index for each flush (about 60 ms per batch of an archive move at 100,000
+ * customers, a third of the move's time). Exported for the query-plan test.
+ */
+export const REMOVE_PENDING_DOCS = `DELETE FROM customer_search WHERE rowid IN (
+    SELECT s.rowid FROM customer_search_pending AS p CROSS JOIN customers AS c ON c.id = p.customer_id
+    CROSS JOIN customer_search AS s ON s.rowid = c.rowid)`;
 const INSERT_PENDING_DOCS = `INSERT INTO customer_search (rowid, ${DOC_COLUMNS})
   ${SEARCH_DOCUMENT} WHERE c.id IN (SELECT customer_id FROM customer_search_pending)`;
 const CLEAR_PENDING = 'DELETE FROM customer_search_pending';

@@ -471,6 +471,8 @@ export interface ArchiveTarget {
    * id: a batch already there (a rerun after a crash between the two commits) changes nothing.
    */
   copy(batch: ArchiveBatch): Promise<void>;
+  /** Between two batches, while the source lets other writers in: the archive's own upkeep. */
+  pause(): Promise<void>;
   close(): Promise<void>;
 }
 

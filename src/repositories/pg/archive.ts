@@ -55,6 +55,10 @@ const EMPTY: ArchiveRows = { products: [], companies: [], customers: [], interac
 
 const cursorText = (after: ArchiveCursor) => (typeof after === 'string' ? after : '');
 
+/** A soft-archive cursor: the last customer's updated_at (the server's own text of it, exact) and id. */
+const staleCursor = (after: ArchiveCursor): [string | null, string] =>
+  typeof after === 'string' ? (JSON.parse(after) as [string, string]) : [null, ''];
+
 export class PgArchiveRepository implements ArchiveRepository {
   private manager: boolean | undefined;
 
@@ -77,16 +81,30 @@ export class PgArchiveRepository implements ArchiveRepository {
     ]);
   }
 
+  /**
+   * One statement per batch: the due customers after the cursor, locked (FOR UPDATE re-checks
+   * each against a concurrent edit), archived, and the cursor to go on from. The walk follows
+   * customers_updated_idx (team, is_archived, updated_at, id) from the cursor, as psql's plain
+   * UPDATE reads it: only customers untouched since the cutoff, the team's test an index
+   * condition. By id instead, each batch read every customer of the team after the cursor and
+   * called crm_team() for each.
+   */
   async archiveStale(status: CustomerStatus, updatedBefore: string, at: string, after: ArchiveCursor, limit: number) {
-    const picked = await this.session.query<{ id: string }>(
-      `SELECT c.id ${STALE} AND c.id COLLATE "C" > $4 ORDER BY c.id COLLATE "C" LIMIT $5 FOR UPDATE`,
-      [status, updatedBefore, await this.isManager(), cursorText(after), limit],
+    const [afterAt, afterId] = staleCursor(after);
+    const [row] = await this.session.query<{ ids: string[] | null; next_at: string | null; next_id: string | null }>(
+      `WITH picked AS (
+         SELECT c.id, c.updated_at ${STALE}
+           AND ($4::timestamptz IS NULL OR (c.updated_at, c.id COLLATE "C") > ($4::timestamptz, $5::text COLLATE "C"))
+         ORDER BY c.updated_at, c.id COLLATE "C" LIMIT $6 FOR UPDATE),
+       archived AS (
+         UPDATE crm.customers AS u SET is_archived = true, updated_at = $7 FROM picked WHERE u.id = picked.id RETURNING u.id),
+       last AS (SELECT updated_at::text AS at, id FROM picked ORDER BY updated_at DESC, id COLLATE "C" DESC LIMIT 1)
+       SELECT (SELECT array_agg(id) FROM archived) AS ids, (SELECT at FROM last) AS next_at, (SELECT id FROM last) AS next_id`,
+      [status, updatedBefore, await this.isManager(), afterAt, afterId, limit, at],
     );
-    if (picked.length === 0) return { ids: [], next: after };
-    // Locked and re-checked by FOR UPDATE: every picked customer is still stale.
-    const ids = picked.map((row) => row.id);
-    await this.session.query(`UPDATE crm.customers SET is_archived = true, updated_at = $2 WHERE id = ANY($1::text[])`, [ids, at]);
-    return { ids, next: ids[ids.length - 1]! };
+    const ids = row?.ids ?? [];
+    if (!row?.next_at || !row.next_id) return { ids, next: after };
+    return { ids, next: JSON.stringify([row.next_at, row.next_id]) };
   }
 
   async countMovableCustomers(customersBefore: string | null): Promise<{ customers: number; interactions: number }> {
@@ -319,6 +337,9 @@ export class PgArchiveTarget implements ArchiveTarget {
       }
     });
   }
+
+  /** The server checkpoints by itself. */
+  async pause(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.store.close();

@@ -88,6 +88,7 @@ async function runStaleArchive(
     status: options.status,
     olderThan: options.olderThan,
     dryRun: options.dryRun,
+    listIds: Boolean(options.json),
   });
   if (options.json) {
     const { customers: _listedForDryRun, ...summary } = result;
