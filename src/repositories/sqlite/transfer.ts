@@ -91,8 +91,9 @@ export class TransferRepository {
       .join(' OR ');
     // Each shift in its own parentheses: SQLite gives << and | the same precedence, left to right.
     const mask = columns.map((column, index) => `((${quoted(column)} IS NULL) << ${index})`).join(' | ');
-    const field = `char(${FIELD_SEPARATOR})`;
-    const record = [`rowid`, `CASE WHEN ${unusual} THEN -1 ELSE ${mask} END`, ...columns.map((column) => `coalesce(${quoted(column)}, '')`)].join(` || ${field} || `);
+    // concat_ws copies each value once; a chain of || copies the growing record at every step
+    // (measured 10% of the query). It skips NULLs, so each value is coalesced to ''.
+    const record = `concat_ws(char(${FIELD_SEPARATOR}), rowid, CASE WHEN ${unusual} THEN -1 ELSE ${mask} END, ${columns.map((column) => `coalesce(${quoted(column)}, '')`).join(', ')})`;
     return (
       `SELECT CAST(group_concat(record, char(${RECORD_SEPARATOR})) AS BLOB), max(key), count(*) ` +
       `FROM (SELECT ${record} AS record, rowid AS key FROM "${table}" WHERE rowid > ? ORDER BY rowid LIMIT ?)`
