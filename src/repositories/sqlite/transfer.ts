@@ -76,7 +76,9 @@ export class TransferRepository {
     // CAST(… AS BLOB) gives the text in the file's encoding, and the form is UTF-8.
     if (this.sqlite.pragma('encoding', { simple: true }) !== 'UTF-8') return undefined;
     const declared = new Map(
-      (this.sqlite.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]),
+      (this.sqlite.prepare('SELECT name, type, "notnull" FROM pragma_table_info(?)').all(table) as Array<{ name: string; type: string; notnull: number }>).map(
+        (c) => [c.name, c],
+      ),
     );
     const quoted = (column: string) => `"${column}"`;
     // A column of TEXT affinity holds text, NULL or a BLOB (which sorts after any text); any
@@ -84,13 +86,18 @@ export class TransferRepository {
     // exactly go through the separated form. Such a row's mask is -1: its page is refused.
     const unusual = columns
       .map((column) =>
-        hasTextAffinity(declared.get(column) ?? '')
+        hasTextAffinity(declared.get(column)?.type ?? '')
           ? `${quoted(column)} >= X''`
           : `NOT (${quoted(column)} IS NULL OR (typeof(${quoted(column)}) = 'integer' AND ${quoted(column)} BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}))`,
       )
       .join(' OR ');
+    // Only the columns that may be NULL: the bits cost a fifth of the query on the interactions.
     // Each shift in its own parentheses: SQLite gives << and | the same precedence, left to right.
-    const mask = columns.map((column, index) => `((${quoted(column)} IS NULL) << ${index})`).join(' | ');
+    const mask =
+      columns
+        .map((column, index) => (declared.get(column)?.notnull ? undefined : `((${quoted(column)} IS NULL) << ${index})`))
+        .filter((bit) => bit !== undefined)
+        .join(' | ') || '0';
     // concat_ws copies each value once; a chain of || copies the growing record at every step
     // (measured 10% of the query). It skips NULLs, so each value is coalesced to ''.
     const record = `concat_ws(char(${FIELD_SEPARATOR}), rowid, CASE WHEN ${unusual} THEN -1 ELSE ${mask} END, ${columns.map((column) => `coalesce(${quoted(column)}, '')`).join(', ')})`;
