@@ -789,11 +789,12 @@ export interface BulkTransfer {
   /** A table's rows in insertion order, a page at a time, in TABLE_COLUMNS order and SQLite's value forms. */
   pages(table: TableName, pageSize: number): AsyncIterable<BulkValue[][]>;
   /**
-   * When the engine formats the lossless CSV itself (PostgreSQL's COPY): writes the table's
-   * records, header excluded, byte for byte what formatting `pages` would give, and returns
-   * how many. `write` resolves once the output can take more.
+   * When the engine formats the lossless CSV itself (PostgreSQL's COPY, SQLite joining each
+   * page's values): writes the table's records, header excluded, byte for byte what
+   * formatting `pages` would give, and returns how many. `write` resolves once the output
+   * can take more; `progress`, when the engine can tell, gets the records written so far.
    */
-  copyLosslessCsv?(table: TableName, write: (chunk: string | Buffer) => Promise<void>): Promise<number>;
+  copyLosslessCsv?(table: TableName, write: (chunk: string | Buffer) => Promise<void>, progress?: (rows: number) => void): Promise<number>;
   /** Runs an import with its scratch space, removed afterwards whatever happens. */
   withImport<T>(work: (session: BulkImport) => Promise<T>): Promise<T>;
   /** A solo file's audit log, oldest first, a page at a time (`crm db push` reads it). */

@@ -3,8 +3,9 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createCsvParser, csvStringifyOptions, losslessCsvRecord, type CsvCell, type CsvRecordProblem, type RecordInfo } from '../csv/codec.js';
+import { createCsvParser, csvStringifyOptions, type CsvCell, type CsvRecordProblem, type RecordInfo } from '../csv/codec.js';
 import { TABLE_COLUMNS } from '../csv/columns.js';
+import { losslessCsvText } from '../csv/lossless.js';
 import { createDecoder, InvalidEncodingError, type InputEncoding } from '../csv/decode.js';
 import { assertUsableMapping, isKnownHeader, mapColumns, parseMapOptions, type ColumnMapping } from '../csv/headers.js';
 import { isBlankRecord, normalizeStatus, RowError, RowReader, type RowDefaults, type RowProblem, type SqlValue } from '../csv/rows.js';
@@ -197,23 +198,16 @@ export class TransferService {
   }
 
   /**
-   * A page of rows is formatted into one string and written as one chunk: a stream write per
-   * row spent most of the export waiting on the event loop. The lossless form is formatted by
-   * losslessCsvRecord, csv-stringify's own output byte for byte but several times faster;
-   * --spreadsheet-safe (and any row holding a BLOB) still goes through csv-stringify. Memory
-   * stays bounded by the page, and backpressure from the output is honoured between pages.
+   * The lossless form is the engine's own when it has one (copyLosslessCsv: PostgreSQL's
+   * COPY, SQLite's separated pages), else a page of rows is formatted into one string and
+   * written as one chunk (a stream write per row spent most of the export waiting on the
+   * event loop). --spreadsheet-safe goes through csv-stringify. Memory stays bounded by the
+   * page, and backpressure from the output is honoured between pages.
    */
   private async exportTable(repository: BulkTransfer, { table, output }: ExportTarget, options: ExportOptions): Promise<number> {
     const total = options.onProgress ? await repository.count(table) : undefined;
     const csvOptions = csvStringifyOptions({ spreadsheetSafe: options.spreadsheetSafe });
-    const stringifyRows = (rows: SqlValue[][]) => stringifySync(rows, { ...csvOptions, bom: false });
-    const format = options.spreadsheetSafe
-      ? stringifyRows
-      : (rows: SqlValue[][]) => {
-          let text = '';
-          for (const row of rows) text += `${losslessCsvRecord(row) ?? stringifyRows([row]).slice(0, -1)}\n`;
-          return text;
-        };
+    const format = options.spreadsheetSafe ? (rows: SqlValue[][]) => stringifySync(rows, { ...csvOptions, bom: false }) : losslessCsvText;
     // A closed pipe (`crm export customers | head`) surfaces here as an error, not a crash.
     let failure: Error | undefined;
     const onError = (error: Error) => (failure ??= error);
@@ -222,21 +216,21 @@ export class TransferService {
       if (!output.write(text) && !failure) await once(output, 'drain');
       if (failure) throw failure;
     };
+    const progress = (rows: number) => options.onProgress?.({ phase: 'export', label: table, done: rows, total });
     try {
       await write(stringifySync([[...TABLE_COLUMNS[table]]], csvOptions));
       let rows = 0;
       if (!options.spreadsheetSafe && repository.copyLosslessCsv) {
-        // The engine formats the records itself (PostgreSQL's COPY), and says how many it wrote.
-        rows = await repository.copyLosslessCsv(table, write);
-        options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+        rows = await repository.copyLosslessCsv(table, write, options.onProgress && progress);
+        progress(rows);
         return rows;
       }
       for await (const page of repository.pages(table, EXPORT_BATCH)) {
         await write(format(page));
         rows += page.length;
-        options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+        progress(rows);
       }
-      options.onProgress?.({ phase: 'export', label: table, done: rows, total });
+      progress(rows);
       return rows;
     } finally {
       output.off('error', onError);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { archiveSection } from './archive.js';
 import { completionSection } from './completion.js';
+import { exportSection } from './export.js';
 import { pgTransferSection } from './pg-transfer.js';
 import { restoreSection } from './restore.js';
 import { BENCH_ROOT, printSection, UnequalWorkError, type BenchSection, type FigureRow } from './section.js';
@@ -18,7 +19,7 @@ import { undoSection } from './undo.js';
 import { searchIndexSection } from './search-index.js';
 import { serverLatencySection } from './server-latency.js';
 
-const SECTIONS: readonly BenchSection[] = [restoreSection, undoSection, archiveSection, completionSection, pgTransferSection, serverLatencySection, searchIndexSection];
+const SECTIONS: readonly BenchSection[] = [restoreSection, exportSection, undoSection, archiveSection, completionSection, pgTransferSection, serverLatencySection, searchIndexSection];
 
 const USAGE = `usage: npm run bench -- [--customers N] [--repeat N] [--only ${SECTIONS.map((s) => s.name).join('|')}]`;
 

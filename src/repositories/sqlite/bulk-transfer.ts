@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { TABLE_COLUMNS } from '../../csv/columns.js';
+import { losslessCsvText } from '../../csv/lossless.js';
 import { RowError, type RowProblem, type SqlValue } from '../../csv/rows.js';
 import { writeWithAuditSummary } from '../../db/audit.js';
 import type { CrmDatabase } from '../../db/connection.js';
@@ -28,6 +29,7 @@ import {
 } from './transfer.js';
 
 const PROGRESS_EVERY = 10_000;
+const EXPORT_PAGE = 5_000;
 
 type Outcome = 'inserted' | 'updated' | 'unchanged' | 'duplicates';
 
@@ -78,6 +80,22 @@ export class SqliteBulkTransfer implements BulkTransfer {
 
   async *pages(table: TableName, pageSize: number): AsyncIterable<BulkValue[][]> {
     yield* this.repository.pages(table, pageSize);
+  }
+
+  /** Pages of 5,000 records, as the export read them before (memory stays bounded by a page). */
+  async copyLosslessCsv(table: TableName, write: (chunk: string | Buffer) => Promise<void>, progress?: (rows: number) => void): Promise<number> {
+    let rows = 0;
+    for (const page of this.repository.losslessCsvPages(table, EXPORT_PAGE)) {
+      if ('csv' in page) {
+        await write(page.csv);
+        rows += page.rows;
+      } else {
+        await write(losslessCsvText(page.values));
+        rows += page.values.length;
+      }
+      progress?.(rows);
+    }
+    return rows;
   }
 
   async *auditHistory(pageSize: number): AsyncIterable<PushedAuditEntry[]> {
