@@ -130,7 +130,7 @@ for (const file of outputFiles) {
     platform: 'node',
     target: 'node20',
     supported: { 'dynamic-import': false },
-    define: { 'import.meta.url': '__crm_import_meta_url' },
+    define: { 'import.meta.url': '__crm_import_meta_url', 'import.meta.dirname': '__dirname' },
     ...minify,
     logLevel: 'warning',
   });
@@ -174,7 +174,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3'],
-  define: { 'import.meta.url': '__crm_complete_url' },
+  define: { 'import.meta.url': '__crm_complete_url', 'import.meta.dirname': '__dirname' },
   banner: { js: "const __crm_complete_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   ...minify,
