@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /**
  * The package root (where package.json and drizzle/ live), found by walking up from this
  * file, so the same code works from `src/` under vitest and from `dist/src/` when installed.
  */
 export const projectRoot: string = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
+  // import.meta.dirname rather than fileURLToPath(import.meta.url): no URL parsing, whose
+  // functions a command would otherwise compile at start-up.
+  let dir = import.meta.dirname;
   for (;;) {
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'drizzle'))) {
       return dir;

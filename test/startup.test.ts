@@ -89,6 +89,10 @@ describe('what a command loads', () => {
     expect(modulesLoaded(CRM_BIN, args)).not.toContain('process.stdin');
   });
 
+  it.each([[['product', 'list']], [['customer', 'list']]])('crm %j does not load the PostgreSQL connection code on a SQLite file', (args) => {
+    expect(modulesLoaded(unbundled, args).filter((url) => url.includes('/db/pg/'))).toEqual([]);
+  });
+
   it('crm customer add with every value given validates, but loads no prompts', () => {
     const loaded = packagesLoaded(unbundled, ['customer', 'add', 'Ada Lovelace', '--email', 'ada@example.com']);
     expect(loaded).toEqual(expect.arrayContaining([...DATABASE, ...VALIDATION]));
@@ -178,6 +182,25 @@ describe('the code cache of the bundle (dist/bundle/load.cjs)', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect(fs.readFileSync(entry).length).toBeGreaterThan(1000);
+  });
+
+  it("is rewritten by each new command of a group (a list after an add), so it holds what that command runs, but not for a command's arguments", () => {
+    const servicesCache = () => {
+      const { folder, files } = cacheFiles();
+      return fs.readFileSync(path.join(folder, files.find((file) => file.startsWith('services-'))!));
+    };
+    expect(crm(['product', 'add', 'Widget'], {}).status).toBe(0);
+    const afterAdd = servicesCache();
+    expect(crm(['product', 'list'], {}).status).toBe(0);
+    const afterList = servicesCache();
+    expect(afterList.equals(afterAdd)).toBe(false);
+    expect(crm(['--db', path.join(dir, 'crm.db'), 'product', 'list', '--active'], {}).status).toBe(0);
+    expect(servicesCache().equals(afterList)).toBe(true);
+    expect(crm(['search', 'widget'], {}).status).toBe(0);
+    const afterSearch = servicesCache();
+    expect(crm(['search', 'gadget'], {}).status).toBe(0);
+    expect(servicesCache().equals(afterSearch)).toBe(true);
+    expect(fs.readFileSync(path.join(cacheFiles().folder, 'commands'), 'utf8')).toBe('product add\nproduct list\nsearch\n');
   });
 
   it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, and a cache folder that cannot be made changes nothing', () => {

@@ -130,13 +130,16 @@ for (const file of outputFiles) {
     platform: 'node',
     target: 'node20',
     supported: { 'dynamic-import': false },
-    define: { 'import.meta.url': '__crm_import_meta_url' },
+    define: { 'import.meta.url': '__crm_import_meta_url', 'import.meta.dirname': '__dirname' },
     ...minify,
     logLevel: 'warning',
   });
   fs.mkdirSync(path.dirname(file.path), { recursive: true });
-  // load.cjs compiles the file as it is and calls the function with what it needs.
-  const script = `(function (exports, require, module, __filename, __dirname, __crm_import_meta_url) {${code}\n})`;
+  // load.cjs compiles the file as it is and calls the function with what it needs. Only a
+  // file that reads import.meta.url takes it (load.cjs tells by the parameter list): making
+  // the URL costs ~0.1 ms of CPU per file, ~3 ms for the thirty-odd files a list loads.
+  const parameters = `exports, require, module, __filename, __dirname${code.includes('__crm_import_meta_url') ? ', __crm_import_meta_url' : ''}`;
+  const script = `(function (${parameters}) {${code}\n})`;
   fs.writeFileSync(file.path, script);
   hash.update(path.relative(outdir, file.path)).update('\0').update(script).update('\0');
 }
@@ -155,7 +158,12 @@ fs.writeFileSync(path.join(outdir, 'load.cjs'), loader.replace("'__CRM_BUILD_ID_
 // No code cache for this one load of the program: it is the build's, not a user's.
 process.env.NODE_DISABLE_COMPILE_CACHE = '1';
 const { completionTreeJson, processContext } = createRequire(import.meta.url)(path.join(outdir, 'load.cjs')).loadBundle('crm.js');
-fs.writeFileSync(path.join(outdir, 'completion-tree.json'), await completionTreeJson(processContext()));
+const completionTree = await completionTreeJson(processContext());
+fs.writeFileSync(path.join(outdir, 'completion-tree.json'), completionTree);
+// The command groups, for load.cjs to remember each of their commands apart.
+const groups = JSON.parse(completionTree).commands.filter((command) => command.commands.length > 0).map((command) => command.name);
+if (!loader.includes("'__CRM_GROUPS__'")) throw new Error('src/build/load-bundle.cjs lost its command groups placeholder');
+fs.writeFileSync(path.join(outdir, 'load.cjs'), loader.replace("'__CRM_BUILD_ID__'", `'${buildId}'`).replace("'__CRM_GROUPS__'", `'${groups.join(' ')}'`));
 await build({
   absWorkingDir: root,
   entryPoints: { complete: 'src/cli/complete-fast.ts' },
@@ -166,7 +174,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3'],
-  define: { 'import.meta.url': '__crm_complete_url' },
+  define: { 'import.meta.url': '__crm_complete_url', 'import.meta.dirname': '__dirname' },
   banner: { js: "const __crm_complete_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
   ...minify,

@@ -23,18 +23,29 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 
 /** Replaced by the build with a hash of the bundle's files. */
 const BUILD_ID = '__CRM_BUILD_ID__';
 /** How many other builds' cache folders are kept (see pruneOtherBuilds). */
 const KEPT_OTHER_BUILDS = 3;
-/** Command words remembered per cache folder; beyond this many, no more rewrites. */
-const MAX_WORDS = 64;
+/** Commands remembered per cache folder; beyond this many, no more rewrites. */
+const MAX_WORDS = 128;
+/**
+ * The command groups (`customer`, `product`, …), replaced by the build with their names: a
+ * group's commands are remembered one by one (`customer list` apart from `customer add`), since
+ * each compiles functions of its own that the cache should hold.
+ */
+const GROUPS = '__CRM_GROUPS__';
 
 const bundleFolder = __dirname;
-const nodeRequire = createRequire(path.join(bundleFolder, 'crm.js'));
+/**
+ * Resolves what the bundle leaves outside it (Node's built-ins, better-sqlite3's addon, pg)
+ * from this folder, as crm.js's own require would. This file's require does just that, without
+ * module.createRequire, whose node:module brings Node's ES module loader and source maps
+ * (~1 ms of CPU to compile).
+ */
+const nodeRequire = require;
 
 /** The user's cache folder, as XDG (Linux), macOS and Windows name it; undefined when there is none. */
 function userCacheFolder(env) {
@@ -55,10 +66,22 @@ function cacheFolder() {
 }
 
 const folder = cacheFolder();
-/** The first word that is not an option (`customer` in `crm --db x.db customer list`), or '' for none. */
+/**
+ * The command being run, as the cache remembers it: its first word that is neither an option
+ * nor --db's value (`customer` in `crm --db x.db customer list`), with the next word when the
+ * first names a group (`customer list`); '' for none.
+ */
 const commandWord = (() => {
-  const word = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
-  return word && /^[a-z_][a-z0-9_-]{0,30}$/.test(word) ? word : '';
+  const words = [];
+  const args = process.argv.slice(2);
+  for (let index = 0; index < args.length && words.length < 2; index++) {
+    if (args[index] === '--db') index++;
+    else if (!args[index].startsWith('-')) words.push(args[index]);
+  }
+  const word = /^[a-z_][a-z0-9_-]{0,30}$/;
+  if (!words[0] || !word.test(words[0])) return '';
+  const groups = GROUPS.startsWith('__') ? [] : GROUPS.split(' ');
+  return groups.includes(words[0]) && words[1] && word.test(words[1]) ? `${words[0]} ${words[1]}` : words[0];
 })();
 
 let seenWords;
@@ -72,6 +95,9 @@ function wordsSeen() {
   }
   return seenWords;
 }
+
+/** How a file that reads import.meta.url begins (src/build/bundle.mjs); the others are not given it. */
+const TAKES_URL = '(function (exports, require, module, __filename, __dirname, __crm_import_meta_url) {';
 
 /** Loaded files by path: their module objects, and their scripts while a cache may be written. */
 const modules = new Map();
@@ -87,13 +113,24 @@ function readCache(file) {
   }
 }
 
+/**
+ * The bundle file `id` names from `dirname`. Most are siblings (`./chunk-X.js`), joined by hand:
+ * path.join's normalisation, a loop over every character of these long paths run for each
+ * require, was hot enough in a list for V8 to spend ~4 ms of CPU optimising it. The result is
+ * the same string path.join gives, so a file is never loaded twice under two names.
+ */
+function bundlePath(dirname, id) {
+  const name = id.slice(2);
+  return id.startsWith('./') && !name.includes('/') && !name.includes('\\') ? `${dirname}${path.sep}${name}` : path.join(dirname, id);
+}
+
 function loadFile(file) {
   const known = modules.get(file);
   if (known) return known.exports;
   const module = { exports: {} };
   modules.set(file, module);
   const source = fs.readFileSync(file, 'utf8');
-  const cacheFile = folder && path.join(folder, `${path.basename(file)}.cache`);
+  const cacheFile = folder && `${folder}${path.sep}${file.slice(file.lastIndexOf(path.sep) + 1)}.cache`;
   const cachedData = readCache(cacheFile);
   // Each file is already a function expression (src/build/bundle.mjs wraps it), so its text
   // is compiled as read, without a wrapped copy of it.
@@ -102,9 +139,10 @@ function loadFile(file) {
     cachedData,
   });
   if (cacheFile) toCache.push({ script, cacheFile, fresh: cachedData === undefined || script.cachedDataRejected === true });
-  const dirname = path.dirname(file);
-  const localRequire = (id) => (id.startsWith('./') || id.startsWith('../') ? loadFile(path.join(dirname, id)) : nodeRequire(id));
-  script.runInThisContext()(module.exports, localRequire, module, file, dirname, pathToFileURL(file).href);
+  const dirname = file.slice(0, file.lastIndexOf(path.sep));
+  const localRequire = (id) => (id.startsWith('./') || id.startsWith('../') ? loadFile(bundlePath(dirname, id)) : nodeRequire(id));
+  const url = source.startsWith(TAKES_URL) ? pathToFileURL(file).href : undefined;
+  script.runInThisContext()(module.exports, localRequire, module, file, dirname, url);
   return module.exports;
 }
 

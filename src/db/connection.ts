@@ -20,10 +20,13 @@ import { readMigrationFiles } from './migration-files.js';
 import { createScratchFolder } from './scratch.js';
 import { fillNameFolds } from './name-folds.js';
 import { flushSearchIndex, realignSearchIndex } from './search-index.js';
-import * as schema from './schema.js';
 
-/** With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts). */
-export type Drizzle = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/**
+ * With `$client`, the connection drizzle wraps, for the reads written in SQL (repositories/queries.ts).
+ * Without drizzle's relational query API (`orm.query`), which nothing uses: given the schema,
+ * drizzle walks every table's columns and relations on each open.
+ */
+export type Drizzle = BetterSQLite3Database & { $client: Database.Database };
 
 /** Who the audit log names for writes made through this connection, and their clock. */
 export interface AuditWriter {
@@ -323,7 +326,7 @@ function openAndMigrate(file: string, options: OpenOptions): CrmDatabase {
     );
     if (readOnly) refuseReadOnlyUpgrade(sqlite, file, migrations);
     const appliedMigrations = readOnly ? [] : applyPendingMigrations(sqlite, file, migrations);
-    const orm = drizzle(sqlite, { schema });
+    const orm = drizzle(sqlite);
     let writer: AuditWriter = { actor: '' };
     let writeInstant: Date | undefined;
     let auditStatements: AuditStatements | undefined;

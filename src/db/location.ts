@@ -40,3 +40,28 @@ export function resolveDatabasePath(
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(text);
 }
+
+/*
+ * Taking passwords out of what crm shows: here rather than in db/pg/connection.ts, so that
+ * SQLite commands do not load the PostgreSQL connection code to redact nothing.
+ */
+
+/** Every password the process knows of: taken out of every message crm prints. */
+export function knownSecrets(target?: { password?: string }): string[] {
+  return [target?.password, process.env.PGPASSWORD].filter((secret): secret is string => !!secret);
+}
+
+/**
+ * Removes passwords from text meant for a user: the password part of any postgres URL in it,
+ * and every known password written out (plain or URL-encoded), wherever it appears.
+ */
+export function redactPasswords(text: string, secrets: readonly string[] = knownSecrets()): string {
+  let redacted = text.replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@');
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      redacted = redacted.split(form).join('***');
+    }
+  }
+  return redacted;
+}

@@ -23,14 +23,18 @@ const SPELLED_OUT: Readonly<Record<string, string>> = {
   þ: 'th',
 };
 const SPELLED_OUT_PATTERN = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'g');
-const MARKS = /\p{M}+/gu;
-const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+// Made on first use: V8 builds a Unicode property class when the literal is evaluated, ~1 ms
+// of CPU for these two that every command loading this module (a list) would pay.
+let marksPattern: RegExp | undefined;
+let wordPattern: RegExp | undefined;
+const MARKS = () => (marksPattern ??= /\p{M}+/gu);
+const WORD = () => (wordPattern ??= /[\p{L}\p{N}\p{M}\p{Co}]+/gu);
 
 /** Lower case, no accents, special letters spelled out: the form a search compares. */
 export function searchFold(text: string): string {
   return text
     .normalize('NFKD')
-    .replace(MARKS, '')
+    .replace(MARKS(), '')
     .toLowerCase()
     .replace(SPELLED_OUT_PATTERN, (letter) => SPELLED_OUT[letter]!);
 }
@@ -42,7 +46,7 @@ export function searchFold(text: string): string {
 export function searchTerms(words: readonly string[]): string[] {
   const terms: string[] = [];
   for (const word of words) {
-    for (const match of searchFold(word).matchAll(WORD)) {
+    for (const match of searchFold(word).matchAll(WORD())) {
       if (!terms.includes(match[0])) terms.push(match[0]);
     }
   }
@@ -58,7 +62,7 @@ export interface Snippet {
 /** The words of `text` that a term begins, as offsets into `text`. */
 export function matchedWords(text: string, terms: readonly string[]): Array<[number, number]> {
   const marks: Array<[number, number]> = [];
-  for (const match of text.matchAll(WORD)) {
+  for (const match of text.matchAll(WORD())) {
     const folded = searchFold(match[0]);
     if (terms.some((term) => folded.startsWith(term))) marks.push([match.index, match.index + match[0].length]);
   }

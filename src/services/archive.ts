@@ -1,5 +1,4 @@
-import { redactPasswords } from '../db/pg/connection.js';
-import { isPostgresUrl } from '../db/location.js';
+import { isPostgresUrl, redactPasswords } from '../db/location.js';
 import { instantBefore, parseDuration } from '../domain/time.js';
 import { nowIso, type Clock, type Customer } from '../domain/types.js';
 import type { CustomerStatus } from '../domain/vocabulary.js';

@@ -25,8 +25,7 @@ export { openDatabase, type CrmDatabase, type OpenOptions } from '../db/connecti
 export { openStore, type StoreOptions } from '../repositories/open.js';
 export { SqliteStore } from '../repositories/sqlite/store.js';
 export type { Store } from '../repositories/ports.js';
-export { isPostgresUrl, resolveDatabasePath } from '../db/location.js';
-export { redactPasswords } from '../db/pg/connection.js';
+export { isPostgresUrl, redactPasswords, resolveDatabasePath } from '../db/location.js';
 export { refuseDatabaseFile } from '../db/database-files.js';
 export { noTeamsMessage } from './team.js';
 

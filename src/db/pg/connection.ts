@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool, PoolConfig } from 'pg';
 import { ServerError } from '../../domain/errors.js';
+import { knownSecrets, redactPasswords } from '../location.js';
 
 /**
  * Team mode's connection: a pool of connections to a PostgreSQL server named by a
@@ -15,7 +16,7 @@ import { ServerError } from '../../domain/errors.js';
  * meanings, and reads ~/.pgpass through a deprecated path that prints a warning on stderr.
  */
 
-export { isPostgresUrl } from '../location.js';
+export { isPostgresUrl, redactPasswords } from '../location.js';
 
 /** The parts of a URL that pg needs, plus what libpq's defaults and environment decide. */
 export interface PgTarget {
@@ -34,26 +35,6 @@ export interface PgTarget {
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
-
-/** Every password the process knows of: taken out of every message crm prints. */
-function knownSecrets(target?: PgTarget): string[] {
-  return [target?.password, process.env.PGPASSWORD].filter((secret): secret is string => !!secret);
-}
-
-/**
- * Removes passwords from text meant for a user: the password part of any postgres URL in it,
- * and every known password written out (plain or URL-encoded), wherever it appears.
- */
-export function redactPasswords(text: string, secrets: readonly string[] = knownSecrets()): string {
-  let redacted = text.replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@');
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) {
-      redacted = redacted.split(form).join('***');
-    }
-  }
-  return redacted;
-}
 
 /** The URL as it may be shown: user, host, port and database, never the password. */
 export function describeTarget(target: PgTarget): string {
