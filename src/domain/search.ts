@@ -24,10 +24,13 @@ const SPELLED_OUT: Readonly<Record<string, string>> = {
 };
 const SPELLED_OUT_PATTERN = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'g');
 const MARKS = /\p{M}+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
 const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 
 /** Lower case, no accents, special letters spelled out: the form a search compares. */
 export function searchFold(text: string): string {
+  // Most text is ASCII, which has nothing to decompose or spell out.
+  if (ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize('NFKD')
     .replace(MARKS, '')
