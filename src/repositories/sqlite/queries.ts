@@ -156,11 +156,11 @@ export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c 
     AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
   ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
 
-/** bm25's weight per column of customer_search: customer_id (unindexed), name, contact, tags, note, activity. */
-const SEARCH_WEIGHTS = '0.0, 10.0, 4.0, 6.0, 2.0, 1.0';
+/** bm25's weight per column of customer_search: customer_id (unindexed), name, company, contact, tags, note, activity. */
+const SEARCH_WEIGHTS = '0.0, 10.0, 8.0, 4.0, 6.0, 2.0, 1.0';
 
 /**
- * The window of `crm search` over customer_search (drizzle/0012): the @window newest documents
+ * The window of `crm search` over customer_search (drizzle/0014): the @window newest documents
  * matching @query (FTS5 walks the index newest first and stops there), each with its bm25
  * score under the column weights above. Only the rowids: reading a document's own columns
  * (customer_id) costs a lookup per document, which the few customers shown pay instead

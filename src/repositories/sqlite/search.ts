@@ -34,7 +34,7 @@ export function ftsQuery(terms: readonly string[], expand: (term: string) => str
   return parts.join(' AND ');
 }
 
-/** `crm search` over customer_search, the FTS5 index of drizzle/0012_tags_notes_search.sql. */
+/** `crm search` over customer_search, the FTS5 index of drizzle/0012_tags_notes_search.sql and 0014_search_window.sql. */
 export class SqliteSearchRepository implements SearchRepository {
   private window: Database.Statement | undefined;
   private customer: Database.Statement | undefined;
