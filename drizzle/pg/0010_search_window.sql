@@ -9,6 +9,8 @@
 -- - The team filter is read once per search (an InitPlan), not once per matching document: a
 --   SECURITY DEFINER function with a pinned search_path is not inlined, and each call costs.
 -- - Only the window (the @window newest matches) is ranked: ts_rank ran for every match.
+-- - The customer's company's name is indexed (weight B, as e-mail, phone and tags), kept current
+--   when the customer changes company or the company is renamed.
 -- - An interaction logged appends its words to its customer's document instead of rebuilding the
 --   document from all of the customer's interactions, which made logging the n-th interaction
 --   of a customer cost n.
@@ -32,7 +34,8 @@ INSERT INTO crm.customer_search_words (team_id, word)
   SELECT DISTINCT s.team_id, w.word FROM crm.customer_search AS s, unnest(tsvector_to_array(s.doc)) AS w(word)
   ON CONFLICT DO NOTHING;
 --> statement-breakpoint
--- As 0006's, and the words of the documents written.
+-- As 0006's, with the company's name, the interactions in the order logged (as an appended
+-- document has them), and the words of the documents written.
 CREATE OR REPLACE FUNCTION crm.crm_search_refresh(ids text[]) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -40,6 +43,8 @@ AS $$
     INSERT INTO crm.customer_search AS s (customer_id, team_id, doc)
     SELECT c.id, c.team_id,
       setweight(to_tsvector('simple', coalesce(crm.crm_search_text(c.name), '')), 'A')
+      || setweight(to_tsvector('simple', coalesce(crm.crm_search_text((
+           SELECT co.name FROM crm.companies AS co WHERE co.id = c.company_id)), '')), 'B')
       || setweight(to_tsvector('simple', coalesce(crm.crm_search_text(concat_ws(' ', c.email, c.phone,
            nullif(regexp_replace(c.phone, '[[:space:]().+/-]', '', 'g'), c.phone))), '')), 'B')
       || setweight(to_tsvector('simple', coalesce(crm.crm_search_text((
@@ -54,6 +59,36 @@ AS $$
     SELECT DISTINCT w.team_id, x.word FROM written AS w, unnest(tsvector_to_array(w.doc)) AS x(word)
     ON CONFLICT DO NOTHING
 $$;
+--> statement-breakpoint
+-- The documents of customers that changed company, as of those whose indexed text changed.
+CREATE OR REPLACE FUNCTION crm.crm_search_customers_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM crm.crm_search_refresh(ARRAY(
+    SELECT n.id FROM new_rows AS n LEFT JOIN old_rows AS o ON o.id = n.id
+    WHERE o.id IS NULL OR (n.name, n.email, n.phone, n.note, n.company_id) IS DISTINCT FROM (o.name, o.email, o.phone, o.note, o.company_id)));
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+-- A company renamed: the documents of its customers.
+CREATE FUNCTION crm.crm_search_companies_renamed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM crm.crm_search_refresh(ARRAY(
+    SELECT c.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id JOIN crm.customers AS c ON c.company_id = n.id
+    WHERE n.name IS DISTINCT FROM o.name));
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER companies_search_update AFTER UPDATE ON crm.companies
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION crm.crm_search_companies_renamed();
+--> statement-breakpoint
+-- The documents of the customers that have a company, now with its name.
+SELECT crm.crm_search_refresh(ARRAY(SELECT id FROM crm.customers WHERE company_id IS NOT NULL));
 --> statement-breakpoint
 -- Interactions logged: their words appended to their customers' documents (tsvector || shifts
 -- the appended positions past the document's, as one text would have placed them); a customer
