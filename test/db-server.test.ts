@@ -194,7 +194,6 @@ describe('db status on a server', () => {
       customer_external_ids: 0,
       customer_interactions: 0,
       customer_search: 1,
-      customer_search_words: 1,
       customer_tags: 0,
       customer_values: 0,
       customers: 1,
@@ -266,7 +265,7 @@ describe('db check on a server', () => {
       `${bob} is a member of Acme, held by row-level security`,
     );
     expect(report.checks.find((check: { name: string }) => check.name === 'row_level_security').detail).toBe(
-      'enabled on all 16 tables (the schema owner is exempt)',
+      'enabled on all 15 tables (the schema owner is exempt)',
     );
   });
 

@@ -67,7 +67,7 @@ export const EXPECTED_PG_TRIGGERS = [
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
-export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search', 'customer_external_ids', 'customer_activity', 'customer_counts', 'customer_values', 'customer_search_words'] as const;
+export const RLS_TABLES = ['teams', 'team_members', 'products', 'customers', 'customer_interactions', 'audit_log', 'change_sets', 'companies', 'settings', 'customer_tags', 'customer_search', 'customer_external_ids', 'customer_activity', 'customer_counts', 'customer_values'] as const;
 
 export const EXPECTED_PG_POLICIES = [
   'teams_own',
@@ -108,8 +108,6 @@ export const EXPECTED_PG_POLICIES = [
   'customer_activity_read',
   'customer_counts_read',
   'customer_values_read',
-  // drizzle/pg/0010_search_window.sql
-  'customer_search_words_read',
 ] as const;
 
 export const EXPECTED_PG_INDEXES = [

@@ -15,9 +15,9 @@ const CUSTOMER_OF_MATCH = `CROSS JOIN LATERAL (SELECT * FROM crm.customers AS c 
 /**
  * `crm search` on the team's customer_search (drizzle/pg/0006, 0010), as on SQLite: the window
  * of the most recently added documents with, for each term, a word it begins
- * (crm.crm_search_window: the GIN index under the team filter, the terms turned into the
- * team's words they begin), ranked (ts_rank with weights for the parts), ties newest first;
- * the customers are then read in that order until the page is full.
+ * (crm.crm_search_window: the GIN index or the newest documents under the team filter),
+ * ranked (ts_rank with weights for the parts), ties newest first; the customers are then
+ * read in that order until the page is full.
  */
 function searchSql(includeArchived: boolean): string {
   return `WITH matched AS MATERIALIZED (SELECT * FROM crm.crm_search_window($1, '', $2))
