@@ -14,6 +14,8 @@ import {
   followUpsSql,
   INTERACTIONS_OF_CUSTOMER,
   pipelineSql,
+  SEARCH_CUSTOMER,
+  SEARCH_WINDOW,
 } from '../src/repositories/sqlite/queries.js';
 
 /**
@@ -130,6 +132,16 @@ describe('query plans', () => {
     expect(lines[0]).toBe('SEARCH c USING INDEX customers_name_idx (is_archived=?)');
     expect(lines.join('\n')).not.toContain('TEMP B-TREE');
     expect(CUSTOMER_SEARCH).toMatch(/LIMIT @limit/);
+  });
+
+  it("crm search: the window is FTS5's walk newest first, and a customer shown is one seek with its document", () => {
+    const window = plan(SEARCH_WINDOW, { query: 'ada', window: 2000 });
+    // 192: FTS5's flags for rowid order (64), descending (128); no sort follows, so LIMIT stops the walk.
+    expect(window).toEqual([expect.stringMatching(/^SCAN customer_search VIRTUAL TABLE INDEX 192:M\d+$/)]);
+    const customer = plan(SEARCH_CUSTOMER, [1]);
+    expect(fullScans(customer)).toEqual([]);
+    expect(customer).toContain('SEARCH c USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(customer.some((line) => /^SCAN s VIRTUAL TABLE INDEX 0:=/.test(line))).toBe(true);
   });
 
   it('counts the pipeline from customer_counts alone, per product and owner too', () => {

@@ -214,6 +214,53 @@ describeBackends('crm search', (backend, fresh) => {
       expect(await names('radium')).toEqual([]);
     });
 
+    it('finds each of many interactions written one by one with plain SQL, across the name and them', async () => {
+      const ada = await add('Ada Lovelace');
+      const prefix = backend === 'sqlite' ? 'aaaa' : 'bbbb';
+      for (let n = 1; n <= 120; n++) {
+        await cli.sql(
+          'INSERT INTO customer_interactions (id, customer_id, type, channel, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [`${prefix}0000-0000-4000-8000-${String(n).padStart(12, '0')}`, ada.id, 'Call', 'phone', `Visit ${n}: engine${n}`, `2026-11-25T10:${String(n % 60).padStart(2, '0')}:00.000Z`],
+        );
+      }
+      expect(await names('engine1')).toEqual(['Ada Lovelace']);
+      expect(await names('lovelace', 'engine120')).toEqual(['Ada Lovelace']);
+      expect(await names('engine77', 'visit')).toEqual(['Ada Lovelace']);
+      expect(await names('engine121')).toEqual([]);
+      // engine1, engine10–19 and engine100–120: 32 interactions, three of them listed.
+      const [hit] = await search('engine1');
+      expect(hit!.matches.filter((match) => match.field === 'interaction')).toHaveLength(3);
+      expect(hit!.more_interactions).toBe(29);
+      if (backend === 'sqlite') expect((await cli.run(['db', 'check'])).stdout).toMatch(/^ok +customer_search +matches/m);
+    });
+
+    it("finds a customer by its company's name, and follows the company's renames and the customer's moves", async () => {
+      await cli.run(['company', 'add', 'Analytical Engines']);
+      await cli.run(['company', 'add', 'Difference Works']);
+      await add('Ada Lovelace', '--company', 'analytical engines');
+      await add('Charles Babbage');
+      expect(await names('analytical')).toEqual(['Ada Lovelace']);
+      const [hit] = await search('engines');
+      expect(hit!.matches).toEqual([{ field: 'company', snippet: 'Analytical Engines' }]);
+      await cli.run(['company', 'edit', 'analytical engines', '--name', 'Calculating Engines']);
+      expect(await names('analytical')).toEqual([]);
+      expect(await names('calculating', 'ada')).toEqual(['Ada Lovelace']);
+      await cli.sql('UPDATE companies SET name = $1 WHERE name = $2', ['Thinking Engines', 'Calculating Engines']);
+      expect(await names('thinking')).toEqual(['Ada Lovelace']);
+      await cli.run(['customer', 'edit', 'charles babbage', '--company', 'difference works']);
+      expect(await names('difference')).toEqual(['Charles Babbage']);
+      await cli.run(['company', 'delete', 'difference works', '--yes']);
+      expect(await names('difference')).toEqual([]);
+      if (backend === 'sqlite') expect((await cli.run(['db', 'check'])).stdout).toMatch(/^ok +customer_search +matches/m);
+    });
+
+    it('finds a term that begins more words than a search spells out (a prefix query then), and nothing for one that begins none', async () => {
+      for (let n = 1; n <= 70; n++) await cli.sql('INSERT INTO customers (name) VALUES ($1)', [`Quill${n} Keeper`]);
+      expect(await cli.json<Hit[]>(['search', 'quill', 'keeper', '--all'])).toHaveLength(70);
+      expect(await cli.json<Hit[]>(['search', 'quill7', '--all'])).toHaveLength(2);
+      expect(await names('quilt')).toEqual([]);
+    });
+
     it('follows renames, tag changes and deletes made through crm', async () => {
       await add('Ada');
       await cli.run(['customer', 'edit', 'ada', '--name', 'Ada King']);

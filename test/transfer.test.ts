@@ -369,7 +369,7 @@ describeBackends('transfer', (backend, fresh) => {
       expect(second.stderr).toContain(': 0 new, 1 updated, 0 unchanged');
       const [row] = asStored(await cli.sql<{ email: string; updated_at: string }>('SELECT email, updated_at FROM customers'));
       expect(row!.email).toBe('ada@example.com');
-      // On a server too: crm's write runs in a change set, where the touch trigger leaves it (drizzle/pg/0011_touch_only_outside_crm.sql).
+      // On a server too: crm's write runs in a change set, where the touch trigger leaves it (drizzle/pg/0012_touch_only_outside_crm.sql).
       expect(row!.updated_at).toBe('2026-05-05T05:05:05.000Z');
     });
 

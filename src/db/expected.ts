@@ -100,6 +100,8 @@ export const EXPECTED_TRIGGERS = [
   'customer_search_tag_delete',
   'customer_search_tag_update',
   'customer_search_tag_move',
+  // drizzle/0014_search_window.sql
+  'customer_search_company_rename',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */

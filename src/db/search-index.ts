@@ -1,14 +1,14 @@
 import type Database from 'better-sqlite3';
 
 /**
- * The SQLite side of `crm search`'s index (drizzle/0012_tags_notes_search.sql): triggers keep
+ * The SQLite side of `crm search`'s index (drizzle/0012_tags_notes_search.sql, rebuilt by 0014_search_window.sql): triggers keep
  * each customer's document current on every write, whoever makes it. A bulk writer (an
  * import, an archive move, a tag rename) defers that work instead: for its own transaction
  * the triggers only note which customers changed (customer_search_pending), and crm rebuilds
  * each of those documents once, before the commit, with a few set-based statements.
  */
 
-const DOC_COLUMNS = 'customer_id, name, contact, tags, note, activity';
+const DOC_COLUMNS = 'customer_id, name, company, contact, tags, note, activity';
 
 /**
  * Letters that keep no separable accent, which the tokenizer's remove_diacritics leaves alone,
@@ -22,17 +22,28 @@ const spelledOut = (expression: string) =>
   SPELLED_OUT.reduce((sql, [letter, spelling]) => `replace(${sql}, '${letter}', '${spelling}')`, expression);
 const PHONE_DIGITS = [' ', '-', '.', '(', ')', '+', '/'].reduce((sql, character) => `replace(${sql}, '${character}', '')`, 'c.phone');
 
+/** A customer's interactions as its document holds them: each `type: note`, oldest row first, a line each. */
+const ACTIVITY = `(SELECT ${spelledOut("group_concat(a.line, char(10))")} FROM (
+      SELECT i.type || ': ' || i.note AS line FROM customer_interactions AS i WHERE i.customer_id = c.id ORDER BY i.rowid) AS a)`;
+
 /**
  * What each customer's document holds (rowid and columns of customer_search), as the triggers
- * of drizzle/0012_tags_notes_search.sql write it: rebuilds insert this, and `crm db check`
- * compares the index with it, so a trigger that wrote anything else would be reported.
+ * of drizzle/0014_search_window.sql write it: rebuilds insert this, and `crm db check`
+ * compares the index with it, so a trigger that wrote anything else would be reported. The
+ * interactions are in rowid order, the order they were logged in: a logged interaction's line
+ * is appended to the document as it stands (the rebuild it replaces cost as much as all of
+ * the customer's interactions), and the rebuilt document must read the same.
  */
 export const SEARCH_DOCUMENT = `SELECT c.rowid AS doc_id, c.id AS customer_id, ${spelledOut('c.name')} AS name,
+    (SELECT ${spelledOut('co.name')} FROM companies AS co WHERE co.id = c.company_id) AS company,
     coalesce(c.email, '') || ' ' || coalesce(c.phone, '') || coalesce(' ' || nullif(${PHONE_DIGITS}, c.phone), '') AS contact,
     (SELECT ${spelledOut("group_concat(t.tag, ', ')")} FROM customer_tags AS t WHERE t.customer_id = c.id) AS tags,
     ${spelledOut('c.note')} AS note,
-    (SELECT ${spelledOut("group_concat(i.type || ': ' || i.note, char(10))")} FROM customer_interactions AS i WHERE i.customer_id = c.id) AS activity
+    ${ACTIVITY} AS activity
   FROM customers AS c`;
+
+/** The line a logged interaction adds to its customer's document (`row` is NEW in a trigger). */
+export const activityLine = (row: string) => spelledOut(`${row}.type || ': ' || ${row}.note`);
 
 const DEFER = 'UPDATE audit_context SET search_deferred = 1';
 /** A seek to the first pending customer: nearly free when there is none, the usual case. */

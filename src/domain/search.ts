@@ -29,9 +29,12 @@ let marksPattern: RegExp | undefined;
 let wordPattern: RegExp | undefined;
 const MARKS = () => (marksPattern ??= /\p{M}+/gu);
 const WORD = () => (wordPattern ??= /[\p{L}\p{N}\p{M}\p{Co}]+/gu);
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Lower case, no accents, special letters spelled out: the form a search compares. */
 export function searchFold(text: string): string {
+  // Most text is ASCII, which has nothing to decompose or spell out.
+  if (ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize('NFKD')
     .replace(MARKS(), '')

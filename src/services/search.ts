@@ -7,7 +7,7 @@ export type { Snippet } from '../domain/search.js';
 export { SEARCH_RANK_WINDOW } from '../repositories/ports.js';
 
 /** Where a customer matched: fields of the customer, or one of its interactions. */
-export type SearchField = 'name' | 'email' | 'phone' | 'tags' | 'note' | 'interaction';
+export type SearchField = 'name' | 'company' | 'email' | 'phone' | 'tags' | 'note' | 'interaction';
 
 export interface SearchMatch {
   field: SearchField;
@@ -52,8 +52,8 @@ export const MATCHED_INTERACTIONS = 3;
 const digitsOf = (phone: string) => phone.replace(/[\s\-.()+/]/g, '');
 
 /**
- * `crm search`: one ranked search over everything a customer is (name, e-mail, phone, tags,
- * note) and everything logged with them (interactions' types and notes). The database's index
+ * `crm search`: one ranked search over everything a customer is (name, company, e-mail,
+ * phone, tags, note) and everything logged with them (interactions' types and notes). The database's index
  * finds and ranks the customers; the snippets are cut here from the records themselves.
  */
 export class SearchService {
@@ -65,24 +65,29 @@ export class SearchService {
     const { limit } = paging;
     const page = paging.page ?? 1;
     const offset = limit === undefined ? 0 : (page - 1) * limit;
-    const { search, tags, interactions } = this.store.repositories;
+    const { search, tags, interactions, companies } = this.store.repositories;
     return this.store.read(async () => {
       // One row past the page says whether there is a next one.
       const { customers: found, capped } = await search.search(terms, { limit: limit === undefined ? -1 : limit + 1, offset }, Boolean(paging.includeArchived));
       const more = limit !== undefined && found.length > limit;
       const customers = more ? found.slice(0, limit) : found;
       const tagsOf = await tags.forCustomers(customers.map((customer) => customer.id));
+      const companyNames = new Map<string, string | null>();
+      for (const id of new Set(customers.map((customer) => customer.company_id))) {
+        if (id !== null) companyNames.set(id, (await companies.get(id))?.name ?? null);
+      }
       const hits: SearchHit[] = [];
       for (const customer of customers) {
         const customerTags = tagsOf.get(customer.id) ?? [];
-        hits.push(this.explain(customer, customerTags, await interactions.listForCustomer(customer.id), terms));
+        const company = customer.company_id === null ? null : (companyNames.get(customer.company_id) ?? null);
+        hits.push(this.explain(customer, company, customerTags, await interactions.listForCustomer(customer.id), terms));
       }
       return { hits, terms, offset, page, limit, more, capped };
     });
   }
 
   /** Which of the customer's texts hold a term, each as a snippet. */
-  private explain(customer: CustomerWithProduct, tags: string[], logged: Interaction[], terms: readonly string[]): SearchHit {
+  private explain(customer: CustomerWithProduct, company: string | null, tags: string[], logged: Interaction[], terms: readonly string[]): SearchHit {
     const matches: SearchMatch[] = [];
     const field = (name: SearchField, text: string | null) => {
       const found = text === null ? undefined : snippet(text, terms);
@@ -90,6 +95,7 @@ export class SearchService {
       return found;
     };
     field('name', customer.name);
+    field('company', company);
     field('email', customer.email);
     if (!field('phone', customer.phone) && customer.phone !== null) {
       const digits = digitsOf(customer.phone);

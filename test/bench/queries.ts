@@ -91,8 +91,8 @@ const VALUES_BACKFILL = `INSERT INTO customer_values (is_archived, status, produ
   SELECT is_archived, status, product_id, owner, deal_currency, count(*), sum(deal_value_minor) FROM customers
   WHERE deal_value_minor IS NOT NULL GROUP BY is_archived, status, product_id, owner, deal_currency`;
 
-/** The search index as migration 0012 fills it (its triggers were dropped while generating). */
-const SEARCH_BACKFILL = `INSERT INTO customer_search (rowid, customer_id, name, contact, tags, note, activity) ${SEARCH_DOCUMENT}`;
+/** The search index as migration 0014 fills it (its triggers were dropped while generating). */
+const SEARCH_BACKFILL = `INSERT INTO customer_search (rowid, customer_id, name, company, contact, tags, note, activity) ${SEARCH_DOCUMENT}`;
 
 /**
  * Three interactions per customer, a week apart; the latest of every third customer leaves a

@@ -64,6 +64,8 @@ export const EXPECTED_PG_TRIGGERS = [
   'customers_counts_delete',
   // drizzle/pg/0009_interactions_no_delete.sql
   'customer_interactions_no_delete',
+  // drizzle/pg/0010_search_window.sql
+  'companies_search_update',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */

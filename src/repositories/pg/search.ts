@@ -3,15 +3,6 @@ import { SEARCH_RANK_WINDOW, type SearchFound, type SearchPage, type SearchRepos
 import { columnsOf, CUSTOMER_COLUMNS, ID_BYTES } from './queries.js';
 import type { PgSession } from './store.js';
 
-/**
- * A to_tsquery text in which each term must begin a word: `zola:* & quo:*`. Terms are letters
- * and digits only (src/domain/search.ts), so none can be read as an operator; `weight` limits
- * them to one part of the document (A: the name).
- */
-export function tsQuery(terms: readonly string[], weight = ''): string {
-  return terms.map((term) => `${term}:*${weight}`).join(' & ');
-}
-
 const CUSTOMER_SELECT = columnsOf('c', CUSTOMER_COLUMNS);
 
 /**
@@ -22,13 +13,14 @@ const CUSTOMER_SELECT = columnsOf('c', CUSTOMER_COLUMNS);
 const CUSTOMER_OF_MATCH = `CROSS JOIN LATERAL (SELECT * FROM crm.customers AS c WHERE c.id = m.customer_id LIMIT 1) AS c`;
 
 /**
- * `crm search` on the team's customer_search (drizzle/pg/0006), as on SQLite: the window of
- * the most recently added matching documents (crm.crm_search, a seek on the GIN index under
- * the team filter), ranked (ts_rank with weights for the parts), ties newest first; the
- * customers are then read in that order until the page is full.
+ * `crm search` on the team's customer_search (drizzle/pg/0006, 0010), as on SQLite: the window
+ * of the most recently added documents with, for each term, a word it begins
+ * (crm.crm_search_window: the GIN index or the newest documents under the team filter),
+ * ranked (ts_rank with weights for the parts), ties newest first; the customers are then
+ * read in that order until the page is full.
  */
 function searchSql(includeArchived: boolean): string {
-  return `WITH matched AS MATERIALIZED (SELECT * FROM crm.crm_search($1, $2))
+  return `WITH matched AS MATERIALIZED (SELECT * FROM crm.crm_search_window($1, '', $2))
     SELECT ${CUSTOMER_SELECT}, p.name AS product_name, (SELECT count(*) FROM matched) >= $2 AS capped
     FROM (SELECT * FROM matched ORDER BY score DESC, added DESC) AS m
     ${CUSTOMER_OF_MATCH}
@@ -45,7 +37,7 @@ export class PgSearchRepository implements SearchRepository {
   async search(terms: readonly string[], page: SearchPage, includeArchived: boolean): Promise<SearchFound> {
     if (terms.length === 0) return { customers: [], capped: false };
     const limit = page.limit < 0 ? null : page.limit;
-    const rows = await this.session.query<SearchRow>(searchSql(includeArchived), [tsQuery(terms), SEARCH_RANK_WINDOW, limit, page.offset]);
+    const rows = await this.session.query<SearchRow>(searchSql(includeArchived), [terms, SEARCH_RANK_WINDOW, limit, page.offset]);
     return {
       customers: rows.map(({ capped: _capped, ...customer }) => ({ ...customer, product_name: customer.product_name ?? null })),
       capped: rows.some((row) => row.capped),
@@ -55,9 +47,9 @@ export class PgSearchRepository implements SearchRepository {
   async namedWith(terms: readonly string[], limit: number): Promise<Customer[]> {
     if (terms.length === 0) return [];
     return this.session.query<Customer>(
-      `SELECT ${CUSTOMER_SELECT} FROM crm.crm_search($1, $2) AS m ${CUSTOMER_OF_MATCH}
+      `SELECT ${CUSTOMER_SELECT} FROM crm.crm_search_window($1, 'A', $2) AS m ${CUSTOMER_OF_MATCH}
        ORDER BY ${ID_BYTES('c')}`,
-      [tsQuery(terms, 'A'), limit],
+      [terms, limit],
     );
   }
 }

@@ -156,26 +156,26 @@ export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c 
     AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
   ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
 
-/** bm25's weight per column of customer_search: customer_id (unindexed), name, contact, tags, note, activity. */
-const SEARCH_WEIGHTS = '0.0, 10.0, 4.0, 6.0, 2.0, 1.0';
+/** bm25's weight per column of customer_search: customer_id (unindexed), name, company, contact, tags, note, activity. */
+const SEARCH_WEIGHTS = '0.0, 10.0, 8.0, 4.0, 6.0, 2.0, 1.0';
 
 /**
- * A page of `crm search` over customer_search (drizzle/0012): the @window newest documents
- * matching @query (a walk of the index in rowid order that stops there), ranked by bm25 with
- * the column weights above, ties newest first. A customer is read by its document's rowid
- * (its own rowid) and must still have the id the document names. `capped` says the window
- * was full: more customers matched than were ranked.
+ * The window of `crm search` over customer_search (drizzle/0014): the @window newest documents
+ * matching @query (FTS5 walks the index newest first and stops there), each with its bm25
+ * score under the column weights above. Only the rowids: reading a document's own columns
+ * (customer_id) costs a lookup per document, which the few customers shown pay instead
+ * (SEARCH_CUSTOMER).
  */
-export function customerSearchSql(includeArchived: boolean): string {
-  return `WITH matched AS MATERIALIZED (
-      SELECT rowid AS doc_id, customer_id, bm25(customer_search, ${SEARCH_WEIGHTS}) AS score
-      FROM customer_search WHERE customer_search MATCH @query ORDER BY rowid DESC LIMIT @window)
-    SELECT ${WITH_PRODUCT_NAME}, (SELECT count(*) FROM matched) >= @window AS capped
-    FROM matched AS m CROSS JOIN customers AS c ON c.rowid = m.doc_id
-    ${PRODUCT_JOIN}
-    WHERE c.id = m.customer_id${includeArchived ? '' : ' AND c.is_archived = 0'}
-    ORDER BY m.score, m.doc_id DESC LIMIT @limit OFFSET @offset`;
-}
+export const SEARCH_WINDOW = `SELECT rowid, bm25(customer_search, ${SEARCH_WEIGHTS}) AS score
+  FROM customer_search WHERE customer_search MATCH @query ORDER BY rowid DESC LIMIT @window`;
+
+/**
+ * One customer of the window, read by its document's rowid (its own rowid), with the id its
+ * document names: a document whose rowid no longer is its customer's (a table rebuild that
+ * realignSearchIndex has not seen) is not shown as someone else.
+ */
+export const SEARCH_CUSTOMER = `SELECT ${WITH_PRODUCT_NAME}, (SELECT s.customer_id FROM customer_search AS s WHERE s.rowid = c.rowid) AS document_of
+  FROM customers AS c ${PRODUCT_JOIN} WHERE c.rowid = ?`;
 
 /** Customers whose name has the words of @query (an FTS5 query on the name column), for refs. */
 export const CUSTOMERS_NAMED_WITH = `SELECT ${CUSTOMER_COLUMNS} FROM customer_search AS s

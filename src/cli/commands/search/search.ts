@@ -22,7 +22,7 @@ export interface SearchOptions {
 export function registerSearch(program: Command, session: Session): void {
   program
     .command('search')
-    .description(`find customers by anything: name, e-mail, phone, tags, note, interactions; best match first, ${DEFAULT_PAGE_SIZE} per page`)
+    .description(`find customers by anything: name, company, e-mail, phone, tags, note, interactions; best match first, ${DEFAULT_PAGE_SIZE} per page`)
     .argument('<words...>', 'words to look for; each must begin a word somewhere in the customer or their interactions')
     .option('-n, --limit <n>', `customers per page (default: ${DEFAULT_PAGE_SIZE})`)
     .addOption(new Option('--page <n>', 'which page to show (default: 1)').conflicts('all'))
@@ -35,8 +35,8 @@ export function registerSearch(program: Command, session: Session): void {
       `
 Case and accents do not matter (angstrom finds Ångström, zola finds Émile Zola), and a
 word matches the words it begins (quo finds "quote"). A customer matches when every word
-matches somewhere: its name, e-mail, phone, tags or note, or the type or note of one of its
-interactions. Under each customer, the matching parts, matched words highlighted on a
+matches somewhere: its name, company, e-mail, phone, tags or note, or the type or note of one
+of its interactions. Under each customer, the matching parts, matched words highlighted on a
 terminal (not with NO_COLOR or --no-color). A footer on stderr says when more match.
 When more than ${SEARCH_RANK_WINDOW} customers match, the best of the ${SEARCH_RANK_WINDOW} most recently added are shown:
 add a word to narrow the search.
@@ -52,6 +52,7 @@ Examples:
 
 const FIELD_LABELS: Record<SearchMatch['field'], string> = {
   name: 'name',
+  company: 'company',
   email: 'email',
   phone: 'phone',
   tags: 'tags',
