@@ -66,6 +66,15 @@ export type CustomerWithProduct = Customer & { product_name: string | null };
 export type NewCustomer = Customer;
 export type CustomerPatch = Partial<Omit<Customer, 'id' | 'created_at'>>;
 
+/** What a ref can mean, for a lookup in one read. */
+export interface RefQuery {
+  /** The ref as typed and lower-cased: an exact id wins over everything else. */
+  ids: readonly string[];
+  /** The ref when long enough to be an id prefix. */
+  prefix: string | undefined;
+  name: string;
+}
+
 export interface CustomerRepository {
   /** Rows carry the product's name so that lists can show it without a query per row. */
   list(filter: CustomerFilter, page?: CustomerPage): Promise<CustomerWithProduct[]>;
@@ -80,6 +89,8 @@ export interface CustomerRepository {
   findByIdPrefix(prefix: string, limit: number): Promise<Customer[]>;
   /** Names equal after folding case and accents' forms (foldCase). */
   findByName(name: string): Promise<Customer[]>;
+  /** Every customer a ref can mean, in one read (see RefSource.findByRef), with its product's name. */
+  findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]>;
   /** Distinct names whose folded form starts with the folded prefix, in folded order: for shell completion. */
   namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCustomer): Promise<Customer>;

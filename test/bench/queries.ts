@@ -412,10 +412,17 @@ interface Timing {
   wall: number;
   /** user + sys CPU time: on a shared machine, what the work itself cost. */
   cpu: number;
+  /** On PostgreSQL, the part of `cpu` spent in the server process. */
+  server?: number;
 }
 
 function medianTiming(timings: Timing[]): Timing {
-  return { wall: median(timings.map((t) => t.wall)), cpu: median(timings.map((t) => t.cpu)) };
+  const server = timings.flatMap((t) => (t.server === undefined ? [] : [t.server]));
+  return {
+    wall: median(timings.map((t) => t.wall)),
+    cpu: median(timings.map((t) => t.cpu)),
+    ...(server.length > 0 && { server: median(server) }),
+  };
 }
 
 /**
@@ -438,7 +445,8 @@ async function queryMs(services: Services, command: Command, repeat: number, ser
     await command.query(services);
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    timings.push({ wall, cpu: (used.user + used.system) / 1000 + ((serverCpu?.() ?? 0) - server) });
+    const inServer = (serverCpu?.() ?? 0) - server;
+    timings.push({ wall, cpu: (used.user + used.system) / 1000 + inServer, ...(serverCpu && { server: inServer }) });
   }
   return medianTiming(timings);
 }
@@ -546,6 +554,7 @@ async function measure(
       command.label,
       String(spawned.rows),
       query.cpu.toFixed(1),
+      ...(query.server === undefined ? [] : [query.server.toFixed(1)]),
       query.wall.toFixed(1),
       plain.cpu.toFixed(1),
       plain.wall.toFixed(1),
@@ -610,7 +619,7 @@ async function main(): Promise<void> {
         failures += rows.filter((row) => row.missed).length;
         printTable(
           `PostgreSQL (local server, Unix socket; crm as a team member under row-level security, psql as the schema's owner; cpu = crm's process + its server process): ${scale}`,
-          ['command', 'lines out', 'query cpu', 'query wall', 'psql cpu', 'psql wall', 'cpu ratio', 'crm wall', 'peak MB', targets],
+          ['command', 'lines out', 'query cpu', 'of which server', 'query wall', 'psql cpu', 'psql wall', 'cpu ratio', 'crm wall', 'peak MB', targets],
           rows,
         );
       } finally {

@@ -176,6 +176,28 @@ export const CUSTOMER_NAMES_STARTING_WITH = `SELECT name FROM (
 export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_named($1) AS f(id)
   JOIN crm.customers AS c ON c.id = f.id ORDER BY ${ID_BYTES('c')}`;
 
+/**
+ * Every customer a ref can mean (see resolveRef), with its product's name, in one statement:
+ * the ids as given, the first `limit` ids starting with the prefix, the names equal after
+ * folding; each branch an index seek. One round trip instead of up to four.
+ */
+export function customersByRefSql(query: { ids: readonly string[]; prefix: string | undefined; name: string }, limit: number): {
+  text: string;
+  values: unknown[];
+} {
+  const parameters = new Parameters();
+  const branches = [
+    `SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN} WHERE c.id = ANY(${parameters.add([...new Set(query.ids)])}::text[])`,
+  ];
+  if (query.prefix !== undefined) {
+    branches.push(`(SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN}
+      WHERE ${idPrefixCondition('c', query.prefix, parameters)} ORDER BY ${ID_BYTES('c')} LIMIT ${parameters.add(limit)})`);
+  }
+  branches.push(`SELECT ${WITH_PRODUCT_NAME} FROM crm.crm_customers_named(${parameters.add(query.name)}) AS f(id)
+    JOIN crm.customers AS c ON c.id = f.id ${PRODUCT_JOIN}`);
+  return { text: branches.join('\n  UNION ALL\n  '), values: parameters.values };
+}
+
 /** The oldest customer with this e-mail ignoring ASCII case (see crm.crm_customers_with_email). */
 export const CUSTOMER_BY_EMAIL = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_with_email($1) AS f(id)
   JOIN crm.customers AS c ON c.id = f.id ORDER BY c.created_at, ${ID_BYTES('c')} LIMIT 1`;
