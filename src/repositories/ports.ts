@@ -321,9 +321,21 @@ export interface ReportRepository {
   /**
    * Pending follow-ups (the customer's latest interaction set one), in stored-text order of
    * follow_up_date, then customer name, then id. Read as the caller iterates, so memory does
-   * not grow with them; the store runs no other query until the iteration ends.
+   * not grow with them; the store runs no other query until the iteration ends. `expected`:
+   * about how many rows the caller means to read (a page), so a server sends no more at once.
    */
-  pendingFollowUps(filter: FollowUpFilter): AsyncIterable<FollowUpRow>;
+  pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterable<FollowUpRow>;
+  /**
+   * The first `cap` pending follow-ups of the filter in date order, counted (`n`, at most
+   * `cap`), with how many of them are overdue.
+   */
+  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }>;
+}
+
+/** Overdue: an all-day follow-up before `day`, one with a time before `instant`. */
+export interface OverdueBound {
+  instant: string;
+  day: string;
 }
 
 /** Customers sharing one key: the key as the database compared it, and their ids. */

@@ -1,6 +1,6 @@
 import type { CustomerStatus } from '../../domain/vocabulary.js';
-import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
-import { streamRows } from './cursor.js';
+import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
+import { CURSOR_BATCH, streamRows } from './cursor.js';
 import { ownersMatching } from './owners.js';
 import type { PgSession } from './store.js';
 
@@ -70,21 +70,26 @@ export class PgReportRepository implements ReportRepository {
    * latest interaction and its pending follow-up, indexed by date. Read through a cursor as
    * the caller iterates.
    */
-  async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
+  async *pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterableIterator<FollowUpRow> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
     const { text, values } = pendingFollowUpsQuery(filter.due, owners);
-    yield* streamRows<FollowUpRow>(this.session, text, values);
+    // A page is fetched in one round trip, with a few rows to spare for the reordering by due time.
+    const batch = expected === undefined ? CURSOR_BATCH : Math.min(CURSOR_BATCH, expected + PAGE_SPARE);
+    yield* streamRows<FollowUpRow>(this.session, text, values, batch);
+  }
+
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }> {
+    const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
+    const { text, values } = pendingFollowUpsCountQuery(filter.due, owners, overdue, cap);
+    const [row] = await this.session.query<{ n: number; overdue: number }>(text, values);
+    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0 };
   }
 }
 
-/**
- * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
- * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
- * and the interaction by their primary keys, kept when the customer is not archived and has
- * one of `owners`.
- */
-export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
+const PAGE_SPARE = 10;
+
+/** The range of customer_activity_follow_up_idx a window reads, and its customers' conditions. */
+function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]) {
   const conditions = ['a.follow_up_date IS NOT NULL'];
   // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
   // A day sorts before the instants of that day, so the later of the two bounds limits the range.
@@ -100,6 +105,42 @@ export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readon
   }
   const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
   if (owners) customerConditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  return { conditions, customerConditions };
+}
+
+/**
+ * The first `cap` pending follow-ups of a window in date order (the index's), counted, with
+ * how many are overdue: the same seeks as pendingFollowUpsQuery, without the interactions.
+ */
+export function pendingFollowUpsCountQuery(
+  due: FollowUpFilter['due'],
+  owners: readonly string[] | undefined,
+  overdue: OverdueBound,
+  cap: number,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const { conditions, customerConditions } = pendingConditions(due, owners, values);
+  const day = values.push(overdue.day);
+  const instant = values.push(overdue.instant);
+  const text = `SELECT count(*)::int AS n, (count(*) FILTER (WHERE p.overdue))::int AS overdue FROM (
+      SELECT (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
+          OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${instant}::text) AS overdue
+      FROM crm.customer_activity AS a
+      CROSS JOIN LATERAL (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')} LIMIT 1) AS c
+      WHERE ${conditions.join(' AND ')}
+      ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS p`;
+  return { text, values };
+}
+
+/**
+ * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
+ * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
+ * and the interaction by their primary keys, kept when the customer is not archived and has
+ * one of `owners`.
+ */
+export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const { conditions, customerConditions } = pendingConditions(due, owners, values);
   // Seeks by primary key for each pending follow-up (LIMIT 1 keeps them seeks: a hash join
   // would read the whole team's customers or interactions to find the few in the window).
   const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,

@@ -221,6 +221,14 @@ export function wonSinceSql(shape: { product?: boolean; owner?: boolean }): stri
  * customers (is_archived = 0 looks selective to it) and read every one of them.
  */
 export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string {
+  return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
+      i.type, i.channel, i.note, a.follow_up_date, i.created_at
+    ${pendingFrom(shape, 'CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id')}
+    ORDER BY a.follow_up_date, c.name, c.id`;
+}
+
+/** The pending follow-ups of a window, each with its customer (not archived, of @owners). */
+function pendingFrom(shape: { due?: boolean; owner?: boolean }, join = ''): string {
   const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
   // All-day follow-ups are dates, the rest canonical instants: each is compared with its own
   // kind, inside one range of the index that covers both.
@@ -231,13 +239,21 @@ export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string 
     );
   }
   if (shape.owner) conditions.push(OWNER_MATCHES);
-  return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
-      i.type, i.channel, i.note, a.follow_up_date, i.created_at
-    FROM customer_activity AS a
-    CROSS JOIN customers AS c ON c.id = a.customer_id
-    CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id
-    WHERE ${conditions.join(' AND ')}
-    ORDER BY a.follow_up_date, c.name, c.id`;
+  return `FROM customer_activity AS a
+    CROSS JOIN customers AS c ON c.id = a.customer_id ${join}
+    WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * The first @cap pending follow-ups of a window, soonest first (the index's order, no sort),
+ * counted, with how many are overdue (before @overdueDay / @overdueInstant).
+ */
+export function followUpCountSql(shape: { due?: boolean; owner?: boolean }): string {
+  return `SELECT count(*) AS n, coalesce(sum(overdue), 0) AS overdue FROM (
+    SELECT (length(a.follow_up_date) = 10 AND a.follow_up_date < @overdueDay)
+        OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @overdueInstant) AS overdue
+    ${pendingFrom(shape)}
+    ORDER BY a.follow_up_date LIMIT @cap)`;
 }
 
 /** A customer's interactions, newest first. */
