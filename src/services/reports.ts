@@ -111,7 +111,7 @@ export interface FollowUpPage {
   /** How many follow-ups the window holds; with `capped`, at least this many (more exist). */
   total: number;
   capped: boolean;
-  /** Of those counted, how many are overdue. */
+  /** Of those counted, how many are overdue (with `capped`: at least this many). */
   overdue: number;
 }
 
@@ -204,8 +204,9 @@ export class ReportService {
    * One page of followups(), and how many there are: the page is read from the date index and
    * the reading stops at its end. The count joins each follow-up to its customer (archived
    * ones are left out), so it stops past FOLLOW_UP_COUNT_CAP (or the page's end, if later):
-   * then `total` is a lower bound and `capped` says so. Soonest first, so the overdue ones are
-   * counted first: `overdue` is exact unless they alone reach the cap.
+   * then `total` is a lower bound and `capped` says so, and `overdue` counts the overdue ones
+   * among those counted (they come first, soonest first, but west of UTC a day due today sorts
+   * before this morning's overdue instants): past the cap, at least that many.
    */
   async followupsPage(request: FollowUpRequest, paging: { limit: number; page?: number }): Promise<FollowUpPage> {
     const { filter, overdue } = this.followUpWindow(request);
