@@ -200,6 +200,18 @@ describe('followups on a terminal, a page at a time', () => {
     expect(await cli.json(['followups'], tty)).toHaveLength(25);
   });
 
+  it('reads every row in the same order when a page asks for fewer than there are (the server reads on after the page)', async () => {
+    const { reports } = cli.store.repositories;
+    const read = async (expected?: number) => {
+      const rows: string[] = [];
+      for await (const row of reports.pendingFollowUps({}, expected)) rows.push(`${row.follow_up_date} ${row.customer_name}`);
+      return rows;
+    };
+    const everything = await read();
+    expect(everything).toHaveLength(25);
+    expect(await read(1)).toEqual(everything);
+  });
+
   it('says when a page is past the end, and refuses --all with --limit', async () => {
     const past = await cli.run(['followups', '--page', '3'], tty);
     expect(past).toMatchObject({ code: 0, stdout: '', stderr: 'page 3 is past the end: 25 follow-up(s) make 2 page(s) of 20\n' });

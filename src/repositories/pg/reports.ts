@@ -72,10 +72,24 @@ export class PgReportRepository implements ReportRepository {
    */
   async *pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterableIterator<FollowUpRow> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
-    const { text, values } = pendingFollowUpsQuery(filter.due, owners);
-    // A page is fetched in one round trip, with a few rows to spare for the reordering by due time.
-    const batch = expected === undefined ? CURSOR_BATCH : Math.min(CURSOR_BATCH, expected + PAGE_SPARE);
-    yield* streamRows<FollowUpRow>(this.session, text, values, batch);
+    if (expected === undefined) {
+      const { text, values } = pendingFollowUpsQuery(filter.due, owners);
+      yield* streamRows<FollowUpRow>(this.session, text, values);
+      return;
+    }
+    // A page: LIMITed reads, each after the last row of the one before (keyset), so that the
+    // planner walks the date index and sorts only ties by name (a cursor over the whole
+    // window had it sort every row of the window before the first one came back).
+    let after: FollowUpRow | undefined;
+    let limit = Math.min(CURSOR_BATCH, expected + PAGE_SPARE);
+    for (;;) {
+      const { text, values } = pendingFollowUpsQuery(filter.due, owners, { after, limit });
+      const rows = await this.session.query<FollowUpRow>(text, values);
+      for (const row of rows) yield row;
+      if (rows.length < limit) return;
+      after = rows.at(-1);
+      limit = CURSOR_BATCH;
+    }
   }
 
   async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }> {
@@ -138,9 +152,20 @@ export function pendingFollowUpsCountQuery(
  * and the interaction by their primary keys, kept when the customer is not archived and has
  * one of `owners`.
  */
-export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
+export function pendingFollowUpsQuery(
+  due: FollowUpFilter['due'],
+  owners: readonly string[] | undefined,
+  page?: { after: FollowUpRow | undefined; limit: number },
+): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const { conditions, customerConditions } = pendingConditions(due, owners, values);
+  if (page?.after) {
+    const { follow_up_date: date, customer_name: name, customer_id: id } = page.after;
+    const at = values.push(date);
+    conditions.push(`(a.follow_up_date > $${at}::text OR (a.follow_up_date = $${at}::text
+      AND (c.name COLLATE "C", c.id COLLATE "C") > ($${values.push(name)}::text COLLATE "C", $${values.push(id)}::text COLLATE "C")))`);
+  }
+  const limit = page ? ` LIMIT $${values.push(page.limit)}` : '';
   // Seeks by primary key for each pending follow-up (LIMIT 1 keeps them seeks: a hash join
   // would read the whole team's customers or interactions to find the few in the window).
   const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
@@ -151,6 +176,6 @@ export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readon
     CROSS JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
       WHERE i.id = a.last_interaction_id LIMIT 1) AS i
     WHERE ${conditions.join(' AND ')}
-    ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"`;
+    ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"${limit}`;
   return { text, values };
 }
