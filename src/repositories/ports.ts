@@ -326,10 +326,11 @@ export interface ReportRepository {
    */
   pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterable<FollowUpRow>;
   /**
-   * The first `cap` pending follow-ups of the filter in date order, counted (`n`, at most
-   * `cap`), with how many of them are overdue.
+   * The pending follow-ups of the filter counted in date order, reading at most `cap` of the
+   * window (`read`; archived customers' may be among them): `n` of them are the filter's,
+   * `overdue` of those overdue. `read` below `cap` means the window was read to its end.
    */
-  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }>;
+  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }>;
 }
 
 /** Overdue: an all-day follow-up before `day`, one with a time before `instant`. */

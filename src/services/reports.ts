@@ -219,7 +219,7 @@ export class ReportService {
     return this.store.read(async () => {
       const counted = await this.reports.countPendingFollowUps(filter, overdue, cap + 1);
       const followUps: FollowUp[] = [];
-      if (offset < counted.n) {
+      if (offset < counted.n || counted.read > cap) {
         let at = 0;
         for await (const row of markOverdue(inDueOrder(this.reports.pendingFollowUps(filter, end)), overdue)) {
           if (at >= offset) followUps.push(row);
@@ -227,8 +227,9 @@ export class ReportService {
           if (at >= end) break;
         }
       }
-      const capped = counted.n > cap;
-      return { followUps, offset, page, limit, total: capped ? cap : counted.n, overdue: counted.overdue, capped };
+      // Past the cap, at least n exist: "more than n - 1".
+      const capped = counted.read > cap;
+      return { followUps, offset, page, limit, total: capped ? counted.n - 1 : counted.n, overdue: counted.overdue, capped };
     });
   }
 

@@ -92,11 +92,11 @@ export class PgReportRepository implements ReportRepository {
     }
   }
 
-  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }> {
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
     const { text, values } = pendingFollowUpsCountQuery(filter.due, owners, overdue, cap);
-    const [row] = await this.session.query<{ n: number; overdue: number }>(text, values);
-    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0 };
+    const [row] = await this.session.query<{ n: number; overdue: number; read: number }>(text, values);
+    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0, read: row?.read ?? 0 };
   }
 }
 
@@ -123,8 +123,8 @@ function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[]
 }
 
 /**
- * The first `cap` pending follow-ups of a window in date order (the index's), counted, with
- * how many are overdue: the same seeks as pendingFollowUpsQuery, without the interactions.
+ * The first `cap` pending follow-ups of a window in date order (the index's), archived
+ * customers' included (`read`), and of those the ones kept (`n`) and overdue.
  */
 export function pendingFollowUpsCountQuery(
   due: FollowUpFilter['due'],
@@ -136,13 +136,16 @@ export function pendingFollowUpsCountQuery(
   const { conditions, customerConditions } = pendingConditions(due, owners, values);
   const day = values.push(overdue.day);
   const instant = values.push(overdue.instant);
-  const text = `SELECT count(*)::int AS n, (count(*) FILTER (WHERE p.overdue))::int AS overdue FROM (
-      SELECT (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
+  // The window's first rows from the index alone (a LIMIT the planner walks in order), then
+  // each one's customer: the join inside the LIMIT had the planner join the whole window.
+  const text = `SELECT count(*)::int AS read, (count(*) FILTER (WHERE k.kept))::int AS n,
+      (count(*) FILTER (WHERE k.kept AND a.overdue))::int AS overdue FROM (
+      SELECT a.customer_id, (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
           OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${instant}::text) AS overdue
       FROM crm.customer_activity AS a
-      CROSS JOIN LATERAL (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')} LIMIT 1) AS c
       WHERE ${conditions.join(' AND ')}
-      ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS p`;
+      ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS a
+    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')}) AS kept) AS k`;
   return { text, values };
 }
 

@@ -43,12 +43,14 @@ export class SqliteReportRepository implements ReportRepository {
     yield* statement.iterate(this.followUpParameters(filter)) as IterableIterator<FollowUpRow>;
   }
 
-  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number }> {
+  /** Only the customers kept are read up to the cap (`read` = `n`): SQLite walks the index in order either way. */
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
     const statement = this.sqlite.prepare(followUpCountSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
-    return statement.get({ ...this.followUpParameters(filter), overdueDay: overdue.day, overdueInstant: overdue.instant, cap }) as {
+    const row = statement.get({ ...this.followUpParameters(filter), overdueDay: overdue.day, overdueInstant: overdue.instant, cap }) as {
       n: number;
       overdue: number;
     };
+    return { ...row, read: row.n };
   }
 
   private followUpParameters(filter: FollowUpFilter): Record<string, unknown> {

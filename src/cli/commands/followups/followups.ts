@@ -174,7 +174,7 @@ function pageFooter({ followUps, total, capped, overdue, offset, page, limit }: 
   }
   const last = offset + shown;
   if (capped || last < total) {
-    const more = capped ? `more than ${total - last}` : String(total - last);
+    const more = !capped ? String(total - last) : total > last ? `more than ${total - last}` : 'more';
     return `showing ${offset + 1}–${last} of ${counted} follow-ups${overdueText}; ${more} more: --page ${page + 1} for the next, --all for everything`;
   }
   if (offset > 0) return `showing ${offset + 1}–${last} of ${total} follow-ups${overdueText}`;
