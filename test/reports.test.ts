@@ -207,9 +207,17 @@ describe('followups on a terminal, a page at a time', () => {
       for await (const row of reports.pendingFollowUps({}, expected)) rows.push(`${row.follow_up_date} ${row.customer_name}`);
       return rows;
     };
+    // Ties on a date, across the chunks a page reads in: sorted by name (bytes), then id.
+    for (const name of ['Zed', 'amy', 'Kim', 'Bea', 'Émile']) {
+      await addCustomer(name);
+      await logAt(0, name, 'tie', '2026-11-30');
+    }
     const everything = await read();
-    expect(everything).toHaveLength(25);
-    expect(await read(1)).toEqual(everything);
+    expect(everything).toHaveLength(30);
+    expect(everything.filter((row) => row.startsWith('2026-11-30'))).toEqual(
+      ['Bea', 'Kim', 'P11', 'Zed', 'amy', 'Émile'].map((name) => `2026-11-30 ${name}`),
+    );
+    for (const expected of [1, 3, 9]) expect(await read(expected)).toEqual(everything);
   });
 
   it('says when a page is past the end, and refuses --all with --limit', async () => {
