@@ -77,28 +77,17 @@ export class PgReportRepository implements ReportRepository {
       yield* streamRows<FollowUpRow>(this.session, text, values);
       return;
     }
-    // A page: LIMITed reads in the date index's order alone, so that the planner walks it and
-    // stops (ordered by name too, or read through a cursor, it sorted the whole window first).
-    // Ties on the date are sorted here, by name then id in bytes ("C"), and a chunk's last date
-    // is held back (the LIMIT may have cut it) and read again with the next chunk.
-    let from: string | undefined;
+    // A page: LIMITed reads, each after the last row of the one before (keyset), so that the
+    // planner walks the date index and sorts only ties by name (a cursor over the whole
+    // window had it sort every row of the window before the first one came back).
+    let after: FollowUpRow | undefined;
     let limit = Math.min(CURSOR_BATCH, expected + PAGE_SPARE);
-    const wanted = new Set(owners ?? []);
     for (;;) {
-      const { text, values } = pendingFollowUpsChunkQuery(filter.due, from, limit);
-      const rows = await this.session.query<ChunkRow>(text, values);
-      const final = rows.length < limit;
-      const lastDate = rows.at(-1)?.follow_up_date;
-      const settled = final ? rows : rows.filter((row) => row.follow_up_date !== lastDate);
-      if (settled.length === 0 && !final) {
-        // One date fills the whole chunk: read more of it at once.
-        limit *= 2;
-        continue;
-      }
-      const kept = settled.filter((row) => row.customer_id !== null && row.interaction_id !== null && !row.is_archived && (!owners || wanted.has(row.owner!)));
-      for (const row of kept.sort(byDateNameId)) yield toFollowUpRow(row);
-      if (final) return;
-      from = lastDate;
+      const { text, values } = pendingFollowUpsQuery(filter.due, owners, { after, limit });
+      const rows = await this.session.query<FollowUpRow>(text, values);
+      for (const row of rows) yield row;
+      if (rows.length < limit) return;
+      after = rows.at(-1);
       limit = CURSOR_BATCH;
     }
   }
@@ -112,45 +101,6 @@ export class PgReportRepository implements ReportRepository {
 }
 
 const PAGE_SPARE = 10;
-
-type ChunkRow = Omit<FollowUpRow, 'customer_id' | 'customer_name' | 'interaction_id'> & {
-  interaction_id: string | null;
-  customer_id: string | null;
-  customer_name: string | null;
-  is_archived: boolean | null;
-};
-
-const bytes = (text: string | null) => Buffer.from(text ?? '', 'utf8');
-const byDateNameId = (a: ChunkRow, b: ChunkRow) =>
-  (a.follow_up_date < b.follow_up_date ? -1 : a.follow_up_date > b.follow_up_date ? 1 : 0) ||
-  Buffer.compare(bytes(a.customer_name), bytes(b.customer_name)) ||
-  Buffer.compare(bytes(a.customer_id), bytes(b.customer_id));
-
-function toFollowUpRow(row: ChunkRow): FollowUpRow {
-  const { is_archived: _archived, ...rest } = row;
-  return rest as FollowUpRow;
-}
-
-/**
- * A chunk of a window's pending follow-ups in the index's date order, from date `from` on
- * (inclusive), at most `limit`, each with its customer (archived or not: filtered by the
- * caller, so that the chunk's size says whether the window goes on) and its interaction.
- */
-export function pendingFollowUpsChunkQuery(due: FollowUpFilter['due'], from: string | undefined, limit: number): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const { conditions } = pendingConditions(due, undefined, values);
-  if (from !== undefined) conditions.push(`a.follow_up_date >= $${values.push(from)}::text`);
-  const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
-      i.type, i.channel, i.note, a.follow_up_date, i.created_at, c.is_archived
-    FROM crm.customer_activity AS a
-    LEFT JOIN LATERAL (SELECT c.id, c.name, c.email, c.phone, c.owner, c.status, c.is_archived FROM crm.customers AS c
-      WHERE c.id = a.customer_id LIMIT 1) AS c ON true
-    LEFT JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
-      WHERE i.id = a.last_interaction_id LIMIT 1) AS i ON true
-    WHERE ${conditions.join(' AND ')}
-    ORDER BY a.follow_up_date LIMIT $${values.push(limit)}`;
-  return { text, values };
-}
 
 /** The range of customer_activity_follow_up_idx a window reads, and its customers' conditions. */
 function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]) {
