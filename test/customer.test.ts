@@ -396,6 +396,17 @@ describe('customer search', () => {
     expect(await found('a')).toEqual(['Ada Lovelace', 'Charles Babbage', '100% Real'].sort());
   });
 
+  it('folds ASCII and other text alike: case, compatibility forms, and letters that fold to ASCII', async () => {
+    await cli.run(['customer', 'add', 'JOHN SMITH']);
+    await cli.run(['customer', 'add', 'Jo ſmith']);
+    await cli.run(['customer', 'add', 'Ｓｍｉｔｈ Fullwidth']);
+    await cli.run(['customer', 'add', 'Zoë Ng', '--email', 'ZOE@SMITH.EXAMPLE']);
+    await cli.run(['customer', 'add', 'İlker Yılmaz']);
+    expect(await found('smith')).toEqual(['Jo ſmith', 'JOHN SMITH', 'Zoë Ng', 'Ｓｍｉｔｈ Fullwidth']);
+    expect(await found('ZOË')).toEqual(['Zoë Ng']);
+    expect(await found('yilmaz')).toEqual(['İlker Yılmaz']);
+  });
+
   it('matches % and _ literally', async () => {
     expect(await found('0%')).toEqual(['100% Real']);
     expect(await found('_')).toEqual([]);

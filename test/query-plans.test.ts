@@ -11,6 +11,7 @@ import {
   DISTINCT_OWNERS,
   customerCountSql,
   customerListSql,
+  followUpCountSql,
   followUpsSql,
   INTERACTIONS_OF_CUSTOMER,
   pipelineSql,
@@ -42,6 +43,9 @@ const PARAMETERS = {
   before: '2026-11-26T00:00:00.000Z',
   lastDay: '2026-11-25',
   customerId: 'c1',
+  overdueDay: '2026-11-25',
+  overdueInstant: '2026-11-25T00:00:00.000Z',
+  cap: 1001,
 };
 
 function plan(text: string, parameters: unknown): string[] {
@@ -164,6 +168,18 @@ describe('query plans', () => {
       expect(lines.some((line) => /^SEARCH i USING INDEX sqlite_autoindex_customer_interactions_1 \(id=\?\)$/.test(line))).toBe(true);
       // Ties on the date are sorted by name; the dates themselves come in index order.
       expect(lines.filter((line) => line.includes('TEMP B-TREE'))).toEqual(['USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY']);
+    }
+  });
+
+  it("counts a followups page's window up to a cap, walking the same index in date order without sorting", () => {
+    for (const shape of [{}, { due: true }, { owner: true }, { due: true, owner: true }]) {
+      const text = followUpCountSql(shape);
+      // `SCAN (subquery-1)` reads the capped subquery's own rows, at most @cap.
+      const lines = expectIndexed(text, { orderedWalk: /^SCAN \(subquery-\d\)$/ });
+      expect(lines.some((line) => /^(SCAN|SEARCH) a USING INDEX customer_activity_follow_up_idx\b/.test(line))).toBe(true);
+      expect(lines.some((line) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)$/.test(line))).toBe(true);
+      expect(lines.join('\n')).not.toMatch(/TEMP B-TREE|customer_interactions/);
+      expect(text).toMatch(/LIMIT @cap/);
     }
   });
 

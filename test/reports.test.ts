@@ -152,6 +152,97 @@ describe('followups', () => {
   });
 });
 
+describe('followups on a terminal, a page at a time', () => {
+  // 25 pending: P01..P05 overdue (days before the fixed now, 2026-11-25), P06..P25 due from today on.
+  beforeEach(async () => {
+    for (let n = 1; n <= 25; n++) {
+      const name = `P${String(n).padStart(2, '0')}`;
+      await addCustomer(name);
+      const day = new Date(Date.UTC(2026, 10, 19 + n)).toISOString().slice(0, 10);
+      await logAt(0, name, `about ${name}`, day);
+    }
+  });
+
+  const tty = { tty: true, columns: 160, env: { NO_COLOR: '1' } };
+  const shownNames = (stdout: string) => [...stdout.matchAll(/│ (P\d\d) /g)].map((match) => match[1]);
+  const all = Array.from({ length: 25 }, (_, n) => `P${String(n + 1).padStart(2, '0')}`);
+
+  it('shows the first 20 with a footer on stderr saying how many more there are', async () => {
+    const { stdout, stderr, code } = await cli.run(['followups'], tty);
+    expect(code).toBe(0);
+    expect(shownNames(stdout)).toEqual(all.slice(0, 20));
+    expect(stderr).toBe('showing 1–20 of 25 follow-ups, 5 overdue; 5 more: --page 2 for the next, --all for everything\n');
+  });
+
+  it('pages with --page and --limit, in the order of the full listing', async () => {
+    const second = await cli.run(['followups', '--page', '2'], tty);
+    expect(shownNames(second.stdout)).toEqual(all.slice(20));
+    expect(second.stderr).toBe('showing 21–25 of 25 follow-ups, 5 overdue\n');
+    const pages: string[] = [];
+    for (let page = 1; page <= 4; page++) {
+      const rows = await cli.json<Array<{ customer_name: string }>>(['followups', '--limit', '7', '--page', String(page)]);
+      pages.push(...rows.map((row) => row.customer_name));
+    }
+    expect(pages).toEqual((await cli.json<Array<{ customer_name: string }>>(['followups'])).map((row) => row.customer_name));
+    expect(pages).toEqual(all);
+    const window = await cli.run(['followups', '--week', '--limit', '3'], tty);
+    expect(shownNames(window.stdout)).toEqual(['P01', 'P02', 'P03']);
+    expect(window.stderr).toBe('showing 1–3 of 12 follow-ups, 5 overdue; 9 more: --page 2 for the next, --all for everything\n');
+  });
+
+  it('shows every one with --all, and piped output is never paged', async () => {
+    const everything = await cli.run(['followups', '--all'], tty);
+    expect(shownNames(everything.stdout)).toEqual(all);
+    expect(everything.stderr).toBe('25 follow-ups, 5 overdue\n');
+    const piped = await cli.run(['followups']);
+    expect(piped.stdout.trim().split('\n')).toHaveLength(26);
+    expect(piped.stderr).toBe('');
+    expect(await cli.json(['followups'], tty)).toHaveLength(25);
+  });
+
+  it('reads every row in the same order when a page asks for fewer than there are (the server reads on after the page)', async () => {
+    const { reports } = cli.store.repositories;
+    const read = async (expected?: number) => {
+      const rows: string[] = [];
+      for await (const row of reports.pendingFollowUps({}, expected)) rows.push(`${row.follow_up_date} ${row.customer_name}`);
+      return rows;
+    };
+    // Ties on a date, across the chunks a page reads in: sorted by name (bytes), then id.
+    for (const name of ['Zed', 'amy', 'Kim', 'Bea', 'Émile']) {
+      await addCustomer(name);
+      await logAt(0, name, 'tie', '2026-11-30');
+    }
+    const everything = await read();
+    expect(everything).toHaveLength(30);
+    expect(everything.filter((row) => row.startsWith('2026-11-30'))).toEqual(
+      ['Bea', 'Kim', 'P11', 'Zed', 'amy', 'Émile'].map((name) => `2026-11-30 ${name}`),
+    );
+    for (const expected of [1, 3, 9]) expect(await read(expected)).toEqual(everything);
+  });
+
+  it('says when a page is past the end, and refuses --all with --limit', async () => {
+    const past = await cli.run(['followups', '--page', '3'], tty);
+    expect(past).toMatchObject({ code: 0, stdout: '', stderr: 'page 3 is past the end: 25 follow-up(s) make 2 page(s) of 20\n' });
+    const both = await cli.run(['followups', '--all', '--limit', '5'], tty);
+    expect(both.code).toBe(2);
+    expect((await cli.run(['followups', '--limit', '0'], tty)).stderr).toBe('error: invalid --limit "0": use a whole number of 1 or more\n');
+  });
+
+  it('stops counting past a thousand and says "more than"', async () => {
+    await cli.sql(
+      `INSERT INTO customers (name) SELECT 'Bulk ' || k FROM (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 990) SELECT k FROM n) AS n`,
+    );
+    await cli.sql(
+      `INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date)
+       SELECT id, 'call', 'phone', 'bulk', '2026-12-31' FROM customers WHERE name LIKE 'Bulk %'`,
+    );
+    const { stdout, stderr } = await cli.run(['followups'], tty);
+    expect(shownNames(stdout)).toEqual(all.slice(0, 20));
+    expect(stderr).toBe('showing 1–20 of more than 1000 follow-ups, at least 5 overdue; more than 980 more: --page 2 for the next, --all for everything\n');
+    expect(await cli.json(['followups'])).toHaveLength(1015);
+  });
+});
+
 describe('pipeline', () => {
   let auditId: string;
   beforeEach(async () => {

@@ -295,4 +295,43 @@ describeBackends('follow-up days in other time zones', (_backend, fresh) => {
       expect(names(await followups('--until', '9999-12-31T20:00:00Z'))).toEqual(['AllDay', 'Timed']);
     });
   });
+
+  /**
+   * Days and instants over a few days, every 50 minutes, both kinds on each UTC day: in text
+   * order a day sits at its UTC midnight, but falls due at its local one, up to 14 hours away.
+   * The listing must be in due order (ties in stored order), and its pages must be its slices.
+   */
+  for (const [zone, january] of [['Pacific/Kiritimati', -840], ['Pacific/Pago_Pago', 660], ['Asia/Kolkata', -330]] as const) {
+    describe(`${zone}: days and instants interleaved`, () => {
+      inTimeZone(zone, january);
+
+      it('lists them by when they fall due, and pages are slices of that order', async () => {
+        cli.clock.set('2026-06-01T00:00:00.000Z');
+        const values: string[] = [];
+        for (let day = 3; day <= 7; day++) values.push(`2026-06-0${day}`);
+        for (let minutes = 0; minutes < 6 * 24 * 60; minutes += 50) {
+          values.push(new Date(Date.UTC(2026, 5, 2) + minutes * 60_000).toISOString());
+        }
+        for (const [n, value] of values.entries()) {
+          const [customer] = await cli.sql<{ id: string }>(`INSERT INTO customers (name) VALUES ($1) RETURNING id`, [`C${String(n).padStart(3, '0')}`]);
+          await cli.sql(
+            `INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date) VALUES ($1, 'Call', 'phone', 'n', $2)`,
+            [customer!.id, value],
+          );
+        }
+        const dueAt = (value: string) => (value.length === 10 ? new Date(`${value}T00:00:00`).getTime() : Date.parse(value));
+        const expected = values
+          .map((value, n) => ({ value, name: `C${String(n).padStart(3, '0')}` }))
+          .sort((a, b) => dueAt(a.value) - dueAt(b.value) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+          .map((row) => row.name);
+        const all = names(await followups());
+        expect(all).toEqual(expected);
+        const paged: string[] = [];
+        for (let page = 1; paged.length < all.length; page++) {
+          paged.push(...names(await followups('--limit', '13', '--page', String(page))));
+        }
+        expect(paged).toEqual(all);
+      });
+    });
+  }
 });

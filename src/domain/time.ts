@@ -201,6 +201,20 @@ export function followUpInstant(followUp: string): Date {
   return localDay(year!, month! - 1, day!);
 }
 
+/**
+ * The earliest instant (ms) at which a follow-up stored after this one, in stored-text order,
+ * can be due. A day sorts before the instants of its UTC day and after those of the day
+ * before; it is due at local midnight, which may be earlier or later than its text's UTC
+ * midnight. So after a day X comes no instant before X's UTC midnight and no day before X;
+ * after an instant of UTC day X, no earlier instant and no day before X + 1.
+ */
+export function earliestDueAfter(followUp: string): number {
+  if (isAllDay(followUp)) return Math.min(Date.parse(`${followUp}T00:00:00.000Z`), followUpInstant(followUp).getTime());
+  const instant = new Date(followUp);
+  const nextDay = localDay(instant.getUTCFullYear(), instant.getUTCMonth(), instant.getUTCDate() + 1);
+  return Math.min(instant.getTime(), nextDay.getTime());
+}
+
 /** A stored follow-up for people: its day, in the local time zone for an instant. */
 export function formatFollowUp(followUp: string): string {
   return isAllDay(followUp) ? followUp : formatLocalDay(followUp);

@@ -66,6 +66,15 @@ export type CustomerWithProduct = Customer & { product_name: string | null };
 export type NewCustomer = Customer;
 export type CustomerPatch = Partial<Omit<Customer, 'id' | 'created_at'>>;
 
+/** What a ref can mean, for a lookup in one read. */
+export interface RefQuery {
+  /** The ref as typed and lower-cased: an exact id wins over everything else. */
+  ids: readonly string[];
+  /** The ref when long enough to be an id prefix. */
+  prefix: string | undefined;
+  name: string;
+}
+
 export interface CustomerRepository {
   /** Rows carry the product's name so that lists can show it without a query per row. */
   list(filter: CustomerFilter, page?: CustomerPage): Promise<CustomerWithProduct[]>;
@@ -80,6 +89,8 @@ export interface CustomerRepository {
   findByIdPrefix(prefix: string, limit: number): Promise<Customer[]>;
   /** Names equal after folding case and accents' forms (foldCase). */
   findByName(name: string): Promise<Customer[]>;
+  /** Every customer a ref can mean, in one read (see RefSource.findByRef), with its product's name. */
+  findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]>;
   /** Distinct names whose folded form starts with the folded prefix, in folded order: for shell completion. */
   namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCustomer): Promise<Customer>;
@@ -310,9 +321,22 @@ export interface ReportRepository {
   /**
    * Pending follow-ups (the customer's latest interaction set one), in stored-text order of
    * follow_up_date, then customer name, then id. Read as the caller iterates, so memory does
-   * not grow with them; the store runs no other query until the iteration ends.
+   * not grow with them; the store runs no other query until the iteration ends. `expected`:
+   * about how many rows the caller means to read (a page), so a server sends no more at once.
    */
-  pendingFollowUps(filter: FollowUpFilter): AsyncIterable<FollowUpRow>;
+  pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterable<FollowUpRow>;
+  /**
+   * The pending follow-ups of the filter counted in date order, reading at most `cap` of the
+   * window (`read`; archived customers' may be among them): `n` of them are the filter's,
+   * `overdue` of those overdue. `read` below `cap` means the window was read to its end.
+   */
+  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }>;
+}
+
+/** Overdue: an all-day follow-up before `day`, one with a time before `instant`. */
+export interface OverdueBound {
+  instant: string;
+  day: string;
 }
 
 /** Customers sharing one key: the key as the database compared it, and their ids. */

@@ -127,13 +127,20 @@ export class CustomerService {
   }
 
   /** By id, id prefix, exact name, or else the words of a name (`zola` for Émile Zola). */
-  resolve(ref: string): Promise<Customer> {
+  async resolve(ref: string): Promise<Customer> {
+    const { product_name: _productName, ...customer } = await this.resolveRead(ref);
+    return customer;
+  }
+
+  /** The customer, and its product's name when the ref's one read brought it (not by words). */
+  private resolveRead(ref: string): Promise<Customer & { product_name?: string | null }> {
     const { customers } = this;
     const { search } = this.store.repositories;
-    return resolveRef('customer', {
+    return resolveRef<Customer & { product_name?: string | null }>('customer', {
       get: (id) => customers.get(id),
       findByIdPrefix: (prefix, limit) => customers.findByIdPrefix(prefix, limit),
       findByName: (name) => customers.findByName(name),
+      findByRef: (query, limit) => customers.findByRef(query, limit),
       findByNameWords: (terms, limit) => search.namedWith(terms, limit),
     }, ref);
   }
@@ -218,17 +225,26 @@ export class CustomerService {
   }
 
   async show(ref: string): Promise<CustomerDetails> {
-    const { id } = await this.resolve(ref);
-    return this.store.read(async () => ({
-      customer: await this.view(id),
-      tags: await this.store.repositories.tags.forCustomer(id),
-      interactions: await this.interactions.listForCustomer(id),
-    }));
+    // The ref is resolved in the read's snapshot too: on a server every statement is a round
+    // trip, and the ref's read already brings the record with its product's name.
+    return this.store.read(async () => {
+      const found = await this.resolveRead(ref);
+      const { id } = found;
+      const { product_name: productName } = found;
+      return {
+        customer: productName === undefined ? await this.view(id) : await this.withCompany({ ...found, product_name: productName }),
+        tags: await this.store.repositories.tags.forCustomer(id),
+        interactions: await this.interactions.listForCustomer(id),
+      };
+    });
   }
 
   /** The customer with their product's and company's names. */
   async view(id: string): Promise<CustomerView> {
-    const customer = (await this.customers.getWithProduct(id))!;
+    return this.withCompany((await this.customers.getWithProduct(id))!);
+  }
+
+  private async withCompany(customer: CustomerWithProduct): Promise<CustomerView> {
     const company = customer.company_id === null ? undefined : await this.store.repositories.companies.get(customer.company_id);
     return { ...customer, company_name: company?.name ?? null };
   }

@@ -1,5 +1,6 @@
 import { AmbiguousRefError, NotFoundError } from '../domain/errors.js';
 import { searchTerms } from '../domain/search.js';
+import type { RefQuery } from '../repositories/ports.js';
 
 export const MIN_ID_PREFIX = 4;
 const CANDIDATE_LIMIT = 10;
@@ -14,6 +15,12 @@ export interface RefSource<T extends { id: string; name: string }> {
    * `limit`: the last resort of a ref that matches nothing exactly, so `zola` names Émile Zola.
    */
   findByNameWords?(terms: readonly string[], limit: number): Promise<T[]>;
+  /**
+   * Every record the ref can mean, in one read instead of up to four: an id in `ids`, an id
+   * starting with `prefix` (as typed or in either case; at most `limit` of those, by id), or a
+   * name equal to `name` after folding. A server answers it in one round trip.
+   */
+  findByRef?(query: RefQuery, limit: number): Promise<T[]>;
 }
 
 /**
@@ -30,13 +37,25 @@ export async function resolveRef<T extends { id: string; name: string }>(
 ): Promise<T> {
   const ref = rawRef.trim();
   if (!ref) throw new NotFoundError(`no ${kind} given`);
-  const exact = (await lookup.get(ref)) ?? (await lookup.get(ref.toLowerCase()));
-  if (exact) return exact;
+  const prefix = ref.length >= MIN_ID_PREFIX ? ref : undefined;
   const matches = new Map<string, T>();
-  if (ref.length >= MIN_ID_PREFIX) {
-    for (const match of await lookup.findByIdPrefix(ref, CANDIDATE_LIMIT)) matches.set(match.id, match);
+  if (lookup.findByRef) {
+    const found = await lookup.findByRef({ ids: [ref, ref.toLowerCase()], prefix, name: ref }, CANDIDATE_LIMIT);
+    const exact = found.find((row) => row.id === ref) ?? found.find((row) => row.id === ref.toLowerCase());
+    if (exact) return exact;
+    // As the separate reads pool them: id prefix matches first, then names, each by id.
+    const byPrefix = (row: T) => prefix !== undefined && row.id.toLowerCase().startsWith(prefix.toLowerCase());
+    const byId = (a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    for (const match of found.filter(byPrefix).sort(byId)) matches.set(match.id, match);
+    for (const match of found.filter((row) => !byPrefix(row)).sort(byId)) matches.set(match.id, match);
+  } else {
+    const exact = (await lookup.get(ref)) ?? (await lookup.get(ref.toLowerCase()));
+    if (exact) return exact;
+    if (prefix !== undefined) {
+      for (const match of await lookup.findByIdPrefix(prefix, CANDIDATE_LIMIT)) matches.set(match.id, match);
+    }
+    for (const match of await lookup.findByName(ref)) matches.set(match.id, match);
   }
-  for (const match of await lookup.findByName(ref)) matches.set(match.id, match);
   if (matches.size === 0 && lookup.findByNameWords) {
     const terms = searchTerms([ref]);
     if (terms.length > 0) for (const match of await lookup.findByNameWords(terms, CANDIDATE_LIMIT)) matches.set(match.id, match);

@@ -1,5 +1,6 @@
 import {
   addLocalDays,
+  earliestDueAfter,
   endOfDateInput,
   followUpInstant,
   formatLocalDay,
@@ -9,7 +10,7 @@ import {
 } from '../domain/time.js';
 import type { Clock } from '../domain/types.js';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../domain/vocabulary.js';
-import type { FollowUpRow, PipelineFilter, ReportRepository, Store } from '../repositories/ports.js';
+import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, Store } from '../repositories/ports.js';
 import type { ProductService } from './products.js';
 import type { SettingsService } from './settings.js';
 
@@ -96,6 +97,24 @@ export interface FollowUpRequest {
 
 export type FollowUp = FollowUpRow & { overdue: boolean };
 
+/**
+ * Beyond this many follow-ups a page's count stops: counting joins every follow-up to its
+ * customer (is it archived?), which on a million customers costs as much as listing them.
+ */
+export const FOLLOW_UP_COUNT_CAP = 1000;
+
+export interface FollowUpPage {
+  followUps: FollowUp[];
+  offset: number;
+  page: number;
+  limit: number;
+  /** How many follow-ups the window holds; with `capped`, at least this many (more exist). */
+  total: number;
+  capped: boolean;
+  /** Of those counted, how many are overdue (with `capped`: at least this many). */
+  overdue: number;
+}
+
 export class ReportService {
   private readonly reports: ReportRepository;
 
@@ -172,19 +191,56 @@ export class ReportService {
    * end, or stop with `return`/`break`, before the next query.
    */
   followups(request: FollowUpRequest = {}): AsyncIterableIterator<FollowUp> {
-    const now = this.clock.now();
-    const startOfToday = startOfLocalDay(now);
-    const overdueBefore = startOfToday.toISOString();
-    const today = formatLocalDay(now);
-    const bound = this.dueBefore(request, now, startOfToday);
-    const due = bound && { before: bound.toISOString(), lastDay: lastDayBefore(bound) };
-    const owner = request.owner?.trim() || undefined;
+    const { filter, overdue } = this.followUpWindow(request);
     // A generator, so the query starts with the first row asked for: a caller that drops the
     // result unread leaves no statement open on the connection.
     const reports = this.reports;
     return (async function* () {
-      yield* markOverdue(inDueOrder(reports.pendingFollowUps({ due, owner })), { instant: overdueBefore, day: today });
+      yield* markOverdue(inDueOrder(reports.pendingFollowUps(filter)), overdue);
     })();
+  }
+
+  /**
+   * One page of followups(), and how many there are: the page is read from the date index and
+   * the reading stops at its end. The count joins each follow-up to its customer (archived
+   * ones are left out), so it stops past FOLLOW_UP_COUNT_CAP (or the page's end, if later):
+   * then `total` is a lower bound and `capped` says so, and `overdue` counts the overdue ones
+   * among those counted (they come first, soonest first, but west of UTC a day due today sorts
+   * before this morning's overdue instants): past the cap, at least that many.
+   */
+  async followupsPage(request: FollowUpRequest, paging: { limit: number; page?: number }): Promise<FollowUpPage> {
+    const { filter, overdue } = this.followUpWindow(request);
+    const page = paging.page ?? 1;
+    const { limit } = paging;
+    const offset = (page - 1) * limit;
+    const end = offset + limit;
+    const cap = Math.max(FOLLOW_UP_COUNT_CAP, end);
+    // One snapshot: the page and the count agree even while others write.
+    return this.store.read(async () => {
+      const counted = await this.reports.countPendingFollowUps(filter, overdue, cap + 1);
+      const followUps: FollowUp[] = [];
+      if (offset < counted.n || counted.read > cap) {
+        let at = 0;
+        for await (const row of markOverdue(inDueOrder(this.reports.pendingFollowUps(filter, end)), overdue)) {
+          if (at >= offset) followUps.push(row);
+          at += 1;
+          if (at >= end) break;
+        }
+      }
+      // Past the cap, at least n exist: "more than n - 1".
+      const capped = counted.read > cap;
+      return { followUps, offset, page, limit, total: capped ? counted.n - 1 : counted.n, overdue: counted.overdue, capped };
+    });
+  }
+
+  /** The repository's filter for a request, and what is overdue now (before today, local time). */
+  private followUpWindow(request: FollowUpRequest): { filter: FollowUpFilter; overdue: OverdueBound } {
+    const now = this.clock.now();
+    const startOfToday = startOfLocalDay(now);
+    const bound = this.dueBefore(request, now, startOfToday);
+    const due = bound && { before: bound.toISOString(), lastDay: lastDayBefore(bound) };
+    const owner = request.owner?.trim() || undefined;
+    return { filter: { due, owner }, overdue: { instant: startOfToday.toISOString(), day: formatLocalDay(now) } };
   }
 
   private dueBefore(request: FollowUpRequest, now: Date, startOfToday: Date): Date | undefined {
@@ -238,7 +294,7 @@ const LAST_STORABLE_DAY = '9999-12-31';
 
 async function* markOverdue(
   rows: AsyncIterable<FollowUpRow>,
-  before: { instant: string; day: string },
+  before: OverdueBound,
 ): AsyncIterableIterator<FollowUp> {
   for await (const row of rows) {
     const value = row.follow_up_date;
@@ -248,19 +304,17 @@ async function* markOverdue(
 
 /**
  * The repository returns follow-ups in stored-text order, where an all-day date sits at UTC
- * midnight; it is due at local midnight, at most 14 hours earlier or 12 hours later today (16
- * hours allows for the historical offsets tz data still applies, such as Juneau's +15:02). Rows are
- * held back only until no later row can be due before them, so memory stays bounded by about
- * a day of follow-ups. Rows due at the same instant keep the repository's order (value, name, id).
+ * midnight; it is due at local midnight, up to a day earlier or later. A row is held back only
+ * until no row after it in that order can be due before it (earliestDueAfter), so a page reads
+ * about as many rows as it shows, and memory stays bounded. Rows due at the same instant keep
+ * the repository's order (value, name, id).
  */
-const LARGEST_UTC_OFFSET_MS = 16 * 60 * 60 * 1000;
-
 async function* inDueOrder(rows: AsyncIterable<FollowUpRow>): AsyncIterableIterator<FollowUpRow> {
   const held: Array<{ row: FollowUpRow; due: number }> = [];
   for await (const row of rows) {
     const value = row.follow_up_date;
-    const textPosition = Date.parse(isAllDay(value) ? `${value}T00:00:00.000Z` : value);
-    while (held.length > 0 && held[0]!.due < textPosition - LARGEST_UTC_OFFSET_MS) yield held.shift()!.row;
+    const earliest = earliestDueAfter(value);
+    while (held.length > 0 && held[0]!.due <= earliest) yield held.shift()!.row;
     const due = followUpInstant(value).getTime();
     let at = held.length;
     while (at > 0 && held[at - 1]!.due > due) at--;

@@ -28,11 +28,15 @@ import { PgStore } from '../../src/repositories/pg/store.js';
 import { MEMBER, OWNER, startBenchServer, type BenchServer } from './pg-data.js';
 import { Services } from '../../src/services/index.js';
 import { systemClock } from '../../src/domain/types.js';
+import { DEFAULT_PAGE_SIZE } from '../../src/cli/commands/customer/list.js';
+import { FOLLOW_UP_COUNT_CAP } from '../../src/services/reports.js';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 const TIME = '/usr/bin/time';
 const CRM = path.join(projectRoot, 'bin', 'crm.js');
 const SLICE = 50_000;
+/** A terminal's page of a list (customer list's default). */
+const PAGE = DEFAULT_PAGE_SIZE;
 const QUERY_TARGET_MS = 50;
 const RATIO_TARGET = 2;
 /** Below this, the ratio is not judged (see measure()). */
@@ -194,6 +198,11 @@ interface Command {
    * to it) with the team filter written out: the best a client could ask the server for.
    */
   pg: string[];
+  /**
+   * A script's full listing, every row printed: its time grows with the rows, so it is
+   * reported, and judged on the ratio to plain SQL only, not on the 50 ms target.
+   */
+  listing?: boolean;
 }
 
 const esc = (text: string) => text.replaceAll("'", "''");
@@ -227,23 +236,38 @@ function commands(s: Subject, t = ''): Command[] {
     `SELECT c.*, p.name FROM customers c LEFT JOIN products p ON p.id = c.product_id WHERE ${where} LIMIT 2`,
     `SELECT * FROM customer_interactions WHERE customer_id = '${s.customerId}' ORDER BY created_at DESC, id DESC`,
   ];
-  const followups = (days: number | null) =>
+  const followupsWindow = (days: number | null) =>
+    `a.follow_up_date IS NOT NULL AND c.is_archived = 0
+     ${days === null ? `AND a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')` : `AND a.follow_up_date < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+${days} days')`}`;
+  const followups = (days: number | null, limit = '') =>
     `SELECT i.id, c.id, c.name, c.email, c.phone, c.owner, c.status, i.type, i.channel, i.note, a.follow_up_date, i.created_at
      FROM customer_activity a CROSS JOIN customers c ON c.id = a.customer_id CROSS JOIN customer_interactions i ON i.id = a.last_interaction_id
-     WHERE a.follow_up_date IS NOT NULL AND c.is_archived = 0
-     ${days === null ? `AND a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')` : `AND a.follow_up_date < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+${days} days')`}
-     ORDER BY a.follow_up_date, c.name, c.id`;
+     WHERE ${followupsWindow(days)}
+     ORDER BY a.follow_up_date, c.name, c.id ${limit}`;
+  // A terminal's page: its rows, and the count up to the cap with the overdue ones among them.
+  const followupsPage = (days: number | null) => [
+    followups(days, `LIMIT ${PAGE}`),
+    `SELECT count(*), sum(a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')) FROM (SELECT a.follow_up_date
+     FROM customer_activity a CROSS JOIN customers c ON c.id = a.customer_id WHERE ${followupsWindow(days)} ORDER BY a.follow_up_date LIMIT ${FOLLOW_UP_COUNT_CAP + 1}) AS a`,
+  ];
   const pgShow = (where: string) => [
     `SELECT c.*, p.name FROM crm.customers c LEFT JOIN crm.products p ON p.id = c.product_id WHERE c.team_id = '${t}' AND ${where} LIMIT 2`,
     `SELECT * FROM crm.customer_interactions WHERE customer_id = '${s.customerId}' ORDER BY created_at DESC, id COLLATE "C" DESC`,
   ];
   const pgPrefix = `c.id COLLATE "C" >= '${s.customerPrefix}' AND c.id COLLATE "C" < '${s.customerPrefix}~'`;
-  const pgFollowups = (days: number | null) =>
+  const pgFollowupsWindow = (days: number | null) =>
+    `a.team_id = '${t}' AND a.follow_up_date IS NOT NULL AND NOT c.is_archived
+     AND a.follow_up_date < ${days === null ? `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : `to_char((now() + interval '${days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`}`;
+  const pgFollowups = (days: number | null, limit = '') =>
     `SELECT i.id, c.id, c.name, c.email, c.phone, c.owner, c.status, i.type, i.channel, i.note, a.follow_up_date, i.created_at
      FROM crm.customer_activity a JOIN crm.customers c ON c.id = a.customer_id JOIN crm.customer_interactions i ON i.id = a.last_interaction_id
-     WHERE a.team_id = '${t}' AND a.follow_up_date IS NOT NULL AND NOT c.is_archived
-     AND a.follow_up_date < ${days === null ? `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : `to_char((now() + interval '${days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`}
-     ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"`;
+     WHERE ${pgFollowupsWindow(days)}
+     ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C" ${limit}`;
+  const pgFollowupsPage = (days: number | null) => [
+    pgFollowups(days, `LIMIT ${PAGE}`),
+    `SELECT count(*), count(*) FILTER (WHERE a.follow_up_date < to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')) FROM (SELECT a.follow_up_date
+     FROM crm.customer_activity a JOIN crm.customers c ON c.id = a.customer_id WHERE ${pgFollowupsWindow(days)} ORDER BY a.follow_up_date LIMIT ${FOLLOW_UP_COUNT_CAP + 1}) AS a`,
+  ];
   const pgPipeline = (where: string) => [
     `SELECT status, count(*) FROM crm.customers c WHERE c.team_id = '${t}' AND NOT c.is_archived${where} GROUP BY status`,
     `SELECT status, deal_currency, count(*), sum(deal_value_minor) FROM crm.customers c WHERE c.team_id = '${t}' AND NOT c.is_archived AND deal_value_minor IS NOT NULL${where} GROUP BY status, deal_currency`,
@@ -376,9 +400,27 @@ function commands(s: Subject, t = ''): Command[] {
         `SELECT count(*) FROM crm.customers WHERE team_id = '${t}' AND NOT is_archived AND owner = 'josé'`,
       ],
     },
-    { label: 'followups --overdue', argv: ['followups', '--overdue'], query: (x) => drain(x.reports.followups({ window: 'overdue' })), sql: [followups(null)], pg: [pgFollowups(null)] },
-    { label: 'followups --today', argv: ['followups', '--today'], query: (x) => drain(x.reports.followups({ window: 'today' })), sql: [followups(1)], pg: [pgFollowups(1)] },
-    { label: 'followups --week', argv: ['followups', '--week'], query: (x) => drain(x.reports.followups({ window: 'week' })), sql: [followups(7)], pg: [pgFollowups(7)] },
+    ...(['overdue', 'today', 'week'] as const).flatMap((window): Command[] => {
+      const days = { overdue: null, today: 1, week: 7 }[window];
+      return [
+        {
+          // What a terminal shows: the first page (--limit as its default page size, since the bench's stdout is a pipe).
+          label: `followups --${window} (terminal page)`,
+          argv: ['followups', `--${window}`, '--limit', String(PAGE)],
+          query: (x) => x.reports.followupsPage({ window }, { limit: PAGE }),
+          sql: followupsPage(days),
+          pg: pgFollowupsPage(days),
+        },
+        {
+          label: `followups --${window} (every row, piped)`,
+          argv: ['followups', `--${window}`],
+          query: (x) => drain(x.reports.followups({ window })),
+          sql: [followups(days)],
+          pg: [pgFollowups(days)],
+          listing: true,
+        },
+      ];
+    }),
     {
       label: 'history <8-char id prefix>',
       argv: ['history', s.customerPrefix],
@@ -412,10 +454,17 @@ interface Timing {
   wall: number;
   /** user + sys CPU time: on a shared machine, what the work itself cost. */
   cpu: number;
+  /** On PostgreSQL, the part of `cpu` spent in the server process. */
+  server?: number;
 }
 
 function medianTiming(timings: Timing[]): Timing {
-  return { wall: median(timings.map((t) => t.wall)), cpu: median(timings.map((t) => t.cpu)) };
+  const server = timings.flatMap((t) => (t.server === undefined ? [] : [t.server]));
+  return {
+    wall: median(timings.map((t) => t.wall)),
+    cpu: median(timings.map((t) => t.cpu)),
+    ...(server.length > 0 && { server: median(server) }),
+  };
 }
 
 /**
@@ -438,7 +487,8 @@ async function queryMs(services: Services, command: Command, repeat: number, ser
     await command.query(services);
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    timings.push({ wall, cpu: (used.user + used.system) / 1000 + ((serverCpu?.() ?? 0) - server) });
+    const inServer = (serverCpu?.() ?? 0) - server;
+    timings.push({ wall, cpu: (used.user + used.system) / 1000 + inServer, ...(serverCpu && { server: inServer }) });
   }
   return medianTiming(timings);
 }
@@ -540,12 +590,13 @@ async function measure(
   // takes 0.0-0.1 ms (the shells' timers' resolution), and a millisecond of crm there is
   // a JavaScript call, not a worse plan. `crm search` is compared with a scan, not a rival.
   const slower = ratio > RATIO_TARGET && ours > RATIO_FLOOR_MS && !command.label.startsWith('search ');
-  const missed = [ours > target ? `> ${target} ms` : '', slower ? `> ${RATIO_TARGET}x` : ''].filter(Boolean);
+  const missed = [ours > target && !command.listing ? `> ${target} ms` : '', slower ? `> ${RATIO_TARGET}x` : ''].filter(Boolean);
   return {
     cells: [
       command.label,
       String(spawned.rows),
       query.cpu.toFixed(1),
+      ...(query.server === undefined ? [] : [query.server.toFixed(1)]),
       query.wall.toFixed(1),
       plain.cpu.toFixed(1),
       plain.wall.toFixed(1),
@@ -610,7 +661,7 @@ async function main(): Promise<void> {
         failures += rows.filter((row) => row.missed).length;
         printTable(
           `PostgreSQL (local server, Unix socket; crm as a team member under row-level security, psql as the schema's owner; cpu = crm's process + its server process): ${scale}`,
-          ['command', 'lines out', 'query cpu', 'query wall', 'psql cpu', 'psql wall', 'cpu ratio', 'crm wall', 'peak MB', targets],
+          ['command', 'lines out', 'query cpu', 'of which server', 'query wall', 'psql cpu', 'psql wall', 'cpu ratio', 'crm wall', 'peak MB', targets],
           rows,
         );
       } finally {

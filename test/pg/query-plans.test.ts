@@ -121,6 +121,8 @@ const DAILY: Array<[string, () => unknown]> = [
   ['followups --overdue', () => services.reports.followups({ window: 'overdue' })],
   ['followups --today', () => services.reports.followups({ window: 'today' })],
   ['followups --week --owner owner1', () => services.reports.followups({ window: 'week', owner: 'owner1' })],
+  ['followups --today on a terminal (a page and its capped count)', () => services.reports.followupsPage({ window: 'today' }, { limit: 20 })],
+  ['followups on a terminal, page 3 of owner1', () => services.reports.followupsPage({ owner: 'owner1' }, { limit: 20, page: 3 })],
   ['history <id prefix>', () => services.audit.history(prefix)],
   ['interaction list <id prefix>', () => services.interactions.list(prefix)],
 ];

@@ -8,6 +8,7 @@ import type {
   CustomerRepository,
   CustomerWithProduct,
   NewCustomer,
+  RefQuery,
   SearchPage,
 } from '../ports.js';
 import { policyRefusal } from './errors.js';
@@ -22,6 +23,7 @@ import {
   customerCountSql,
   customerListSql,
   CUSTOMERS_BY_NAME,
+  customersByRefSql,
   DISTINCT_OWNERS,
   ID_BYTES,
   idPrefixCondition,
@@ -92,6 +94,11 @@ export class PgCustomerRepository implements CustomerRepository {
       `SELECT ${columnsOf('c', CUSTOMER_COLUMNS)} FROM crm.customers AS c WHERE ${where} ORDER BY ${ID_BYTES('c')} LIMIT ${parameters.add(limit)}`,
       parameters.values,
     );
+  }
+
+  async findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]> {
+    const { text, values } = customersByRefSql(query, limit);
+    return (await this.session.query<RawCustomer>(text, values)).map(toCustomerWithProduct);
   }
 
   async findByName(name: string): Promise<Customer[]> {

@@ -1,6 +1,6 @@
 import type { CustomerStatus } from '../../domain/vocabulary.js';
-import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
-import { streamRows } from './cursor.js';
+import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
+import { CURSOR_BATCH, streamRows } from './cursor.js';
 import { ownersMatching } from './owners.js';
 import type { PgSession } from './store.js';
 
@@ -70,21 +70,40 @@ export class PgReportRepository implements ReportRepository {
    * latest interaction and its pending follow-up, indexed by date. Read through a cursor as
    * the caller iterates.
    */
-  async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
+  async *pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterableIterator<FollowUpRow> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
-    const { text, values } = pendingFollowUpsQuery(filter.due, owners);
-    yield* streamRows<FollowUpRow>(this.session, text, values);
+    if (expected === undefined) {
+      const { text, values } = pendingFollowUpsQuery(filter.due, owners);
+      yield* streamRows<FollowUpRow>(this.session, text, values);
+      return;
+    }
+    // A page: LIMITed reads, each after the last row of the one before (keyset), so that the
+    // planner walks the date index and sorts only ties by name (a cursor over the whole
+    // window had it sort every row of the window before the first one came back).
+    let after: FollowUpRow | undefined;
+    let limit = Math.min(CURSOR_BATCH, expected + PAGE_SPARE);
+    for (;;) {
+      const { text, values } = pendingFollowUpsQuery(filter.due, owners, { after, limit });
+      const rows = await this.session.query<FollowUpRow>(text, values);
+      for (const row of rows) yield row;
+      if (rows.length < limit) return;
+      after = rows.at(-1);
+      limit = CURSOR_BATCH;
+    }
+  }
+
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
+    const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
+    const { text, values } = pendingFollowUpsCountQuery(filter.due, owners, overdue, cap);
+    const [row] = await this.session.query<{ n: number; overdue: number; read: number }>(text, values);
+    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0, read: row?.read ?? 0 };
   }
 }
 
-/**
- * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
- * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
- * and the interaction by their primary keys, kept when the customer is not archived and has
- * one of `owners`.
- */
-export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readonly string[] | undefined): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
+const PAGE_SPARE = 10;
+
+/** The range of customer_activity_follow_up_idx a window reads, and its customers' conditions. */
+function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]) {
   const conditions = ['a.follow_up_date IS NOT NULL'];
   // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
   // A day sorts before the instants of that day, so the later of the two bounds limits the range.
@@ -100,6 +119,56 @@ export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readon
   }
   const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
   if (owners) customerConditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
+  return { conditions, customerConditions };
+}
+
+/**
+ * The first `cap` pending follow-ups of a window in date order (the index's), archived
+ * customers' included (`read`), and of those the ones kept (`n`) and overdue.
+ */
+export function pendingFollowUpsCountQuery(
+  due: FollowUpFilter['due'],
+  owners: readonly string[] | undefined,
+  overdue: OverdueBound,
+  cap: number,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const { conditions, customerConditions } = pendingConditions(due, owners, values);
+  const day = values.push(overdue.day);
+  const instant = values.push(overdue.instant);
+  // The window's first rows from the index alone (a LIMIT the planner walks in order), then
+  // each one's customer: the join inside the LIMIT had the planner join the whole window.
+  const text = `SELECT count(*)::int AS read, (count(*) FILTER (WHERE k.kept))::int AS n,
+      (count(*) FILTER (WHERE k.kept AND a.overdue))::int AS overdue FROM (
+      SELECT a.customer_id, (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
+          OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${instant}::text) AS overdue
+      FROM crm.customer_activity AS a
+      WHERE ${conditions.join(' AND ')}
+      ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS a
+    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')}) AS kept) AS k`;
+  return { text, values };
+}
+
+/**
+ * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
+ * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
+ * and the interaction by their primary keys, kept when the customer is not archived and has
+ * one of `owners`.
+ */
+export function pendingFollowUpsQuery(
+  due: FollowUpFilter['due'],
+  owners: readonly string[] | undefined,
+  page?: { after: FollowUpRow | undefined; limit: number },
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const { conditions, customerConditions } = pendingConditions(due, owners, values);
+  if (page?.after) {
+    const { follow_up_date: date, customer_name: name, customer_id: id } = page.after;
+    const at = values.push(date);
+    conditions.push(`(a.follow_up_date > $${at}::text OR (a.follow_up_date = $${at}::text
+      AND (c.name COLLATE "C", c.id COLLATE "C") > ($${values.push(name)}::text COLLATE "C", $${values.push(id)}::text COLLATE "C")))`);
+  }
+  const limit = page ? ` LIMIT $${values.push(page.limit)}` : '';
   // Seeks by primary key for each pending follow-up (LIMIT 1 keeps them seeks: a hash join
   // would read the whole team's customers or interactions to find the few in the window).
   const text = `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
@@ -110,6 +179,6 @@ export function pendingFollowUpsQuery(due: FollowUpFilter['due'], owners: readon
     CROSS JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
       WHERE i.id = a.last_interaction_id LIMIT 1) AS i
     WHERE ${conditions.join(' AND ')}
-    ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"`;
+    ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C"${limit}`;
   return { text, values };
 }

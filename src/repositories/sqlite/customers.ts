@@ -10,6 +10,7 @@ import type {
   CustomerRepository,
   CustomerWithProduct,
   NewCustomer,
+  RefQuery,
   SearchPage,
 } from '../ports.js';
 import {
@@ -115,6 +116,26 @@ export class SqliteCustomerRepository implements CustomerRepository {
       }
     }
     return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, limit);
+  }
+
+  /**
+   * In-process statements cost microseconds, so the separate reads are composed here; the
+   * few candidates are read again with their product's name.
+   */
+  async findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]> {
+    for (const id of query.ids) {
+      const exact = await this.getWithProduct(id);
+      if (exact) return [exact];
+    }
+    const found = new Map<string, Customer>();
+    if (query.prefix !== undefined) for (const row of await this.findByIdPrefix(query.prefix, limit)) found.set(row.id, row);
+    for (const row of await this.findByName(query.name)) found.set(row.id, row);
+    const rows: CustomerWithProduct[] = [];
+    for (const id of found.keys()) {
+      const row = await this.getWithProduct(id);
+      if (row) rows.push(row);
+    }
+    return rows;
   }
 
   async findByName(name: string): Promise<Customer[]> {

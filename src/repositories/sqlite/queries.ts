@@ -148,12 +148,20 @@ export function customerCountSql(shape: CustomerFilterShape): string {
 }
 
 /**
+ * `column` folded as foldCase (crm_fold), where ASCII text, whose fold is SQLite's lower(),
+ * is folded without a call into JavaScript: the name index walk of a search checks thousands
+ * of rows for a rare word, and those calls were most of its time.
+ */
+const FOLDED = (column: string) =>
+  `(CASE WHEN ${column} IS NULL OR length(CAST(${column} AS BLOB)) = length(${column}) THEN lower(${column}) ELSE crm_fold(${column}) END)`;
+
+/**
  * Customers not archived whose name, email or phone contains @fold (already folded), in
  * name order: the name index is walked and the walk stops once the page is full.
  */
 export const CUSTOMER_SEARCH = `SELECT ${WITH_PRODUCT_NAME} FROM customers AS c ${PRODUCT_JOIN}
   WHERE c.is_archived = 0
-    AND (instr(crm_fold(c.name), @fold) > 0 OR instr(crm_fold(c.email), @fold) > 0 OR instr(crm_fold(c.phone), @fold) > 0)
+    AND (instr(${FOLDED('c.name')}, @fold) > 0 OR instr(${FOLDED('c.email')}, @fold) > 0 OR instr(${FOLDED('c.phone')}, @fold) > 0)
   ORDER BY c.name COLLATE NOCASE, c.id LIMIT @limit OFFSET @offset`;
 
 /** bm25's weight per column of customer_search: customer_id (unindexed), name, company, contact, tags, note, activity. */
@@ -221,6 +229,14 @@ export function wonSinceSql(shape: { product?: boolean; owner?: boolean }): stri
  * customers (is_archived = 0 looks selective to it) and read every one of them.
  */
 export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string {
+  return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
+      i.type, i.channel, i.note, a.follow_up_date, i.created_at
+    ${pendingFrom(shape, 'CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id')}
+    ORDER BY a.follow_up_date, c.name, c.id`;
+}
+
+/** The pending follow-ups of a window, each with its customer (not archived, of @owners). */
+function pendingFrom(shape: { due?: boolean; owner?: boolean }, join = ''): string {
   const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
   // All-day follow-ups are dates, the rest canonical instants: each is compared with its own
   // kind, inside one range of the index that covers both.
@@ -231,13 +247,21 @@ export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string 
     );
   }
   if (shape.owner) conditions.push(OWNER_MATCHES);
-  return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
-      i.type, i.channel, i.note, a.follow_up_date, i.created_at
-    FROM customer_activity AS a
-    CROSS JOIN customers AS c ON c.id = a.customer_id
-    CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id
-    WHERE ${conditions.join(' AND ')}
-    ORDER BY a.follow_up_date, c.name, c.id`;
+  return `FROM customer_activity AS a
+    CROSS JOIN customers AS c ON c.id = a.customer_id ${join}
+    WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * The first @cap pending follow-ups of a window, soonest first (the index's order, no sort),
+ * counted, with how many are overdue (before @overdueDay / @overdueInstant).
+ */
+export function followUpCountSql(shape: { due?: boolean; owner?: boolean }): string {
+  return `SELECT count(*) AS n, coalesce(sum(overdue), 0) AS overdue FROM (
+    SELECT (length(a.follow_up_date) = 10 AND a.follow_up_date < @overdueDay)
+        OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @overdueInstant) AS overdue
+    ${pendingFrom(shape)}
+    ORDER BY a.follow_up_date LIMIT @cap)`;
 }
 
 /** A customer's interactions, newest first. */

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Drizzle } from '../../db/connection.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
-import type { FollowUpFilter, FollowUpRow, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
+import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
 import { ownersMatching } from './owners.js';
-import { followUpsSql, pipelineSql, pipelineValuesSql, wonSinceSql } from './queries.js';
+import { followUpCountSql, followUpsSql, pipelineSql, pipelineValuesSql, wonSinceSql } from './queries.js';
 
 export class SqliteReportRepository implements ReportRepository {
   private readonly sqlite: Database.Database;
@@ -40,6 +40,20 @@ export class SqliteReportRepository implements ReportRepository {
    */
   async *pendingFollowUps(filter: FollowUpFilter): AsyncIterableIterator<FollowUpRow> {
     const statement = this.sqlite.prepare(followUpsSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
+    yield* statement.iterate(this.followUpParameters(filter)) as IterableIterator<FollowUpRow>;
+  }
+
+  /** Only the customers kept are read up to the cap (`read` = `n`): SQLite walks the index in order either way. */
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
+    const statement = this.sqlite.prepare(followUpCountSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
+    const row = statement.get({ ...this.followUpParameters(filter), overdueDay: overdue.day, overdueInstant: overdue.instant, cap }) as {
+      n: number;
+      overdue: number;
+    };
+    return { ...row, read: row.n };
+  }
+
+  private followUpParameters(filter: FollowUpFilter): Record<string, unknown> {
     const { due, ...rest } = filter;
     const window = due && {
       before: due.before,
@@ -47,7 +61,7 @@ export class SqliteReportRepository implements ReportRepository {
       // One index range holding both kinds: every day up to lastDay and every instant before `before`.
       scanEnd: due.before > `${due.lastDay}Z` ? due.before : `${due.lastDay}Z`,
     };
-    yield* statement.iterate({ ...this.parameters(rest), ...window }) as IterableIterator<FollowUpRow>;
+    return { ...this.parameters(rest), ...window };
   }
 
   /** The filter's given values, as the named parameters of its SQL. */

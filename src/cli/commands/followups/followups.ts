@@ -2,10 +2,11 @@ import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../../domain/errors.js';
 import { endOfDateInput, formatFollowUp } from '../../../domain/time.js';
-import type { FollowUp, FollowUpWindow } from '../../../services/reports.js';
+import type { FollowUp, FollowUpPage, FollowUpRequest, FollowUpWindow } from '../../../services/reports.js';
 import { FileOutput } from '../../file-output.js';
-import { chooseFormat, FORMATS, type Column } from '../../output.js';
-import { checkDateOption } from '../../parse.js';
+import { chooseFormat, FORMATS, type Column, type Format } from '../../output.js';
+import { checkDateOption, parsePositiveInteger } from '../../parse.js';
+import { DEFAULT_PAGE_SIZE } from '../customer/list.js';
 import type { Session } from '../../session.js';
 
 export interface FollowupsOptions {
@@ -20,9 +21,12 @@ export interface FollowupsOptions {
   ics?: boolean;
   out?: string;
   force?: boolean;
+  limit?: string;
+  page?: string;
+  all?: boolean;
 }
 
-const HELP = `
+const HELP = () => `
 A follow-up is the --follow-up date of a customer's latest interaction; it stays
 pending until a newer interaction is logged for that customer. Archived customers
 are left out. Soonest first; overdue ones (due before today) are marked.
@@ -33,6 +37,10 @@ Examples:
   $ crm followups --until 2026-12-31 --format csv > followups.csv
   $ crm followups --overdue --json
   $ crm followups --ics --out ~/calendar/crm.ics --force   # e.g. from cron, for a calendar to subscribe to
+
+On a terminal the table shows the first ${DEFAULT_PAGE_SIZE}, with a footer on stderr saying how
+many more there are (--limit N, --page N, or --all for every one). Piped, or with
+--format, --json or --ics, every follow-up is printed unless --limit or --page is given.
 
 --ics writes an iCalendar (RFC 5545) file: one event per follow-up, all-day for a
 date, a 15-minute slot for a date-time. Each event keeps its UID (the interaction's
@@ -81,7 +89,10 @@ export function registerFollowups(program: Command, session: Session): void {
     .addOption(new Option('--ics', 'print an iCalendar (.ics) of the follow-ups instead').conflicts(['format', 'json', 'wide']))
     .option('-o, --out <file>', 'with --ics: write the calendar to FILE (default: stdout)')
     .option('-f, --force', 'replace the --out file if it exists (on a terminal you are asked)')
-    .addHelpText('after', HELP)
+    .addOption(new Option('-n, --limit <n>', `follow-ups per page (default on a terminal: ${DEFAULT_PAGE_SIZE})`).conflicts(['all', 'ics']))
+    .addOption(new Option('--page <n>', 'which page to show (default: 1)').conflicts(['all', 'ics']))
+    .option('--all', 'every follow-up, no paging (the default when piped)')
+    .addHelpText('after', HELP())
     .action((options: FollowupsOptions) => runFollowups(session, options));
 }
 
@@ -96,7 +107,16 @@ export async function runFollowups(session: Session, options: FollowupsOptions):
         ? 'week'
         : undefined;
   if (options.out !== undefined && !options.ics) throw new UsageError('--out goes with --ics (crm followups --ics --out FILE)');
-  const rows = (await session.services()).reports.followups({ window, until: options.until, owner: options.owner });
+  const limit = options.limit === undefined ? undefined : parsePositiveInteger(options.limit, '--limit');
+  const page = options.page === undefined ? undefined : parsePositiveInteger(options.page, '--page');
+  const request = { window, until: options.until, owner: options.owner };
+  // A person at a terminal reads a page; a script (piped, or asking for a format) gets every row.
+  const interactive = session.stdoutIsTTY && options.format === undefined && !options.json && !options.ics && !options.all;
+  if (limit !== undefined || page !== undefined || interactive) {
+    await printPage(session, request, { limit: limit ?? DEFAULT_PAGE_SIZE, page }, format, options.wide);
+    return;
+  }
+  const rows = (await session.services()).reports.followups(request);
   if (options.ics) {
     await writeCalendar(session, rows, options);
     return;
@@ -122,6 +142,43 @@ export async function runFollowups(session: Session, options: FollowupsOptions):
   }
   session.out.list(shown, followUpColumns, format, () => shown, { wide: options.wide });
   session.info(`${count} follow-up${count === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}`);
+}
+
+async function printPage(
+  session: Session,
+  request: FollowUpRequest,
+  paging: { limit: number; page?: number },
+  format: Format,
+  wide: boolean | undefined,
+): Promise<void> {
+  const result = await (await session.services()).reports.followupsPage(request, paging);
+  if (result.total === 0) {
+    session.info('no pending follow-ups');
+    return;
+  }
+  const { followUps } = result;
+  if (followUps.length > 0 || format !== 'table') session.out.list(followUps, followUpColumns, format, () => followUps, { wide });
+  session.info(pageFooter(result));
+}
+
+/** What the page leaves out, and the options that show it. */
+function pageFooter({ followUps, total, capped, overdue, offset, page, limit }: FollowUpPage): string {
+  const counted = capped ? `more than ${total}` : String(total);
+  // Past the count's cap the overdue ones are known to be at least those counted.
+  const overdueText =
+    overdue === 0 ? '' : !capped ? `, ${overdue} overdue` : overdue > total ? `, more than ${total} overdue` : `, at least ${overdue} overdue`;
+  const shown = followUps.length;
+  if (shown === 0) {
+    const pages = capped ? '' : `: ${total} follow-up(s) make ${Math.ceil(total / limit)} page(s) of ${limit}`;
+    return `page ${page} is past the end${pages}`;
+  }
+  const last = offset + shown;
+  if (capped || last < total) {
+    const more = !capped ? String(total - last) : total > last ? `more than ${total - last}` : 'more';
+    return `showing ${offset + 1}–${last} of ${counted} follow-ups${overdueText}; ${more} more: --page ${page + 1} for the next, --all for everything`;
+  }
+  if (offset > 0) return `showing ${offset + 1}–${last} of ${total} follow-ups${overdueText}`;
+  return `${total} follow-up${total === 1 ? '' : 's'}${overdueText}`;
 }
 
 /** The whole calendar is built before anything is written, so a failed read leaves no half file. */
