@@ -1,23 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CrmError } from '../src/domain/errors.js';
 import { Services } from '../src/services/index.js';
-import { TestCli } from './helpers.js';
-
-let cli: TestCli;
-let services: Services;
-beforeEach(() => {
-  cli = new TestCli();
-  services = new Services(cli.store, cli.clock);
-});
-afterEach(() => cli.close());
+import { describeBackends, type BackendCli } from './backends.js';
 
 /**
  * A caller that chains `.catch()` or collects promises must see every refusal as a rejected
  * promise: a method that validated its input before its first `await` threw instead.
  */
-describe('service refusals', () => {
+describeBackends('service refusals', (_backend, fresh) => {
+  let cli: BackendCli;
+  let services: Services;
+  beforeEach(async () => {
+    cli = await fresh();
+    services = new Services(cli.store, cli.clock);
+  });
+  afterEach(() => cli.close());
+
   it('come as rejected promises, never as synchronous throws, and change nothing', async () => {
-    const before = cli.snapshot();
+    const before = await cli.snapshot();
     const calls: Array<[string, () => Promise<unknown>]> = [
       ['customers.add', () => services.customers.add({ name: ' ' })],
       ['customers.edit', () => services.customers.edit('ada', { email: 'not an e-mail' })],
@@ -33,6 +33,6 @@ describe('service refusals', () => {
       }, name).not.toThrow();
       await expect(promise, name).rejects.toBeInstanceOf(CrmError);
     }
-    expect(cli.snapshot()).toEqual(before);
+    expect(await cli.snapshot()).toEqual(before);
   });
 });
