@@ -111,10 +111,12 @@ function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[]
     const lastDay = values.push(due.lastDay);
     const before = values.push(due.before);
     const upper = values.push(`${due.lastDay}\u{10FFFF}` > due.before ? `${due.lastDay}\u{10FFFF}` : due.before);
+    // The kinds' bounds in a CASE, not an OR: the planner turned the OR into two bitmap reads
+    // of the index (a BitmapOr), which lose its order, and sorted the whole window for a page.
     conditions.push(
       `a.follow_up_date < $${upper}::text`,
-      `((length(a.follow_up_date) = 10 AND a.follow_up_date <= $${lastDay}::text)
-        OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${before}::text))`,
+      `CASE WHEN length(a.follow_up_date) = 10 THEN a.follow_up_date <= $${lastDay}::text
+        WHEN length(a.follow_up_date) > 10 THEN a.follow_up_date < $${before}::text ELSE false END`,
     );
   }
   const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
@@ -138,6 +140,7 @@ export function pendingFollowUpsCountQuery(
   const instant = values.push(overdue.instant);
   // The window's first rows from the index alone (a LIMIT the planner walks in order), then
   // each one's customer: the join inside the LIMIT had the planner join the whole window.
+  // OFFSET 0 keeps `kept` one seek per row (pulled up, each FILTER ran its own EXISTS).
   const text = `SELECT count(*)::int AS read, (count(*) FILTER (WHERE k.kept))::int AS n,
       (count(*) FILTER (WHERE k.kept AND a.overdue))::int AS overdue FROM (
       SELECT a.customer_id, (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
@@ -145,7 +148,7 @@ export function pendingFollowUpsCountQuery(
       FROM crm.customer_activity AS a
       WHERE ${conditions.join(' AND ')}
       ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS a
-    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')}) AS kept) AS k`;
+    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')}) AS kept OFFSET 0) AS k`;
   return { text, values };
 }
 
