@@ -150,6 +150,22 @@ describe('the daily commands read no whole table on PostgreSQL', () => {
     expect(report.total).toBe(CUSTOMERS_PER_TEAM - CUSTOMERS_PER_TEAM / 20);
   });
 
+  it('a followups page and its capped count walk customer_activity_due_idx in order, index-only', async () => {
+    // A bitmap read (the window's day/instant OR had the planner OR two of them) loses the
+    // index's order: the page then sorted every follow-up of the window to show 20.
+    for (const window of ['overdue', 'today', 'week'] as const) {
+      const statements = (await statementsOf(() => services.reports.followupsPage({ window }, { limit: 20 }))).filter(({ text }) =>
+        /customer_activity/.test(text),
+      );
+      expect(statements).toHaveLength(2);
+      for (const { text, values } of statements) {
+        const plan = await explain(text, values);
+        expect(plan, `${text}\n${plan}`).toMatch(/Index Only Scan using customer_activity_due_idx on customer_activity a\b/);
+        expect(plan, `${text}\n${plan}`).not.toMatch(/Bitmap|(^|->\s+)Sort\s+\(/m);
+      }
+    }
+  });
+
   it('the check itself catches a whole read: the plain count of a team’s customers', async () => {
     const plan = await explain(`SELECT status, count(*) FROM crm.customers GROUP BY status`, []);
     expect(wholeTeamReads(plan)).not.toEqual([]);

@@ -165,11 +165,12 @@ export const EXPECTED_PG_INDEXES = [
   'customer_external_ids_customer_id_idx',
   'audit_log_origin_idx',
   // drizzle/pg/0008_query_tables.sql
-  'customer_activity_follow_up_idx',
   'customer_counts_group_idx',
   'customer_counts_empty_idx',
   'customer_values_group_idx',
   'customer_values_empty_idx',
+  // drizzle/pg/0013_followups_covering_index.sql (replaces 0008's customer_activity_follow_up_idx)
+  'customer_activity_due_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

@@ -102,7 +102,7 @@ export class PgReportRepository implements ReportRepository {
 
 const PAGE_SPARE = 10;
 
-/** The range of customer_activity_follow_up_idx a window reads, and its customers' conditions. */
+/** The range of customer_activity_due_idx (drizzle/pg/0013) a window reads, and its customers' conditions. */
 function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]) {
   const conditions = ['a.follow_up_date IS NOT NULL'];
   // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
@@ -154,7 +154,7 @@ export function pendingFollowUpsCountQuery(
 
 /**
  * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
- * order, a range of customer_activity_follow_up_idx up to the window's end, then the customer
+ * order, a range of customer_activity_due_idx up to the window's end, then the customer
  * and the interaction by their primary keys, kept when the customer is not archived and has
  * one of `owners`.
  */
