@@ -830,15 +830,14 @@ export interface BulkTransfer {
   pushAuditHistory?(entries: readonly PushedAuditEntry[]): Promise<number>;
 }
 
-/** An audit entry as `crm db push` carries it from a file to a server. */
-export interface PushedAuditEntry {
-  table_name: string;
-  record_id: string | null;
-  action: string;
+/**
+ * An audit entry as `crm db push` carries it from a file to a server: the log's own columns
+ * (without the file's id and change set, which mean nothing on the server), values still as
+ * the JSON text the file stored.
+ */
+export type PushedAuditEntry = Omit<AuditEntry, 'id' | 'change_set' | 'old_values' | 'new_values'> & {
   old_values: string | null;
   new_values: string | null;
-  actor: string;
-  created_at: string;
   /** Where it came from: the file's entry id and a digest of the entry. */
   origin: string;
-}
+};
