@@ -10,6 +10,13 @@
  * entries or search refreshes for millions of rows), then the tables the triggers keep are
  * filled the way their migrations fill them, and VACUUM ANALYZE gives the planner its
  * statistics and the visibility map that index-only scans need.
+ *
+ * Loading a million customers takes tens of minutes: with `keepIn` (a folder), the loaded
+ * cluster is kept there, stopped at close, and a later run on the same SQLite file (path,
+ * size and time unchanged) starts it again instead of loading, and applies the migrations
+ * added since (as a team's server is upgraded: a migration edited after it was applied is not
+ * run again; delete the folder to load afresh). Each run adds crm's writes to it (the queries
+ * bench logs an interaction for its subject).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { projectRoot } from '../../src/project-root.js';
 import { CUSTOMER_COLUMNS, INTERACTION_COLUMNS, PRODUCT_COLUMNS } from '../../src/repositories/pg/queries.js';
-import { createServerFolder, destroyServer, serverBinDir, startServerOnce, type ServerInfo } from '../pg/server.js';
+import { createServerFolder, destroyServer, restartServer, serverBinDir, startServerOnce, stopServer, type ServerInfo } from '../pg/server.js';
 import { openPgPool } from '../../src/db/pg/connection.js';
 import { migratePg } from '../../src/db/pg/migrate.js';
 
@@ -78,18 +85,82 @@ export function migrationBackfill(migration: string): string[] {
     .filter((statement) => statement.startsWith('INSERT INTO') || statement.startsWith('SELECT crm.crm_search_refresh'));
 }
 
+/** A million customers: a cache in proportion (the tests' 16 MB would read from disk). */
+const SETTINGS = ['shared_buffers=512MB', 'work_mem=32MB', 'maintenance_work_mem=256MB', 'max_wal_size=4GB', 'jit=off'];
+
+/** What a kept cluster was loaded from, and what it needs to be used again. */
+interface Kept {
+  source: { file: string; size: number; mtimeMs: number };
+  info: ServerInfo;
+  team: string;
+}
+
+const KEPT_FILE = 'bench-loaded.json';
+
+function sourceOf(sqliteFile: string): Kept['source'] {
+  const stat = fs.statSync(sqliteFile);
+  return { file: path.resolve(sqliteFile), size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+function readKept(folder: string, sqliteFile: string): Kept | undefined {
+  const file = path.join(folder, KEPT_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as Kept;
+  return JSON.stringify(kept.source) === JSON.stringify(sourceOf(sqliteFile)) ? kept : undefined;
+}
+
+const urlOf = (info: ServerInfo) => (role: string, database = DATABASE) =>
+  `postgres:///${database}?host=${encodeURIComponent(info.socketDir)}&port=${info.port}&user=${role}`;
+
 /**
- * Starts a cluster and copies the SQLite bench file into it. `log` reports progress.
+ * Starts a cluster and copies the SQLite bench file into it. `log` reports progress. `keepIn`:
+ * the folder to keep the loaded cluster in and reuse (see above).
  */
-export async function startBenchServer(sqliteFile: string, log: (message: string) => void): Promise<BenchServer> {
+export async function startBenchServer(sqliteFile: string, log: (message: string) => void, keepIn?: string): Promise<BenchServer> {
+  let folder: string;
+  let loaded: { info: ServerInfo; team: string };
+  const kept = keepIn === undefined ? undefined : readKept(keepIn, sqliteFile);
+  if (keepIn !== undefined && kept !== undefined) {
+    folder = keepIn;
+    log(`reusing the cluster loaded in ${keepIn}`);
+    const info = await restartServer(folder, kept.info, SETTINGS);
+    const ownerDb = await openPgPool(urlOf(info)(OWNER));
+    const applied = await migratePg(ownerDb.pool).finally(() => ownerDb.close());
+    if (applied.length > 0) log(`migrated: ${applied.join(', ')}`);
+    loaded = { info, team: kept.team };
+  } else {
+    if (keepIn !== undefined) destroyServer(keepIn);
+    folder = createServerFolder(keepIn);
+    const stop = () => destroyServer(folder);
+    process.on('exit', stop);
+    loaded = await load(folder, sqliteFile, log);
+    process.off('exit', stop);
+    if (keepIn !== undefined) fs.writeFileSync(path.join(folder, KEPT_FILE), JSON.stringify({ source: sourceOf(sqliteFile), ...loaded } satisfies Kept));
+  }
+  const { info, team } = loaded;
+  const close = keepIn === undefined ? () => destroyServer(folder) : () => stopServer(folder);
+  process.on('exit', close);
+  const url = urlOf(info);
+  return {
+    info,
+    team,
+    url: (role) => url(role),
+    psql: (role, script) => {
+      const result = spawnSync(psqlPath(), [...psqlArgs(info, role, DATABASE), '-f', '-'], { input: script, encoding: 'utf8', maxBuffer: 1 << 28 });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    close: () => {
+      process.off('exit', close);
+      close();
+    },
+  };
+}
+
+/** A new cluster in `folder`, migrated, with one team and one member, and the file's rows. */
+async function load(folder: string, sqliteFile: string, log: (message: string) => void): Promise<{ info: ServerInfo; team: string }> {
   const started = performance.now();
-  const folder = createServerFolder();
-  const stop = () => destroyServer(folder);
-  process.on('exit', stop);
-  // A million customers: a cache in proportion (the tests' 16 MB would read from disk).
-  const info = await startServerOnce(folder, ['shared_buffers=512MB', 'work_mem=32MB', 'maintenance_work_mem=256MB', 'max_wal_size=4GB', 'jit=off']);
-  const url = (role: string, database = DATABASE) =>
-    `postgres:///${database}?host=${encodeURIComponent(info.socketDir)}&port=${info.port}&user=${role}`;
+  const info = await startServerOnce(folder, SETTINGS);
+  const url = urlOf(info);
   const admin = new pg.Client({ host: info.socketDir, port: info.port, user: info.superuser, database: 'postgres' });
   await admin.connect();
   await admin.query(`CREATE ROLE ${OWNER} LOGIN`);
@@ -129,17 +200,5 @@ export async function startBenchServer(sqliteFile: string, log: (message: string
   await superuser.query('VACUUM ANALYZE');
   await superuser.end();
   log(`loaded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return {
-    info,
-    team,
-    url: (role) => url(role),
-    psql: (role, script) => {
-      const result = spawnSync(psqlPath(), [...psqlArgs(info, role, DATABASE), '-f', '-'], { input: script, encoding: 'utf8', maxBuffer: 1 << 28 });
-      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-    },
-    close: () => {
-      process.off('exit', stop);
-      stop();
-    },
-  };
+  return { info, team };
 }

@@ -12,7 +12,9 @@
  * Targets: query CPU <= 50 ms (pipeline: 100 ms, issue 11) and <= 2x the sqlite3 CPU figure
  * when over 2 ms. `--only TEXT` runs the commands whose label contains TEXT. `--backend
  * sqlite|postgres|both` (default both): on PostgreSQL (test/bench/pg-data.ts) CPU is crm's
- * process plus its connection's server process, against psql's server process.
+ * process plus its connection's server process, against psql's server process. With
+ * CRM_BENCH_PG_KEEP=FOLDER the loaded cluster is kept in FOLDER and reused by the next run on
+ * the same file (test/bench/pg-data.ts): a million customers take tens of minutes to load.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -646,7 +648,7 @@ async function main(): Promise<void> {
       failures += rows.filter((row) => row.missed).length;
       printTable(`SQLite: ${scale}`, ['command', 'lines out', 'query cpu', 'query wall', 'sqlite3 cpu', 'sqlite3 wall', 'cpu ratio', 'crm wall', 'peak MB', targets], rows);
     } else {
-      const server = await startBenchServer(file, (message) => process.stderr.write(`[postgres] ${message}\n`));
+      const server = await startBenchServer(file, (message) => process.stderr.write(`[postgres] ${message}\n`), process.env.CRM_BENCH_PG_KEEP || undefined);
       try {
         const store = await PgStore.open(server.url(MEMBER));
         const services = new Services(store, systemClock);

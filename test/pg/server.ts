@@ -63,9 +63,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The run's folder, created by the global setup: readable by the cluster's owner. */
-export function createServerFolder(): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-pg-'));
+/**
+ * The run's folder, created by the global setup: readable by the cluster's owner. `at`: that
+ * folder instead of a new temporary one (a bench's cluster kept between runs).
+ */
+export function createServerFolder(at?: string): string {
+  const folder = at === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'crm-pg-')) : (fs.mkdirSync(at, { recursive: true }), at);
   if (asRoot()) {
     const owner = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
@@ -88,13 +91,18 @@ export function destroyServer(folder: string): void {
   fs.rmSync(folder, { recursive: true, force: true });
 }
 
-async function startServer(folder: string, extraSettings: readonly string[] = []): Promise<ServerInfo> {
+function requireBinDir(): string {
   const bin = serverBinDir();
   if (!bin) {
     throw new Error(
       'PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql package (apt-get install -y postgresql) or set PG_BINDIR',
     );
   }
+  return bin;
+}
+
+async function startServer(folder: string, extraSettings: readonly string[] = []): Promise<ServerInfo> {
+  const bin = requireBinDir();
   const data = path.join(folder, 'data');
   const passwordFile = path.join(folder, 'superuser-password');
   const superuserPassword = `su-${Math.random().toString(36).slice(2)}`;
@@ -104,6 +112,12 @@ async function startServer(folder: string, extraSettings: readonly string[] = []
     '--auth-local', 'trust', '--auth-host', 'scram-sha-256',
   ]);
   fs.rmSync(passwordFile);
+  return launch(bin, folder, superuserPassword, extraSettings);
+}
+
+/** pg_ctl start on the folder's initialised cluster, on a free port. */
+async function launch(bin: string, folder: string, superuserPassword: string, extraSettings: readonly string[]): Promise<ServerInfo> {
+  const data = path.join(folder, 'data');
   const port = await freePort();
   const settings = [
     `-c port=${port}`,
@@ -118,6 +132,22 @@ async function startServer(folder: string, extraSettings: readonly string[] = []
   ].join(' ');
   runServerCommand(bin, 'pg_ctl', ['-D', data, '-l', path.join(folder, 'server.log'), '-o', settings, '-w', '-t', '120', 'start']);
   return { socketDir: folder, port, superuser: SUPERUSER, superuserPassword };
+}
+
+/**
+ * Starts again a cluster that startServerOnce created in `folder` and stopServer stopped (a
+ * bench's loaded cluster kept between runs), on a new port; `info` is what startServerOnce
+ * returned for it (the superuser's password).
+ */
+export async function restartServer(folder: string, info: ServerInfo, extraSettings: readonly string[] = []): Promise<ServerInfo> {
+  return launch(requireBinDir(), folder, info.superuserPassword, extraSettings);
+}
+
+/** Stops the folder's server (a clean shutdown), keeping its data for restartServer. */
+export function stopServer(folder: string): void {
+  const data = path.join(folder, 'data');
+  if (!fs.existsSync(path.join(data, 'postmaster.pid'))) return;
+  runServerCommand(requireBinDir(), 'pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '300', 'stop']);
 }
 
 /**
