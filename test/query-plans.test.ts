@@ -45,7 +45,9 @@ const PARAMETERS = {
   customerId: 'c1',
   overdueDay: '2026-11-25',
   overdueInstant: '2026-11-25T00:00:00.000Z',
-  cap: 1001,
+  lo: '2026-11-25',
+  overdueLo: '2026-11-25',
+  overdueHi: '2026-11-25T00:00:00.000Z',
 };
 
 function plan(text: string, parameters: unknown): string[] {
@@ -161,8 +163,8 @@ describe('query plans', () => {
       const lines = expectIndexed(followUpsSql(shape));
       expect(lines[0]).toMatch(
         shape.due
-          ? /^SEARCH a USING INDEX customer_activity_follow_up_idx \((follow_up_date>\? AND )?follow_up_date<\?\)$/
-          : /^(SCAN a USING INDEX customer_activity_follow_up_idx|SEARCH a USING INDEX customer_activity_follow_up_idx \(follow_up_date>\?\))$/,
+          ? /^SEARCH a USING INDEX customer_activity_pending_idx \((follow_up_date>\? AND )?follow_up_date<\?\)$/
+          : /^(SCAN a USING INDEX customer_activity_pending_idx|SEARCH a USING INDEX customer_activity_pending_idx \(follow_up_date>\?\))$/,
       );
       expect(lines.some((line) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)$/.test(line))).toBe(true);
       expect(lines.some((line) => /^SEARCH i USING INDEX sqlite_autoindex_customer_interactions_1 \(id=\?\)$/.test(line))).toBe(true);
@@ -171,15 +173,15 @@ describe('query plans', () => {
     }
   });
 
-  it("counts a followups page's window up to a cap, walking the same index in date order without sorting", () => {
+  it('counts a followups window exactly from customer_activity_pending_idx alone: no table, no customer', () => {
     for (const shape of [{}, { due: true }, { owner: true }, { due: true, owner: true }]) {
-      const text = followUpCountSql(shape);
-      // `SCAN (subquery-1)` reads the capped subquery's own rows, at most @cap.
-      const lines = expectIndexed(text, { orderedWalk: /^SCAN \(subquery-\d\)$/ });
-      expect(lines.some((line) => /^(SCAN|SEARCH) a USING INDEX customer_activity_follow_up_idx\b/.test(line))).toBe(true);
-      expect(lines.some((line) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)$/.test(line))).toBe(true);
-      expect(lines.join('\n')).not.toMatch(/TEMP B-TREE|customer_interactions/);
-      expect(text).toMatch(/LIMIT @cap/);
+      // One scalar subquery per range (SCAN CONSTANT ROW is their SELECT without a FROM).
+      const lines = expectIndexed(followUpCountSql(shape), { coveringScan: /^SCAN (CONSTANT ROW|a USING COVERING INDEX customer_activity_pending_idx)$/ });
+      const reads = lines.filter((line) => /^(SCAN|SEARCH) a\b/.test(line));
+      expect(reads.length, lines.join('\n')).toBeGreaterThanOrEqual(3);
+      for (const read of reads) expect(read, lines.join('\n')).toMatch(/^(SCAN|SEARCH) a USING COVERING INDEX customer_activity_pending_idx\b/);
+      expect(readTables(lines).filter((table) => table !== 'CONSTANT'), lines.join('\n')).toEqual(['a']);
+      expect(lines.join('\n')).not.toMatch(/TEMP B-TREE|customers|customer_interactions/);
     }
   });
 

@@ -20,7 +20,18 @@ afterEach(() => cli.close());
 type Activity = { customer_id: string; last_interaction_id: string; last_interaction_at: string; follow_up_date: string | null };
 
 function activity(): Activity[] {
-  return cli.db.sqlite.prepare('SELECT * FROM customer_activity ORDER BY customer_id').all() as Activity[];
+  return cli.db.sqlite
+    .prepare('SELECT customer_id, last_interaction_id, last_interaction_at, follow_up_date FROM customer_activity ORDER BY customer_id')
+    .all() as Activity[];
+}
+
+/** Each row's copy of its customer's archived flag and owner (drizzle/0015). */
+function carried(): Array<{ customer_id: string; is_archived: number; owner: string | null }> {
+  return cli.db.sqlite.prepare('SELECT customer_id, is_archived, owner FROM customer_activity ORDER BY customer_id').all() as Array<{
+    customer_id: string;
+    is_archived: number;
+    owner: string | null;
+  }>;
 }
 
 function folds(): Array<{ customer_id: string; name_fold: string | null }> {
@@ -92,16 +103,44 @@ describe('customer_activity', () => {
     expect(rows.map((row: { note: string; overdue: boolean }) => [row.note, row.overdue])).toEqual([['pending', true]]);
   });
 
-  it('db check reports a row that no longer matches the interactions, in one line', async () => {
-    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i1', 'c1', 'Call', 'phone', 'one')`);
-    expect((await check()).customer_activity).toEqual({ ok: true, detail: 'matches the interactions' });
+  it("carries its customer's archived flag and owner through archive, restore, a new owner and a new id, from the plain shell", async () => {
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-12-01'), ('i2', 'c2', 'Call', 'phone', 'two', '2026-12-02')`);
+    sql(`UPDATE customers SET owner = 'Grace' WHERE id = 'c1'`);
+    expect(carried()).toEqual([
+      { customer_id: 'c1', is_archived: 0, owner: 'Grace' },
+      { customer_id: 'c2', is_archived: 0, owner: null },
+    ]);
+    sql(`UPDATE customers SET is_archived = 1 WHERE id = 'c2'`);
+    expect(carried()[1]).toEqual({ customer_id: 'c2', is_archived: 1, owner: null });
+    // An interaction logged for an archived customer keeps the flag.
+    sql(`INSERT INTO customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES ('i3', 'c2', 'Call', 'phone', 'three', '2026-12-03')`);
+    expect(carried()[1]).toEqual({ customer_id: 'c2', is_archived: 1, owner: null });
+    sql(`UPDATE customers SET is_archived = 0, owner = 'ada' WHERE id = 'c2'`);
+    sql(`UPDATE customers SET id = 'c9', is_archived = 1 WHERE id = 'c1'`);
+    expect(carried()).toEqual([
+      { customer_id: 'c2', is_archived: 0, owner: 'ada' },
+      { customer_id: 'c9', is_archived: 1, owner: 'Grace' },
+    ]);
+    await services.customers.setArchived(['c9'], false);
+    expect(carried()[1]).toEqual({ customer_id: 'c9', is_archived: 0, owner: 'Grace' });
+    expect((await check()).customer_activity).toEqual({ ok: true, detail: 'matches the interactions and customers' });
+  });
+
+  it('db check reports a row that no longer matches the interactions or its customer, in one line', async () => {
+    sql(`INSERT INTO customers (id, name) VALUES ('c3', 'Cy');
+      INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('i1', 'c1', 'Call', 'phone', 'one'), ('i3', 'c3', 'Call', 'phone', 'three')`);
+    expect((await check()).customer_activity).toEqual({ ok: true, detail: 'matches the interactions and customers' });
     sql(`UPDATE customer_activity SET follow_up_date = '2030-01-01' WHERE customer_id = 'c1';
-      INSERT INTO customer_activity VALUES ('c2', 'gone', '2026-01-01', NULL)`);
+      UPDATE customer_activity SET is_archived = 1 WHERE customer_id = 'c3';
+      INSERT INTO customer_activity (customer_id, last_interaction_id, last_interaction_at, follow_up_date) VALUES ('c2', 'gone', '2026-01-01', NULL)`);
     const result = await cli.run(['db', 'check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^FAIL +customer_activity +2 customer\(s\) whose latest interaction or pending follow-up is recorded wrong: c1; c2$/m,
+      /^FAIL +customer_activity +3 customer\(s\) whose latest interaction, pending follow-up, archived flag or owner is recorded wrong: c1; c2; c3$/m,
     );
+    sql(`UPDATE customer_activity SET is_archived = 0, owner = 'nobody' WHERE customer_id = 'c3'`);
+    expect((await check()).customer_activity?.detail).toMatch(/: c1; c2; c3$/);
   });
 });
 

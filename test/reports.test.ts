@@ -228,9 +228,9 @@ describe('followups on a terminal, a page at a time', () => {
     expect((await cli.run(['followups', '--limit', '0'], tty)).stderr).toBe('error: invalid --limit "0": use a whole number of 1 or more\n');
   });
 
-  it('stops counting past a thousand and says "more than"', async () => {
+  it('counts every follow-up of the window exactly, past a thousand too', async () => {
     await cli.sql(
-      `INSERT INTO customers (name) SELECT 'Bulk ' || k FROM (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 990) SELECT k FROM n) AS n`,
+      `INSERT INTO customers (name) SELECT 'Bulk ' || k FROM (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 1990) SELECT k FROM n) AS n`,
     );
     await cli.sql(
       `INSERT INTO customer_interactions (customer_id, type, channel, note, follow_up_date)
@@ -238,8 +238,25 @@ describe('followups on a terminal, a page at a time', () => {
     );
     const { stdout, stderr } = await cli.run(['followups'], tty);
     expect(shownNames(stdout)).toEqual(all.slice(0, 20));
-    expect(stderr).toBe('showing 1–20 of more than 1000 follow-ups, at least 5 overdue; more than 980 more: --page 2 for the next, --all for everything\n');
-    expect(await cli.json(['followups'])).toHaveLength(1015);
+    expect(stderr).toBe('showing 1–20 of 2015 follow-ups, 5 overdue; 1995 more: --page 2 for the next, --all for everything\n');
+    expect(await cli.json(['followups'])).toHaveLength(2015);
+    const last = await cli.run(['followups', '--page', '101'], tty);
+    expect(last.stderr).toBe('showing 2001–2015 of 2015 follow-ups, 5 overdue\n');
+  });
+
+  it('keeps the count right when customers are archived, restored or given another owner with plain SQL', async () => {
+    const footer = async (...argv: string[]) => (await cli.run(['followups', ...argv], tty)).stderr;
+    await cli.sql(`UPDATE customers SET is_archived = true WHERE name IN ('P01', 'P02', 'P25')`);
+    expect(await footer()).toBe('showing 1–20 of 22 follow-ups, 3 overdue; 2 more: --page 2 for the next, --all for everything\n');
+    expect(shownNames((await cli.run(['followups'], tty)).stdout)).toEqual(all.slice(2, 22));
+    await cli.sql(`UPDATE customers SET is_archived = false WHERE name = 'P01'`);
+    expect(await footer()).toBe('showing 1–20 of 23 follow-ups, 4 overdue; 3 more: --page 2 for the next, --all for everything\n');
+    await cli.sql(`UPDATE customers SET owner = 'Zoë' WHERE name IN ('P01', 'P03', 'P02')`);
+    // P02 is still archived: of Zoë's three, two count.
+    expect(await footer('--owner', 'zoë')).toBe('2 follow-ups, 2 overdue\n');
+    expect(shownNames((await cli.run(['followups', '--owner', 'ZOË'], tty)).stdout)).toEqual(['P01', 'P03']);
+    await cli.sql(`UPDATE customers SET owner = NULL WHERE name = 'P03'`);
+    expect(await footer('--owner', 'zoë')).toBe('1 follow-up, 1 overdue\n');
   });
 });
 

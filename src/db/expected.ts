@@ -102,6 +102,8 @@ export const EXPECTED_TRIGGERS = [
   'customer_search_tag_move',
   // drizzle/0014_search_window.sql
   'customer_search_company_rename',
+  // drizzle/0015_followups_exact_count.sql
+  'customer_activity_on_customer_update',
 ] as const;
 
 /** Makes product names unique regardless of case (drizzle/0006_products_unique_names.sql). */
@@ -122,7 +124,6 @@ export const EXPECTED_INDEXES = [
   'audit_log_customer_idx',
   'audit_log_created_at_idx',
   'customer_external_ids_customer_id_idx',
-  'customer_activity_follow_up_idx',
   'customer_name_folds_fold_idx',
   'customers_created_idx',
   'customers_updated_idx',
@@ -140,6 +141,8 @@ export const EXPECTED_INDEXES = [
   'customer_values_key_idx',
   'customers_won_idx',
   'customer_tags_tag_idx',
+  // drizzle/0015_followups_exact_count.sql (replaces 0009's customer_activity_follow_up_idx)
+  'customer_activity_pending_idx',
 ] as const;
 
 export type SchemaObjectType = 'trigger' | 'index';

@@ -326,11 +326,10 @@ export interface ReportRepository {
    */
   pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterable<FollowUpRow>;
   /**
-   * The pending follow-ups of the filter counted in date order, reading at most `cap` of the
-   * window (`read`; archived customers' may be among them): `n` of them are the filter's,
-   * `overdue` of those overdue. `read` below `cap` means the window was read to its end.
+   * How many pending follow-ups the filter has (`n`, exactly), and how many of them are
+   * overdue: one range of the pending follow-ups' date index, whatever the window's size.
    */
-  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }>;
+  countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound): Promise<{ n: number; overdue: number }>;
 }
 
 /** Overdue: an all-day follow-up before `day`, one with a time before `instant`. */

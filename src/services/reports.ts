@@ -97,21 +97,14 @@ export interface FollowUpRequest {
 
 export type FollowUp = FollowUpRow & { overdue: boolean };
 
-/**
- * Beyond this many follow-ups a page's count stops: counting joins every follow-up to its
- * customer (is it archived?), which on a million customers costs as much as listing them.
- */
-export const FOLLOW_UP_COUNT_CAP = 1000;
-
 export interface FollowUpPage {
   followUps: FollowUp[];
   offset: number;
   page: number;
   limit: number;
-  /** How many follow-ups the window holds; with `capped`, at least this many (more exist). */
+  /** How many follow-ups the window holds. */
   total: number;
-  capped: boolean;
-  /** Of those counted, how many are overdue (with `capped`: at least this many). */
+  /** Of those, how many are overdue. */
   overdue: number;
 }
 
@@ -202,11 +195,9 @@ export class ReportService {
 
   /**
    * One page of followups(), and how many there are: the page is read from the date index and
-   * the reading stops at its end. The count joins each follow-up to its customer (archived
-   * ones are left out), so it stops past FOLLOW_UP_COUNT_CAP (or the page's end, if later):
-   * then `total` is a lower bound and `capped` says so, and `overdue` counts the overdue ones
-   * among those counted (they come first, soonest first, but west of UTC a day due today sorts
-   * before this morning's overdue instants): past the cap, at least that many.
+   * the reading stops at its end; the count (archived customers left out) is a range of that
+   * index, which carries each customer's archived flag and owner, so it is exact whatever the
+   * window's size.
    */
   async followupsPage(request: FollowUpRequest, paging: { limit: number; page?: number }): Promise<FollowUpPage> {
     const { filter, overdue } = this.followUpWindow(request);
@@ -214,12 +205,11 @@ export class ReportService {
     const { limit } = paging;
     const offset = (page - 1) * limit;
     const end = offset + limit;
-    const cap = Math.max(FOLLOW_UP_COUNT_CAP, end);
     // One snapshot: the page and the count agree even while others write.
     return this.store.read(async () => {
-      const counted = await this.reports.countPendingFollowUps(filter, overdue, cap + 1);
+      const counted = await this.reports.countPendingFollowUps(filter, overdue);
       const followUps: FollowUp[] = [];
-      if (offset < counted.n || counted.read > cap) {
+      if (offset < counted.n) {
         let at = 0;
         for await (const row of markOverdue(inDueOrder(this.reports.pendingFollowUps(filter, end)), overdue)) {
           if (at >= offset) followUps.push(row);
@@ -227,9 +217,7 @@ export class ReportService {
           if (at >= end) break;
         }
       }
-      // Past the cap, at least n exist: "more than n - 1".
-      const capped = counted.read > cap;
-      return { followUps, offset, page, limit, total: capped ? counted.n - 1 : counted.n, overdue: counted.overdue, capped };
+      return { followUps, offset, page, limit, total: counted.n, overdue: counted.overdue };
     });
   }
 

@@ -76,13 +76,13 @@ async function copyTable(info: ServerInfo, file: string, table: string, columns:
   if (sourceStatus !== 0 || targetStatus !== 0) throw new Error(`copying ${table} failed: ${errors}`);
 }
 
-/** The INSERT … SELECT statements a PostgreSQL migration fills its tables with (its backfill). */
+/** The INSERT … SELECT (and 0017's UPDATE) statements a PostgreSQL migration fills its tables with (its backfill). */
 export function migrationBackfill(migration: string): string[] {
   return fs
     .readFileSync(path.join(projectRoot, 'drizzle', 'pg', migration), 'utf8')
     .split('--> statement-breakpoint')
     .map((statement) => statement.replace(/^--.*$/gm, '').trim())
-    .filter((statement) => statement.startsWith('INSERT INTO') || statement.startsWith('SELECT crm.crm_search_refresh'));
+    .filter((statement) => /^(INSERT INTO|SELECT crm\.crm_search_refresh|UPDATE crm\.customer_activity)/.test(statement));
 }
 
 /** A million customers: a cache in proportion (the tests' 16 MB would read from disk). */

@@ -31,7 +31,6 @@ import { MEMBER, OWNER, startBenchServer, type BenchServer } from './pg-data.js'
 import { Services } from '../../src/services/index.js';
 import { systemClock } from '../../src/domain/types.js';
 import { DEFAULT_PAGE_SIZE } from '../../src/cli/commands/customer/list.js';
-import { FOLLOW_UP_COUNT_CAP } from '../../src/services/reports.js';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 const TIME = '/usr/bin/time';
@@ -145,11 +144,12 @@ async function build(file: string, customers: number): Promise<void> {
   process.stderr.write(', indexes and triggers');
   sqlite.transaction(() => {
     for (const object of schema.filter((o) => o.type === 'index')) sqlite.exec(object.sql);
-    const backfill = ['0009_query_indexes.sql', '0010_customer_counts.sql'].flatMap((migration) =>
+    // 0015 fills the customers' flag and owner into 0009's rows with an UPDATE.
+    const backfill = ['0009_query_indexes.sql', '0010_customer_counts.sql', '0015_followups_exact_count.sql'].flatMap((migration) =>
       fs
         .readFileSync(path.join(projectRoot, 'drizzle', migration), 'utf8')
         .split('--> statement-breakpoint')
-        .filter((statement) => statement.replace(/^--.*$/gm, '').trim().startsWith('INSERT INTO')),
+        .filter((statement) => /^(INSERT INTO|UPDATE `customer_activity`)/.test(statement.replace(/^--.*$/gm, '').trim())),
     );
     for (const statement of [...backfill, VALUES_BACKFILL, SEARCH_BACKFILL]) sqlite.exec(statement);
     for (const object of schema.filter((o) => o.type === 'trigger')) sqlite.exec(object.sql);
@@ -238,19 +238,19 @@ function commands(s: Subject, t = ''): Command[] {
     `SELECT c.*, p.name FROM customers c LEFT JOIN products p ON p.id = c.product_id WHERE ${where} LIMIT 2`,
     `SELECT * FROM customer_interactions WHERE customer_id = '${s.customerId}' ORDER BY created_at DESC, id DESC`,
   ];
+  // customer_activity carries the customer's archived flag (drizzle/0015): the best plain SQL reads it there.
   const followupsWindow = (days: number | null) =>
-    `a.follow_up_date IS NOT NULL AND c.is_archived = 0
+    `a.follow_up_date IS NOT NULL AND a.is_archived = 0
      ${days === null ? `AND a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')` : `AND a.follow_up_date < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+${days} days')`}`;
   const followups = (days: number | null, limit = '') =>
     `SELECT i.id, c.id, c.name, c.email, c.phone, c.owner, c.status, i.type, i.channel, i.note, a.follow_up_date, i.created_at
      FROM customer_activity a CROSS JOIN customers c ON c.id = a.customer_id CROSS JOIN customer_interactions i ON i.id = a.last_interaction_id
      WHERE ${followupsWindow(days)}
      ORDER BY a.follow_up_date, c.name, c.id ${limit}`;
-  // A terminal's page: its rows, and the count up to the cap with the overdue ones among them.
+  // A terminal's page: its rows, and the window's count with the overdue ones among them.
   const followupsPage = (days: number | null) => [
     followups(days, `LIMIT ${PAGE}`),
-    `SELECT count(*), sum(a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')) FROM (SELECT a.follow_up_date
-     FROM customer_activity a CROSS JOIN customers c ON c.id = a.customer_id WHERE ${followupsWindow(days)} ORDER BY a.follow_up_date LIMIT ${FOLLOW_UP_COUNT_CAP + 1}) AS a`,
+    `SELECT count(*), sum(a.follow_up_date < strftime('%Y-%m-%dT00:00:00.000Z', 'now')) FROM customer_activity a WHERE ${followupsWindow(days)}`,
   ];
   const pgShow = (where: string) => [
     `SELECT c.*, p.name FROM crm.customers c LEFT JOIN crm.products p ON p.id = c.product_id WHERE c.team_id = '${t}' AND ${where} LIMIT 2`,
@@ -258,7 +258,7 @@ function commands(s: Subject, t = ''): Command[] {
   ];
   const pgPrefix = `c.id COLLATE "C" >= '${s.customerPrefix}' AND c.id COLLATE "C" < '${s.customerPrefix}~'`;
   const pgFollowupsWindow = (days: number | null) =>
-    `a.team_id = '${t}' AND a.follow_up_date IS NOT NULL AND NOT c.is_archived
+    `a.team_id = '${t}' AND a.follow_up_date IS NOT NULL AND NOT a.is_archived
      AND a.follow_up_date < ${days === null ? `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : `to_char((now() + interval '${days} days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`}`;
   const pgFollowups = (days: number | null, limit = '') =>
     `SELECT i.id, c.id, c.name, c.email, c.phone, c.owner, c.status, i.type, i.channel, i.note, a.follow_up_date, i.created_at
@@ -267,8 +267,7 @@ function commands(s: Subject, t = ''): Command[] {
      ORDER BY a.follow_up_date, c.name COLLATE "C", c.id COLLATE "C" ${limit}`;
   const pgFollowupsPage = (days: number | null) => [
     pgFollowups(days, `LIMIT ${PAGE}`),
-    `SELECT count(*), count(*) FILTER (WHERE a.follow_up_date < to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')) FROM (SELECT a.follow_up_date
-     FROM crm.customer_activity a JOIN crm.customers c ON c.id = a.customer_id WHERE ${pgFollowupsWindow(days)} ORDER BY a.follow_up_date LIMIT ${FOLLOW_UP_COUNT_CAP + 1}) AS a`,
+    `SELECT count(*), count(*) FILTER (WHERE a.follow_up_date < to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')) FROM crm.customer_activity a WHERE ${pgFollowupsWindow(days)}`,
   ];
   const pgPipeline = (where: string) => [
     `SELECT status, count(*) FROM crm.customers c WHERE c.team_id = '${t}' AND NOT c.is_archived${where} GROUP BY status`,

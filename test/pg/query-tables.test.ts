@@ -38,7 +38,7 @@ async function kept(store: PgStore): Promise<Record<string, { ok: boolean; detai
 }
 
 const allRight = {
-  customer_activity: { ok: true, detail: 'matches the interactions' },
+  customer_activity: { ok: true, detail: 'matches the interactions and customers' },
   customer_counts: { ok: true, detail: 'matches the customers' },
   customer_values: { ok: true, detail: 'matches the customers' },
 };
@@ -74,6 +74,31 @@ describe('kept by the server for plain SQL', () => {
     expect((await activity()).map((row) => row.customer_id)).toEqual(['c1-new', 'c2']);
     await client.query(`DELETE FROM crm.customers WHERE id = 'c2'`);
     expect(await activity()).toEqual([{ customer_id: 'c1-new', last_interaction_id: 'i1', follow_up_date: '2026-12-01T09:00:00.000Z' }]);
+    expect(await kept(ann)).toEqual(allRight);
+  });
+
+  it("carries each customer's archived flag and owner through archive, restore, a new owner and a new id", async () => {
+    const { ann: client } = teams;
+    const me = teams.names.ann;
+    await client.query(`INSERT INTO crm.customers (id, name, owner) VALUES ('c1', 'Ada', $1), ('c2', 'Bob', NULL)`, [me]);
+    await client.query(`INSERT INTO crm.customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES
+      ('i1', 'c1', 'Call', 'phone', 'one', '2026-12-01'), ('i2', 'c2', 'Call', 'phone', 'two', '2026-12-02')`);
+    const carried = async () =>
+      (await client.query(`SELECT customer_id, is_archived, owner FROM crm.customer_activity ORDER BY customer_id`)).rows;
+    expect(await carried()).toEqual([
+      { customer_id: 'c1', is_archived: false, owner: me },
+      { customer_id: 'c2', is_archived: false, owner: null },
+    ]);
+    await client.query(`UPDATE crm.customers SET is_archived = true WHERE id = 'c2'`);
+    // An interaction logged for an archived customer keeps the flag.
+    await client.query(`INSERT INTO crm.customer_interactions (id, customer_id, type, channel, note, follow_up_date) VALUES ('i3', 'c2', 'Call', 'phone', 'three', '2026-12-03')`);
+    expect((await carried())[1]).toEqual({ customer_id: 'c2', is_archived: true, owner: null });
+    await client.query(`UPDATE crm.customers SET is_archived = false, owner = 'ada' WHERE id = 'c2'`);
+    await client.query(`UPDATE crm.customers SET id = 'c9', is_archived = true WHERE id = 'c1'`);
+    expect(await carried()).toEqual([
+      { customer_id: 'c2', is_archived: false, owner: 'ada' },
+      { customer_id: 'c9', is_archived: true, owner: me },
+    ]);
     expect(await kept(ann)).toEqual(allRight);
   });
 
@@ -180,7 +205,17 @@ describe('read and written as the policies say', () => {
     await teams.owner.query(`UPDATE crm.customer_activity SET follow_up_date = '2030-01-01'`);
     const report = await kept(ann);
     expect(report.customer_counts).toEqual({ ok: false, detail: `1 group(s) counted wrong: active lead product none owner ${teams.names.ann}` });
-    expect(report.customer_activity).toEqual({ ok: false, detail: '1 customer(s) whose latest interaction or pending follow-up is recorded wrong: c1' });
+    expect(report.customer_activity).toEqual({
+      ok: false,
+      detail: '1 customer(s) whose latest interaction, pending follow-up, archived flag or owner is recorded wrong: c1',
+    });
+    // A row that still names the latest interaction but the wrong archived flag or owner is caught too.
+    await teams.owner.query(`UPDATE crm.customer_activity SET follow_up_date = NULL, is_archived = true`);
+    expect((await kept(ann)).customer_activity?.ok).toBe(false);
+    await teams.owner.query(`UPDATE crm.customer_activity SET is_archived = false, owner = 'someone else'`);
+    expect((await kept(ann)).customer_activity?.ok).toBe(false);
+    await teams.owner.query(`UPDATE crm.customer_activity SET owner = $1`, [teams.names.ann]);
+    expect((await kept(ann)).customer_activity?.ok).toBe(true);
     expect((await kept(dan)).customer_counts?.ok).toBe(true);
   });
 });

@@ -66,6 +66,8 @@ export const EXPECTED_PG_TRIGGERS = [
   'customer_interactions_no_delete',
   // drizzle/pg/0010_search_window.sql
   'companies_search_update',
+  // drizzle/pg/0017_followups_exact_count.sql
+  'customers_activity_update',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
@@ -169,8 +171,8 @@ export const EXPECTED_PG_INDEXES = [
   'customer_counts_empty_idx',
   'customer_values_group_idx',
   'customer_values_empty_idx',
-  // drizzle/pg/0013_followups_covering_index.sql (replaces 0008's customer_activity_follow_up_idx)
-  'customer_activity_due_idx',
+  // drizzle/pg/0017_followups_exact_count.sql (replaces 0013's customer_activity_due_idx)
+  'customer_activity_pending_idx',
 ] as const;
 
 /** The PL/pgSQL behind the triggers, policies and team administration (0001_rules.sql). */

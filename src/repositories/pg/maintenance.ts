@@ -390,15 +390,18 @@ export class PgMaintenance implements Maintenance {
 const KEPT_TABLES = [
   {
     name: 'customer_activity',
+    // With the customer's archived flag and owner (drizzle/pg/0017).
     drift: `WITH latest AS (
-        SELECT DISTINCT ON (i.customer_id) i.customer_id, i.team_id, i.id, i.created_at, i.follow_up_date
-        FROM crm.customer_interactions AS i ORDER BY i.customer_id, i.created_at DESC, i.id COLLATE "C" DESC),
-      recorded AS (SELECT customer_id, team_id, last_interaction_id, last_interaction_at, follow_up_date FROM crm.customer_activity),
+        SELECT l.customer_id, l.team_id, l.id, l.created_at, l.follow_up_date, c.is_archived, c.owner FROM (
+          SELECT DISTINCT ON (i.customer_id) i.customer_id, i.team_id, i.id, i.created_at, i.follow_up_date
+          FROM crm.customer_interactions AS i ORDER BY i.customer_id, i.created_at DESC, i.id COLLATE "C" DESC) AS l
+        JOIN crm.customers AS c ON c.id = l.customer_id),
+      recorded AS (SELECT customer_id, team_id, last_interaction_id, last_interaction_at, follow_up_date, is_archived, owner FROM crm.customer_activity),
       missing AS (SELECT * FROM latest EXCEPT SELECT * FROM recorded),
       extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM latest)
       SELECT customer_id AS problem FROM missing UNION SELECT customer_id FROM extra ORDER BY 1`,
-    wrong: (n: number) => `${n} customer(s) whose latest interaction or pending follow-up is recorded wrong`,
-    ok: 'matches the interactions',
+    wrong: (n: number) => `${n} customer(s) whose latest interaction, pending follow-up, archived flag or owner is recorded wrong`,
+    ok: 'matches the interactions and customers',
   },
   {
     name: 'customer_counts',

@@ -1,6 +1,7 @@
 import type { CustomerStatus } from '../../domain/vocabulary.js';
 import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
 import { CURSOR_BATCH, streamRows } from './cursor.js';
+import { followUpCountRanges } from '../follow-up-ranges.js';
 import { ownersMatching } from './owners.js';
 import type { PgSession } from './store.js';
 
@@ -66,9 +67,9 @@ export class PgReportRepository implements ReportRepository {
 
   /**
    * A follow-up is pending while the interaction that set it is still the customer's latest,
-   * for customers not archived: crm.customer_activity (drizzle/pg/0007) holds each customer's
-   * latest interaction and its pending follow-up, indexed by date. Read through a cursor as
-   * the caller iterates.
+   * for customers not archived: crm.customer_activity (drizzle/pg/0008, 0017) holds each
+   * customer's latest interaction, its pending follow-up and the customer's archived flag and
+   * owner, indexed by date. Read through a cursor as the caller iterates.
    */
   async *pendingFollowUps(filter: FollowUpFilter, expected?: number): AsyncIterableIterator<FollowUpRow> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
@@ -92,71 +93,87 @@ export class PgReportRepository implements ReportRepository {
     }
   }
 
-  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound): Promise<{ n: number; overdue: number }> {
     const owners = filter.owner ? await ownersMatching(this.session, filter.owner) : undefined;
-    const { text, values } = pendingFollowUpsCountQuery(filter.due, owners, overdue, cap);
-    const [row] = await this.session.query<{ n: number; overdue: number; read: number }>(text, values);
-    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0, read: row?.read ?? 0 };
+    const { text, values } = pendingFollowUpsCountQuery(filter.due, owners, overdue);
+    const [row] = await this.session.query<{ n: number; overdue: number }>(text, values);
+    return { n: row?.n ?? 0, overdue: row?.overdue ?? 0 };
   }
 }
 
 const PAGE_SPARE = 10;
 
-/** The range of customer_activity_due_idx (drizzle/pg/0013) a window reads, and its customers' conditions. */
-function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]) {
-  const conditions = ['a.follow_up_date IS NOT NULL'];
-  // All-day follow-ups are days, the rest canonical instants: each compared with its own kind.
-  // A day sorts before the instants of that day, so the later of the two bounds limits the range.
-  if (due) {
-    const lastDay = values.push(due.lastDay);
-    const before = values.push(due.before);
-    const upper = values.push(`${due.lastDay}\u{10FFFF}` > due.before ? `${due.lastDay}\u{10FFFF}` : due.before);
-    // The kinds' bounds in a CASE, not an OR: the planner turned the OR into two bitmap reads
-    // of the index (a BitmapOr), which lose its order, and sorted the whole window for a page.
-    conditions.push(
-      `a.follow_up_date < $${upper}::text`,
-      `CASE WHEN length(a.follow_up_date) = 10 THEN a.follow_up_date <= $${lastDay}::text
-        WHEN length(a.follow_up_date) > 10 THEN a.follow_up_date < $${before}::text ELSE false END`,
-    );
-  }
-  const customerConditions = ['c.id = a.customer_id', 'NOT c.is_archived'];
-  if (owners) customerConditions.push(`c.owner = ANY($${values.push(owners)}::text[])`);
-  return { conditions, customerConditions };
+/** The active customers' pending follow-ups (of `owners`): the partial index's own terms, which the planner needs to see to use it. */
+function pendingBase(owners: readonly string[] | undefined, values: unknown[]): string[] {
+  const conditions = ['a.follow_up_date IS NOT NULL', 'NOT a.is_archived'];
+  if (owners) conditions.push(`a.owner = ANY($${values.push(owners)}::text[])`);
+  return conditions;
 }
 
 /**
- * The first `cap` pending follow-ups of a window in date order (the index's), archived
- * customers' included (`read`), and of those the ones kept (`n`) and overdue.
+ * A window's bounds on follow_up_date: all-day follow-ups are days, the rest canonical
+ * instants, each compared with its own kind (`kinds`), inside one range of the index up to
+ * `upper` (a day sorts before the instants of that day, so the later of the two bounds
+ * limits the range). The kinds' bounds are a CASE, not an OR: the planner turned the OR into
+ * two bitmap reads of the index (a BitmapOr), which lose its order, and sorted the whole
+ * window for a page.
+ */
+function windowBounds(due: NonNullable<FollowUpFilter['due']>, values: unknown[]): { upper: string; kinds: string; scanEnd: string } {
+  const lastDay = values.push(due.lastDay);
+  const before = values.push(due.before);
+  const scanEnd = `${due.lastDay}\u{10FFFF}` > due.before ? `${due.lastDay}\u{10FFFF}` : due.before;
+  return {
+    upper: `a.follow_up_date < $${values.push(scanEnd)}::text`,
+    kinds: `CASE WHEN length(a.follow_up_date) = 10 THEN a.follow_up_date <= $${lastDay}::text
+        WHEN length(a.follow_up_date) > 10 THEN a.follow_up_date < $${before}::text ELSE false END`,
+    scanEnd,
+  };
+}
+
+/** The range of customer_activity_pending_idx (drizzle/pg/0017) a window reads, as conditions on customer_activity `a` alone. */
+function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]): string[] {
+  const conditions = pendingBase(owners, values);
+  if (due) {
+    const { upper, kinds } = windowBounds(due, values);
+    conditions.push(upper, kinds);
+  }
+  return conditions;
+}
+
+/**
+ * How many pending follow-ups a window holds and how many are overdue: index-only ranges of
+ * customer_activity_pending_idx, which holds every column read here. Below `lo` every row is
+ * in the window, below `overdueLo` every row is overdue (repositories/follow-up-ranges.ts):
+ * those ranges are counted without an expression per entry; only the rows up to the window's
+ * end and `overdueHi` (about a day) are checked by kind.
  */
 export function pendingFollowUpsCountQuery(
   due: FollowUpFilter['due'],
   owners: readonly string[] | undefined,
   overdue: OverdueBound,
-  cap: number,
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const { conditions, customerConditions } = pendingConditions(due, owners, values);
-  const day = values.push(overdue.day);
-  const instant = values.push(overdue.instant);
-  // The window's first rows from the index alone (a LIMIT the planner walks in order), then
-  // each one's customer: the join inside the LIMIT had the planner join the whole window.
-  // OFFSET 0 keeps `kept` one seek per row (pulled up, each FILTER ran its own EXISTS).
-  const text = `SELECT count(*)::int AS read, (count(*) FILTER (WHERE k.kept))::int AS n,
-      (count(*) FILTER (WHERE k.kept AND a.overdue))::int AS overdue FROM (
-      SELECT a.customer_id, (length(a.follow_up_date) = 10 AND a.follow_up_date < $${day}::text)
-          OR (length(a.follow_up_date) > 10 AND a.follow_up_date < $${instant}::text) AS overdue
-      FROM crm.customer_activity AS a
-      WHERE ${conditions.join(' AND ')}
-      ORDER BY a.follow_up_date LIMIT $${values.push(cap)}) AS a
-    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM crm.customers AS c WHERE ${customerConditions.join(' AND ')}) AS kept OFFSET 0) AS k`;
+  const base = pendingBase(owners, values).join(' AND ');
+  const count = (conditions: string) => `(SELECT count(*) FROM crm.customer_activity AS a WHERE ${base} AND ${conditions})`;
+  const bounds = due && windowBounds(due, values);
+  const ranges = followUpCountRanges(due, overdue, bounds?.scanEnd);
+  const isOverdue = `CASE WHEN length(a.follow_up_date) = 10 THEN a.follow_up_date < $${values.push(overdue.day)}::text
+      WHEN length(a.follow_up_date) > 10 THEN a.follow_up_date < $${values.push(overdue.instant)}::text ELSE false END`;
+  const lo = bounds && values.push(ranges.lo);
+  const n = bounds
+    ? `${count(`a.follow_up_date < $${lo}::text`)} + ${count(`a.follow_up_date >= $${lo}::text AND ${bounds.upper} AND ${bounds.kinds}`)}`
+    : `(SELECT count(*) FROM crm.customer_activity AS a WHERE ${base})`;
+  const overdueLo = values.push(ranges.overdueLo);
+  const overdueHi = values.push(ranges.overdueHi);
+  const late = `a.follow_up_date >= $${overdueLo}::text AND a.follow_up_date < $${overdueHi}::text AND ${isOverdue}${bounds ? ` AND ${bounds.kinds}` : ''}`;
+  const text = `SELECT (${n})::int AS n, (${count(`a.follow_up_date < $${overdueLo}::text`)} + ${count(late)})::int AS overdue`;
   return { text, values };
 }
 
 /**
  * The SQL of pendingFollowUps (exported for the plan test): the pending follow-ups in date
- * order, a range of customer_activity_due_idx up to the window's end, then the customer
- * and the interaction by their primary keys, kept when the customer is not archived and has
- * one of `owners`.
+ * order, a range of customer_activity_pending_idx up to the window's end, then the customer
+ * and the interaction by their primary keys.
  */
 export function pendingFollowUpsQuery(
   due: FollowUpFilter['due'],
@@ -164,7 +181,7 @@ export function pendingFollowUpsQuery(
   page?: { after: FollowUpRow | undefined; limit: number },
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const { conditions, customerConditions } = pendingConditions(due, owners, values);
+  const conditions = pendingConditions(due, owners, values);
   if (page?.after) {
     const { follow_up_date: date, customer_name: name, customer_id: id } = page.after;
     const at = values.push(date);
@@ -178,7 +195,7 @@ export function pendingFollowUpsQuery(
       i.type, i.channel, i.note, i.follow_up_date, i.created_at
     FROM crm.customer_activity AS a
     CROSS JOIN LATERAL (SELECT c.id, c.name, c.email, c.phone, c.owner, c.status FROM crm.customers AS c
-      WHERE ${customerConditions.join(' AND ')} LIMIT 1) AS c
+      WHERE c.id = a.customer_id LIMIT 1) AS c
     CROSS JOIN LATERAL (SELECT i.id, i.type, i.channel, i.note, i.follow_up_date, i.created_at FROM crm.customer_interactions AS i
       WHERE i.id = a.last_interaction_id LIMIT 1) AS i
     WHERE ${conditions.join(' AND ')}

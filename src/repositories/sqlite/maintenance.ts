@@ -21,14 +21,18 @@ function listProblems(problems: readonly string[]): string {
   return more > 0 ? `${shown}; and ${more} more` : shown;
 }
 
-/** Customer ids whose customer_activity row differs from their latest interaction, either way. */
+/**
+ * Customer ids whose customer_activity row differs, either way, from their latest interaction
+ * and the customer's archived flag and owner (as the triggers of drizzle/0015 write them).
+ */
 const ACTIVITY_DRIFT = `WITH latest AS (
-    SELECT customer_id, id, created_at, follow_up_date FROM (
+    SELECT l.customer_id, l.id, l.created_at, l.follow_up_date, coalesce(c.is_archived, 0), c.owner FROM (
       SELECT customer_id, id, created_at, follow_up_date,
         row_number() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC) AS rank
-      FROM customer_interactions)
-    WHERE rank = 1),
-  recorded AS (SELECT customer_id, last_interaction_id, last_interaction_at, follow_up_date FROM customer_activity),
+      FROM customer_interactions) AS l
+    LEFT JOIN customers AS c ON c.id = l.customer_id
+    WHERE l.rank = 1),
+  recorded AS (SELECT customer_id, last_interaction_id, last_interaction_at, follow_up_date, is_archived, owner FROM customer_activity),
   missing AS (SELECT * FROM latest EXCEPT SELECT * FROM recorded),
   extra AS (SELECT * FROM recorded EXCEPT SELECT * FROM latest)
   SELECT customer_id FROM missing UNION SELECT customer_id FROM extra ORDER BY 1`;
@@ -188,7 +192,7 @@ export class SqliteMaintenance implements Maintenance {
     };
   }
 
-  /** customer_activity against a recomputation from customer_interactions (drizzle/0009). */
+  /** customer_activity against a recomputation from customer_interactions and customers (drizzle/0009, 0015). */
   private checkActivity(): CheckResult {
     if (!this.hasTable('customer_activity')) return { name: 'customer_activity', ok: true, detail: 'not in this schema' };
     const drifted = this.db.sqlite.prepare(ACTIVITY_DRIFT).pluck().all() as string[];
@@ -196,8 +200,8 @@ export class SqliteMaintenance implements Maintenance {
       name: 'customer_activity',
       ok: drifted.length === 0,
       detail: drifted.length
-        ? `${drifted.length} customer(s) whose latest interaction or pending follow-up is recorded wrong: ${listProblems(drifted)}`
-        : 'matches the interactions',
+        ? `${drifted.length} customer(s) whose latest interaction, pending follow-up, archived flag or owner is recorded wrong: ${listProblems(drifted)}`
+        : 'matches the interactions and customers',
     };
   }
 

@@ -223,45 +223,57 @@ export function wonSinceSql(shape: { product?: boolean; owner?: boolean }): stri
 
 /**
  * Pending follow-ups, soonest first: customer_activity holds each customer's latest
- * interaction's follow-up date (kept by triggers), so this walks its follow-up index and
- * stops at @scanEnd. Ties on the date are ordered by name (a small sort per date).
- * CROSS JOIN is SQLite's way to fix the join order: otherwise it may start from the
- * customers (is_archived = 0 looks selective to it) and read every one of them.
+ * interaction's follow-up date and the customer's archived flag and owner (kept by triggers,
+ * drizzle/0009 and 0015), so this walks customer_activity_pending_idx and stops at @scanEnd,
+ * seeking only the customers and interactions it returns. Ties on the date are ordered by
+ * name (a small sort per date). CROSS JOIN is SQLite's way to fix the join order: otherwise
+ * it may start from the customers and read every one of them.
  */
 export function followUpsSql(shape: { due?: boolean; owner?: boolean }): string {
   return `SELECT i.id AS interaction_id, c.id AS customer_id, c.name AS customer_name, c.email, c.phone, c.owner, c.status,
       i.type, i.channel, i.note, a.follow_up_date, i.created_at
-    ${pendingFrom(shape, 'CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id')}
+    FROM customer_activity AS a
+    CROSS JOIN customers AS c ON c.id = a.customer_id
+    CROSS JOIN customer_interactions AS i ON i.id = a.last_interaction_id
+    WHERE ${pendingConditions(shape)}
     ORDER BY a.follow_up_date, c.name, c.id`;
 }
 
-/** The pending follow-ups of a window, each with its customer (not archived, of @owners). */
-function pendingFrom(shape: { due?: boolean; owner?: boolean }, join = ''): string {
-  const conditions = ['a.follow_up_date IS NOT NULL', 'c.is_archived = 0'];
-  // All-day follow-ups are dates, the rest canonical instants: each is compared with its own
-  // kind, inside one range of the index that covers both.
-  if (shape.due) {
-    conditions.push(
-      'a.follow_up_date < @scanEnd',
-      '((length(a.follow_up_date) = 10 AND a.follow_up_date <= @lastDay) OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @before))',
-    );
-  }
-  if (shape.owner) conditions.push(OWNER_MATCHES);
-  return `FROM customer_activity AS a
-    CROSS JOIN customers AS c ON c.id = a.customer_id ${join}
-    WHERE ${conditions.join(' AND ')}`;
+/** The pending follow-ups of customers not archived (of @owners): the terms customer_activity_pending_idx is defined with (SQLite uses a partial index only for a query that states its WHERE). */
+function pendingBase(shape: { owner?: boolean }): string {
+  const conditions = ['a.follow_up_date IS NOT NULL', 'a.is_archived = 0'];
+  // `+`: the owner is read from the index entry, not sought (no index leads with it).
+  if (shape.owner) conditions.push('+a.owner IN (SELECT value FROM json_each(@owners))');
+  return conditions.join(' AND ');
 }
 
 /**
- * The first @cap pending follow-ups of a window, soonest first (the index's order, no sort),
- * counted, with how many are overdue (before @overdueDay / @overdueInstant).
+ * All-day follow-ups are dates, the rest canonical instants: each is compared with its own
+ * kind (a date up to @lastDay, an instant before @before).
+ */
+const IN_WINDOW = '((length(a.follow_up_date) = 10 AND a.follow_up_date <= @lastDay) OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @before))';
+const OVERDUE = '((length(a.follow_up_date) = 10 AND a.follow_up_date < @overdueDay) OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @overdueInstant))';
+
+/** The pending follow-ups of a window, inside one range of the index that covers both kinds. */
+function pendingConditions(shape: { due?: boolean; owner?: boolean }): string {
+  return shape.due ? `${pendingBase(shape)} AND a.follow_up_date < @scanEnd AND ${IN_WINDOW}` : pendingBase(shape);
+}
+
+/**
+ * How many pending follow-ups a window holds, and how many of them are overdue: ranges of
+ * customer_activity_pending_idx, which holds every column read here, so neither the table nor
+ * the customers are read. Below @lo every row is in the window, below @overdueLo every row is
+ * overdue (repositories/follow-up-ranges.ts): those ranges are counted without an expression
+ * per entry; only the rows up to @scanEnd and @overdueHi (about a day) are checked by kind.
  */
 export function followUpCountSql(shape: { due?: boolean; owner?: boolean }): string {
-  return `SELECT count(*) AS n, coalesce(sum(overdue), 0) AS overdue FROM (
-    SELECT (length(a.follow_up_date) = 10 AND a.follow_up_date < @overdueDay)
-        OR (length(a.follow_up_date) > 10 AND a.follow_up_date < @overdueInstant) AS overdue
-    ${pendingFrom(shape)}
-    ORDER BY a.follow_up_date LIMIT @cap)`;
+  const count = (conditions: string) => `(SELECT count(*) FROM customer_activity AS a WHERE ${pendingBase(shape)} AND ${conditions})`;
+  const n = shape.due
+    ? `${count('a.follow_up_date < @lo')} + ${count(`a.follow_up_date >= @lo AND a.follow_up_date < @scanEnd AND ${IN_WINDOW}`)}`
+    : `(SELECT count(*) FROM customer_activity AS a WHERE ${pendingBase(shape)})`;
+  const overdue = `${count('a.follow_up_date < @overdueLo')}
+    + ${count(`a.follow_up_date >= @overdueLo AND a.follow_up_date < @overdueHi AND ${OVERDUE}${shape.due ? ` AND ${IN_WINDOW}` : ''}`)}`;
+  return `SELECT ${n} AS n, ${overdue} AS overdue`;
 }
 
 /** A customer's interactions, newest first. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Drizzle } from '../../db/connection.js';
 import type { CustomerStatus } from '../../domain/vocabulary.js';
 import type { FollowUpFilter, FollowUpRow, OverdueBound, PipelineFilter, ReportRepository, StageValueRow, WonValueRow } from '../ports.js';
+import { followUpCountRanges } from '../follow-up-ranges.js';
 import { ownersMatching } from './owners.js';
 import { followUpCountSql, followUpsSql, pipelineSql, pipelineValuesSql, wonSinceSql } from './queries.js';
 
@@ -34,7 +35,8 @@ export class SqliteReportRepository implements ReportRepository {
 
   /**
    * A follow-up is pending while the interaction that set it is still the customer's latest:
-   * logging anything newer for that customer settles it (customer_activity tracks that).
+   * logging anything newer for that customer settles it (customer_activity tracks that, with
+   * the customer's archived flag and owner).
    * Rows are read one at a time as the caller iterates, so memory does not grow with them;
    * the connection runs no other statement until the iteration ends.
    */
@@ -43,14 +45,18 @@ export class SqliteReportRepository implements ReportRepository {
     yield* statement.iterate(this.followUpParameters(filter)) as IterableIterator<FollowUpRow>;
   }
 
-  /** Only the customers kept are read up to the cap (`read` = `n`): SQLite walks the index in order either way. */
-  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound, cap: number): Promise<{ n: number; overdue: number; read: number }> {
+  async countPendingFollowUps(filter: FollowUpFilter, overdue: OverdueBound): Promise<{ n: number; overdue: number }> {
     const statement = this.sqlite.prepare(followUpCountSql({ due: filter.due !== undefined, owner: Boolean(filter.owner) }));
-    const row = statement.get({ ...this.followUpParameters(filter), overdueDay: overdue.day, overdueInstant: overdue.instant, cap }) as {
-      n: number;
-      overdue: number;
-    };
-    return { ...row, read: row.n };
+    const parameters = this.followUpParameters(filter);
+    const { lo, overdueLo, overdueHi } = followUpCountRanges(filter.due, overdue, parameters.scanEnd as string | undefined);
+    return statement.get({
+      ...parameters,
+      ...(lo !== undefined && { lo }),
+      overdueLo,
+      overdueHi,
+      overdueDay: overdue.day,
+      overdueInstant: overdue.instant,
+    }) as { n: number; overdue: number };
   }
 
   private followUpParameters(filter: FollowUpFilter): Record<string, unknown> {

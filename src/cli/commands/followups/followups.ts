@@ -162,20 +162,13 @@ async function printPage(
 }
 
 /** What the page leaves out, and the options that show it. */
-function pageFooter({ followUps, total, capped, overdue, offset, page, limit }: FollowUpPage): string {
-  const counted = capped ? `more than ${total}` : String(total);
-  // Past the count's cap the overdue ones are known to be at least those counted.
-  const overdueText =
-    overdue === 0 ? '' : !capped ? `, ${overdue} overdue` : overdue > total ? `, more than ${total} overdue` : `, at least ${overdue} overdue`;
+function pageFooter({ followUps, total, overdue, offset, page, limit }: FollowUpPage): string {
+  const overdueText = overdue === 0 ? '' : `, ${overdue} overdue`;
   const shown = followUps.length;
-  if (shown === 0) {
-    const pages = capped ? '' : `: ${total} follow-up(s) make ${Math.ceil(total / limit)} page(s) of ${limit}`;
-    return `page ${page} is past the end${pages}`;
-  }
+  if (shown === 0) return `page ${page} is past the end: ${total} follow-up(s) make ${Math.ceil(total / limit)} page(s) of ${limit}`;
   const last = offset + shown;
-  if (capped || last < total) {
-    const more = !capped ? String(total - last) : total > last ? `more than ${total - last}` : 'more';
-    return `showing ${offset + 1}–${last} of ${counted} follow-ups${overdueText}; ${more} more: --page ${page + 1} for the next, --all for everything`;
+  if (last < total) {
+    return `showing ${offset + 1}–${last} of ${total} follow-ups${overdueText}; ${total - last} more: --page ${page + 1} for the next, --all for everything`;
   }
   if (offset > 0) return `showing ${offset + 1}–${last} of ${total} follow-ups${overdueText}`;
   return `${total} follow-up${total === 1 ? '' : 's'}${overdueText}`;
