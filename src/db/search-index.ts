@@ -112,7 +112,8 @@ function statements(sqlite: Database.Database): Statements | null {
           anyPending: sqlite.prepare(ANY_PENDING),
           countPending: sqlite.prepare('SELECT count(*) FROM customer_search_pending').pluck(),
           setting: sqlite.prepare('SELECT v FROM customer_search_config WHERE k = ?').pluck(),
-          configure: sqlite.prepare('INSERT INTO customer_search (customer_search, rank) VALUES (?, ?)'),
+          // FTS5 takes only an integer, and a JavaScript number is bound as a real.
+          configure: sqlite.prepare('INSERT INTO customer_search (customer_search, rank) VALUES (?, CAST(? AS INTEGER))'),
           flush: [REMOVE_PENDING_DOCS, INSERT_PENDING_DOCS, CLEAR_PENDING, UNDEFER].map((text) => sqlite.prepare(text)),
         }
       : null;
