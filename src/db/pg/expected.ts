@@ -66,6 +66,8 @@ export const EXPECTED_PG_TRIGGERS = [
   'customer_interactions_no_delete',
   // drizzle/pg/0010_search_window.sql
   'companies_search_update',
+  // drizzle/pg/0018_deferred_search_index.sql: a deferring transaction's documents built before its commit
+  'customer_search_flush',
 ] as const;
 
 /** Tables under row-level security, each with at least a SELECT policy. */
@@ -198,6 +200,9 @@ export const EXPECTED_PG_FUNCTIONS = [
   // drizzle/pg/0009_interactions_no_delete.sql
   'customer_interactions_no_delete',
   'crm_delete_interactions',
+  // drizzle/pg/0018_deferred_search_index.sql
+  'crm_search_flush',
+  'crm_search_note',
 ] as const;
 
 /** Real foreign keys (0000_schema.sql): the server checks them on every write, unless disabled. */
