@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase, type CrmDatabase } from '../src/db/connection.js';
-import { REBUILD_SEARCH_INDEX } from '../src/db/search-index.js';
+import { deferSearchIndex, REBUILD_SEARCH_INDEX } from '../src/db/search-index.js';
 import { runCli, tempDir, TestClock, type RunOptions } from './helpers.js';
 
 /**
@@ -240,6 +240,31 @@ describe('migrations', () => {
     db = openDatabase(file, { migrationsFolder: migrationsFolder('later', journalTags.at(-1)!, [{ tag: '0099_noop', sql: 'SELECT 1;' }]) });
     expect(db.appliedMigrations).toEqual(['0099_noop']);
     expect(await names('lovelace')).toEqual(['Ada Lovelace']);
+    expect((await crm(['db', 'check'])).code).toBe(0);
+  });
+});
+
+describe('a large deferred write', () => {
+  it('builds its documents as the triggers would, with FTS5 settings set back afterwards', async () => {
+    const settings = () => db.sqlite.prepare(`SELECT k, v FROM customer_search_config WHERE k IN ('automerge', 'hashsize') ORDER BY k`).raw().all();
+    db.sqlite.exec(`INSERT INTO customer_search (customer_search, rank) VALUES ('automerge', 8)`);
+    expect(settings()).toEqual([['automerge', 8]]);
+    // Above the bulk threshold (10,000 documents), with a name and notes that need spelling out.
+    db.write(() => {
+      deferSearchIndex(db.sqlite);
+      db.sqlite.exec(`
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+        INSERT INTO customers (name, email) SELECT 'Customer number ' || i, 'customer' || i || '@example.com' FROM n;
+        INSERT INTO customers (id, name, note) VALUES ('aaaaaaaa-0000-4000-8000-000000000000', 'Søren Kierkegaard', 'Wrote on Æsthetics');
+        INSERT INTO customer_interactions (customer_id, type, channel, note)
+          VALUES ('aaaaaaaa-0000-4000-8000-000000000000', 'Call', 'phone', 'Asked about Œuvres'),
+                 ('aaaaaaaa-0000-4000-8000-000000000000', 'Email', 'email', 'Plain text only');`);
+    });
+    expect(db.sqlite.prepare('SELECT count(*) FROM customer_search').pluck().get()).toBe(12001);
+    // The one the file had, and FTS5's default where it had none (1 MB).
+    expect(settings()).toEqual([['automerge', 8], ['hashsize', 1048576]]);
+    expect(await names('soren', 'aesthetics', 'oeuvres', 'plain')).toEqual(['Søren Kierkegaard']);
+    expect(await names('customer', 'number', '11999')).toEqual(['Customer number 11999']);
     expect((await crm(['db', 'check'])).code).toBe(0);
   });
 });

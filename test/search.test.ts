@@ -214,6 +214,31 @@ describeBackends('crm search', (backend, fresh) => {
       expect(await names('radium')).toEqual([]);
     });
 
+    it('builds the documents of a transaction that defers the index (as an import does) at its commit, as the triggers build them', async () => {
+      if (backend !== 'postgres') return expect(backend).toBe('sqlite');
+      // One customer written statement by statement, its twin in a deferring transaction: the
+      // same text, so the same document (the appended interactions as the rebuilt ones).
+      const write = (id: string) => [
+        `INSERT INTO customers (id, name, email, note) VALUES ('${id}', 'Søren Kierkegaard', 'soren@example.com', 'Wrote on Æsthetics')`,
+        `INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('${id.replace('0d0c', '1a7e')}', '${id}', 'Call', 'phone', 'Asked about Œuvres')`,
+        `INSERT INTO customer_interactions (id, customer_id, type, channel, note) VALUES ('${id.replace('0d0c', '2a7e')}', '${id}', 'Email', 'email', 'Plain text only')`,
+        `INSERT INTO customer_tags (customer_id, tag) VALUES ('${id}', 'philosophy')`,
+      ];
+      const plain = 'cccc0000-0000-4000-8000-0d0c00000001';
+      const deferred = 'cccc0000-0000-4000-8000-0d0c00000002';
+      for (const statement of write(plain)) await cli.sql(statement);
+      await cli.sql(`BEGIN; SET LOCAL crm.search_deferred = 'on'; ${write(deferred).join('; ')}; COMMIT`);
+      const docs = await cli.sql<{ customer_id: string; doc: string }>(
+        `SELECT customer_id, doc::text AS doc FROM customer_search WHERE customer_id IN ('${plain}', '${deferred}') ORDER BY customer_id`,
+      );
+      expect(docs).toHaveLength(2);
+      expect(docs[1]!.doc).toBe(docs[0]!.doc);
+      expect(await names('soren', 'aesthetics', 'oeuvres', 'plain', 'philosophy')).toEqual(['Søren Kierkegaard', 'Søren Kierkegaard']);
+      // Nothing is left noted once the transaction is over.
+      await cli.sql(`BEGIN; SET LOCAL crm.search_deferred = 'on'; UPDATE customers SET note = 'Either/Or' WHERE id = '${deferred}'; COMMIT`);
+      expect(await names('either')).toEqual(['Søren Kierkegaard']);
+    });
+
     it('finds each of many interactions written one by one with plain SQL, across the name and them', async () => {
       const ada = await add('Ada Lovelace');
       const prefix = backend === 'sqlite' ? 'aaaa' : 'bbbb';

@@ -107,6 +107,13 @@ class Statement {
   }
 }
 
+/** Until FLUSH_SEARCH_INDEX or the commit (drizzle/pg/0015_deferred_search_index.sql). */
+export const DEFER_SEARCH_INDEX = `SET LOCAL crm.search_deferred = 'on'`;
+/** Builds the noted documents now, and ends the deferral: one round trip. */
+export const FLUSH_SEARCH_INDEX = `SET CONSTRAINTS crm.customer_search_flush IMMEDIATE;
+  SET CONSTRAINTS crm.customer_search_flush DEFERRED;
+  SET LOCAL crm.search_deferred = 'off'`;
+
 /**
  * Import and export on a team's server. Export: COPY (SELECT …) TO STDOUT in CSV, formatted
  * by the server as SQLite's lossless export is (NULL an empty field, "" an empty text).
@@ -193,9 +200,16 @@ export class PgBulkTransfer implements BulkTransfer {
     });
   }
 
+  /**
+   * The search index's triggers only note the customers each statement touched, and every
+   * noted document is built once, when the files are written (drizzle/pg/0018): built per
+   * statement, an import's customers and then their interactions wrote each document twice.
+   */
   private async write(files: readonly BulkStagedFile[], options: BulkWriteOptions): Promise<void> {
     await this.store.write(async () => {
+      await this.query(DEFER_SEARCH_INDEX);
       for (const file of files) await this.writeStaged(file, options);
+      await this.query(FLUSH_SEARCH_INDEX);
       options.finish();
     });
   }
