@@ -39,7 +39,8 @@ async function fullCustomer(cli: BackendCli, name: string, options: { owner?: st
   const customer = await cli.json<{ id: string }>([
     'customer', 'add', name, '--email', `${name.toLowerCase()}@example.com`, '--phone', '+44 20 7946 0000',
     '--product', `Product of ${name}`, '--company', `Company of ${name}`, '--value', '12 000.50 EUR',
-    '--status', 'closed_won', '--source', 'referral', '--note', `Note on ${name}`,
+    // A quote, a backslash and replacement patterns: a PostgreSQL archive gets the rows as SQL literals.
+    '--status', 'closed_won', '--source', 'referral', '--note', `Note on ${name}: it's \\ $& $1 $'`,
     ...(options.owner ? ['--owner', options.owner] : []),
   ]);
   expect((await cli.run(['tag', customer.id, 'add', 'vip', 'renewal'])).code).toBe(0);
@@ -97,7 +98,7 @@ describeBackends('archiving', (backend, fresh) => {
       const ids = [await fullCustomer(cli, 'Ada'), await fullCustomer(cli, 'Bob')];
       const stays = (await cli.json<{ id: string }>(['customer', 'add', 'Stays'])).id;
       const before = await customerRows(cli, ids);
-      expect(before.find((row) => row.name === 'Ada')).toMatchObject({ deal_value_minor: 1_200_050, deal_currency: 'EUR', note: 'Note on Ada', is_archived: true });
+      expect(before.find((row) => row.name === 'Ada')).toMatchObject({ deal_value_minor: 1_200_050, deal_currency: 'EUR', note: "Note on Ada: it's \\ $& $1 $'", is_archived: true });
       expect(before[0]!.closed_at).toEqual(expect.any(String));
       expect(before[0]!.company_id).toEqual(expect.any(String));
       const interactions = normalise(

@@ -51,6 +51,72 @@ const MOVABLE_INTERACTIONS = `FROM crm.customer_interactions AS i JOIN crm.custo
 const STALE = `FROM crm.customers AS c
   WHERE c.status = $1 AND NOT c.is_archived AND c.updated_at < $2::timestamptz AND ($3::boolean OR c.owner = session_user)`;
 
+/**
+ * An instant as the driver gives it (src/db/pg/connection.ts: isoInstant), ISO text in UTC to
+ * the millisecond, written inline: crm.crm_iso has its own search_path and is never inlined.
+ */
+const iso = (value: string) => `to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const INSTANTS: ReadonlySet<string> = new Set(['created_at', 'updated_at', 'closed_at']);
+
+/** `json_build_object('id', c.id, ...)`: a row of `columns` as the driver would give it. */
+const jsonRow = (alias: string, columns: readonly string[]) =>
+  `json_build_object(${columns.map((column) => `'${column}', ${INSTANTS.has(column) ? iso(`${alias}.${column}`) : `${alias}.${column}`}`).join(', ')})`;
+
+/** A JSON array of the rows (`[]` for none), as text: the driver leaves it unparsed. */
+const jsonArray = (alias: string, columns: readonly string[], from: string, order: string) =>
+  `(SELECT coalesce(json_agg(${jsonRow(alias, columns)} ORDER BY ${order}), '[]') FROM ${from})::text`;
+
+const EXTERNAL_ID_COLUMNS = ['source', 'external_id', 'customer_id', 'created_at'] as const;
+const TAG_COLUMNS = ['customer_id', 'tag', 'created_at'] as const;
+
+/**
+ * $1: updated before (null: any), $2: the writer is a manager, $3: the cursor (the last id of
+ * the previous batch), $4: the batch's size. The picked customers are materialized once (a
+ * CTE read several times), locked; the rest reads them by id. The team test repeats the
+ * row-level security policy's, against crm_team() run once (see PgBulkTransfer.selectExport):
+ * the policy's own called it for every customer the walk read.
+ */
+const PICK_CUSTOMERS = `WITH picked AS (
+    SELECT c.* ${MOVABLE_CUSTOMERS} AND c.team_id = (SELECT crm.crm_team()) AND c.id COLLATE "C" > $3
+    ORDER BY c.id COLLATE "C" LIMIT $4 FOR UPDATE),
+  moving AS (SELECT i.* FROM crm.customer_interactions AS i WHERE i.customer_id IN (SELECT id FROM picked))
+  SELECT (SELECT array_agg(id ORDER BY id COLLATE "C") FROM picked) AS ids,
+    (SELECT count(*) FROM moving) AS interaction_count,
+    ${jsonArray('p', PRODUCT_COLUMNS, 'crm.products AS p WHERE p.id IN (SELECT product_id FROM picked)', 'p.id COLLATE "C"')} AS products,
+    ${jsonArray('o', COMPANY_COLUMNS, 'crm.companies AS o WHERE o.id IN (SELECT company_id FROM picked)', 'o.id COLLATE "C"')} AS companies,
+    ${jsonArray('c', CUSTOMER_COLUMNS, 'picked AS c', 'c.id COLLATE "C"')} AS customers,
+    ${jsonArray('i', INTERACTION_COLUMNS, 'moving AS i', 'i.id COLLATE "C"')} AS interactions,
+    ${jsonArray('e', EXTERNAL_ID_COLUMNS, 'crm.customer_external_ids AS e WHERE e.customer_id IN (SELECT id FROM picked)', 'e.position')} AS external_ids,
+    ${jsonArray('t', TAG_COLUMNS, 'crm.customer_tags AS t WHERE t.customer_id IN (SELECT id FROM picked)', 't.customer_id COLLATE "C", t.position')} AS tags`;
+
+interface PickedRow {
+  ids: string[] | null;
+  interaction_count: number | string;
+  products: string;
+  companies: string;
+  customers: string;
+  interactions: string;
+  external_ids: string;
+  tags: string;
+}
+
+/** A batch's rows per table as JSON arrays (text), parents first: what a PostgreSQL archive takes as is. */
+export type ArchiveJson = { readonly [K in keyof ArchiveRows]: string };
+
+/** A batch picked on a server: its rows as the server wrote them, for a PostgreSQL archive. */
+export type PgArchiveBatch = ArchiveBatch & { json?: ArchiveJson };
+
+function parseArchiveJson(json: ArchiveJson): ArchiveRows {
+  return {
+    products: JSON.parse(json.products) as ArchiveRow[],
+    companies: JSON.parse(json.companies) as ArchiveRow[],
+    customers: JSON.parse(json.customers) as ArchiveRow[],
+    interactions: JSON.parse(json.interactions) as ArchiveRow[],
+    externalIds: JSON.parse(json.externalIds) as ArchiveRow[],
+    tags: JSON.parse(json.tags) as ArchiveRow[],
+  };
+}
+
 const EMPTY: ArchiveRows = { products: [], companies: [], customers: [], interactions: [], externalIds: [], tags: [] };
 
 const cursorText = (after: ArchiveCursor) => (typeof after === 'string' ? after : '');
@@ -126,27 +192,32 @@ export class PgArchiveRepository implements ArchiveRepository {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * One statement per batch: the customers after the cursor, locked (FOR UPDATE), and every row
+   * that moves with them or that the archive's foreign keys need, each table as one JSON array
+   * in the form the driver would give (instants as ISO text in UTC, to the millisecond). A
+   * statement per table cost a round trip each, on a loaded machine a good part of a batch;
+   * a PostgreSQL archive takes the arrays as they came, without parsing them here.
+   */
   async pickCustomers(customersBefore: string | null, after: ArchiveCursor, limit: number): Promise<ArchiveBatch> {
-    const customers = await this.session.query<ArchiveRow>(
-      `SELECT ${CUSTOMER_SELECT} ${MOVABLE_CUSTOMERS} AND c.id COLLATE "C" > $3 ORDER BY c.id COLLATE "C" LIMIT $4 FOR UPDATE`,
-      [customersBefore, await this.isManager(), cursorText(after), limit],
-    );
-    const ids = customers.map((row) => row.id as string);
-    const interactions = ids.length ? await this.interactionsOf(ids) : [];
-    return {
+    const [row] = await this.session.query<PickedRow>(PICK_CUSTOMERS, [customersBefore, await this.isManager(), cursorText(after), limit]);
+    const ids = row?.ids ?? [];
+    const json: ArchiveJson | undefined = ids.length
+      ? {
+          products: row!.products,
+          companies: row!.companies,
+          customers: row!.customers,
+          interactions: row!.interactions,
+          externalIds: row!.external_ids,
+          tags: row!.tags,
+        }
+      : undefined;
+    const batch: PgArchiveBatch = {
       customers: ids.length,
-      interactions: interactions.length,
+      interactions: Number(row?.interaction_count ?? 0),
       next: ids.length ? ids[ids.length - 1]! : after,
-      rows: async () =>
-        ids.length === 0
-          ? EMPTY
-          : {
-              ...(await this.parents(customers)),
-              customers,
-              interactions,
-              externalIds: await this.externalIdsOf(ids),
-              tags: await this.tagsOf(ids),
-            },
+      json,
+      rows: async () => (json ? parseArchiveJson(json) : EMPTY),
       // Interactions, external ids and tags go with their customers (ON DELETE CASCADE), audited one by one.
       deleteMoved: async () => {
         if (ids.length === 0) return;
@@ -154,6 +225,7 @@ export class PgArchiveRepository implements ArchiveRepository {
         if (deleted.length !== ids.length) throw new Error(`archive: ${ids.length - deleted.length} picked customers could not be deleted`);
       },
     };
+    return batch;
   }
 
   async pickInteractions(
@@ -184,29 +256,6 @@ export class PgArchiveRepository implements ArchiveRepository {
         await this.session.query(`SELECT crm.crm_delete_interactions($1::text[])`, [ids]);
       },
     };
-  }
-
-  private interactionsOf(customerIds: readonly string[]): Promise<ArchiveRow[]> {
-    return this.session.query<ArchiveRow>(
-      `SELECT ${INTERACTION_SELECT} FROM crm.customer_interactions AS i WHERE i.customer_id = ANY($1::text[]) ORDER BY i.id COLLATE "C"`,
-      [customerIds],
-    );
-  }
-
-  private externalIdsOf(customerIds: readonly string[]): Promise<ArchiveRow[]> {
-    return this.session.query<ArchiveRow>(
-      `SELECT e.source, e.external_id, e.customer_id, e.created_at FROM crm.customer_external_ids AS e
-        WHERE e.customer_id = ANY($1::text[]) ORDER BY e.position`,
-      [customerIds],
-    );
-  }
-
-  private tagsOf(customerIds: readonly string[]): Promise<ArchiveRow[]> {
-    return this.session.query<ArchiveRow>(
-      `SELECT t.customer_id, t.tag, t.created_at FROM crm.customer_tags AS t WHERE t.customer_id = ANY($1::text[])
-       ORDER BY t.customer_id COLLATE "C", t.position`,
-      [customerIds],
-    );
   }
 
   private async parents(customers: readonly ArchiveRow[]): Promise<Pick<ArchiveRows, 'products' | 'companies'>> {
@@ -290,14 +339,26 @@ const UPSERT_CUSTOMERS = upsertSql('customers', CUSTOMER_COLUMNS);
 const INSERT_INTERACTIONS = upsertSql('customer_interactions', INTERACTION_COLUMNS, { nothing: true });
 // An external id names one customer per team: a rerun's copy finds it there already.
 const UPSERT_EXTERNAL_IDS = `INSERT INTO crm.customer_external_ids AS t (source, external_id, customer_id, created_at)
-  SELECT r.source, r.external_id, r.customer_id, r.created_at FROM json_populate_recordset(NULL::crm.customer_external_ids, $1::json) AS r
-  ORDER BY r.position
+  SELECT r.source, r.external_id, r.customer_id, r.created_at
+  FROM json_populate_recordset(NULL::crm.customer_external_ids, $1::json) WITH ORDINALITY AS r
+  ORDER BY r.ordinality
   ON CONFLICT (team_id, source, external_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, created_at = EXCLUDED.created_at
   WHERE (t.customer_id, t.created_at) IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.created_at)`;
 const INSERT_TAGS = `INSERT INTO crm.customer_tags (customer_id, tag, created_at)
-  SELECT r.customer_id, r.tag, r.created_at FROM json_populate_recordset(NULL::crm.customer_tags, $1::json) AS r
-  ORDER BY r.position
+  SELECT r.customer_id, r.tag, r.created_at FROM json_populate_recordset(NULL::crm.customer_tags, $1::json) WITH ORDINALITY AS r
+  ORDER BY r.ordinality
   ON CONFLICT DO NOTHING`;
+
+function stringified(rows: ArchiveRows): ArchiveJson {
+  return {
+    products: JSON.stringify(rows.products),
+    companies: JSON.stringify(rows.companies),
+    customers: JSON.stringify(rows.customers),
+    interactions: JSON.stringify(rows.interactions),
+    externalIds: JSON.stringify(rows.externalIds),
+    tags: JSON.stringify(rows.tags),
+  };
+}
 
 /** The archive side on a team's PostgreSQL database: each batch is one transaction there. */
 export class PgArchiveTarget implements ArchiveTarget {
@@ -320,21 +381,32 @@ export class PgArchiveTarget implements ArchiveTarget {
     return row?.seen === true;
   }
 
+  /**
+   * One round trip for the batch's rows, whatever the tables: the statements go together as
+   * one simple query (run in order, inside this write), each table's JSON array a literal. A
+   * batch picked on a server arrives as the JSON the server wrote, passed on as is. On a
+   * loaded machine each round trip waits for the server to be scheduled: a statement per
+   * table was a good part of a batch.
+   */
   async copy(batch: ArchiveBatch): Promise<void> {
-    const rows = await batch.rows();
+    const json = (batch as PgArchiveBatch).json ?? stringified(await batch.rows());
     const { session } = this.store;
+    const statements = [
+      [UPSERT_PRODUCTS, json.products],
+      [UPSERT_COMPANIES, json.companies],
+      [UPSERT_CUSTOMERS, json.customers],
+      [INSERT_INTERACTIONS, json.interactions],
+      [UPSERT_EXTERNAL_IDS, json.externalIds],
+      // In the order they came (each customer's as added): the archive's positions follow it.
+      [INSERT_TAGS, json.tags],
+    ] as const;
+    const sql = statements
+      .filter(([, rows]) => rows !== '[]')
+      // A function, not a string: `$&` in the data would be a replacement pattern.
+      .map(([statement, rows]) => statement.replace('$1::json', () => `${session.client.escapeLiteral(rows)}::json`));
+    if (sql.length === 0) return;
     await this.store.write(async () => {
-      if (rows.products.length) await session.query(UPSERT_PRODUCTS, [JSON.stringify(rows.products)]);
-      if (rows.companies.length) await session.query(UPSERT_COMPANIES, [JSON.stringify(rows.companies)]);
-      if (rows.customers.length) await session.query(UPSERT_CUSTOMERS, [JSON.stringify(rows.customers)]);
-      if (rows.interactions.length) await session.query(INSERT_INTERACTIONS, [JSON.stringify(rows.interactions)]);
-      if (rows.externalIds.length) {
-        await session.query(UPSERT_EXTERNAL_IDS, [JSON.stringify(rows.externalIds.map((row, position) => ({ ...row, position })))]);
-      }
-      if (rows.tags.length) {
-        // In the order they came (each customer's as added): the archive's positions follow it.
-        await session.query(INSERT_TAGS, [JSON.stringify(rows.tags.map((tag, position) => ({ ...tag, position })))]);
-      }
+      await session.client.query(sql.join(';\n'));
     });
   }
 
