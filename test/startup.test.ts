@@ -89,6 +89,12 @@ describe('what a command loads', () => {
     expect(modulesLoaded(CRM_BIN, args)).not.toContain('process.stdin');
   });
 
+  it('crm --version never makes process.stderr (Node makes it on first use, and it writes nothing there)', () => {
+    expect(modulesLoaded(CRM_BIN, ['--version'])).not.toContain('process.stderr');
+    // The check itself can fail: a command that writes to stderr makes it.
+    expect(modulesLoaded(CRM_BIN, ['customer', 'list'])).toContain('process.stderr');
+  });
+
   it.each([[['product', 'list']], [['customer', 'list']]])('crm %j does not load the PostgreSQL connection code on a SQLite file', (args) => {
     expect(modulesLoaded(unbundled, args).filter((url) => url.includes('/db/pg/'))).toEqual([]);
   });

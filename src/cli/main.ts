@@ -24,7 +24,8 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
     // A reader that stops early (`| head -1`) took what it wanted; only a real failure counts.
     if (isReaderGone(error) || (session.readerGone && !(error instanceof CrmError))) return EXIT_OK;
     // A refusal before any action ran (a usage error) is coloured like the others on a terminal.
-    await session.prepareColours().catch(() => undefined);
+    // Help and --version (commander's exit code 0) print no error line, and need no stderr.
+    if (!(error instanceof CommanderError && error.exitCode === 0)) await session.prepareColours().catch(() => undefined);
     return exitCodeFor(error, session);
   } finally {
     await session.close().catch(() => undefined);
@@ -57,7 +58,7 @@ function exitCodeFor(error: unknown, session: Session): number {
   const message = error instanceof Error ? error.message : String(error);
   session.error(`unexpected: ${message.split('\n')[0]}`);
   if (session.ctx.env.CRM_DEBUG && error instanceof Error && error.stack) {
-    session.ctx.stderr.write(`${error.stack}\n`);
+    session.stderr.write(`${error.stack}\n`);
   }
   return EXIT_FAILURE;
 }

@@ -111,7 +111,7 @@ function rootProgram(session: Session): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
+      writeErr: (text) => session.stderr.write(text),
     })
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);

@@ -19,7 +19,7 @@ const PHASE_WORDS: Record<TransferProgress['phase'], string> = {
  * cli-progress is loaded only then.
  */
 export async function progressDisplay(session: Session): Promise<ProgressDisplay> {
-  const stderr = session.ctx.stderr;
+  const stderr = session.stderr;
   if (!stderr.isTTY) return { stop: () => {} };
   const { default: cliProgress } = await import('cli-progress');
   let bar: SingleBar | undefined;

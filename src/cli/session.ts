@@ -3,7 +3,7 @@ import os from 'node:os';
 import { AbortedError, ConflictError, UsageError } from '../domain/errors.js';
 import type { Services, Store } from '../services/index.js';
 import { OutputWatch } from './closed-output.js';
-import type { Context } from './context.js';
+import type { Context, OutputStream } from './context.js';
 import { loadedServices, loadServices } from './layers.js';
 import { loadColours, paintFor, type Paint } from './paint.js';
 import type { Prompter } from './prompter.js';
@@ -42,8 +42,22 @@ export class Session {
   ) {
     this.commandLine = recordedCommandLine(argv);
     this.stdoutWatch = new OutputWatch(ctx.stdout);
-    // `crm ... 2>&1 | head`: messages to a closed stderr are dropped, not a crash.
-    void new OutputWatch(ctx.stderr);
+  }
+
+  private stderrWatched = false;
+
+  /**
+   * The context's stderr, for every write to it: watched from its first use (the context may
+   * make it only then), so that `crm ... 2>&1 | head` drops messages to a closed stderr rather
+   * than crashing.
+   */
+  get stderr(): OutputStream {
+    const stream = this.ctx.stderr;
+    if (!this.stderrWatched) {
+      this.stderrWatched = true;
+      void new OutputWatch(stream);
+    }
+    return stream;
   }
 
   /** Whoever read stdout has gone away (`| head`): nothing more can be shown, nothing failed. */
@@ -63,7 +77,7 @@ export class Session {
 
   /** chalk, when stdout or stderr is to be coloured; the entry point calls it before an error line too. */
   async prepareColours(): Promise<void> {
-    if (this.colorFor(this.ctx.stdout) || this.colorFor(this.ctx.stderr)) await loadColours();
+    if (this.colorFor(this.ctx.stdout) || this.colorFor(this.stderr)) await loadColours();
   }
 
   setGlobals(globals: GlobalOptions): void {
@@ -124,7 +138,7 @@ export class Session {
    */
   private identified(store: Store): Store {
     store.identifyWriter({ actor: this.actor, clock: this.ctx.clock, command: this.commandLine });
-    store.onLockWait(this.ctx.stderr.isTTY ? () => this.noticeLockWait() : undefined);
+    store.onLockWait(this.stderr.isTTY ? () => this.noticeLockWait() : undefined);
     return store;
   }
 
@@ -165,7 +179,7 @@ export class Session {
 
   /** Colour only on a terminal, and never with NO_COLOR (any value) or --no-color. */
   private colorFor(stream: { isTTY?: boolean }): boolean {
-    return Boolean(stream.isTTY) && this.globals.color !== false && this.ctx.env.NO_COLOR === undefined;
+    return this.globals.color !== false && this.ctx.env.NO_COLOR === undefined && Boolean(stream.isTTY);
   }
 
   get out(): Renderer {
@@ -183,24 +197,24 @@ export class Session {
   }
 
   private get errPaint(): Paint {
-    return paintFor(this.colorFor(this.ctx.stderr));
+    return paintFor(this.colorFor(this.stderr));
   }
 
   /** Human-facing messages (confirmations, counts, warnings) go to stderr, never stdout. */
   info(message: string): void {
-    this.ctx.stderr.write(`${message}\n`);
+    this.stderr.write(`${message}\n`);
   }
 
   success(message: string): void {
-    this.ctx.stderr.write(`${this.errPaint.green('✓')} ${message}\n`);
+    this.stderr.write(`${this.errPaint.green('✓')} ${message}\n`);
   }
 
   warn(message: string): void {
-    this.ctx.stderr.write(`${this.errPaint.yellow('warning:')} ${message}\n`);
+    this.stderr.write(`${this.errPaint.yellow('warning:')} ${message}\n`);
   }
 
   error(message: string): void {
-    this.ctx.stderr.write(`${this.errPaint.red('error:')} ${message}\n`);
+    this.stderr.write(`${this.errPaint.red('error:')} ${message}\n`);
   }
 
   /** Prompts need a person at both ends: stdin to answer and stdout to read. */
@@ -210,7 +224,7 @@ export class Session {
 
   /** The context's prompter, drawn without colour when colour is off (--no-color, NO_COLOR). */
   get prompter(): Prompter {
-    return this.colorFor(this.ctx.stderr) ? this.ctx.prompter : this.ctx.prompter.plain();
+    return this.colorFor(this.stderr) ? this.ctx.prompter : this.ctx.prompter.plain();
   }
 
   get owner(): string | undefined {
