@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { systemClock, type Clock } from '../domain/types.js';
 import type { MoveStep } from '../services/archive.js';
 import type { MergeStep } from '../services/merge.js';
@@ -19,6 +20,11 @@ export interface Context {
   stdin: InputStream;
   stdout: OutputStream;
   stderr: OutputStream;
+  /**
+   * Whether stderr is a terminal, when the context can tell without making the stream (the
+   * process's: a command that never writes to stderr need not pay for it). Else stderr.isTTY.
+   */
+  readonly stderrIsTTY?: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
   clock: Clock;
@@ -66,6 +72,9 @@ export function processContext(): Context {
     // to stderr (`crm --version`) ~14M instructions, about a third of what it adds to `node -e 0`.
     get stderr() {
       return process.stderr;
+    },
+    get stderrIsTTY() {
+      return isatty(2);
     },
     env: process.env,
     cwd: process.cwd(),

@@ -51,6 +51,11 @@ export class Session {
    * make it only then), so that `crm ... 2>&1 | head` drops messages to a closed stderr rather
    * than crashing.
    */
+  /** Whether stderr is a terminal, asked without making the stream where the context can. */
+  get stderrIsTTY(): boolean {
+    return this.ctx.stderrIsTTY ?? Boolean(this.ctx.stderr.isTTY);
+  }
+
   get stderr(): OutputStream {
     const stream = this.ctx.stderr;
     if (!this.stderrWatched) {
@@ -77,7 +82,7 @@ export class Session {
 
   /** chalk, when stdout or stderr is to be coloured; the entry point calls it before an error line too. */
   async prepareColours(): Promise<void> {
-    if (this.colorFor(this.ctx.stdout) || this.colorFor(this.stderr)) await loadColours();
+    if (this.colorFor(this.ctx.stdout) || this.colorFor(this.stderrIsTTY)) await loadColours();
   }
 
   setGlobals(globals: GlobalOptions): void {
@@ -138,7 +143,7 @@ export class Session {
    */
   private identified(store: Store): Store {
     store.identifyWriter({ actor: this.actor, clock: this.ctx.clock, command: this.commandLine });
-    store.onLockWait(this.stderr.isTTY ? () => this.noticeLockWait() : undefined);
+    store.onLockWait(this.stderrIsTTY ? () => this.noticeLockWait() : undefined);
     return store;
   }
 
@@ -178,8 +183,9 @@ export class Session {
   }
 
   /** Colour only on a terminal, and never with NO_COLOR (any value) or --no-color. */
-  private colorFor(stream: { isTTY?: boolean }): boolean {
-    return this.globals.color !== false && this.ctx.env.NO_COLOR === undefined && Boolean(stream.isTTY);
+  private colorFor(stream: { isTTY?: boolean } | boolean): boolean {
+    if (this.globals.color === false || this.ctx.env.NO_COLOR !== undefined) return false;
+    return typeof stream === 'boolean' ? stream : Boolean(stream.isTTY);
   }
 
   get out(): Renderer {
@@ -197,7 +203,7 @@ export class Session {
   }
 
   private get errPaint(): Paint {
-    return paintFor(this.colorFor(this.stderr));
+    return paintFor(this.colorFor(this.stderrIsTTY));
   }
 
   /** Human-facing messages (confirmations, counts, warnings) go to stderr, never stdout. */
@@ -224,7 +230,7 @@ export class Session {
 
   /** The context's prompter, drawn without colour when colour is off (--no-color, NO_COLOR). */
   get prompter(): Prompter {
-    return this.colorFor(this.stderr) ? this.ctx.prompter : this.ctx.prompter.plain();
+    return this.colorFor(this.stderrIsTTY) ? this.ctx.prompter : this.ctx.prompter.plain();
   }
 
   get owner(): string | undefined {
