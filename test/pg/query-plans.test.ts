@@ -100,7 +100,7 @@ function wholeTeamReads(plan: string): string[] {
     if (new RegExp(`Seq Scan on (${BIG_TABLES})\\b`).test(line)) found.push(line.trim());
     if (new RegExp(`(Index|Index Only|Bitmap Index) Scan.* on (${BIG_TABLES}(_\\w+)?)\\b`).test(line)) {
       const cond = lines.slice(index + 1, index + 3).find((next) => /Index Cond:/.test(next));
-      if (!cond || /Index Cond: \(team_id = crm\.crm_team\(\)\)\s*$/.test(cond)) found.push(`${line.trim()} / ${cond?.trim() ?? 'no Index Cond'}`);
+      if (!cond || /Index Cond: \(team_id = (crm\.crm_team\(\)|\$\d+)\)\s*$/.test(cond)) found.push(`${line.trim()} / ${cond?.trim() ?? 'no Index Cond'}`);
     }
   });
   return found;
