@@ -4,7 +4,8 @@ import type { ArchivedScope, CustomerSort } from '../ports.js';
 /**
  * The SQL of the daily reads on PostgreSQL, in the orders SQLite gives (src/repositories/sqlite/
  * queries.ts), each following an index of drizzle/pg/0002_core_queries.sql. Row-level security
- * adds the team filter (`team_id = crm.crm_team()`) to every statement, and each index starts
+ * adds the team filter (`team_id = (SELECT crm.crm_team())`, the team read once per statement:
+ * drizzle/pg/0014) to every statement, and each index starts
  * with team_id so that the filter is part of the seek. team_id itself is never selected.
  *
  * Text that SQLite compares as bytes is compared here in collation "C", whatever the
