@@ -66,9 +66,9 @@ export const EXPECTED_PG_TRIGGERS = [
   'customer_interactions_no_delete',
   // drizzle/pg/0010_search_window.sql
   'companies_search_update',
-  // drizzle/pg/0014_followups_exact_count.sql
+  // drizzle/pg/0015_followups_exact_count.sql
   'customers_activity_update',
-  // drizzle/pg/0015_deferred_search_index.sql: a deferring transaction's documents built before its commit
+  // drizzle/pg/0016_deferred_search_index.sql: a deferring transaction's documents built before its commit
   'customer_search_flush',
 ] as const;
 
@@ -173,7 +173,7 @@ export const EXPECTED_PG_INDEXES = [
   'customer_counts_empty_idx',
   'customer_values_group_idx',
   'customer_values_empty_idx',
-  // drizzle/pg/0014_followups_exact_count.sql (replaces 0013's customer_activity_due_idx)
+  // drizzle/pg/0015_followups_exact_count.sql (replaces 0013's customer_activity_due_idx)
   'customer_activity_pending_idx',
 ] as const;
 
@@ -202,7 +202,7 @@ export const EXPECTED_PG_FUNCTIONS = [
   // drizzle/pg/0009_interactions_no_delete.sql
   'customer_interactions_no_delete',
   'crm_delete_interactions',
-  // drizzle/pg/0015_deferred_search_index.sql
+  // drizzle/pg/0016_deferred_search_index.sql
   'crm_search_flush',
   'crm_search_note',
 ] as const;

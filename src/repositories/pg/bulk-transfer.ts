@@ -107,7 +107,7 @@ class Statement {
   }
 }
 
-/** Until FLUSH_SEARCH_INDEX or the commit (drizzle/pg/0015_deferred_search_index.sql). */
+/** Until FLUSH_SEARCH_INDEX or the commit (drizzle/pg/0016_deferred_search_index.sql). */
 export const DEFER_SEARCH_INDEX = `SET LOCAL crm.search_deferred = 'on'`;
 /** Builds the noted documents now, and ends the deferral: one round trip. */
 export const FLUSH_SEARCH_INDEX = `SET CONSTRAINTS crm.customer_search_flush IMMEDIATE;

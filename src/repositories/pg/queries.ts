@@ -4,7 +4,8 @@ import type { ArchivedScope, CustomerSort } from '../ports.js';
 /**
  * The SQL of the daily reads on PostgreSQL, in the orders SQLite gives (src/repositories/sqlite/
  * queries.ts), each following an index of drizzle/pg/0002_core_queries.sql. Row-level security
- * adds the team filter (`team_id = crm.crm_team()`) to every statement, and each index starts
+ * adds the team filter (`team_id = (SELECT crm.crm_team())`, the team read once per statement:
+ * drizzle/pg/0014) to every statement, and each index starts
  * with team_id so that the filter is part of the seek. team_id itself is never selected.
  *
  * Text that SQLite compares as bytes is compared here in collation "C", whatever the
@@ -187,23 +188,26 @@ export const CUSTOMERS_BY_NAME = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_custome
 /**
  * Every customer a ref can mean (see resolveRef), with its product's name, in one statement:
  * the ids as given, the first `limit` ids starting with the prefix, the names equal after
- * folding; each branch an index seek. One round trip instead of up to four.
+ * folding; each branch an index seek. One round trip instead of up to four. The product is
+ * joined once, to the branches' few rows: a join per branch cost a plan (and a row-level
+ * security filter) per branch.
  */
 export function customersByRefSql(query: { ids: readonly string[]; prefix: string | undefined; name: string }, limit: number): {
   text: string;
   values: unknown[];
 } {
   const parameters = new Parameters();
-  const branches = [
-    `SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN} WHERE c.id = ANY(${parameters.add([...new Set(query.ids)])}::text[])`,
-  ];
+  const branches = [`SELECT ${CUSTOMER_SELECT} FROM crm.customers AS c WHERE c.id = ANY(${parameters.add([...new Set(query.ids)])}::text[])`];
   if (query.prefix !== undefined) {
-    branches.push(`(SELECT ${WITH_PRODUCT_NAME} FROM crm.customers AS c ${PRODUCT_JOIN}
+    branches.push(`(SELECT ${CUSTOMER_SELECT} FROM crm.customers AS c
       WHERE ${idPrefixCondition('c', query.prefix, parameters)} ORDER BY ${ID_BYTES('c')} LIMIT ${parameters.add(limit)})`);
   }
-  branches.push(`SELECT ${WITH_PRODUCT_NAME} FROM crm.crm_customers_named(${parameters.add(query.name)}) AS f(id)
-    JOIN crm.customers AS c ON c.id = f.id ${PRODUCT_JOIN}`);
-  return { text: branches.join('\n  UNION ALL\n  '), values: parameters.values };
+  branches.push(`SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_named(${parameters.add(query.name)}) AS f(id)
+    JOIN crm.customers AS c ON c.id = f.id`);
+  const text = `SELECT ${WITH_PRODUCT_NAME} FROM (
+    ${branches.join('\n    UNION ALL\n    ')}
+  ) AS c ${PRODUCT_JOIN}`;
+  return { text, values: parameters.values };
 }
 
 /** The oldest customer with this e-mail ignoring ASCII case (see crm.crm_customers_with_email). */

@@ -81,11 +81,3 @@ $$;
 --> statement-breakpoint
 CREATE TRIGGER customers_activity_update AFTER UPDATE ON crm.customers
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION crm.crm_activity_customers_changed();
---> statement-breakpoint
--- The team of the reads of customers and interactions, computed once per statement (an init
--- plan) rather than at every index seek: a followups page or listing seeks each row's
--- customer and interaction, and an index condition on crm.crm_team() called the function
--- (SECURITY DEFINER, its search_path set) again at each seek.
-ALTER POLICY customers_read ON crm.customers USING (team_id = (SELECT crm.crm_team()));
---> statement-breakpoint
-ALTER POLICY customer_interactions_read ON crm.customer_interactions USING (team_id = (SELECT crm.crm_team()));
