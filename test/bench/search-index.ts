@@ -6,7 +6,7 @@
  * import ends with (INSERT … SELECT from a staging table, one statement per table, every
  * trigger on), with and without the index's statement-level triggers (drizzle/pg/0006), in a
  * transaction that defers the index and builds the noted documents at its end, as crm's
- * import does (drizzle/pg/0018). The runs with and without alternate, so that both see the
+ * import does (drizzle/pg/0016). The runs with and without alternate, so that both see the
  * same neighbours. Target: with the index at most 1.3× the time without.
  */
 import Database from 'better-sqlite3';

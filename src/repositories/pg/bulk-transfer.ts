@@ -202,7 +202,7 @@ export class PgBulkTransfer implements BulkTransfer {
 
   /**
    * The search index's triggers only note the customers each statement touched, and every
-   * noted document is built once, when the files are written (drizzle/pg/0018): built per
+   * noted document is built once, when the files are written (drizzle/pg/0016): built per
    * statement, an import's customers and then their interactions wrote each document twice.
    */
   private async write(files: readonly BulkStagedFile[], options: BulkWriteOptions): Promise<void> {

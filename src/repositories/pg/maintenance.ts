@@ -390,7 +390,7 @@ export class PgMaintenance implements Maintenance {
 const KEPT_TABLES = [
   {
     name: 'customer_activity',
-    // With the customer's archived flag and owner (drizzle/pg/0017).
+    // With the customer's archived flag and owner (drizzle/pg/0015).
     drift: `WITH latest AS (
         SELECT l.customer_id, l.team_id, l.id, l.created_at, l.follow_up_date, c.is_archived, c.owner FROM (
           SELECT DISTINCT ON (i.customer_id) i.customer_id, i.team_id, i.id, i.created_at, i.follow_up_date

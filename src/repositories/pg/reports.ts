@@ -130,7 +130,7 @@ function windowBounds(due: NonNullable<FollowUpFilter['due']>, values: unknown[]
   };
 }
 
-/** The range of customer_activity_pending_idx (drizzle/pg/0017) a window reads, as conditions on customer_activity `a` alone. */
+/** The range of customer_activity_pending_idx (drizzle/pg/0015) a window reads, as conditions on customer_activity `a` alone. */
 function pendingConditions(due: FollowUpFilter['due'], owners: readonly string[] | undefined, values: unknown[]): string[] {
   const conditions = pendingBase(owners, values);
   if (due) {
