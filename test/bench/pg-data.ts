@@ -126,7 +126,14 @@ export async function startBenchServer(sqliteFile: string, log: (message: string
     const info = await restartServer(folder, kept.info, SETTINGS);
     const ownerDb = await openPgPool(urlOf(info)(OWNER));
     const applied = await migratePg(ownerDb.pool).finally(() => ownerDb.close());
-    if (applied.length > 0) log(`migrated: ${applied.join(', ')}`);
+    if (applied.length > 0) {
+      log(`migrated: ${applied.join(', ')}; VACUUM ANALYZE`);
+      // A migration that fills a new column rewrites rows: as after a load, the planner needs
+      // fresh statistics and index-only scans a visibility map, or the first runs measure that.
+      const superuser = new pg.Client({ host: info.socketDir, port: info.port, user: info.superuser, database: DATABASE });
+      await superuser.connect();
+      await superuser.query('VACUUM ANALYZE').finally(() => superuser.end());
+    }
     loaded = { info, team: kept.team };
   } else {
     if (keepIn !== undefined) destroyServer(keepIn);
