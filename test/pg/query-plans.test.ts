@@ -40,11 +40,14 @@ beforeAll(async () => {
        FROM generate_series(1, ${CUSTOMERS_PER_TEAM}) AS g`,
       [team],
     );
+    // Follow-ups from five days ago to five days ahead, so that every window (overdue, today, week)
+    // holds some at whatever hour the suite runs: due only in the last day, an evening run found
+    // nothing overdue and sent no page query to plan.
     await owner.query(
       `INSERT INTO crm.customer_interactions (team_id, customer_id, type, channel, note, follow_up_date, created_at)
        SELECT $1, c.id, 'Call', 'phone', 'Talked about pricing ' || k,
          CASE WHEN k = 3 AND c.created_at > now() - interval '2000 hours'
-           THEN to_char((now() + (c.created_at - now()) / 100) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
+           THEN to_char((now() - interval '120 hours' + (now() - c.created_at) * 0.12) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
          c.created_at + k * interval '1 minute'
        FROM crm.customers AS c, generate_series(1, 3) AS k WHERE c.team_id = $1`,
       [team],
