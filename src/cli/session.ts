@@ -46,16 +46,16 @@ export class Session {
 
   private stderrWatched = false;
 
-  /**
-   * The context's stderr, for every write to it: watched from its first use (the context may
-   * make it only then), so that `crm ... 2>&1 | head` drops messages to a closed stderr rather
-   * than crashing.
-   */
   /** Whether stderr is a terminal, asked without making the stream where the context can. */
   get stderrIsTTY(): boolean {
     return this.ctx.stderrIsTTY ?? Boolean(this.ctx.stderr.isTTY);
   }
 
+  /**
+   * The context's stderr, for every write to it: watched from its first use (the context may
+   * make it only then), so that `crm ... 2>&1 | head` drops messages to a closed stderr rather
+   * than crashing.
+   */
   get stderr(): OutputStream {
     const stream = this.ctx.stderr;
     if (!this.stderrWatched) {
