@@ -11,6 +11,7 @@ import type {
   ArchiveRows,
   ArchiveTarget,
 } from '../ports.js';
+import { jsonArray } from './json-rows.js';
 import { columnsOf, COMPANY_COLUMNS, CUSTOMER_COLUMNS, INTERACTION_COLUMNS, PRODUCT_COLUMNS } from './queries.js';
 import { PgStore, type PgSession } from './store.js';
 
@@ -50,21 +51,6 @@ const MOVABLE_INTERACTIONS = `FROM crm.customer_interactions AS i JOIN crm.custo
 /** $1 status, $2 updated before, $3 the writer is a manager. */
 const STALE = `FROM crm.customers AS c
   WHERE c.status = $1 AND NOT c.is_archived AND c.updated_at < $2::timestamptz AND ($3::boolean OR c.owner = session_user)`;
-
-/**
- * An instant as the driver gives it (src/db/pg/connection.ts: isoInstant), ISO text in UTC to
- * the millisecond, written inline: crm.crm_iso has its own search_path and is never inlined.
- */
-const iso = (value: string) => `to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const INSTANTS: ReadonlySet<string> = new Set(['created_at', 'updated_at', 'closed_at']);
-
-/** `json_build_object('id', c.id, ...)`: a row of `columns` as the driver would give it. */
-const jsonRow = (alias: string, columns: readonly string[]) =>
-  `json_build_object(${columns.map((column) => `'${column}', ${INSTANTS.has(column) ? iso(`${alias}.${column}`) : `${alias}.${column}`}`).join(', ')})`;
-
-/** A JSON array of the rows (`[]` for none), as text: the driver leaves it unparsed. */
-const jsonArray = (alias: string, columns: readonly string[], from: string, order: string) =>
-  `(SELECT coalesce(json_agg(${jsonRow(alias, columns)} ORDER BY ${order}), '[]') FROM ${from})::text`;
 
 const EXTERNAL_ID_COLUMNS = ['source', 'external_id', 'customer_id', 'created_at'] as const;
 const TAG_COLUMNS = ['customer_id', 'tag', 'created_at'] as const;

@@ -21,24 +21,19 @@ import type {
 } from '../ports.js';
 import { copyOut } from './copy-out.js';
 import { translatePgError } from './errors.js';
+import { INSTANTS, iso } from './json-rows.js';
 import type { PgSession } from './store.js';
 
 type Row = Record<string, BulkValue>;
 type Outcome = 'inserted' | 'updated' | 'unchanged' | 'duplicates';
 
-const INSTANTS: ReadonlySet<string> = new Set(['created_at', 'updated_at', 'closed_at']);
 const FLAGS: ReadonlySet<string> = new Set(['is_active', 'is_archived']);
 const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(['name', 'status', 'is_active', 'is_archived', 'created_at', 'updated_at', 'value']);
-/**
- * crm.crm_iso's format, written inline: a function with its own search_path is not inlined,
- * and an export would call it once per instant.
- */
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** A column as the export writes it: SQLite's stored form (flags 1/0, instants as canonical ISO text). */
 function exported(column: string, from = ''): string {
   const name = `${from}"${column}"`;
-  if (INSTANTS.has(column)) return `to_char(${name} AT TIME ZONE 'UTC', ${ISO})`;
+  if (INSTANTS.has(column)) return iso(name);
   if (FLAGS.has(column)) return `${name}::int`;
   return name;
 }
