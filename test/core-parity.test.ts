@@ -123,6 +123,22 @@ describeBackends('orders and matches', (backend, fresh) => {
       });
     });
 
+    it('shows the customer an exact id names, not one named that id, with its company, tags and interactions', async () => {
+      const id = 'c0de2222-0000-4000-8000-000000000002';
+      await insertCustomer('Ada', { id });
+      await insertCustomer(id);
+      await cli.run(['company', 'add', 'Acme']);
+      await cli.run(['customer', 'edit', id, '--company', 'Acme']);
+      await cli.run(['tag', id, 'add', 'vip', 'referral']);
+      for (const note of ['first', 'second']) await cli.run(['interaction', 'log', id, '-c', 'phone', '-t', 'Call', '-m', note]);
+      const shown = await cli.json(['customer', 'show', id]);
+      expect([shown.id, shown.name, shown.company_name, shown.tags]).toEqual([id, 'Ada', 'Acme', ['vip', 'referral']]);
+      expect(shown.interactions.map((i: { note: string }) => i.note).sort()).toEqual(['first', 'second']);
+      expect(shown.interactions[0].created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(await cli.json(['interaction', 'list', id])).toEqual(shown.interactions);
+      expect((await cli.json(['customer', 'show', id.toUpperCase()])).id).toBe(id);
+    });
+
     it('finds the oldest customer with an e-mail in another ASCII case', async () => {
       await insertCustomer('Older', { email: 'ada@EXAMPLE.com', minute: 1 });
       await insertCustomer('Newer', { email: 'ADA@example.com', minute: 5 });

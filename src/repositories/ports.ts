@@ -75,6 +75,25 @@ export interface RefQuery {
   name: string;
 }
 
+/** What `customer show` prints beside the customer's own record. */
+export interface CustomerSurroundings {
+  company_name: string | null;
+  /** In the order they were added. */
+  tags: string[];
+  /** Newest first. */
+  interactions: Interaction[];
+}
+
+/** A ref's candidates (findByRef), and the surroundings of the one it names outright, if any. */
+export interface CustomerShowRead {
+  candidates: CustomerWithProduct[];
+  /**
+   * For the candidate resolveRef takes without asking: the first of the query's ids that is a
+   * candidate's, else the only candidate. Absent when the ref is ambiguous or matches nothing.
+   */
+  named?: CustomerSurroundings & { id: string };
+}
+
 export interface CustomerRepository {
   /** Rows carry the product's name so that lists can show it without a query per row. */
   list(filter: CustomerFilter, page?: CustomerPage): Promise<CustomerWithProduct[]>;
@@ -91,6 +110,8 @@ export interface CustomerRepository {
   findByName(name: string): Promise<Customer[]>;
   /** Every customer a ref can mean, in one read (see RefSource.findByRef), with its product's name. */
   findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]>;
+  /** findByRef and, in the same read (a snapshot of its own), what `customer show` prints of the customer named. */
+  showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead>;
   /** Distinct names whose folded form starts with the folded prefix, in folded order: for shell completion. */
   namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCustomer): Promise<Customer>;

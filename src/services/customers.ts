@@ -9,6 +9,7 @@ import { isClosed, type CustomerStatus } from '../domain/vocabulary.js';
 import type {
   CustomerFilter,
   CustomerRepository,
+  CustomerShowRead,
   CustomerSort,
   CustomerWithProduct,
   InteractionRepository,
@@ -16,7 +17,7 @@ import type {
 } from '../repositories/ports.js';
 import type { CompanyService } from './companies.js';
 import type { ProductService } from './products.js';
-import { resolveRef } from './refs.js';
+import { resolveRef, type RefSource } from './refs.js';
 import type { SettingsService } from './settings.js';
 import { loadSchemas, validStatus } from './validation.js';
 
@@ -134,15 +135,19 @@ export class CustomerService {
 
   /** The customer, and its product's name when the ref's one read brought it (not by words). */
   private resolveRead(ref: string): Promise<Customer & { product_name?: string | null }> {
+    return resolveRef<Customer & { product_name?: string | null }>('customer', this.refSource(), ref);
+  }
+
+  private refSource(): RefSource<Customer & { product_name?: string | null }> {
     const { customers } = this;
     const { search } = this.store.repositories;
-    return resolveRef<Customer & { product_name?: string | null }>('customer', {
+    return {
       get: (id) => customers.get(id),
       findByIdPrefix: (prefix, limit) => customers.findByIdPrefix(prefix, limit),
       findByName: (name) => customers.findByName(name),
       findByRef: (query, limit) => customers.findByRef(query, limit),
       findByNameWords: (terms, limit) => search.namedWith(terms, limit),
-    }, ref);
+    };
   }
 
   /** Customer names for shell completion. */
@@ -225,8 +230,22 @@ export class CustomerService {
   }
 
   async show(ref: string): Promise<CustomerDetails> {
-    // The ref is resolved in the read's snapshot too: on a server every statement is a round
-    // trip, and the ref's read already brings the record with its product's name.
+    // The ref's one read brings, for the customer it names outright, everything shown: on a
+    // server each statement is a round trip, and one statement needs no transaction around it.
+    let named: CustomerShowRead['named'];
+    const found = await resolveRef('customer', {
+      ...this.refSource(),
+      findByRef: async (query, limit) => {
+        const read = await this.customers.showByRef(query, limit);
+        named = read.named;
+        return read.candidates;
+      },
+    }, ref);
+    if (named?.id === found.id) {
+      const { company_name: companyName, tags, interactions } = named;
+      return { customer: { ...found, product_name: found.product_name ?? null, company_name: companyName }, tags, interactions };
+    }
+    // Named by the words of its name, which the one read does not look at.
     return this.store.read(async () => {
       const found = await this.resolveRead(ref);
       const { id } = found;

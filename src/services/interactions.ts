@@ -43,7 +43,8 @@ export class InteractionService {
   }
 
   async list(customerRef: string): Promise<{ customer: Customer; interactions: Interaction[] }> {
-    const customer = await this.customers.resolve(customerRef);
-    return { customer, interactions: await this.interactions.listForCustomer(customer.id) };
+    // `customer show`'s one read: the ref and the interactions in one round trip on a server.
+    const { customer, interactions } = await this.customers.show(customerRef);
+    return { customer, interactions };
   }
 }

@@ -177,6 +177,26 @@ describe('the daily commands read no whole table on PostgreSQL', () => {
     }
   });
 
+  it('customer show and interaction list are one statement, with no transaction around it', async () => {
+    for (const call of [() => services.customers.show(prefix), () => services.customers.show(name), () => services.interactions.list(prefix)]) {
+      const sent: string[] = [];
+      const { session } = store;
+      const query = session.query;
+      session.query = async (text, values) => {
+        sent.push(text);
+        return query(text, values);
+      };
+      try {
+        const shown = await call();
+        expect(shown.customer.name).toBe(name);
+        expect(shown.interactions).toHaveLength(3);
+      } finally {
+        session.query = query;
+      }
+      expect(sent).toHaveLength(1);
+    }
+  });
+
   it('the check itself catches a whole read: the plain count of a team’s customers', async () => {
     const plan = await explain(`SELECT status, count(*) FROM crm.customers GROUP BY status`, []);
     expect(wholeTeamReads(plan)).not.toEqual([]);

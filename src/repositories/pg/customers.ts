@@ -1,11 +1,12 @@
 import { foldCase } from '../../db/connection.js';
 import { ConflictError } from '../../domain/errors.js';
-import type { Customer } from '../../domain/types.js';
+import type { Customer, Interaction } from '../../domain/types.js';
 import type {
   CustomerFilter,
   CustomerPage,
   CustomerPatch,
   CustomerRepository,
+  CustomerShowRead,
   CustomerWithProduct,
   NewCustomer,
   RefQuery,
@@ -24,6 +25,7 @@ import {
   customerListSql,
   CUSTOMERS_BY_NAME,
   customersByRefSql,
+  customerShowByRefSql,
   DISTINCT_OWNERS,
   ID_BYTES,
   idPrefixCondition,
@@ -99,6 +101,25 @@ export class PgCustomerRepository implements CustomerRepository {
   async findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]> {
     const { text, values } = customersByRefSql(query, limit);
     return (await this.session.query<RawCustomer>(text, values)).map(toCustomerWithProduct);
+  }
+
+  async showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead> {
+    const { text, values } = customerShowByRefSql(query, limit);
+    const rows = await this.session.query<RawCustomer & ShowColumns>(text, values);
+    const read: CustomerShowRead = { candidates: [] };
+    for (const { named, company_name: companyName, tags, interactions, ...row } of rows) {
+      const candidate = toCustomerWithProduct(row);
+      read.candidates.push(candidate);
+      if (named && !read.named) {
+        read.named = {
+          id: candidate.id,
+          company_name: companyName,
+          tags: JSON.parse(tags!) as string[],
+          interactions: JSON.parse(interactions!) as Interaction[],
+        };
+      }
+    }
+    return read;
   }
 
   async findByName(name: string): Promise<Customer[]> {
@@ -179,6 +200,15 @@ export class PgCustomerRepository implements CustomerRepository {
 
 /** A row of a list: the product's name, and in lists sorted by status the rank it sorted on. */
 type RawCustomer = Customer & { product_name?: string | null; status_rank?: number };
+
+/** What customerShowByRefSql adds to each candidate: set on the one named outright only. */
+interface ShowColumns {
+  named: boolean;
+  company_name: string | null;
+  /** JSON arrays as text. */
+  tags: string | null;
+  interactions: string | null;
+}
 
 function toCustomerWithProduct(row: RawCustomer): CustomerWithProduct {
   const { status_rank: _statusRank, ...customer } = row;

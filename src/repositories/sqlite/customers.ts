@@ -2,12 +2,13 @@ import type Database from 'better-sqlite3';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { foldCase, type Drizzle } from '../../db/connection.js';
 import { customers } from '../../db/schema.js';
-import type { Customer } from '../../domain/types.js';
+import type { Customer, Interaction } from '../../domain/types.js';
 import type {
   CustomerFilter,
   CustomerPage,
   CustomerPatch,
   CustomerRepository,
+  CustomerShowRead,
   CustomerWithProduct,
   NewCustomer,
   RefQuery,
@@ -20,10 +21,14 @@ import {
   CUSTOMERS_BY_NAME,
   customerCountSql,
   customerListSql,
+  INTERACTIONS_OF_CUSTOMER,
+  TAGS_OF_CUSTOMER,
   type CustomerFilterShape,
 } from './queries.js';
 import { sqliteNamesStartingWith } from './name-completion.js';
 import { ownersMatching } from './owners.js';
+
+const COMPANY_NAME = 'SELECT name FROM companies WHERE id = @id';
 
 export class SqliteCustomerRepository implements CustomerRepository {
   private readonly sqlite: Database.Database;
@@ -100,6 +105,10 @@ export class SqliteCustomerRepository implements CustomerRepository {
   }
 
   async getWithProduct(id: string): Promise<CustomerWithProduct | undefined> {
+    return this.withProductNow(id);
+  }
+
+  private withProductNow(id: string): CustomerWithProduct | undefined {
     const row = this.prepared(CUSTOMER_WITH_PRODUCT).get({ id }) as RawCustomer | undefined;
     return row ? toCustomerWithProduct(row) : undefined;
   }
@@ -109,6 +118,10 @@ export class SqliteCustomerRepository implements CustomerRepository {
    * with the sqlite3 shell may be upper-case: the prefix as typed and in both cases.
    */
   async findByIdPrefix(prefix: string, limit: number): Promise<Customer[]> {
+    return this.idPrefixNow(prefix, limit);
+  }
+
+  private idPrefixNow(prefix: string, limit: number): Customer[] {
     const found = new Map<string, Customer>();
     for (const variant of new Set([prefix, prefix.toLowerCase(), prefix.toUpperCase()])) {
       for (const row of this.prepared(CUSTOMERS_BY_ID_RANGE).all({ prefix: variant, limit }) as RawCustomer[]) {
@@ -123,22 +136,51 @@ export class SqliteCustomerRepository implements CustomerRepository {
    * few candidates are read again with their product's name.
    */
   async findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]> {
+    return this.byRefNow(query, limit);
+  }
+
+  private byRefNow(query: RefQuery, limit: number): CustomerWithProduct[] {
     for (const id of query.ids) {
-      const exact = await this.getWithProduct(id);
+      const exact = this.withProductNow(id);
       if (exact) return [exact];
     }
     const found = new Map<string, Customer>();
-    if (query.prefix !== undefined) for (const row of await this.findByIdPrefix(query.prefix, limit)) found.set(row.id, row);
-    for (const row of await this.findByName(query.name)) found.set(row.id, row);
+    if (query.prefix !== undefined) for (const row of this.idPrefixNow(query.prefix, limit)) found.set(row.id, row);
+    for (const row of this.namedNow(query.name)) found.set(row.id, row);
     const rows: CustomerWithProduct[] = [];
     for (const id of found.keys()) {
-      const row = await this.getWithProduct(id);
+      const row = this.withProductNow(id);
       if (row) rows.push(row);
     }
     return rows;
   }
 
+  /** The statements in one read transaction: a snapshot, as the server's one statement is. */
+  async showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead> {
+    return this.sqlite.transaction((): CustomerShowRead => {
+      const candidates = this.byRefNow(query, limit);
+      // An exact id comes back alone, so the one candidate is the one the ref names.
+      const named = candidates.length === 1 ? candidates[0] : undefined;
+      if (!named) return { candidates };
+      const customerId = named.id;
+      const companyName = named.company_id === null ? undefined : this.prepared(COMPANY_NAME).pluck().get({ id: named.company_id });
+      return {
+        candidates,
+        named: {
+          id: customerId,
+          company_name: (companyName as string | undefined) ?? null,
+          tags: this.prepared(TAGS_OF_CUSTOMER).pluck().all({ customerId }) as string[],
+          interactions: this.prepared(INTERACTIONS_OF_CUSTOMER).all({ customerId }) as Interaction[],
+        },
+      };
+    })();
+  }
+
   async findByName(name: string): Promise<Customer[]> {
+    return this.namedNow(name);
+  }
+
+  private namedNow(name: string): Customer[] {
     return (this.prepared(CUSTOMERS_BY_NAME).all({ fold: foldCase(name) }) as RawCustomer[]).map(toCustomer);
   }
 

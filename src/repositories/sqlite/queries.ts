@@ -276,6 +276,9 @@ export function followUpCountSql(shape: { due?: boolean; owner?: boolean }): str
   return `SELECT ${n} AS n, ${overdue} AS overdue`;
 }
 
+/** A customer's tags, in the order they were added. */
+export const TAGS_OF_CUSTOMER = 'SELECT tag FROM customer_tags WHERE customer_id = @customerId ORDER BY rowid';
+
 /** A customer's interactions, newest first. */
 export const INTERACTIONS_OF_CUSTOMER = `SELECT i.id, i.customer_id, i.type, i.channel, i.note, i.follow_up_date, i.created_at
   FROM customer_interactions AS i WHERE i.customer_id = @customerId ORDER BY i.created_at DESC, i.id DESC`;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { deferSearchIndex } from '../../db/search-index.js';
 import { foldCase } from '../../domain/fold.js';
 import type { TagCount, TagRepository } from '../ports.js';
+import { TAGS_OF_CUSTOMER } from './queries.js';
 
 /** `IN` over a JSON array: one bound parameter whatever the number of values. */
 const IN_JSON = (parameter: string) => `IN (SELECT value FROM json_each(@${parameter}))`;
@@ -19,7 +20,7 @@ export const DISTINCT_TAGS = `WITH RECURSIVE tags(tag) AS (
   SELECT tag FROM tags WHERE tag IS NOT NULL`;
 
 const SQL = {
-  forCustomer: 'SELECT tag FROM customer_tags WHERE customer_id = @customerId ORDER BY rowid',
+  forCustomer: TAGS_OF_CUSTOMER,
   forCustomers: `SELECT customer_id, tag FROM customer_tags WHERE customer_id ${IN_JSON('ids')} ORDER BY rowid`,
   add: 'INSERT INTO customer_tags (customer_id, tag, created_at) VALUES (@customerId, @tag, @at) ON CONFLICT DO NOTHING',
   remove: 'DELETE FROM customer_tags WHERE customer_id = @customerId AND tag = @tag',
