@@ -84,15 +84,18 @@ export interface CustomerSurroundings {
   interactions: Interaction[];
 }
 
-/** A ref's candidates (findByRef), and the surroundings of the one it names outright, if any. */
-export interface CustomerShowRead {
+/** A ref's candidates (findByRef), and more of the one it names outright, if any. */
+export interface NamedByRef<T> {
   candidates: CustomerWithProduct[];
   /**
    * For the candidate resolveRef takes without asking: the first of the query's ids that is a
    * candidate's, else the only candidate. Absent when the ref is ambiguous or matches nothing.
    */
-  named?: CustomerSurroundings & { id: string };
+  named?: T & { id: string };
 }
+
+export type CustomerShowRead = NamedByRef<CustomerSurroundings>;
+export type CustomerHistoryRead = NamedByRef<{ entries: AuditEntry[] }>;
 
 export interface CustomerRepository {
   /** Rows carry the product's name so that lists can show it without a query per row. */
@@ -112,6 +115,8 @@ export interface CustomerRepository {
   findByRef(query: RefQuery, limit: number): Promise<CustomerWithProduct[]>;
   /** findByRef and, in the same read (a snapshot of its own), what `customer show` prints of the customer named. */
   showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead>;
+  /** findByRef and, in the same read, the audit entries of the customer named (AuditRepository.forCustomers). */
+  historyByRef(query: RefQuery, limit: number): Promise<CustomerHistoryRead>;
   /** Distinct names whose folded form starts with the folded prefix, in folded order: for shell completion. */
   namesStartingWith(prefix: string, limit: number): Promise<string[]>;
   insert(row: NewCustomer): Promise<Customer>;

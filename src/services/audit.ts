@@ -55,9 +55,9 @@ export class AuditService {
    * has been deleted is found in the log itself (by id, id prefix or last known name).
    */
   async history(ref: string): Promise<CustomerHistory> {
-    const customer = await this.resolveCustomer(ref);
+    const { customer, entries: named } = await this.resolveCustomer(ref);
     const ids = new Set([customer.id]);
-    let entries = await this.audit.forCustomers([...ids]);
+    let entries = named ?? (await this.audit.forCustomers([...ids]));
     // A raw `UPDATE customers SET id = ...` leaves the earlier entries under the old id.
     for (;;) {
       const earlierIds = entries
@@ -71,10 +71,11 @@ export class AuditService {
     return { customer, entries };
   }
 
-  private async resolveCustomer(ref: string): Promise<CustomerHistory['customer']> {
+  /** The customer, and its entries when the ref's one read brought them too (a server's round trip). */
+  private async resolveCustomer(ref: string): Promise<{ customer: CustomerHistory['customer']; entries?: AuditEntry[] }> {
     try {
-      const { id, name } = await this.customers.resolve(ref);
-      return { id, name, deleted: false };
+      const { found, named } = await this.customers.resolveReading(ref, (query, limit) => this.store.repositories.customers.historyByRef(query, limit));
+      return { customer: { id: found.id, name: found.name, deleted: false }, entries: named?.entries };
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       try {
@@ -82,7 +83,7 @@ export class AuditService {
         // customer that is still here under its new one.
         const logged = await resolveRef('customer', this.deletedCustomers, ref);
         const live = await this.customers.find(logged.id);
-        return live ? { id: live.id, name: live.name, deleted: false } : { ...logged, deleted: true };
+        return { customer: live ? { id: live.id, name: live.name, deleted: false } : { ...logged, deleted: true } };
       } catch (fallbackError) {
         // "No customer matches": the live lookup's message says it best.
         if (fallbackError instanceof NotFoundError) throw error;

@@ -9,10 +9,11 @@ import { isClosed, type CustomerStatus } from '../domain/vocabulary.js';
 import type {
   CustomerFilter,
   CustomerRepository,
-  CustomerShowRead,
   CustomerSort,
   CustomerWithProduct,
   InteractionRepository,
+  NamedByRef,
+  RefQuery,
   Store,
 } from '../repositories/ports.js';
 import type { CompanyService } from './companies.js';
@@ -134,6 +135,27 @@ export class CustomerService {
   }
 
   /** The customer, and its product's name when the ref's one read brought it (not by words). */
+  /**
+   * resolve, whose one read (findByRef) is `read`, which brings more of the customer the ref
+   * names outright; that part comes back as `named` when the ref resolved to that customer
+   * (not when only the words of a name found it).
+   */
+  async resolveReading<T extends object>(
+    ref: string,
+    read: (query: RefQuery, limit: number) => Promise<NamedByRef<T>>,
+  ): Promise<{ found: Customer & { product_name?: string | null }; named?: NamedByRef<T>['named'] }> {
+    let named: NamedByRef<T>['named'];
+    const found = await resolveRef('customer', {
+      ...this.refSource(),
+      findByRef: async (query, limit) => {
+        const result = await read(query, limit);
+        named = result.named;
+        return result.candidates;
+      },
+    }, ref);
+    return { found, named: named?.id === found.id ? named : undefined };
+  }
+
   private resolveRead(ref: string): Promise<Customer & { product_name?: string | null }> {
     return resolveRef<Customer & { product_name?: string | null }>('customer', this.refSource(), ref);
   }
@@ -232,16 +254,8 @@ export class CustomerService {
   async show(ref: string): Promise<CustomerDetails> {
     // The ref's one read brings, for the customer it names outright, everything shown: on a
     // server each statement is a round trip, and one statement needs no transaction around it.
-    let named: CustomerShowRead['named'];
-    const found = await resolveRef('customer', {
-      ...this.refSource(),
-      findByRef: async (query, limit) => {
-        const read = await this.customers.showByRef(query, limit);
-        named = read.named;
-        return read.candidates;
-      },
-    }, ref);
-    if (named?.id === found.id) {
+    const { found, named } = await this.resolveReading(ref, (query, limit) => this.customers.showByRef(query, limit));
+    if (named) {
       const { company_name: companyName, tags, interactions } = named;
       return { customer: { ...found, product_name: found.product_name ?? null, company_name: companyName }, tags, interactions };
     }

@@ -2,6 +2,7 @@ import { foldCase } from '../../db/connection.js';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { AuditedCustomer, AuditRepository } from '../ports.js';
 import { streamRows } from './cursor.js';
+import { AUDIT_COLUMNS } from './queries.js';
 import type { PgSession } from './store.js';
 
 /** An audit_log row as the server returns it, values still JSON text. */
@@ -17,8 +18,7 @@ export interface AuditRow {
   change_set: number | null;
 }
 
-/** The columns SQLite's audit_log has, in its order: team_id is not user data. */
-const COLUMNS = 'id, table_name, record_id, action, old_values, new_values, actor, created_at, change_set';
+const COLUMNS = AUDIT_COLUMNS.join(', ');
 
 /**
  * The team's entries of some customers and of their interactions (`a`), found through

@@ -6,12 +6,15 @@ import type {
   CustomerPage,
   CustomerPatch,
   CustomerRepository,
+  CustomerHistoryRead,
   CustomerShowRead,
+  NamedByRef,
   CustomerWithProduct,
   NewCustomer,
   RefQuery,
   SearchPage,
 } from '../ports.js';
+import { toAuditEntry, type AuditRow } from './audit.js';
 import { policyRefusal } from './errors.js';
 import {
   CUSTOMER_NAMES_STARTING_WITH,
@@ -25,6 +28,7 @@ import {
   customerListSql,
   CUSTOMERS_BY_NAME,
   customersByRefSql,
+  customerHistoryByRefSql,
   customerShowByRefSql,
   DISTINCT_OWNERS,
   ID_BYTES,
@@ -104,22 +108,32 @@ export class PgCustomerRepository implements CustomerRepository {
   }
 
   async showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead> {
-    const { text, values } = customerShowByRefSql(query, limit);
-    const rows = await this.session.query<RawCustomer & ShowColumns>(text, values);
-    const read: CustomerShowRead = { candidates: [] };
-    for (const { named, company_name: companyName, tags, interactions, ...row } of rows) {
-      const candidate = toCustomerWithProduct(row);
+    return this.namedByRef<ShowColumns, CustomerShowRead>(customerShowByRefSql(query, limit), (row) => ({
+      company_name: row.company_name,
+      tags: JSON.parse(row.tags!) as string[],
+      interactions: JSON.parse(row.interactions!) as Interaction[],
+    }));
+  }
+
+  async historyByRef(query: RefQuery, limit: number): Promise<CustomerHistoryRead> {
+    return this.namedByRef<{ entries: string | null }, CustomerHistoryRead>(customerHistoryByRefSql(query, limit), (row) => ({
+      entries: (JSON.parse(row.entries!) as AuditRow[]).map(toAuditEntry),
+    }));
+  }
+
+  /** The candidates of a namedByRefSql statement, and what it brought of the one named. */
+  private async namedByRef<Extra, Read extends NamedByRef<object>>(
+    { text, values }: { text: string; values: unknown[] },
+    namedPart: (row: Extra) => Omit<NonNullable<Read['named']>, 'id'>,
+  ): Promise<Read> {
+    const rows = await this.session.query<RawCustomer & Extra & { named: boolean }>(text, values);
+    const read = { candidates: [] } as NamedByRef<object>;
+    for (const row of rows) {
+      const candidate = candidateOf(row);
       read.candidates.push(candidate);
-      if (named && !read.named) {
-        read.named = {
-          id: candidate.id,
-          company_name: companyName,
-          tags: JSON.parse(tags!) as string[],
-          interactions: JSON.parse(interactions!) as Interaction[],
-        };
-      }
+      if (row.named && !read.named) read.named = { id: candidate.id, ...namedPart(row) };
     }
-    return read;
+    return read as Read;
   }
 
   async findByName(name: string): Promise<Customer[]> {
@@ -201,9 +215,15 @@ export class PgCustomerRepository implements CustomerRepository {
 /** A row of a list: the product's name, and in lists sorted by status the rank it sorted on. */
 type RawCustomer = Customer & { product_name?: string | null; status_rank?: number };
 
+/** A candidate of a namedByRefSql row: the customer's columns and its product's name, nothing it added. */
+function candidateOf(row: RawCustomer): CustomerWithProduct {
+  const customer: Partial<Record<keyof Customer, unknown>> = {};
+  for (const column of CUSTOMER_COLUMNS) customer[column] = row[column];
+  return { ...(customer as Customer), product_name: row.product_name ?? null };
+}
+
 /** What customerShowByRefSql adds to each candidate: set on the one named outright only. */
 interface ShowColumns {
-  named: boolean;
   company_name: string | null;
   /** JSON arrays as text. */
   tags: string | null;

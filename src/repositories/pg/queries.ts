@@ -212,16 +212,18 @@ function customersByRef(query: RefQuery, limit: number, parameters: Parameters):
 }
 
 /**
- * customersByRefSql's candidates, and beside the one the ref names outright (the first of the
- * ids as given, else the only candidate: resolveRef's choice) its company's name, its tags and
- * its interactions as JSON text: `customer show` in one statement, whose own snapshot makes
- * it consistent without a transaction's BEGIN and COMMIT. Four round trips fewer, each of
- * which on a server costs more than the reads themselves.
+ * customersByRefSql's candidates, each with `named` (whether it is the one the ref names
+ * outright: the first of the ids as given, else the only candidate, as resolveRef chooses)
+ * and, on that one only, the `extras` (column name: expression of the candidate `f`). A
+ * command that shows one customer reads it all in one statement, whose own snapshot makes it
+ * consistent without a transaction's BEGIN and COMMIT: round trips fewer, each of which costs
+ * more on a server than the reads themselves.
  */
-export function customerShowByRefSql(query: RefQuery, limit: number): { text: string; values: unknown[] } {
+function namedByRefSql(query: RefQuery, limit: number, extras: Record<string, string>): { text: string; values: unknown[] } {
   const parameters = new Parameters();
   const found = customersByRef(query, limit, parameters);
   const ids = parameters.add([...query.ids]);
+  const columns = Object.entries(extras).map(([name, expression]) => `CASE WHEN n.id IS NOT NULL THEN ${expression} END AS ${name}`);
   const text = `WITH found AS MATERIALIZED (${found}),
   named AS (
     SELECT id FROM (
@@ -230,13 +232,27 @@ export function customerShowByRefSql(query: RefQuery, limit: number): { text: st
       SELECT min(f.id), ${query.ids.length + 1} FROM found AS f HAVING count(DISTINCT f.id) = 1
     ) AS n ORDER BY rank LIMIT 1
   )
-  SELECT f.*, n.id IS NOT NULL AS named,
-    CASE WHEN n.id IS NOT NULL THEN (SELECT o.name FROM crm.companies AS o WHERE o.id = f.company_id) END AS company_name,
-    CASE WHEN n.id IS NOT NULL THEN (SELECT coalesce(json_agg(t.tag ORDER BY t.position), '[]') FROM crm.customer_tags AS t WHERE t.customer_id = f.id)::text END AS tags,
-    CASE WHEN n.id IS NOT NULL THEN ${jsonArray('i', INTERACTION_COLUMNS, 'crm.customer_interactions AS i WHERE i.customer_id = f.id', `i.created_at DESC, ${ID_BYTES('i')} DESC`)} END AS interactions
+  SELECT f.*, n.id IS NOT NULL AS named, ${columns.join(',\n    ')}
   FROM found AS f LEFT JOIN named AS n ON n.id = f.id`;
   return { text, values: parameters.values };
 }
+
+/** What `customer show` prints: the company's name, and the tags and interactions as JSON text. */
+export const customerShowByRefSql = (query: RefQuery, limit: number) =>
+  namedByRefSql(query, limit, {
+    company_name: '(SELECT o.name FROM crm.companies AS o WHERE o.id = f.company_id)',
+    tags: `(SELECT coalesce(json_agg(t.tag ORDER BY t.position), '[]') FROM crm.customer_tags AS t WHERE t.customer_id = f.id)::text`,
+    interactions: jsonArray('i', INTERACTION_COLUMNS, 'crm.customer_interactions AS i WHERE i.customer_id = f.id', `i.created_at DESC, ${ID_BYTES('i')} DESC`),
+  });
+
+/** The audit log's columns, in SQLite's order: team_id is not user data. */
+export const AUDIT_COLUMNS = ['id', 'table_name', 'record_id', 'action', 'old_values', 'new_values', 'actor', 'created_at', 'change_set'] as const;
+
+/** What `history` prints: the entries of the customer and of its interactions and tags, oldest first, as JSON text. */
+export const customerHistoryByRefSql = (query: RefQuery, limit: number) =>
+  namedByRefSql(query, limit, {
+    entries: jsonArray('a', AUDIT_COLUMNS, 'crm.crm_audit_of_customers(ARRAY[f.id]) AS a', 'a.id'),
+  });
 
 /** The oldest customer with this e-mail ignoring ASCII case (see crm.crm_customers_with_email). */
 export const CUSTOMER_BY_EMAIL = `SELECT ${CUSTOMER_SELECT} FROM crm.crm_customers_with_email($1) AS f(id)

@@ -17,18 +17,27 @@ const customerKey = auditCustomerKey(auditLog);
 const auditedName = sql<string>`json_extract(coalesce(${auditLog.new_values}, ${auditLog.old_values}), '$.name')`;
 const isCustomerEntry = eq(auditLog.table_name, 'customers');
 
+function entriesOfCustomersQuery(orm: Drizzle, customerIds: readonly string[]) {
+  return orm.select().from(auditLog).where(inArray(customerKey, [...customerIds])).orderBy(asc(auditLog.id));
+}
+
+/** Entries of these customers and of their interactions and tags, oldest first (audit_log_customer_idx). */
+export function auditEntriesOfCustomers(orm: Drizzle, customerIds: readonly string[]): AuditEntry[] {
+  return entriesOfCustomersQuery(orm, customerIds).all().map(toAuditEntry);
+}
+
 /** Read-only: the audit log is written by triggers (and src/db/audit.ts), never from here. */
 export class SqliteAuditRepository implements AuditRepository {
   constructor(private readonly orm: Drizzle) {}
 
   /** Entries of these customers and of their interactions, oldest first (uses audit_log_customer_idx). */
   async forCustomers(customerIds: readonly string[]): Promise<AuditEntry[]> {
-    return this.forCustomersQuery(customerIds).all().map(toAuditEntry);
+    return auditEntriesOfCustomers(this.orm, customerIds);
   }
 
   /** The query of `forCustomers`, for test/query-plans.test.ts to EXPLAIN. */
   forCustomersQuery(customerIds: readonly string[]) {
-    return this.orm.select().from(auditLog).where(inArray(customerKey, [...customerIds])).orderBy(asc(auditLog.id));
+    return entriesOfCustomersQuery(this.orm, customerIds);
   }
 
   /** Entries with from < id <= to, oldest first, optionally of one table. */

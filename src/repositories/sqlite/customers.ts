@@ -8,8 +8,10 @@ import type {
   CustomerPage,
   CustomerPatch,
   CustomerRepository,
+  CustomerHistoryRead,
   CustomerShowRead,
   CustomerWithProduct,
+  NamedByRef,
   NewCustomer,
   RefQuery,
   SearchPage,
@@ -25,6 +27,7 @@ import {
   TAGS_OF_CUSTOMER,
   type CustomerFilterShape,
 } from './queries.js';
+import { auditEntriesOfCustomers } from './audit.js';
 import { sqliteNamesStartingWith } from './name-completion.js';
 import { ownersMatching } from './owners.js';
 
@@ -155,25 +158,32 @@ export class SqliteCustomerRepository implements CustomerRepository {
     return rows;
   }
 
-  /** The statements in one read transaction: a snapshot, as the server's one statement is. */
   async showByRef(query: RefQuery, limit: number): Promise<CustomerShowRead> {
-    return this.sqlite.transaction((): CustomerShowRead => {
-      const candidates = this.byRefNow(query, limit);
-      // An exact id comes back alone, so the one candidate is the one the ref names.
-      const named = candidates.length === 1 ? candidates[0] : undefined;
-      if (!named) return { candidates };
+    return this.namedByRef(query, limit, (named) => {
       const customerId = named.id;
       const companyName = named.company_id === null ? undefined : this.prepared(COMPANY_NAME).pluck().get({ id: named.company_id });
       return {
-        candidates,
-        named: {
-          id: customerId,
-          company_name: (companyName as string | undefined) ?? null,
-          tags: this.prepared(TAGS_OF_CUSTOMER).pluck().all({ customerId }) as string[],
-          interactions: this.prepared(INTERACTIONS_OF_CUSTOMER).all({ customerId }) as Interaction[],
-        },
+        company_name: (companyName as string | undefined) ?? null,
+        tags: this.prepared(TAGS_OF_CUSTOMER).pluck().all({ customerId }) as string[],
+        interactions: this.prepared(INTERACTIONS_OF_CUSTOMER).all({ customerId }) as Interaction[],
       };
-    })();
+    });
+  }
+
+  async historyByRef(query: RefQuery, limit: number): Promise<CustomerHistoryRead> {
+    return this.namedByRef(query, limit, (named) => ({ entries: auditEntriesOfCustomers(this.orm, [named.id]) }));
+  }
+
+  /** The statements in one read transaction: a snapshot, as the server's one statement is. */
+  private namedByRef<T extends object>(query: RefQuery, limit: number, more: (named: CustomerWithProduct) => T): Promise<NamedByRef<T>> {
+    return Promise.resolve(
+      this.sqlite.transaction((): NamedByRef<T> => {
+        const candidates = this.byRefNow(query, limit);
+        // An exact id comes back alone, so the one candidate is the one the ref names.
+        const named = candidates.length === 1 ? candidates[0] : undefined;
+        return named ? { candidates, named: { id: named.id, ...more(named) } } : { candidates };
+      })(),
+    );
   }
 
   async findByName(name: string): Promise<Customer[]> {
