@@ -443,9 +443,11 @@ function commands(s: Subject, t = ''): Command[] {
       pg: pgShow(pgPrefix),
     },
   ];
-  // `--only pipeline`: the commands whose label holds the text (a 1M run of every command is long).
+  // `--only pipeline` or `--only show,history`: the commands whose label holds one of the texts
+  // (a 1M run of every command is long).
   const at = process.argv.indexOf('--only');
-  return at === -1 ? all : all.filter((command) => command.label.includes(process.argv[at + 1] ?? ''));
+  const texts = (process.argv[at + 1] ?? '').split(',');
+  return at === -1 ? all : all.filter((command) => texts.some((text) => command.label.includes(text)));
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
